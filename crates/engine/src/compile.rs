@@ -1,0 +1,306 @@
+//! Compiles the model IR into slot-addressed programs: the initial-value program, the
+//! per-evaluation assignment program, the state derivatives, the mass matrix and the events.
+//!
+//! Slots: one per model symbol holding its value as math sees it (a species' concentration
+//! unless it is amount-valued), plus one extra slot per species whose state is an amount but
+//! whose math value is a concentration.
+
+use nalgebra::DMatrix;
+
+use her2sim_model::{
+    Determined, Expr, InitialValue, Model, StoichValue, SymbolId, SymbolKind,
+};
+
+use crate::eval::{apply, CExpr};
+use crate::EngineError;
+
+/// One term `sign * stoichiometry * rate * conversion_factor` of a species' amount derivative.
+#[derive(Debug, Clone)]
+pub struct Term {
+    pub rate_slot: usize,
+    pub sign: f64,
+    pub stoich: StoichSlot,
+    pub conversion_factor: Option<usize>,
+}
+
+#[derive(Debug, Clone)]
+pub enum StoichSlot {
+    Const(f64),
+    Slot(usize),
+}
+
+#[derive(Debug, Clone)]
+pub enum StateRate {
+    /// A rate rule.
+    Expr(CExpr),
+    /// Sum of reaction terms (empty for species no reaction changes).
+    Reactions(Vec<Term>),
+    /// Residual of an algebraic rule (the row's mass is zero).
+    Algebraic(CExpr),
+}
+
+#[derive(Debug, Clone)]
+pub struct StateVar {
+    pub symbol: SymbolId,
+    /// The slot the state value is loaded into.
+    pub slot: usize,
+    pub rate: StateRate,
+}
+
+#[derive(Debug, Clone)]
+pub struct CEvent {
+    pub id: String,
+    pub trigger: CExpr,
+    pub initial_value: bool,
+    pub persistent: bool,
+    pub delay: Option<CExpr>,
+    pub priority: Option<CExpr>,
+    pub use_values_from_trigger_time: bool,
+    pub assignments: Vec<(SymbolId, CExpr)>,
+}
+
+/// A model compiled for simulation.
+#[derive(Debug, Clone)]
+pub struct Compiled {
+    pub model: Model,
+    pub n_slots: usize,
+    /// Per symbol: the slot of its amount when the state is an amount but math sees a concentration.
+    pub amount_slot: Vec<Option<usize>>,
+    /// Per symbol: its index in `states`, if it is a state.
+    pub state_of: Vec<Option<usize>>,
+    pub states: Vec<StateVar>,
+    /// Initial values in dependency order: `v[slot] = expr`.
+    pub initial: Vec<(usize, CExpr)>,
+    /// Assignments re-run at every evaluation, in dependency order.
+    pub program: Vec<(usize, CExpr)>,
+    pub events: Vec<CEvent>,
+    /// `None` for a pure ODE; otherwise diagonal 1/0 with zero rows for algebraic equations.
+    pub mass: Option<DMatrix<f64>>,
+    pub has_delay: bool,
+}
+
+fn unsupported(what: &str) -> EngineError {
+    EngineError::Unsupported(what.to_string())
+}
+
+impl Compiled {
+    pub fn new(model: Model) -> Result<Self, EngineError> {
+        if model.reactions.iter().any(|r| r.fast) {
+            return Err(unsupported("fast reactions"));
+        }
+        let n = model.symbols.len();
+        let mut n_slots = n;
+        let mut amount_slot = vec![None; n];
+        for (i, s) in model.symbols.iter().enumerate() {
+            if let (
+                Determined::Reactions,
+                SymbolKind::Species {
+                    amount_valued: false,
+                    ..
+                },
+            ) = (&s.determined, &s.kind)
+            {
+                amount_slot[i] = Some(n_slots);
+                n_slots += 1;
+            }
+        }
+        let cx = ExprCompiler;
+        // States: rate rules, then species amounts, then algebraic variables.
+        let mut states = Vec::new();
+        for (i, s) in model.symbols.iter().enumerate() {
+            if let Determined::Rate(e) = &s.determined {
+                states.push(StateVar {
+                    symbol: i,
+                    slot: i,
+                    rate: StateRate::Expr(cx.compile(e)?),
+                });
+            }
+        }
+        for (i, s) in model.symbols.iter().enumerate() {
+            if s.determined == Determined::Reactions {
+                let mut terms = Vec::new();
+                let boundary = matches!(s.kind, SymbolKind::Species { boundary: true, .. });
+                let cf = match s.kind {
+                    SymbolKind::Species {
+                        conversion_factor, ..
+                    } => conversion_factor,
+                    _ => None,
+                };
+                for r in model.reactions.iter().filter(|_| !boundary) {
+                    let sides = [(&r.reactants, -1.0), (&r.products, 1.0)];
+                    for (list, sign) in sides {
+                        for st in list.iter().filter(|st| st.species == i) {
+                            terms.push(Term {
+                                rate_slot: r.symbol,
+                                sign,
+                                stoich: match st.value {
+                                    StoichValue::Const(c) => StoichSlot::Const(c),
+                                    StoichValue::Symbol(sym) => StoichSlot::Slot(sym),
+                                },
+                                conversion_factor: cf,
+                            });
+                        }
+                    }
+                }
+                states.push(StateVar {
+                    symbol: i,
+                    slot: amount_slot[i].unwrap_or(i),
+                    rate: StateRate::Reactions(terms),
+                });
+            }
+        }
+        let mut algebraic_rows = Vec::new();
+        for (i, s) in model.symbols.iter().enumerate() {
+            if let Determined::Algebraic(k) = s.determined {
+                algebraic_rows.push(states.len());
+                states.push(StateVar {
+                    symbol: i,
+                    slot: i,
+                    rate: StateRate::Algebraic(cx.compile(&model.algebraic_rules[k])?),
+                });
+            }
+        }
+        let mut state_of = vec![None; n];
+        for (k, st) in states.iter().enumerate() {
+            state_of[st.symbol] = Some(k);
+        }
+        let mass = if algebraic_rows.is_empty() {
+            None
+        } else {
+            let mut m = DMatrix::identity(states.len(), states.len());
+            for &r in &algebraic_rows {
+                m[(r, r)] = 0.0;
+            }
+            Some(m)
+        };
+        // Per-evaluation program.
+        let mut program = Vec::new();
+        for &i in &model.assignment_order {
+            let s = &model.symbols[i];
+            let e = match &s.determined {
+                Determined::Assignment(e) => cx.compile(e)?,
+                Determined::KineticLaw(ri) => cx.compile(&model.reactions[*ri].rate)?,
+                Determined::Reactions => match (&s.kind, amount_slot[i]) {
+                    (SymbolKind::Species { compartment, .. }, Some(a)) => CExpr::Div(Box::new([
+                        CExpr::Var(a),
+                        CExpr::Var(*compartment),
+                    ])),
+                    _ => continue,
+                },
+                _ => continue,
+            };
+            program.push((i, e));
+        }
+        // Initial values.
+        let mut initial = Vec::new();
+        for &i in &model.initial_order {
+            let s = &model.symbols[i];
+            let comp = match s.kind {
+                SymbolKind::Species { compartment, .. } => Some(compartment),
+                _ => None,
+            };
+            let e = match (&s.determined, &s.initial) {
+                (Determined::Assignment(e), _) => cx.compile(e)?,
+                (Determined::KineticLaw(ri), _) => cx.compile(&model.reactions[*ri].rate)?,
+                (_, InitialValue::Assigned(e)) => cx.compile(e)?,
+                (_, InitialValue::Value(x)) => CExpr::Const(*x),
+                (_, InitialValue::SpeciesAmount(a)) => match comp {
+                    Some(c) => CExpr::Div(Box::new([CExpr::Const(*a), CExpr::Var(c)])),
+                    None => CExpr::Const(*a),
+                },
+                (_, InitialValue::SpeciesConcentration(x)) => match comp {
+                    Some(c) => CExpr::Mul(vec![CExpr::Const(*x), CExpr::Var(c)]),
+                    None => CExpr::Const(*x),
+                },
+                (_, InitialValue::Undefined) => CExpr::Const(f64::NAN),
+            };
+            initial.push((i, e));
+        }
+        for (i, a) in amount_slot.iter().enumerate() {
+            if let (Some(a), SymbolKind::Species { compartment, .. }) = (a, &model.symbols[i].kind)
+            {
+                initial.push((*a, CExpr::Mul(vec![CExpr::Var(i), CExpr::Var(*compartment)])));
+            }
+        }
+        let mut events = Vec::new();
+        for e in &model.events {
+            events.push(CEvent {
+                id: e.id.clone(),
+                trigger: cx.compile(&e.trigger)?,
+                initial_value: e.initial_value,
+                persistent: e.persistent,
+                delay: e.delay.as_ref().map(|d| cx.compile(d)).transpose()?,
+                priority: e.priority.as_ref().map(|p| cx.compile(p)).transpose()?,
+                use_values_from_trigger_time: e.use_values_from_trigger_time,
+                assignments: e
+                    .assignments
+                    .iter()
+                    .map(|(s, x)| Ok((*s, cx.compile(x)?)))
+                    .collect::<Result<_, EngineError>>()?,
+            });
+        }
+        let mut has_delay = false;
+        let mut check = |e: &CExpr| has_delay |= e.has_delay();
+        program.iter().for_each(|(_, e)| check(e));
+        for st in &states {
+            match &st.rate {
+                StateRate::Expr(e) | StateRate::Algebraic(e) => check(e),
+                StateRate::Reactions(_) => {}
+            }
+        }
+        for ev in &events {
+            check(&ev.trigger);
+            ev.assignments.iter().for_each(|(_, e)| check(e));
+            ev.delay.iter().chain(&ev.priority).for_each(&mut check);
+        }
+        Ok(Compiled {
+            model,
+            n_slots,
+            amount_slot,
+            state_of,
+            states,
+            initial,
+            program,
+            events,
+            mass,
+            has_delay,
+        })
+    }
+}
+
+struct ExprCompiler;
+
+impl ExprCompiler {
+    fn compile(&self, e: &Expr) -> Result<CExpr, EngineError> {
+        Ok(match e {
+            Expr::Num(x) => CExpr::Const(*x),
+            Expr::Sym(s) => CExpr::Var(*s),
+            Expr::Time => CExpr::Time,
+            Expr::Apply(op, args) => {
+                let args = args
+                    .iter()
+                    .map(|a| self.compile(a))
+                    .collect::<Result<Vec<_>, _>>()?;
+                apply(*op, args).ok_or_else(|| unsupported(&format!("MathML {op:?}")))?
+            }
+            Expr::Piecewise(pieces, otherwise) => CExpr::Piecewise(
+                pieces
+                    .iter()
+                    .map(|(c, v)| Ok((self.compile(c)?, self.compile(v)?)))
+                    .collect::<Result<_, EngineError>>()?,
+                Box::new(match otherwise {
+                    Some(o) => self.compile(o)?,
+                    None => CExpr::Const(f64::NAN),
+                }),
+            ),
+        })
+    }
+}
+
+impl Compiled {
+    /// The symbol's name, for messages.
+    pub fn name(&self, s: SymbolId) -> &str {
+        &self.model.symbols[s].id
+    }
+}
+

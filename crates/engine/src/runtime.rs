@@ -1,0 +1,118 @@
+//! The compiled model at run time: the slot vector, loading a state into it, derivatives
+//! (the `System` the ODE solver integrates) and the stored history that `delay()` reads.
+
+use std::cell::RefCell;
+
+use her2sim_ode::{Segment, System};
+
+use crate::compile::{Compiled, StateRate, StoichSlot};
+use crate::eval::{CExpr, Ctx, History};
+
+/// Past trajectory for `delay()`: the initial slot values and the solver's dense segments.
+pub struct DelayHistory<'c> {
+    pub compiled: &'c Compiled,
+    pub t0: f64,
+    pub v0: Vec<f64>,
+    pub segments: RefCell<Vec<Segment>>,
+}
+
+impl DelayHistory<'_> {
+    /// Slot values at a past time `t`, rebuilt from the stored state.
+    fn slots_at(&self, t: f64) -> Vec<f64> {
+        let segs = self.segments.borrow();
+        let mut v = self.v0.clone();
+        if t <= self.t0 || segs.is_empty() {
+            return v;
+        }
+        // Last segment starting before t (later segments win at event times).
+        let idx = segs.partition_point(|s| s.t0 < t).saturating_sub(1);
+        let mut y = vec![0.0; self.compiled.states.len()];
+        segs[idx].eval(t, &mut y);
+        drop(segs);
+        load(self.compiled, &mut v, t, &y, Some(self));
+        v
+    }
+}
+
+impl History for DelayHistory<'_> {
+    fn delayed(&self, expr: &CExpr, t_past: f64) -> f64 {
+        let v = self.slots_at(t_past);
+        expr.eval(&Ctx {
+            v: &v,
+            t: t_past.max(self.t0),
+            history: Some(self),
+        })
+    }
+}
+
+/// Writes state `y` into the slots and runs the assignment program.
+pub fn load(c: &Compiled, v: &mut [f64], t: f64, y: &[f64], history: Option<&dyn History>) {
+    for (st, &yk) in c.states.iter().zip(y) {
+        v[st.slot] = yk;
+    }
+    for (slot, e) in &c.program {
+        let x = e.eval(&Ctx { v, t, history });
+        v[*slot] = x;
+    }
+}
+
+/// State derivatives (and algebraic residuals) from slots already loaded for time `t`.
+pub fn derivatives(c: &Compiled, v: &[f64], t: f64, history: Option<&dyn History>, dy: &mut [f64]) {
+    let cx = Ctx { v, t, history };
+    for (st, d) in c.states.iter().zip(dy.iter_mut()) {
+        *d = match &st.rate {
+            StateRate::Expr(e) | StateRate::Algebraic(e) => e.eval(&cx),
+            StateRate::Reactions(terms) => terms
+                .iter()
+                .map(|term| {
+                    let s = match term.stoich {
+                        StoichSlot::Const(s) => s,
+                        StoichSlot::Slot(i) => v[i],
+                    };
+                    let cf = term.conversion_factor.map_or(1.0, |i| v[i]);
+                    term.sign * s * v[term.rate_slot] * cf
+                })
+                .sum(),
+        };
+    }
+}
+
+/// The model as an ODE/DAE system for the solver. Owns the slot vector, whose non-state
+/// slots (event-set parameters) persist between calls.
+pub struct Sys<'c, 'h> {
+    pub c: &'c Compiled,
+    pub v: Vec<f64>,
+    pub history: Option<&'h DelayHistory<'c>>,
+}
+
+impl Sys<'_, '_> {
+    pub fn load(&mut self, t: f64, y: &[f64]) {
+        let h = self.history.map(|h| h as &dyn History);
+        load(self.c, &mut self.v, t, y, h);
+    }
+
+    pub fn eval(&self, e: &CExpr, t: f64) -> f64 {
+        e.eval(&Ctx {
+            v: &self.v,
+            t,
+            history: self.history.map(|h| h as &dyn History),
+        })
+    }
+}
+
+impl System for Sys<'_, '_> {
+    fn dim(&self) -> usize {
+        self.c.states.len()
+    }
+
+    fn rhs(&mut self, t: f64, y: &[f64], dy: &mut [f64]) -> Result<(), String> {
+        self.load(t, y);
+        let h = self.history.map(|h| h as &dyn History);
+        derivatives(self.c, &self.v, t, h, dy);
+        Ok(())
+    }
+
+    fn mass(&self) -> Option<&nalgebra::DMatrix<f64>> {
+        self.c.mass.as_ref()
+    }
+}

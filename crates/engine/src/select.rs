@@ -1,0 +1,85 @@
+//! Output selections in libRoadRunner's convention: `time`, `S` (species amount or any other
+//! symbol's value), `[S]` (species concentration).
+
+use her2sim_model::{SymbolId, SymbolKind};
+
+use crate::compile::Compiled;
+use crate::EngineError;
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Selector {
+    Time,
+    Amount(SymbolId),
+    Concentration(SymbolId),
+    Value(SymbolId),
+}
+
+/// Parses one selection name against the model.
+pub fn parse_selector(c: &Compiled, name: &str) -> Result<Selector, EngineError> {
+    let name = name.trim();
+    if name == "time" {
+        return Ok(Selector::Time);
+    }
+    let unknown = |why: &str| EngineError::Selection(name.to_string(), why.to_string());
+    if let Some(inner) = name.strip_prefix('[').and_then(|s| s.strip_suffix(']')) {
+        let s = c
+            .model
+            .find(inner)
+            .ok_or_else(|| unknown("no species with this id"))?;
+        return match c.model.symbols[s].kind {
+            SymbolKind::Species { .. } => Ok(Selector::Concentration(s)),
+            _ => Err(unknown("[...] selects a species concentration, and this is not a species")),
+        };
+    }
+    let s = c
+        .model
+        .find(name)
+        .ok_or_else(|| unknown("no symbol with this id in the model"))?;
+    Ok(match c.model.symbols[s].kind {
+        SymbolKind::Species { .. } => Selector::Amount(s),
+        _ => Selector::Value(s),
+    })
+}
+
+/// Parses a comma-separated selection list.
+pub fn parse_selection(c: &Compiled, list: &str) -> Result<Vec<Selector>, EngineError> {
+    list.split(',')
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| parse_selector(c, s))
+        .collect()
+}
+
+/// The selected value from loaded slots at time `t`.
+pub fn value(c: &Compiled, v: &[f64], t: f64, sel: Selector) -> f64 {
+    let species = |s: SymbolId| match c.model.symbols[s].kind {
+        SymbolKind::Species {
+            compartment,
+            amount_valued,
+            ..
+        } => (compartment, amount_valued),
+        _ => (s, true),
+    };
+    match sel {
+        Selector::Time => t,
+        Selector::Value(s) => v[s],
+        Selector::Amount(s) => {
+            if let Some(a) = c.amount_slot[s] {
+                return v[a];
+            }
+            let (comp, amount_valued) = species(s);
+            if amount_valued {
+                v[s]
+            } else {
+                v[s] * v[comp]
+            }
+        }
+        Selector::Concentration(s) => {
+            let (comp, amount_valued) = species(s);
+            if amount_valued {
+                v[s] / v[comp]
+            } else {
+                v[s]
+            }
+        }
+    }
+}

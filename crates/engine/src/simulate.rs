@@ -1,0 +1,399 @@
+//! Deterministic time courses: integrates the compiled model with RODAS4, locates event
+//! triggers on the dense output, runs the SBML event queue (delays, priorities, persistence,
+//! trigger-time values), and samples the selections at evenly spaced output times.
+
+use std::cell::RefCell;
+
+use her2sim_ode::{consistent_init, Options, Rodas4};
+
+use crate::compile::Compiled;
+use crate::runtime::{DelayHistory, Sys};
+use crate::select::{value, Selector};
+use crate::EngineError;
+
+/// What a time course asks for.
+#[derive(Debug, Clone)]
+pub struct SimOptions {
+    pub start: f64,
+    pub duration: f64,
+    /// Output intervals; the result has `steps + 1` rows.
+    pub steps: usize,
+    pub atol: f64,
+    pub rtol: f64,
+    /// Solver step attempts allowed between two discontinuities.
+    pub max_steps: usize,
+    /// Wall-clock limit for one time course; `None` = unlimited.
+    pub timeout: Option<std::time::Duration>,
+}
+
+impl Default for SimOptions {
+    fn default() -> Self {
+        SimOptions {
+            start: 0.0,
+            duration: 10.0,
+            steps: 100,
+            atol: 1e-12,
+            rtol: 1e-8,
+            max_steps: 200_000,
+            timeout: None,
+        }
+    }
+}
+
+/// A table of sampled values: one row per output time, one column per selection.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TimeCourse {
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<f64>>,
+}
+
+struct Pending {
+    event: usize,
+    time: f64,
+    values: Option<Vec<f64>>,
+    seq: u64,
+}
+
+/// The event queue and each trigger's last value.
+struct Events {
+    prev: Vec<bool>,
+    pending: Vec<Pending>,
+    seq: u64,
+}
+
+fn truth(x: f64) -> bool {
+    x != 0.0
+}
+
+impl Events {
+    fn next_time(&self, after: f64) -> f64 {
+        self.pending
+            .iter()
+            .map(|p| p.time)
+            .filter(|&t| t > after)
+            .fold(f64::INFINITY, f64::min)
+    }
+
+    fn triggers(sys: &Sys, t: f64) -> Vec<bool> {
+        sys.c
+            .events
+            .iter()
+            .map(|e| truth(sys.eval(&e.trigger, t)))
+            .collect()
+    }
+
+    fn changed(&self, sys: &Sys, t: f64) -> bool {
+        sys.c
+            .events
+            .iter()
+            .zip(&self.prev)
+            .any(|(e, &p)| truth(sys.eval(&e.trigger, t)) != p)
+    }
+
+    /// Runs everything due at `t`: newly triggered events are queued, non-persistent ones
+    /// whose trigger fell are dropped, and due events execute one at a time by priority,
+    /// re-checking triggers after each. Returns whether any event executed.
+    fn process(&mut self, sys: &mut Sys, t: f64, y: &mut [f64], opts: &Options) -> Result<bool, EngineError> {
+        let c = sys.c;
+        let mut fired = false;
+        for round in 0.. {
+            if round > 100_000 {
+                return Err(EngineError::Event(format!(
+                    "events keep firing at t = {t} (more than 100000 in a row)"
+                )));
+            }
+            sys.load(t, y);
+            let cur = Self::triggers(sys, t);
+            for (k, ev) in c.events.iter().enumerate() {
+                if cur[k] && !self.prev[k] {
+                    let delay = ev.delay.as_ref().map_or(0.0, |d| sys.eval(d, t));
+                    if !(delay >= 0.0) {
+                        return Err(EngineError::Event(format!(
+                            "event '{}' has delay {delay} at t = {t}; delays must be non-negative",
+                            ev.id
+                        )));
+                    }
+                    let values = ev
+                        .use_values_from_trigger_time
+                        .then(|| ev.assignments.iter().map(|(_, e)| sys.eval(e, t)).collect());
+                    self.seq += 1;
+                    self.pending.push(Pending {
+                        event: k,
+                        time: t + delay,
+                        values,
+                        seq: self.seq,
+                    });
+                } else if !cur[k] && self.prev[k] && !ev.persistent {
+                    self.pending.retain(|p| p.event != k);
+                }
+            }
+            self.prev = cur;
+            // Due events; the one with the highest priority runs first, ties in queue order.
+            let mut best: Option<(usize, f64, u64)> = None;
+            for (i, p) in self.pending.iter().enumerate() {
+                if p.time > t {
+                    continue;
+                }
+                let prio = c.events[p.event]
+                    .priority
+                    .as_ref()
+                    .map_or(f64::NEG_INFINITY, |e| sys.eval(e, t));
+                let better = match best {
+                    None => true,
+                    Some((_, bp, bs)) => prio > bp || (prio == bp && p.seq < bs),
+                };
+                if better {
+                    best = Some((i, prio, p.seq));
+                }
+            }
+            let Some((i, _, _)) = best else { break };
+            let p = self.pending.remove(i);
+            execute(sys, p, t, y, opts)?;
+            fired = true;
+        }
+        Ok(fired)
+    }
+}
+
+fn execute(sys: &mut Sys, p: Pending, t: f64, y: &mut [f64], opts: &Options) -> Result<(), EngineError> {
+    let c = sys.c;
+    let ev = &c.events[p.event];
+    let values: Vec<f64> = match p.values {
+        Some(v) => v,
+        None => ev.assignments.iter().map(|(_, e)| sys.eval(e, t)).collect(),
+    };
+    let mut amounts = Vec::new();
+    for ((target, _), x) in ev.assignments.iter().zip(values) {
+        let target = *target;
+        sys.v[target] = x;
+        if c.amount_slot[target].is_some() {
+            amounts.push(target);
+        } else if let Some(k) = c.state_of[target] {
+            y[k] = x;
+        }
+    }
+    // A species assigned a concentration keeps it in the (possibly new) compartment size.
+    for s in amounts {
+        if let (Some(k), her2sim_model::SymbolKind::Species { compartment, .. }) =
+            (c.state_of[s], &c.model.symbols[s].kind)
+        {
+            y[k] = sys.v[s] * sys.v[*compartment];
+        }
+    }
+    if c.mass.is_some() {
+        consistent_init(sys, t, y, opts)?;
+    }
+    sys.load(t, y);
+    Ok(())
+}
+
+/// Runs a time course and samples `selection` at `steps + 1` evenly spaced times.
+pub fn simulate(
+    c: &Compiled,
+    opts: &SimOptions,
+    selection: &[Selector],
+    names: &[String],
+) -> Result<TimeCourse, EngineError> {
+    if !(opts.duration >= 0.0) || !opts.start.is_finite() || !opts.duration.is_finite() {
+        return Err(EngineError::Options(format!(
+            "duration must be a finite non-negative number, got {}",
+            opts.duration
+        )));
+    }
+    if !(opts.rtol > 0.0) || !(opts.atol > 0.0) {
+        return Err(EngineError::Options("tolerances must be positive".into()));
+    }
+    let t0 = opts.start;
+    let t_end = opts.start + opts.duration;
+    let steps = opts.steps.max(1);
+    let out_time = |i: usize| {
+        if i == steps {
+            t_end
+        } else {
+            t0 + opts.duration * (i as f64) / (steps as f64)
+        }
+    };
+    let mut solver_opts = Options {
+        rtol: opts.rtol,
+        atol: opts.atol,
+        max_steps: opts.max_steps,
+        ..Options::default()
+    };
+    // Initial values, in dependency order, without history (delay(x, tau) reads x now).
+    let mut v = vec![0.0; c.n_slots];
+    {
+        let mut init = Sys {
+            c,
+            v: std::mem::take(&mut v),
+            history: None,
+        };
+        for (slot, e) in &c.initial {
+            let x = init.eval(e, t0);
+            init.v[*slot] = x;
+        }
+        v = init.v;
+    }
+    let mut y: Vec<f64> = c
+        .states
+        .iter()
+        .map(|st| v[st.slot])
+        .map(|x| if x.is_nan() { 0.0 } else { x })
+        .collect();
+    let history = c.has_delay.then(|| DelayHistory {
+        compiled: c,
+        t0,
+        v0: Vec::new(),
+        segments: RefCell::new(Vec::new()),
+    });
+    let mut sys = Sys {
+        c,
+        v,
+        history: None,
+    };
+    if c.mass.is_some() {
+        consistent_init(&mut sys, t0, &mut y, &solver_opts)?;
+    }
+    sys.load(t0, &y);
+    let history = history.map(|mut h| {
+        h.v0 = sys.v.clone();
+        h
+    });
+    if let Some(h) = &history {
+        sys.history = Some(h);
+        solver_opts.max_step = min_delay(&sys, t0).unwrap_or(f64::INFINITY);
+    }
+    let mut events = Events {
+        prev: c.events.iter().map(|e| e.initial_value).collect(),
+        pending: Vec::new(),
+        seq: 0,
+    };
+    let mut table = TimeCourse {
+        columns: names.to_vec(),
+        rows: Vec::with_capacity(steps + 1),
+    };
+    let mut next_out = 0;
+    let mut t = t0;
+    if !c.events.is_empty() {
+        events.process(&mut sys, t, &mut y, &solver_opts)?;
+    }
+    let mut solver = Rodas4::new(t, &y, solver_opts.clone());
+    let record = |sys: &mut Sys, tau: f64, y: &[f64], table: &mut TimeCourse| {
+        sys.load(tau, y);
+        table
+            .rows
+            .push(selection.iter().map(|&s| value(c, &sys.v, tau, s)).collect());
+    };
+    while next_out <= steps && out_time(next_out) <= t {
+        record(&mut sys, out_time(next_out), &y, &mut table);
+        next_out += 1;
+    }
+    let mut buf = vec![0.0; y.len()];
+    let started = std::time::Instant::now();
+    while t < t_end {
+        if opts.timeout.is_some_and(|limit| started.elapsed() > limit) {
+            return Err(EngineError::Options(format!(
+                "time limit of {:?} reached at t = {t}",
+                opts.timeout.unwrap_or_default()
+            )));
+        }
+        let t_event = events.next_time(t);
+        let t_stop = t_end.min(t_event);
+        let t_old = t;
+        solver.step(&mut sys, t_stop)?;
+        let t_new = solver.t();
+        if let Some(h) = &history {
+            if let Some(seg) = solver.last_segment() {
+                h.segments.borrow_mut().push(seg.clone());
+            }
+        }
+        let mut te = None;
+        if !c.events.is_empty() {
+            sys.load(t_new, solver.y());
+            if events.changed(&sys, t_new) {
+                te = Some(locate(&mut sys, &solver, &events, t_old, t_new, &mut buf));
+            } else if t_new == t_event {
+                te = Some(t_new);
+            }
+        }
+        match te {
+            Some(te) => {
+                while next_out <= steps && out_time(next_out) < te {
+                    let tau = out_time(next_out);
+                    solver.interpolate(tau, &mut buf);
+                    record(&mut sys, tau, &buf, &mut table);
+                    next_out += 1;
+                }
+                if te == t_new {
+                    y.copy_from_slice(solver.y());
+                } else {
+                    solver.interpolate(te, &mut y);
+                }
+                events.process(&mut sys, te, &mut y, &solver_opts)?;
+                solver.reset(te, &y);
+                t = te;
+            }
+            None => {
+                y.copy_from_slice(solver.y());
+                t = t_new;
+            }
+        }
+        while next_out <= steps && out_time(next_out) <= t {
+            let tau = out_time(next_out);
+            if tau == t {
+                record(&mut sys, tau, &y, &mut table);
+            } else {
+                solver.interpolate(tau, &mut buf);
+                record(&mut sys, tau, &buf, &mut table);
+            }
+            next_out += 1;
+        }
+    }
+    Ok(table)
+}
+
+/// Earliest time in `(lo, hi]` where some trigger differs from its last value, by bisection
+/// on the dense output (works for any boolean trigger, not only smooth root functions).
+fn locate(sys: &mut Sys, solver: &Rodas4, events: &Events, mut lo: f64, mut hi: f64, buf: &mut [f64]) -> f64 {
+    for _ in 0..200 {
+        let mid = lo + 0.5 * (hi - lo);
+        if mid <= lo || mid >= hi {
+            break;
+        }
+        solver.interpolate(mid, buf);
+        sys.load(mid, buf);
+        if events.changed(sys, mid) {
+            hi = mid;
+        } else {
+            lo = mid;
+        }
+    }
+    hi
+}
+
+/// Smallest positive constant delay in the model, used to bound the step so that delayed
+/// values are always read from completed steps.
+fn min_delay(sys: &Sys, t: f64) -> Option<f64> {
+    use crate::eval::CExpr;
+    let mut taus = Vec::new();
+    let mut visit = |e: &CExpr| {
+        e.visit(&mut |n| {
+            if let CExpr::Delay(ab) = n {
+                taus.push(sys.eval(&ab[1], t));
+            }
+        })
+    };
+    let c = sys.c;
+    c.program.iter().for_each(|(_, e)| visit(e));
+    for st in &c.states {
+        if let crate::compile::StateRate::Expr(e) | crate::compile::StateRate::Algebraic(e) = &st.rate {
+            visit(e);
+        }
+    }
+    for ev in &c.events {
+        visit(&ev.trigger);
+        ev.assignments.iter().for_each(|(_, e)| visit(e));
+    }
+    taus.into_iter()
+        .filter(|x| *x > 0.0 && x.is_finite())
+        .fold(None, |acc: Option<f64>, x| Some(acc.map_or(x, |a| a.min(x))))
+}

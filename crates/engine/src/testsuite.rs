@@ -1,0 +1,212 @@
+//! Runs cases of the SBML Test Suite (semantic, time course) through the same path as
+//! `her2sim simulate`, and compares with the expected results under each case's tolerances.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crate::{SimOptions, Simulator};
+
+/// One case's description from its `-settings.txt` and `-model.m`.
+#[derive(Debug, Clone)]
+pub struct Case {
+    pub id: String,
+    pub dir: PathBuf,
+    pub settings: BTreeMap<String, String>,
+    pub tags: Vec<String>,
+    pub test_type: String,
+    pub packages: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    Pass,
+    /// Ran but values differ (or the simulation failed).
+    Fail(String),
+    /// Reported as unsupported by her2sim.
+    Unsupported(String),
+}
+
+fn read(path: &Path) -> Result<String, String> {
+    std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+impl Case {
+    pub fn load(dir: &Path) -> Result<Case, String> {
+        let id = dir
+            .file_name()
+            .and_then(|n| n.to_str())
+            .ok_or("bad case directory")?
+            .to_string();
+        let settings = read(&dir.join(format!("{id}-settings.txt")))?
+            .lines()
+            .filter_map(|l| l.split_once(':'))
+            .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+            .collect();
+        let meta = read(&dir.join(format!("{id}-model.m")))?;
+        let field = |name: &str| {
+            meta.lines()
+                .find_map(|l| l.trim().strip_prefix(name).map(str::to_string))
+                .unwrap_or_default()
+        };
+        let list = |s: String| {
+            s.split(',')
+                .map(|x| x.trim().to_string())
+                .filter(|x| !x.is_empty())
+                .collect::<Vec<_>>()
+        };
+        let mut tags = list(field("componentTags:"));
+        tags.extend(list(field("testTags:")));
+        Ok(Case {
+            id,
+            dir: dir.to_path_buf(),
+            settings,
+            tags,
+            test_type: field("testType:").trim().to_string(),
+            packages: list(field("packagesPresent:")),
+        })
+    }
+
+    /// A deterministic time course that uses no SBML package.
+    pub fn is_core_time_course(&self) -> bool {
+        self.test_type == "TimeCourse" && self.packages.is_empty()
+    }
+
+    /// The newest SBML level/version file the case provides.
+    pub fn model_file(&self) -> Option<PathBuf> {
+        ["l3v2", "l3v1", "l2v5", "l2v4"]
+            .iter()
+            .map(|lv| self.dir.join(format!("{}-sbml-{lv}.xml", self.id)))
+            .find(|p| p.exists())
+    }
+
+    fn setting(&self, key: &str) -> Result<&str, String> {
+        self.settings
+            .get(key)
+            .map(String::as_str)
+            .ok_or_else(|| format!("settings has no '{key}'"))
+    }
+
+    fn number(&self, key: &str) -> Result<f64, String> {
+        self.setting(key)?
+            .parse()
+            .map_err(|_| format!("settings '{key}' is not a number"))
+    }
+
+    /// The selection string: `time` then each variable, concentrations as `[id]`.
+    pub fn selection(&self) -> Result<String, String> {
+        let list = |k: &str| -> Vec<String> {
+            self.settings
+                .get(k)
+                .map(|s| {
+                    s.split(',')
+                        .map(|x| x.trim().to_string())
+                        .filter(|x| !x.is_empty())
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let conc = list("concentration");
+        let mut sel = vec!["time".to_string()];
+        for v in list("variables") {
+            sel.push(if conc.contains(&v) { format!("[{v}]") } else { v });
+        }
+        Ok(sel.join(","))
+    }
+
+    /// Simulates the case and compares with its expected results.
+    pub fn run(&self, timeout: Duration) -> Outcome {
+        match self.try_run(timeout) {
+            Ok(o) => o,
+            Err(e) => Outcome::Fail(e),
+        }
+    }
+
+    fn try_run(&self, timeout: Duration) -> Result<Outcome, String> {
+        let file = self.model_file().ok_or("no SBML file")?;
+        let sim = match Simulator::from_file(&file) {
+            Ok(s) => s,
+            Err(e) if e.is_unsupported() => return Ok(Outcome::Unsupported(e.to_string())),
+            Err(e) => return Ok(Outcome::Fail(format!("load: {e}"))),
+        };
+        let steps: usize = self
+            .setting("steps")?
+            .parse()
+            .map_err(|_| "settings 'steps' is not an integer")?;
+        let opts = SimOptions {
+            start: self.number("start")?,
+            duration: self.number("duration")?,
+            steps,
+            atol: 1e-14,
+            rtol: 1e-10,
+            timeout: Some(timeout),
+            ..SimOptions::default()
+        };
+        let got = match sim.simulate(&opts, &self.selection()?) {
+            Ok(t) => t,
+            Err(e) if e.is_unsupported() => return Ok(Outcome::Unsupported(e.to_string())),
+            Err(e) => return Ok(Outcome::Fail(format!("simulate: {e}"))),
+        };
+        let expected = read(&self.dir.join(format!("{}-results.csv", self.id)))?;
+        let abs = self.number("absolute")?;
+        let rel = self.number("relative")?;
+        let mut lines = expected.lines().filter(|l| !l.trim().is_empty());
+        lines.next();
+        let rows: Vec<Vec<f64>> = lines
+            .map(|l| {
+                l.split(',')
+                    .map(|x| parse_value(x.trim()))
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .collect::<Result<_, _>>()?;
+        if rows.len() != got.rows.len() {
+            return Ok(Outcome::Fail(format!(
+                "{} rows expected, {} produced",
+                rows.len(),
+                got.rows.len()
+            )));
+        }
+        for (r, (want, have)) in rows.iter().zip(&got.rows).enumerate() {
+            for (c, (w, h)) in want.iter().zip(have).enumerate() {
+                if !within(*h, *w, abs, rel) {
+                    return Ok(Outcome::Fail(format!(
+                        "row {r} ({} = {}): {} expected {w}, got {h}",
+                        got.columns[0], have[0], got.columns[c]
+                    )));
+                }
+            }
+        }
+        Ok(Outcome::Pass)
+    }
+}
+
+fn parse_value(s: &str) -> Result<f64, String> {
+    match s {
+        "INF" | "inf" | "Infinity" => Ok(f64::INFINITY),
+        "-INF" | "-inf" | "-Infinity" => Ok(f64::NEG_INFINITY),
+        "NaN" | "nan" => Ok(f64::NAN),
+        _ => s.parse().map_err(|_| format!("bad number '{s}' in results")),
+    }
+}
+
+/// The suite's pass rule, with NaN and infinities compared exactly.
+pub fn within(got: f64, want: f64, abs: f64, rel: f64) -> bool {
+    if want.is_nan() {
+        return got.is_nan();
+    }
+    if want.is_infinite() {
+        return got == want;
+    }
+    (got - want).abs() <= abs + rel * want.abs()
+}
+
+/// All case directories under `root`, sorted.
+pub fn case_dirs(root: &Path) -> Result<Vec<PathBuf>, String> {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(root)
+        .map_err(|e| format!("{}: {e}", root.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    Ok(dirs)
+}

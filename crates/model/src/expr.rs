@@ -1,0 +1,65 @@
+//! IR expressions: MathML with every identifier resolved to a symbol index and every
+//! function definition inlined.
+
+pub use her2sim_sbml::Op;
+
+use crate::SymbolId;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Expr {
+    Num(f64),
+    Sym(SymbolId),
+    Time,
+    /// `Op::Delay` takes `[expr, tau]`; `Op::RateOf` takes `[Sym]`.
+    Apply(Op, Vec<Expr>),
+    Piecewise(Vec<(Expr, Expr)>, Option<Box<Expr>>),
+}
+
+impl Expr {
+    /// Symbols whose *current* value this expression reads. The first argument of `delay`
+    /// reads past values, so it adds no instantaneous dependency.
+    pub fn instant_deps(&self, out: &mut Vec<SymbolId>) {
+        match self {
+            Expr::Sym(s) => out.push(*s),
+            Expr::Apply(Op::Delay, args) => {
+                if let Some(tau) = args.get(1) {
+                    tau.instant_deps(out);
+                }
+            }
+            Expr::Apply(_, args) => args.iter().for_each(|a| a.instant_deps(out)),
+            Expr::Piecewise(pieces, otherwise) => {
+                for (c, v) in pieces {
+                    c.instant_deps(out);
+                    v.instant_deps(out);
+                }
+                if let Some(o) = otherwise {
+                    o.instant_deps(out);
+                }
+            }
+            Expr::Num(_) | Expr::Time => {}
+        }
+    }
+
+    /// True if any node satisfies `pred`.
+    pub fn any(&self, pred: &impl Fn(&Expr) -> bool) -> bool {
+        if pred(self) {
+            return true;
+        }
+        match self {
+            Expr::Apply(_, args) => args.iter().any(|a| a.any(pred)),
+            Expr::Piecewise(pieces, otherwise) => {
+                pieces.iter().any(|(c, v)| c.any(pred) || v.any(pred))
+                    || otherwise.as_ref().is_some_and(|o| o.any(pred))
+            }
+            _ => false,
+        }
+    }
+
+    pub fn uses_op(&self, op: Op) -> bool {
+        self.any(&|e| matches!(e, Expr::Apply(o, _) if *o == op))
+    }
+
+    pub fn mentions(&self, sym: SymbolId) -> bool {
+        self.any(&|e| matches!(e, Expr::Sym(s) if *s == sym))
+    }
+}

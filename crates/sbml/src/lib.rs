@@ -1,0 +1,21 @@
+//! Reads SBML Level 2 (v1–v5) and Level 3 (v1–v2) core documents into typed structs.
+//!
+//! This crate only parses: it turns XML into [`Document`] and MathML into [`Math`] trees, and
+//! reports malformed input with the element id and line. Meaning (which variable is a state,
+//! what a rule determines) is decided downstream in `her2sim-model`.
+//!
+//! ```no_run
+//! let doc = her2sim_sbml::read_file(std::path::Path::new("model.xml")).unwrap();
+//! println!("{} species", doc.model.species.len());
+//! ```
+
+mod error;
+mod math;
+mod mathml;
+mod model;
+mod parse;
+
+pub use error::SbmlError;
+pub use math::{Constant, Math, Op};
+pub use model::*;
+pub use parse::{read_file, read_str};

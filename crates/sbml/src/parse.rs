@@ -1,0 +1,425 @@
+//! SBML document structure: walks `<sbml><model>` and fills the typed structs.
+
+use std::path::Path;
+
+use roxmltree::Node;
+
+use crate::mathml::{line_of, parse_math_element};
+use crate::*;
+
+/// Reads an SBML file. Errors name the line, element and reason (the caller adds the file name).
+pub fn read_file(path: &Path) -> Result<Document, SbmlError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| SbmlError::new(format!("cannot read file: {e}")))?;
+    read_str(&text)
+}
+
+/// Reads an SBML document from text.
+pub fn read_str(text: &str) -> Result<Document, SbmlError> {
+    let opts = roxmltree::ParsingOptions {
+        allow_dtd: true,
+        ..Default::default()
+    };
+    let xml = roxmltree::Document::parse_with_options(text, opts).map_err(|e| {
+        let p = e.pos();
+        SbmlError {
+            line: Some(p.row),
+            element: None,
+            message: format!("malformed XML: {e}"),
+        }
+    })?;
+    let root = xml.root_element();
+    if root.tag_name().name() != "sbml" {
+        return Err(SbmlError::new(format!(
+            "root element is <{}>, not <sbml>",
+            root.tag_name().name()
+        ))
+        .at(line_of(root), "document"));
+    }
+    let level = attr_u32(root, "level")?.unwrap_or(0);
+    let version = attr_u32(root, "version")?.unwrap_or(0);
+    if !(2..=3).contains(&level) {
+        return Err(SbmlError::new(format!(
+            "unsupported: SBML Level {level} (Level 2 and 3 are read)"
+        ))
+        .at(line_of(root), "<sbml>"));
+    }
+    let packages = declared_packages(root);
+    let model_node = elements(root)
+        .find(|n| n.tag_name().name() == "model")
+        .ok_or_else(|| SbmlError::new("no <model> element").at(line_of(root), "<sbml>"))?;
+    let reader = Reader { level };
+    let model = reader.model(model_node)?;
+    Ok(Document {
+        level,
+        version,
+        packages,
+        model,
+    })
+}
+
+/// Package namespaces declared on `<sbml>` as `(prefix, required)`.
+fn declared_packages(root: Node) -> Vec<(String, bool)> {
+    let mut out = Vec::new();
+    for ns in root.namespaces() {
+        let uri = ns.uri();
+        if let Some(prefix) = ns.name() {
+            if uri.contains("sbml.org/sbml/level3/version") && uri.contains("/version1") {
+                let core = uri.ends_with("core");
+                if !core {
+                    let required = root
+                        .attributes()
+                        .find(|a| a.namespace() == Some(uri) && a.name() == "required")
+                        .map(|a| a.value() == "true")
+                        .unwrap_or(false);
+                    out.push((prefix.to_string(), required));
+                }
+            }
+        }
+    }
+    out
+}
+
+fn elements<'a, 'i>(node: Node<'a, 'i>) -> impl Iterator<Item = Node<'a, 'i>> {
+    node.children().filter(|n| n.is_element())
+}
+
+fn describe(node: Node) -> String {
+    match node.attribute("id").or_else(|| node.attribute("variable")) {
+        Some(id) => format!("{} '{}'", node.tag_name().name(), id),
+        None => format!("<{}>", node.tag_name().name()),
+    }
+}
+
+fn err(node: Node, msg: impl Into<String>) -> SbmlError {
+    SbmlError::new(msg).at(line_of(node), describe(node))
+}
+
+fn attr_u32(node: Node, name: &str) -> Result<Option<u32>, SbmlError> {
+    node.attribute(name)
+        .map(|v| {
+            v.trim()
+                .parse::<u32>()
+                .map_err(|_| err(node, format!("attribute {name}='{v}' is not an integer")))
+        })
+        .transpose()
+}
+
+fn attr_f64(node: Node, name: &str) -> Result<Option<f64>, SbmlError> {
+    node.attribute(name)
+        .map(|v| {
+            let t = v.trim();
+            t.parse::<f64>()
+                .or_else(|_| match t {
+                    "INF" | "+INF" => Ok(f64::INFINITY),
+                    "-INF" => Ok(f64::NEG_INFINITY),
+                    _ => Err(()),
+                })
+                .map_err(|_| err(node, format!("attribute {name}='{v}' is not a number")))
+        })
+        .transpose()
+}
+
+fn attr_bool(node: Node, name: &str, default: bool) -> Result<bool, SbmlError> {
+    match node.attribute(name).map(str::trim) {
+        None => Ok(default),
+        Some("true") | Some("1") => Ok(true),
+        Some("false") | Some("0") => Ok(false),
+        Some(v) => Err(err(node, format!("attribute {name}='{v}' is not a boolean"))),
+    }
+}
+
+fn required_id(node: Node, attr: &str) -> Result<String, SbmlError> {
+    match node.attribute(attr) {
+        Some(v) if !v.trim().is_empty() => Ok(v.trim().to_string()),
+        _ => Err(err(node, format!("missing required attribute '{attr}'"))),
+    }
+}
+
+fn math_child(node: Node) -> Result<Option<Math>, SbmlError> {
+    match elements(node).find(|n| n.tag_name().name() == "math") {
+        Some(m) => parse_math_element(m).map_err(|e| e.at(line_of(node), describe(node))),
+        None => Ok(None),
+    }
+}
+
+/// Elements every SBML component may carry and that do not affect simulation.
+fn is_ignorable(node: Node) -> bool {
+    matches!(node.tag_name().name(), "notes" | "annotation")
+        || node
+            .tag_name()
+            .namespace()
+            .is_some_and(|ns| !ns.contains("sbml.org/sbml/level") || ns.contains("/version1/"))
+            && !node
+                .tag_name()
+                .namespace()
+                .is_some_and(|ns| ns.ends_with("core"))
+}
+
+struct Reader {
+    level: u32,
+}
+
+impl Reader {
+    fn model(&self, node: Node) -> Result<Model, SbmlError> {
+        let mut m = Model {
+            id: node.attribute("id").map(str::to_string),
+            name: node.attribute("name").map(str::to_string),
+            conversion_factor: node.attribute("conversionFactor").map(str::to_string),
+            ..Default::default()
+        };
+        for list in elements(node) {
+            let name = list.tag_name().name();
+            if is_ignorable(list) {
+                continue;
+            }
+            for item in elements(list).filter(|n| !is_ignorable(*n)) {
+                match (name, item.tag_name().name()) {
+                    ("listOfFunctionDefinitions", "functionDefinition") => {
+                        m.function_definitions.push(FunctionDefinition {
+                            id: required_id(item, "id")?,
+                            math: math_child(item)?,
+                            line: line_of(item),
+                        })
+                    }
+                    ("listOfUnitDefinitions", _)
+                    | ("listOfCompartmentTypes", _)
+                    | ("listOfSpeciesTypes", _) => {}
+                    ("listOfCompartments", "compartment") => {
+                        m.compartments.push(self.compartment(item)?)
+                    }
+                    ("listOfSpecies", "species") => m.species.push(self.species(item)?),
+                    ("listOfParameters", "parameter") => {
+                        m.parameters.push(self.parameter(item, true)?)
+                    }
+                    ("listOfInitialAssignments", "initialAssignment") => {
+                        m.initial_assignments.push(InitialAssignment {
+                            symbol: required_id(item, "symbol")?,
+                            math: math_child(item)?,
+                            line: line_of(item),
+                        })
+                    }
+                    ("listOfRules", kind) => m.rules.push(self.rule(item, kind)?),
+                    ("listOfConstraints", "constraint") => m.constraints.push(Constraint {
+                        math: math_child(item)?,
+                        line: line_of(item),
+                    }),
+                    ("listOfReactions", "reaction") => m.reactions.push(self.reaction(item)?),
+                    ("listOfEvents", "event") => m.events.push(self.event(item)?),
+                    _ => {
+                        return Err(err(
+                            item,
+                            format!("unknown element <{}> in <{name}>", item.tag_name().name()),
+                        ))
+                    }
+                }
+            }
+            if !matches!(
+                name,
+                "listOfFunctionDefinitions"
+                    | "listOfUnitDefinitions"
+                    | "listOfCompartmentTypes"
+                    | "listOfSpeciesTypes"
+                    | "listOfCompartments"
+                    | "listOfSpecies"
+                    | "listOfParameters"
+                    | "listOfInitialAssignments"
+                    | "listOfRules"
+                    | "listOfConstraints"
+                    | "listOfReactions"
+                    | "listOfEvents"
+            ) {
+                return Err(err(list, format!("unknown element <{name}> in <model>")));
+            }
+        }
+        Ok(m)
+    }
+
+    fn compartment(&self, n: Node) -> Result<Compartment, SbmlError> {
+        // L2 'volume' is the L1 name; accept it as size.
+        let size = match attr_f64(n, "size")? {
+            Some(s) => Some(s),
+            None => attr_f64(n, "volume")?,
+        };
+        Ok(Compartment {
+            id: required_id(n, "id")?,
+            spatial_dimensions: match attr_f64(n, "spatialDimensions")? {
+                Some(d) => Some(d),
+                None if self.level < 3 => Some(3.0),
+                None => None,
+            },
+            size,
+            constant: attr_bool(n, "constant", true)?,
+            line: line_of(n),
+        })
+    }
+
+    fn species(&self, n: Node) -> Result<Species, SbmlError> {
+        Ok(Species {
+            id: required_id(n, "id")?,
+            compartment: required_id(n, "compartment")?,
+            initial_amount: attr_f64(n, "initialAmount")?,
+            initial_concentration: attr_f64(n, "initialConcentration")?,
+            has_only_substance_units: attr_bool(n, "hasOnlySubstanceUnits", false)?,
+            boundary_condition: attr_bool(n, "boundaryCondition", false)?,
+            constant: attr_bool(n, "constant", false)?,
+            conversion_factor: n.attribute("conversionFactor").map(str::to_string),
+            line: line_of(n),
+        })
+    }
+
+    fn parameter(&self, n: Node, default_constant: bool) -> Result<Parameter, SbmlError> {
+        Ok(Parameter {
+            id: required_id(n, "id")?,
+            value: attr_f64(n, "value")?,
+            constant: attr_bool(n, "constant", default_constant)?,
+            line: line_of(n),
+        })
+    }
+
+    fn rule(&self, n: Node, kind: &str) -> Result<Rule, SbmlError> {
+        let kind = match kind {
+            "assignmentRule" => RuleKind::Assignment,
+            "rateRule" => RuleKind::Rate,
+            "algebraicRule" => RuleKind::Algebraic,
+            other => return Err(err(n, format!("unknown rule element <{other}>"))),
+        };
+        let variable = match kind {
+            RuleKind::Algebraic => None,
+            _ => Some(required_id(n, "variable")?),
+        };
+        Ok(Rule {
+            kind,
+            variable,
+            math: math_child(n)?,
+            line: line_of(n),
+        })
+    }
+
+    fn reaction(&self, n: Node) -> Result<Reaction, SbmlError> {
+        let mut r = Reaction {
+            id: required_id(n, "id")?,
+            reversible: attr_bool(n, "reversible", true)?,
+            fast: attr_bool(n, "fast", false)?,
+            compartment: n.attribute("compartment").map(str::to_string),
+            reactants: Vec::new(),
+            products: Vec::new(),
+            modifiers: Vec::new(),
+            kinetic_law: None,
+            line: line_of(n),
+        };
+        for child in elements(n).filter(|c| !is_ignorable(*c)) {
+            let items = || elements(child).filter(|c| !is_ignorable(*c));
+            match child.tag_name().name() {
+                "listOfReactants" => {
+                    for s in items() {
+                        r.reactants.push(self.species_reference(s)?);
+                    }
+                }
+                "listOfProducts" => {
+                    for s in items() {
+                        r.products.push(self.species_reference(s)?);
+                    }
+                }
+                "listOfModifiers" => {
+                    for s in items() {
+                        r.modifiers.push(required_id(s, "species")?);
+                    }
+                }
+                "kineticLaw" => r.kinetic_law = Some(self.kinetic_law(child)?),
+                other => {
+                    return Err(err(child, format!("unknown element <{other}> in <reaction>")))
+                }
+            }
+        }
+        Ok(r)
+    }
+
+    fn species_reference(&self, n: Node) -> Result<SpeciesReference, SbmlError> {
+        if n.tag_name().name() != "speciesReference" {
+            return Err(err(
+                n,
+                format!("expected <speciesReference>, found <{}>", n.tag_name().name()),
+            ));
+        }
+        let stoichiometry_math = match elements(n).find(|c| c.tag_name().name() == "stoichiometryMath")
+        {
+            Some(sm) => math_child(sm)?,
+            None => None,
+        };
+        let stoichiometry = match attr_f64(n, "stoichiometry")? {
+            Some(s) => Some(s),
+            None if self.level < 3 && stoichiometry_math.is_none() => {
+                // L2: integer numerator / denominator, default 1.
+                let denom = attr_f64(n, "denominator")?.unwrap_or(1.0);
+                Some(1.0 / denom)
+            }
+            None => None,
+        };
+        let constant_default = self.level < 3 && stoichiometry_math.is_none();
+        Ok(SpeciesReference {
+            id: n.attribute("id").map(str::to_string),
+            species: required_id(n, "species")?,
+            stoichiometry,
+            constant: attr_bool(n, "constant", constant_default)?,
+            stoichiometry_math,
+            line: line_of(n),
+        })
+    }
+
+    fn kinetic_law(&self, n: Node) -> Result<KineticLaw, SbmlError> {
+        let mut local_parameters = Vec::new();
+        for list in elements(n) {
+            match list.tag_name().name() {
+                "listOfParameters" | "listOfLocalParameters" => {
+                    for p in elements(list).filter(|c| !is_ignorable(*c)) {
+                        local_parameters.push(self.parameter(p, true)?);
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(KineticLaw {
+            math: math_child(n)?,
+            local_parameters,
+            line: line_of(n),
+        })
+    }
+
+    fn event(&self, n: Node) -> Result<Event, SbmlError> {
+        let mut e = Event {
+            id: n.attribute("id").map(str::to_string),
+            use_values_from_trigger_time: attr_bool(n, "useValuesFromTriggerTime", true)?,
+            trigger: None,
+            delay: None,
+            priority: None,
+            assignments: Vec::new(),
+            line: line_of(n),
+        };
+        for child in elements(n).filter(|c| !is_ignorable(*c)) {
+            match child.tag_name().name() {
+                "trigger" => {
+                    e.trigger = Some(Trigger {
+                        math: math_child(child)?,
+                        initial_value: attr_bool(child, "initialValue", true)?,
+                        persistent: attr_bool(child, "persistent", true)?,
+                        line: line_of(child),
+                    })
+                }
+                "delay" => e.delay = math_child(child)?,
+                "priority" => e.priority = math_child(child)?,
+                "listOfEventAssignments" => {
+                    for a in elements(child).filter(|c| !is_ignorable(*c)) {
+                        e.assignments.push(EventAssignment {
+                            variable: required_id(a, "variable")?,
+                            math: math_child(a)?,
+                            line: line_of(a),
+                        });
+                    }
+                }
+                other => return Err(err(child, format!("unknown element <{other}> in <event>"))),
+            }
+        }
+        Ok(e)
+    }
+}
