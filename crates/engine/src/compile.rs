@@ -119,7 +119,8 @@ impl Compiled {
         for (i, s) in model.symbols.iter().enumerate() {
             if s.determined == Determined::Reactions {
                 let mut terms = Vec::new();
-                let boundary = matches!(s.kind, SymbolKind::Species { boundary: true, .. });
+                let boundary = s.constant
+                    || matches!(s.kind, SymbolKind::Species { boundary: true, .. });
                 let cf = match s.kind {
                     SymbolKind::Species {
                         conversion_factor, ..
@@ -283,6 +284,7 @@ impl ExprCompiler {
                     .collect::<Result<Vec<_>, _>>()?;
                 apply(*op, args).ok_or_else(|| unsupported(&format!("MathML {op:?}")))?
             }
+            Expr::Rate(e) => CExpr::Rate(Box::new(self.compile(e)?)),
             Expr::Piecewise(pieces, otherwise) => CExpr::Piecewise(
                 pieces
                     .iter()

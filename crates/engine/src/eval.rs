@@ -33,6 +33,8 @@ pub enum CExpr {
     Min(Vec<CExpr>),
     Piecewise(Vec<(CExpr, CExpr)>, Box<CExpr>),
     Delay(Box<[CExpr; 2]>),
+    /// A time derivative (expanded rateOf); zero in the constant history before the start.
+    Rate(Box<CExpr>),
 }
 
 fn truth(x: f64) -> bool {
@@ -52,6 +54,8 @@ pub struct Ctx<'a> {
     pub v: &'a [f64],
     pub t: f64,
     pub history: Option<&'a dyn History>,
+    /// Evaluating the history before the simulation start, where states are constant.
+    pub before_start: bool,
 }
 
 impl CExpr {
@@ -96,6 +100,13 @@ impl CExpr {
                 }
                 otherwise.eval(cx)
             }
+            CExpr::Rate(e) => {
+                if cx.before_start {
+                    0.0
+                } else {
+                    e.eval(cx)
+                }
+            }
             CExpr::Delay(ab) => {
                 let tau = ab[1].eval(cx);
                 match cx.history {
@@ -116,7 +127,7 @@ impl CExpr {
     pub fn visit(&self, f: &mut impl FnMut(&CExpr)) {
         f(self);
         match self {
-            CExpr::Neg(a) | CExpr::Fn1(_, a) | CExpr::Not(a) => a.visit(f),
+            CExpr::Neg(a) | CExpr::Fn1(_, a) | CExpr::Not(a) | CExpr::Rate(a) => a.visit(f),
             CExpr::Sub(ab) | CExpr::Div(ab) | CExpr::Pow(ab) | CExpr::Fn2(_, ab) | CExpr::Delay(ab) => {
                 ab[0].visit(f);
                 ab[1].visit(f);
@@ -263,6 +274,7 @@ mod tests {
             v: &[2.0, -8.0],
             t: 1.5,
             history: None,
+            before_start: false,
         })
     }
 

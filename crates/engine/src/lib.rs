@@ -20,7 +20,7 @@ use std::path::Path;
 
 pub use compile::Compiled;
 pub use error::EngineError;
-pub use select::Selector;
+pub use select::{parse_selector, parse_symbol_selector, Selector};
 pub use simulate::{SimOptions, TimeCourse};
 
 /// A loaded, compiled model ready to simulate.
@@ -63,5 +63,15 @@ impl Simulator {
         }
         let sel = select::parse_selection(&self.compiled, selection)?;
         simulate::simulate(&self.compiled, opts, &sel, &names)
+    }
+
+    /// Runs a time course with already parsed selectors; `names` label the columns.
+    pub fn simulate_selectors(
+        &self,
+        opts: &SimOptions,
+        selectors: &[Selector],
+        names: &[String],
+    ) -> Result<TimeCourse, EngineError> {
+        simulate::simulate(&self.compiled, opts, selectors, names)
     }
 }

@@ -12,16 +12,25 @@ use crate::eval::{CExpr, Ctx, History};
 pub struct DelayHistory<'c> {
     pub compiled: &'c Compiled,
     pub t0: f64,
-    pub v0: Vec<f64>,
+    pub v0: RefCell<Vec<f64>>,
     pub segments: RefCell<Vec<Segment>>,
+    /// Nesting of delayed evaluations: rebuilding past slots runs assignment rules that may
+    /// themselves contain delays, so deeper levels read current values instead of recursing.
+    pub depth: std::cell::Cell<usize>,
 }
 
+const MAX_DELAY_NESTING: usize = 3;
+
 impl DelayHistory<'_> {
-    /// Slot values at a past time `t`, rebuilt from the stored state.
+    /// Slot values at a past time `t`, rebuilt from the stored state. Before the start the
+    /// states keep their initial values while assignment rules still follow time.
     fn slots_at(&self, t: f64) -> Vec<f64> {
         let segs = self.segments.borrow();
-        let mut v = self.v0.clone();
-        if t <= self.t0 || segs.is_empty() {
+        let mut v = self.v0.borrow().clone();
+        if t < self.t0 || segs.is_empty() {
+            let y0: Vec<f64> = self.compiled.states.iter().map(|st| v[st.slot]).collect();
+            drop(segs);
+            load(self.compiled, &mut v, t, &y0, Some(self), t < self.t0);
             return v;
         }
         // Last segment starting before t (later segments win at event times).
@@ -29,36 +38,61 @@ impl DelayHistory<'_> {
         let mut y = vec![0.0; self.compiled.states.len()];
         segs[idx].eval(t, &mut y);
         drop(segs);
-        load(self.compiled, &mut v, t, &y, Some(self));
+        load(self.compiled, &mut v, t, &y, Some(self), false);
         v
     }
 }
 
 impl History for DelayHistory<'_> {
     fn delayed(&self, expr: &CExpr, t_past: f64) -> f64 {
+        let depth = self.depth.get();
+        if depth >= MAX_DELAY_NESTING {
+            return f64::NAN;
+        }
+        self.depth.set(depth + 1);
         let v = self.slots_at(t_past);
-        expr.eval(&Ctx {
+        let x = expr.eval(&Ctx {
             v: &v,
-            t: t_past.max(self.t0),
+            t: t_past,
             history: Some(self),
-        })
+            before_start: t_past < self.t0,
+        });
+        self.depth.set(depth);
+        x
     }
 }
 
 /// Writes state `y` into the slots and runs the assignment program.
-pub fn load(c: &Compiled, v: &mut [f64], t: f64, y: &[f64], history: Option<&dyn History>) {
+pub fn load(
+    c: &Compiled,
+    v: &mut [f64],
+    t: f64,
+    y: &[f64],
+    history: Option<&dyn History>,
+    before_start: bool,
+) {
     for (st, &yk) in c.states.iter().zip(y) {
         v[st.slot] = yk;
     }
     for (slot, e) in &c.program {
-        let x = e.eval(&Ctx { v, t, history });
+        let x = e.eval(&Ctx {
+            v,
+            t,
+            history,
+            before_start,
+        });
         v[*slot] = x;
     }
 }
 
 /// State derivatives (and algebraic residuals) from slots already loaded for time `t`.
 pub fn derivatives(c: &Compiled, v: &[f64], t: f64, history: Option<&dyn History>, dy: &mut [f64]) {
-    let cx = Ctx { v, t, history };
+    let cx = Ctx {
+        v,
+        t,
+        history,
+        before_start: false,
+    };
     for (st, d) in c.states.iter().zip(dy.iter_mut()) {
         *d = match &st.rate {
             StateRate::Expr(e) | StateRate::Algebraic(e) => e.eval(&cx),
@@ -88,7 +122,7 @@ pub struct Sys<'c, 'h> {
 impl Sys<'_, '_> {
     pub fn load(&mut self, t: f64, y: &[f64]) {
         let h = self.history.map(|h| h as &dyn History);
-        load(self.c, &mut self.v, t, y, h);
+        load(self.c, &mut self.v, t, y, h, false);
     }
 
     pub fn eval(&self, e: &CExpr, t: f64) -> f64 {
@@ -96,6 +130,7 @@ impl Sys<'_, '_> {
             v: &self.v,
             t,
             history: self.history.map(|h| h as &dyn History),
+            before_start: false,
         })
     }
 }

@@ -20,6 +20,12 @@ pub fn parse_selector(c: &Compiled, name: &str) -> Result<Selector, EngineError>
     if name == "time" {
         return Ok(Selector::Time);
     }
+    parse_symbol_selector(c, name)
+}
+
+/// Parses a selection that names a model symbol (`S`, `[S]`), even one called `time`.
+pub fn parse_symbol_selector(c: &Compiled, name: &str) -> Result<Selector, EngineError> {
+    let name = name.trim();
     let unknown = |why: &str| EngineError::Selection(name.to_string(), why.to_string());
     if let Some(inner) = name.strip_prefix('[').and_then(|s| s.strip_suffix(']')) {
         let s = c

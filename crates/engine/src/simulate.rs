@@ -219,47 +219,45 @@ pub fn simulate(
         max_steps: opts.max_steps,
         ..Options::default()
     };
-    // Initial values, in dependency order, without history (delay(x, tau) reads x now).
-    let mut v = vec![0.0; c.n_slots];
-    {
-        let mut init = Sys {
-            c,
-            v: std::mem::take(&mut v),
-            history: None,
-        };
-        for (slot, e) in &c.initial {
-            let x = init.eval(e, t0);
-            init.v[*slot] = x;
+    // Initial values in dependency order. With delays, a first pass without history gives the
+    // initial state; the second pass reads delayed values from the constant pre-start history.
+    let history = c.has_delay.then(|| DelayHistory {
+        compiled: c,
+        t0,
+        v0: RefCell::new(Vec::new()),
+        segments: RefCell::new(Vec::new()),
+        depth: std::cell::Cell::new(0),
+    });
+    let mut sys = Sys {
+        c,
+        v: vec![0.0; c.n_slots],
+        history: None,
+    };
+    let passes = if history.is_some() { 2 } else { 1 };
+    for pass in 0..passes {
+        if pass == 1 {
+            if let Some(h) = &history {
+                *h.v0.borrow_mut() = sys.v.clone();
+                sys.history = Some(h);
+            }
         }
-        v = init.v;
+        for (slot, e) in &c.initial {
+            let x = sys.eval(e, t0);
+            sys.v[*slot] = x;
+        }
     }
     let mut y: Vec<f64> = c
         .states
         .iter()
-        .map(|st| v[st.slot])
+        .map(|st| sys.v[st.slot])
         .map(|x| if x.is_nan() { 0.0 } else { x })
         .collect();
-    let history = c.has_delay.then(|| DelayHistory {
-        compiled: c,
-        t0,
-        v0: Vec::new(),
-        segments: RefCell::new(Vec::new()),
-    });
-    let mut sys = Sys {
-        c,
-        v,
-        history: None,
-    };
     if c.mass.is_some() {
         consistent_init(&mut sys, t0, &mut y, &solver_opts)?;
     }
     sys.load(t0, &y);
-    let history = history.map(|mut h| {
-        h.v0 = sys.v.clone();
-        h
-    });
     if let Some(h) = &history {
-        sys.history = Some(h);
+        *h.v0.borrow_mut() = sys.v.clone();
         solver_opts.max_step = min_delay(&sys, t0).unwrap_or(f64::INFINITY);
     }
     let mut events = Events {

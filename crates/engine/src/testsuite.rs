@@ -142,7 +142,16 @@ impl Case {
             timeout: Some(timeout),
             ..SimOptions::default()
         };
-        let got = match sim.simulate(&opts, &self.selection()?) {
+        // Column 0 is time; the variables are model symbols even if one is called `time`.
+        let names: Vec<String> = self.selection()?.split(',').map(str::to_string).collect();
+        let mut selectors = vec![crate::Selector::Time];
+        for n in &names[1..] {
+            match crate::parse_symbol_selector(sim.compiled(), n) {
+                Ok(s) => selectors.push(s),
+                Err(e) => return Ok(Outcome::Fail(e.to_string())),
+            }
+        }
+        let got = match sim.simulate_selectors(&opts, &selectors, &names) {
             Ok(t) => t,
             Err(e) if e.is_unsupported() => return Ok(Outcome::Unsupported(e.to_string())),
             Err(e) => return Ok(Outcome::Fail(format!("simulate: {e}"))),

@@ -426,12 +426,11 @@ impl<'a> Builder<'a> {
             }
         }
         self.match_algebraic(&algebraic, &in_reactions)?;
-        // Remaining non-constant species keep their amount as state (reactions may change it;
-        // a changing compartment then changes the concentration, as SBML defines).
+        // Remaining species keep their amount as state (reactions may change it; a changing
+        // compartment then changes the concentration and keeps the amount, as the SBML Test
+        // Suite expects even for constant species).
         for sym in &mut self.symbols {
-            if matches!(sym.kind, SymbolKind::Species { .. })
-                && !sym.constant
-                && sym.determined == Determined::Fixed
+            if matches!(sym.kind, SymbolKind::Species { .. }) && sym.determined == Determined::Fixed
             {
                 sym.determined = Determined::Reactions;
             }
@@ -450,16 +449,22 @@ impl<'a> Builder<'a> {
             self.symbols[id].initial = InitialValue::Assigned(e);
         }
         let events = self.events()?;
-        let (assignment_order, initial_order) = self.orders(&reactions)?;
-        Ok(Model {
+        let mut model = Model {
             id: m.id.clone().unwrap_or_default(),
-            symbols: self.symbols,
+            symbols: std::mem::take(&mut self.symbols),
             reactions,
             algebraic_rules: algebraic,
             events,
-            assignment_order,
-            initial_order,
-        })
+            assignment_order: Vec::new(),
+            initial_order: Vec::new(),
+        };
+        crate::rateof::expand_rate_of(&mut model)?;
+        self.symbols = std::mem::take(&mut model.symbols);
+        let (assignment_order, initial_order) = self.orders(&model.reactions)?;
+        model.symbols = std::mem::take(&mut self.symbols);
+        model.assignment_order = assignment_order;
+        model.initial_order = initial_order;
+        Ok(model)
     }
 
     /// Pairs each algebraic rule with a distinct variable it mentions that nothing else

@@ -13,6 +13,9 @@ pub enum Expr {
     /// `Op::Delay` takes `[expr, tau]`; `Op::RateOf` takes `[Sym]`.
     Apply(Op, Vec<Expr>),
     Piecewise(Vec<(Expr, Expr)>, Option<Box<Expr>>),
+    /// An expanded `rateOf`: the time derivative, written out. It is zero before the
+    /// simulation starts (the history `delay` reads is constant there).
+    Rate(Box<Expr>),
 }
 
 impl Expr {
@@ -36,6 +39,7 @@ impl Expr {
                     o.instant_deps(out);
                 }
             }
+            Expr::Rate(e) => e.instant_deps(out),
             Expr::Num(_) | Expr::Time => {}
         }
     }
@@ -51,6 +55,7 @@ impl Expr {
                 pieces.iter().any(|(c, v)| c.any(pred) || v.any(pred))
                     || otherwise.as_ref().is_some_and(|o| o.any(pred))
             }
+            Expr::Rate(e) => e.any(pred),
             _ => false,
         }
     }

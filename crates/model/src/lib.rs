@@ -8,6 +8,7 @@ mod build;
 mod error;
 mod expr;
 mod order;
+mod rateof;
 
 pub use build::build;
 pub use error::ModelError;

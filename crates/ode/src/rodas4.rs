@@ -413,6 +413,7 @@ impl Rodas4 {
         );
         self.stats.lu_decomps += 1;
         if !lu_factor(self.e.as_mut_slice(), n, &mut self.piv) {
+            eprintln!("DEBUG singular h={h} t={t} y={:?} jac={}", self.y, self.jac);
             return Ok(Attempt::Singular);
         }
 
