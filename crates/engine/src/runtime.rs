@@ -28,9 +28,17 @@ impl DelayHistory<'_> {
         let segs = self.segments.borrow();
         let mut v = self.v0.borrow().clone();
         if t < self.t0 || segs.is_empty() {
-            let y0: Vec<f64> = self.compiled.states.iter().map(|st| v[st.slot]).collect();
+            // Before the start every value follows its initial definition at that time.
             drop(segs);
-            load(self.compiled, &mut v, t, &y0, Some(self), t < self.t0);
+            for (slot, e) in &self.compiled.initial {
+                let x = e.eval(&Ctx {
+                    v: &v,
+                    t,
+                    history: Some(self),
+                    before_start: true,
+                });
+                v[*slot] = x;
+            }
             return v;
         }
         // Last segment starting before t (later segments win at event times).

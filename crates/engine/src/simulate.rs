@@ -5,6 +5,8 @@
 use std::cell::RefCell;
 
 use her2sim_ode::{consistent_init, Options, Rodas4};
+use rand::{Rng, SeedableRng};
+use rand_pcg::Pcg64Mcg;
 
 use crate::compile::Compiled;
 use crate::runtime::{DelayHistory, Sys};
@@ -24,6 +26,8 @@ pub struct SimOptions {
     pub max_steps: usize,
     /// Wall-clock limit for one time course; `None` = unlimited.
     pub timeout: Option<std::time::Duration>,
+    /// Seed for the random choice among simultaneous events of equal priority.
+    pub seed: u64,
 }
 
 impl Default for SimOptions {
@@ -36,6 +40,7 @@ impl Default for SimOptions {
             rtol: 1e-8,
             max_steps: 200_000,
             timeout: None,
+            seed: 1,
         }
     }
 }
@@ -51,14 +56,15 @@ struct Pending {
     event: usize,
     time: f64,
     values: Option<Vec<f64>>,
-    seq: u64,
 }
 
 /// The event queue and each trigger's last value.
 struct Events {
+    rng: Pcg64Mcg,
+    /// Relational sub-expressions of all triggers, watched to find short trigger windows.
+    relationals: Vec<crate::eval::CExpr>,
     prev: Vec<bool>,
     pending: Vec<Pending>,
-    seq: u64,
 }
 
 fn truth(x: f64) -> bool {
@@ -80,6 +86,11 @@ impl Events {
             .iter()
             .map(|e| truth(sys.eval(&e.trigger, t)))
             .collect()
+    }
+
+    /// The value of every relational inside the triggers.
+    fn relationals(&self, sys: &Sys, t: f64) -> Vec<bool> {
+        self.relationals.iter().map(|r| truth(sys.eval(r, t))).collect()
     }
 
     fn changed(&self, sys: &Sys, t: f64) -> bool {
@@ -116,37 +127,43 @@ impl Events {
                     let values = ev
                         .use_values_from_trigger_time
                         .then(|| ev.assignments.iter().map(|(_, e)| sys.eval(e, t)).collect());
-                    self.seq += 1;
                     self.pending.push(Pending {
                         event: k,
                         time: t + delay,
                         values,
-                        seq: self.seq,
                     });
                 } else if !cur[k] && self.prev[k] && !ev.persistent {
                     self.pending.retain(|p| p.event != k);
                 }
             }
             self.prev = cur;
-            // Due events; the one with the highest priority runs first, ties in queue order.
-            let mut best: Option<(usize, f64, u64)> = None;
-            for (i, p) in self.pending.iter().enumerate() {
-                if p.time > t {
-                    continue;
-                }
-                let prio = c.events[p.event]
-                    .priority
-                    .as_ref()
-                    .map_or(f64::NEG_INFINITY, |e| sys.eval(e, t));
-                let better = match best {
-                    None => true,
-                    Some((_, bp, bs)) => prio > bp || (prio == bp && p.seq < bs),
-                };
-                if better {
-                    best = Some((i, prio, p.seq));
-                }
-            }
-            let Some((i, _, _)) = best else { break };
+            // Due events: the highest priority runs first; SBML leaves ties to chance.
+            let due: Vec<(usize, f64)> = self
+                .pending
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| p.time <= t)
+                .map(|(i, p)| {
+                    let prio = c.events[p.event]
+                        .priority
+                        .as_ref()
+                        .map_or(f64::NEG_INFINITY, |e| sys.eval(e, t));
+                    (i, prio)
+                })
+                .collect();
+            let Some(top) = due.iter().map(|d| d.1).max_by(f64::total_cmp) else {
+                break;
+            };
+            let tied: Vec<usize> = due
+                .iter()
+                .filter(|d| d.1 == top || (d.1.is_nan() && top.is_nan()))
+                .map(|d| d.0)
+                .collect();
+            let i = if tied.len() == 1 {
+                tied[0]
+            } else {
+                tied[self.rng.random_range(0..tied.len())]
+            };
             let p = self.pending.remove(i);
             execute(sys, p, t, y, opts)?;
             fired = true;
@@ -162,22 +179,19 @@ fn execute(sys: &mut Sys, p: Pending, t: f64, y: &mut [f64], opts: &Options) -> 
         Some(v) => v,
         None => ev.assignments.iter().map(|(_, e)| sys.eval(e, t)).collect(),
     };
-    let mut amounts = Vec::new();
+    // Concentrations assigned to species become amounts with the compartment size from
+    // before this event (the SBML Test Suite's reading when both change at once).
+    let before = sys.v.clone();
     for ((target, _), x) in ev.assignments.iter().zip(values) {
         let target = *target;
         sys.v[target] = x;
-        if c.amount_slot[target].is_some() {
-            amounts.push(target);
-        } else if let Some(k) = c.state_of[target] {
-            y[k] = x;
-        }
-    }
-    // A species assigned a concentration keeps it in the (possibly new) compartment size.
-    for s in amounts {
-        if let (Some(k), her2sim_model::SymbolKind::Species { compartment, .. }) =
-            (c.state_of[s], &c.model.symbols[s].kind)
-        {
-            y[k] = sys.v[s] * sys.v[*compartment];
+        if let Some(k) = c.state_of[target] {
+            y[k] = match (c.amount_slot[target], &c.model.symbols[target].kind) {
+                (Some(_), her2sim_model::SymbolKind::Species { compartment, .. }) => {
+                    x * before[*compartment]
+                }
+                _ => x,
+            };
         }
     }
     if c.mass.is_some() {
@@ -260,10 +274,19 @@ pub fn simulate(
         *h.v0.borrow_mut() = sys.v.clone();
         solver_opts.max_step = min_delay(&sys, t0).unwrap_or(f64::INFINITY);
     }
+    let mut relationals = Vec::new();
+    for ev in &c.events {
+        ev.trigger.visit(&mut |n| {
+            if let crate::eval::CExpr::Cmp(..) = n {
+                relationals.push(n.clone());
+            }
+        });
+    }
     let mut events = Events {
+        rng: Pcg64Mcg::seed_from_u64(opts.seed),
+        relationals,
         prev: c.events.iter().map(|e| e.initial_value).collect(),
         pending: Vec::new(),
-        seq: 0,
     };
     let mut table = TimeCourse {
         columns: names.to_vec(),
@@ -306,10 +329,8 @@ pub fn simulate(
         }
         let mut te = None;
         if !c.events.is_empty() {
-            sys.load(t_new, solver.y());
-            if events.changed(&sys, t_new) {
-                te = Some(locate(&mut sys, &solver, &events, t_old, t_new, &mut buf));
-            } else if t_new == t_event {
+            te = find_trigger_change(&mut sys, &solver, &events, t_old, t_new, &mut buf);
+            if te.is_none() && t_new == t_event {
                 te = Some(t_new);
             }
         }
@@ -349,23 +370,70 @@ pub fn simulate(
     Ok(table)
 }
 
-/// Earliest time in `(lo, hi]` where some trigger differs from its last value, by bisection
-/// on the dense output (works for any boolean trigger, not only smooth root functions).
-fn locate(sys: &mut Sys, solver: &Rodas4, events: &Events, mut lo: f64, mut hi: f64, buf: &mut [f64]) -> f64 {
-    for _ in 0..200 {
-        let mid = lo + 0.5 * (hi - lo);
-        if mid <= lo || mid >= hi {
-            break;
-        }
-        solver.interpolate(mid, buf);
-        sys.load(mid, buf);
-        if events.changed(sys, mid) {
-            hi = mid;
+/// The first time in `(t_old, t_new]` where a trigger differs from its last value.
+///
+/// Triggers are boolean, so a step can jump over a short window where one is true. Every
+/// relational inside the triggers is watched as well: the step is cut at each change of any
+/// of them (located by bisection on the dense output) and the triggers are checked there.
+fn find_trigger_change(
+    sys: &mut Sys,
+    solver: &Rodas4,
+    events: &Events,
+    t_old: f64,
+    t_new: f64,
+    buf: &mut [f64],
+) -> Option<f64> {
+    let mut state_at = |sys: &mut Sys, tau: f64| -> (Vec<bool>, bool) {
+        if tau == t_new {
+            sys.load(tau, solver.y());
         } else {
-            lo = mid;
+            solver.interpolate(tau, buf);
+            sys.load(tau, buf);
+        }
+        (events.relationals(sys, tau), events.changed(sys, tau))
+    };
+    let mut lo = t_old;
+    let (mut rel_lo, _) = state_at(sys, lo);
+    for _ in 0..1000 {
+        let (rel_hi, trig_hi) = state_at(sys, t_new);
+        if rel_hi == rel_lo && !trig_hi {
+            return None;
+        }
+        // Sample the interval first so bisection starts on the earliest change.
+        let mut hi = t_new;
+        const SAMPLES: usize = 8;
+        for k in 1..SAMPLES {
+            let tau = lo + (t_new - lo) * k as f64 / SAMPLES as f64;
+            let (rel, trig) = state_at(sys, tau);
+            if rel != rel_lo || trig {
+                hi = tau;
+                break;
+            }
+        }
+        let mut a = lo;
+        for _ in 0..200 {
+            let mid = a + 0.5 * (hi - a);
+            if mid <= a || mid >= hi {
+                break;
+            }
+            let (rel, trig) = state_at(sys, mid);
+            if rel != rel_lo || trig {
+                hi = mid;
+            } else {
+                a = mid;
+            }
+        }
+        let (rel, trig) = state_at(sys, hi);
+        if trig {
+            return Some(hi);
+        }
+        lo = hi;
+        rel_lo = rel;
+        if lo >= t_new {
+            return None;
         }
     }
-    hi
+    None
 }
 
 /// Smallest positive constant delay in the model, used to bound the step so that delayed

@@ -63,13 +63,8 @@ impl<'a> Builder<'a> {
                         "math is not a <lambda>",
                     ))
                 }
-                None => {
-                    return Err(ModelError::new(
-                        format!("functionDefinition '{}'", f.id),
-                        Some(f.line),
-                        "has no math",
-                    ))
-                }
+                // A function without math is only an error if something calls it.
+                None => {}
             }
         }
         for c in &m.compartments {
@@ -541,13 +536,12 @@ impl<'a> Builder<'a> {
                 line: e.line,
                 reaction: None,
             };
-            let trigger = e
-                .trigger
-                .as_ref()
-                .ok_or_else(|| ModelError::new(element.clone(), Some(e.line), "has no trigger"))?;
-            let trigger_math = trigger.math.as_ref().ok_or_else(|| {
-                ModelError::new(element.clone(), Some(trigger.line), "trigger has no math")
-            })?;
+            // An event without a trigger (or without trigger math) never fires.
+            let never = Math::Const(Constant::False);
+            let (trigger_math, initial_value, persistent) = match &e.trigger {
+                Some(t) => (t.math.as_ref().unwrap_or(&never), t.initial_value, t.persistent),
+                None => (&never, true, true),
+            };
             let mut assignments = Vec::new();
             for a in &e.assignments {
                 let target = self.lookup(&a.variable, &element, a.line)?;
@@ -573,8 +567,8 @@ impl<'a> Builder<'a> {
             out.push(Event {
                 id,
                 trigger: self.expr(trigger_math, &scope)?,
-                initial_value: trigger.initial_value,
-                persistent: trigger.persistent,
+                initial_value,
+                persistent,
                 delay: e.delay.as_ref().map(|d| self.expr(d, &scope)).transpose()?,
                 priority: e.priority.as_ref().map(|p| self.expr(p, &scope)).transpose()?,
                 use_values_from_trigger_time: e.use_values_from_trigger_time,

@@ -25,15 +25,46 @@ pub fn all_finite(v: &[f64]) -> bool {
     v.iter().all(|x| x.is_finite())
 }
 
-/// Fills `jac` with ∂f/∂y at (t, y); `f0` must be f(t, y).
+/// Scratch storage of the finite-difference Jacobian, allocated once.
+pub struct FdWork {
+    ytmp: Vec<f64>,
+    ftmp: Vec<f64>,
+    /// Per row: magnitude of the terms f_i is made of.
+    row_terms: Vec<f64>,
+    /// Per row: largest |J_ik|.
+    row_max: Vec<f64>,
+}
+
+impl FdWork {
+    pub fn new(n: usize) -> Self {
+        FdWork {
+            ytmp: vec![0.0; n],
+            ftmp: vec![0.0; n],
+            row_terms: vec![0.0; n],
+            row_max: vec![0.0; n],
+        }
+    }
+}
+
+/// Fills `jac` with ∂f/∂y at (t, y); `f0` must be f(t, y). `typ` holds a
+/// typical magnitude of each variable (largest |y_j| seen) and `algebraic`
+/// marks algebraic rows (all-zero rows of M).
 ///
-/// Finite-difference increments are √eps times a typical magnitude of the
-/// variable: max(|y_j|, typ_j), falling back to the largest typical magnitude
-/// of any variable (or 1) for variables that have been zero so far. Using the
-/// history (`typ`) rather than only |y_j| keeps the increment sensible when a
-/// species decays towards zero, and the fallback keeps it on the scale of the
-/// model for species that start at zero; a fixed absolute floor such as 1e-5
-/// would swamp models whose amounts are ~1e-12.
+/// First pass: increments δ_j = √eps·max(|y_j|, typ_j), falling back to the
+/// largest typical magnitude of any variable (or 1) for variables that have
+/// been zero so far. Relative increments keep nonlinear terms in small
+/// variables accurate (a fixed floor such as rodas.f's would swamp species
+/// amounts of ~1e-12).
+///
+/// Second pass, for the columns that need it: a variable much smaller than
+/// the terms of an equation it enters (an algebraic y3 = 1 − y1 − y2 while
+/// y3 ≈ 1e-14, or a quasi-steady intermediate) changes f_i by less than
+/// f_i's rounding error, so its entry comes out quantised or even exactly
+/// zero — which can make the iteration matrix singular. Such columns are
+/// evaluated again with an increment on the scale of the row's terms, and
+/// each row keeps the larger-increment value only where the two values differ
+/// by no more than the small increment's rounding error could explain (so a
+/// genuinely nonlinear term keeps its small-increment value).
 #[allow(clippy::too_many_arguments)]
 pub fn jacobian<S: System>(
     sys: &mut S,
@@ -41,9 +72,9 @@ pub fn jacobian<S: System>(
     y: &[f64],
     f0: &[f64],
     typ: &[f64],
+    algebraic: &[bool],
     jac: &mut DMatrix<f64>,
-    ytmp: &mut [f64],
-    ftmp: &mut [f64],
+    work: &mut FdWork,
     rhs_evals: &mut usize,
 ) -> Result<(), SolverError> {
     let n = y.len();
@@ -64,34 +95,98 @@ pub fn jacobian<S: System>(
     } else {
         1.0
     };
-    ytmp.copy_from_slice(y);
+    let scale = |j: usize| {
+        let s = y[j].abs().max(typ[j]);
+        if s > 0.0 && s.is_finite() {
+            s
+        } else {
+            fallback
+        }
+    };
+    work.ytmp.copy_from_slice(y);
     for j in 0..n {
-        let yj = y[j];
-        let mut scale = yj.abs().max(typ[j]);
-        if !(scale > 0.0) || !scale.is_finite() {
-            scale = fallback;
-        }
-        // Use the increment actually representable in floating point.
-        ytmp[j] = yj + SQRT_EPS * scale;
-        let mut del = ytmp[j] - yj;
-        eval(sys, t, ytmp, ftmp, rhs_evals)?;
-        if !all_finite(ftmp) {
-            // The model may be undefined just above y_j (a bound such as
-            // y_j ≤ 1); try a backward difference before giving up.
-            ytmp[j] = yj - SQRT_EPS * scale;
-            del = ytmp[j] - yj;
-            eval(sys, t, ytmp, ftmp, rhs_evals)?;
-            if !all_finite(ftmp) {
-                return Err(SolverError::NonFinite { t });
-            }
-        }
-        ytmp[j] = yj;
+        let del = difference(sys, t, y, j, SQRT_EPS * scale(j), work, rhs_evals)?;
         let inv = 1.0 / del;
-        for ((c, fv), f0v) in jac.column_mut(j).iter_mut().zip(ftmp.iter()).zip(f0) {
+        for ((c, fv), f0v) in jac.column_mut(j).iter_mut().zip(work.ftmp.iter()).zip(f0) {
             *c = (fv - f0v) * inv;
         }
     }
+
+    // Term magnitudes per row, |f_i| + Σ_k |J_ik|·scale_k, and the largest
+    // entry per row; used to judge the rounding error of each entry.
+    for i in 0..n {
+        work.row_terms[i] = f0[i].abs();
+        work.row_max[i] = 0.0;
+    }
+    for k in 0..n {
+        let sk = scale(k);
+        for (i, &v) in jac.column(k).iter().enumerate() {
+            work.row_terms[i] += v.abs() * sk;
+            work.row_max[i] = work.row_max[i].max(v.abs());
+        }
+    }
+
+    // Relative precision of an entry, compared with its row's largest entry,
+    // below which the column is evaluated again.
+    const ETA: f64 = 1e-6;
+    for j in 0..n {
+        let del_small = SQRT_EPS * scale(j);
+        let mut del_big = 0.0_f64;
+        for i in 0..n {
+            let entry = jac[(i, j)];
+            if entry == 0.0 && !algebraic[i] {
+                continue;
+            }
+            let rounding = f64::EPSILON * work.row_terms[i] / del_small;
+            if rounding > ETA * work.row_max[i] && work.row_max[i] > 0.0 {
+                del_big = del_big.max(SQRT_EPS * work.row_terms[i] / work.row_max[i]);
+            }
+        }
+        if !(del_big > 10.0 * del_small) || !del_big.is_finite() {
+            continue;
+        }
+        let del = difference(sys, t, y, j, del_big, work, rhs_evals)?;
+        let inv = 1.0 / del;
+        for (i, (fv, f0v)) in work.ftmp.iter().zip(f0).enumerate() {
+            let big = (fv - f0v) * inv;
+            let small = jac[(i, j)];
+            let rounding = 2.0 * f64::EPSILON * work.row_terms[i] / del_small;
+            if (big - small).abs() <= rounding {
+                jac[(i, j)] = big;
+            }
+        }
+    }
     Ok(())
+}
+
+/// f(t, y + δ·e_j) into `work.ftmp`, returning the increment actually used
+/// (representable in floating point; backward if f is not finite forward).
+fn difference<S: System>(
+    sys: &mut S,
+    t: f64,
+    y: &[f64],
+    j: usize,
+    del: f64,
+    work: &mut FdWork,
+    rhs_evals: &mut usize,
+) -> Result<f64, SolverError> {
+    let yj = y[j];
+    work.ytmp[j] = yj + del;
+    let mut used = work.ytmp[j] - yj;
+    eval(sys, t, &work.ytmp, &mut work.ftmp, rhs_evals)?;
+    if !all_finite(&work.ftmp) {
+        // The model may be undefined just above y_j (a bound such as
+        // y_j ≤ 1); try a backward difference before giving up.
+        work.ytmp[j] = yj - del;
+        used = work.ytmp[j] - yj;
+        eval(sys, t, &work.ytmp, &mut work.ftmp, rhs_evals)?;
+        if !all_finite(&work.ftmp) {
+            work.ytmp[j] = yj;
+            return Err(SolverError::NonFinite { t });
+        }
+    }
+    work.ytmp[j] = yj;
+    Ok(used)
 }
 
 /// Fills `fx` with ∂f/∂t at (t, y); `f0` must be f(t, y); `h` is the step

@@ -64,7 +64,8 @@ pub fn consistent_init<S: System>(
     let mut rhs_evals = 0usize;
     let mut f = vec![0.0; n];
     let mut g = vec![0.0; n];
-    let mut ytmp = vec![0.0; n];
+    let algebraic: Vec<bool> = differential.iter().map(|d| !d).collect();
+    let mut fd = derivs::FdWork::new(n);
     let mut ftmp = vec![0.0; n];
     let mut jac = DMatrix::zeros(n, n);
     let mut piv = vec![0usize; n];
@@ -80,7 +81,17 @@ pub fn consistent_init<S: System>(
     };
     let inconsistent = |residual: f64| SolverError::InconsistentInit { t, residual };
 
-    let mut gnorm = residuals(sys, t, y, &m, &differential, &target, &mut f, &mut g, &mut rhs_evals)?;
+    let mut gnorm = residuals(
+        sys,
+        t,
+        y,
+        &m,
+        &differential,
+        &target,
+        &mut f,
+        &mut g,
+        &mut rhs_evals,
+    )?;
     if !gnorm.is_finite() {
         return Err(inconsistent(f64::INFINITY));
     }
@@ -90,11 +101,21 @@ pub fn consistent_init<S: System>(
     for _ in 0..MAX_ITER {
         // Newton matrix: rows of M for differential rows, rows of ∂f/∂y for
         // algebraic ones.
-        derivs::jacobian(sys, t, y, &f, &typ, &mut jac, &mut ytmp, &mut ftmp, &mut rhs_evals)
-            .map_err(|e| match e {
-                SolverError::NonFinite { .. } => inconsistent(residual(&g)),
-                other => other,
-            })?;
+        derivs::jacobian(
+            sys,
+            t,
+            y,
+            &f,
+            &typ,
+            &algebraic,
+            &mut jac,
+            &mut fd,
+            &mut rhs_evals,
+        )
+        .map_err(|e| match e {
+            SolverError::NonFinite { .. } => inconsistent(residual(&g)),
+            other => other,
+        })?;
         for i in 0..n {
             if differential[i] {
                 for j in 0..n {
@@ -117,7 +138,17 @@ pub fn consistent_init<S: System>(
             for ((yt, yv), d) in ytrial.iter_mut().zip(y.iter()).zip(&delta) {
                 *yt = yv + lambda * d;
             }
-            let gt = residuals(sys, t, &ytrial, &m, &differential, &target, &mut ftmp, &mut g, &mut rhs_evals)?;
+            let gt = residuals(
+                sys,
+                t,
+                &ytrial,
+                &m,
+                &differential,
+                &target,
+                &mut ftmp,
+                &mut g,
+                &mut rhs_evals,
+            )?;
             if gt.is_finite() && gt <= (1.0 - 1e-4 * lambda) * gnorm {
                 accepted = true;
                 gnorm = gt;
@@ -136,7 +167,17 @@ pub fn consistent_init<S: System>(
         if !accepted {
             // No decrease possible: fine if we are already at roundoff level,
             // otherwise the equations have no solution near here.
-            residuals(sys, t, y, &m, &differential, &target, &mut f, &mut g, &mut rhs_evals)?;
+            residuals(
+                sys,
+                t,
+                y,
+                &m,
+                &differential,
+                &target,
+                &mut f,
+                &mut g,
+                &mut rhs_evals,
+            )?;
             if step <= 1.0 {
                 return Ok(());
             }

@@ -100,7 +100,11 @@ pub fn iteration_matrix(
             }
             let es = e.as_mut_slice();
             for i in 0..n {
-                let d = if kind == MassKind::Diagonal { diag[i] } else { 1.0 };
+                let d = if kind == MassKind::Diagonal {
+                    diag[i]
+                } else {
+                    1.0
+                };
                 es[i * n + i] += fac * d;
             }
         }

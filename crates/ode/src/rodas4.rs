@@ -118,6 +118,9 @@ pub struct Rodas4 {
     comb: Vec<f64>,
     mass_diag: Vec<f64>,
     mask: Vec<bool>,
+    /// Rows of M that are entirely zero (algebraic equations).
+    algebraic: Vec<bool>,
+    fd: derivs::FdWork,
     /// Largest |y_j| seen: the scale of finite-difference increments.
     typ: Vec<f64>,
     seg: Segment,
@@ -154,6 +157,8 @@ impl Rodas4 {
             comb: v(),
             mass_diag: v(),
             mask: vec![true; n],
+            algebraic: vec![false; n],
+            fd: derivs::FdWork::new(n),
             typ: y0.iter().map(|x| x.abs()).collect(),
             seg: Segment::with_dim(n),
             has_seg: false,
@@ -242,6 +247,8 @@ impl Rodas4 {
             return Ok(());
         }
         let kind = mass::classify(sys.mass(), &mut self.mass_diag);
+        mass::differential_rows(sys.mass(), &mut self.algebraic);
+        self.algebraic.iter_mut().for_each(|a| *a = !*a);
         if !self.h_valid {
             self.h = self.initial_step(sys, kind, t_stop)?;
             self.h_valid = true;
@@ -302,8 +309,8 @@ impl Rodas4 {
                             // Gustafsson's predictive controller (as in
                             // rodas.f): damps step-size oscillations on stiff
                             // problems by also using the previous step's error.
-                            let facgus = (self.hacc / h) * (err * err / self.erracc).powf(0.25)
-                                / SAFE;
+                            let facgus =
+                                (self.hacc / h) * (err * err / self.erracc).powf(0.25) / SAFE;
                             fac = fac.max(facgus.clamp(FAC_MIN, FAC_MAX));
                         }
                         self.hacc = h;
@@ -383,9 +390,9 @@ impl Rodas4 {
             &self.y,
             &self.f0,
             &self.typ,
+            &self.algebraic,
             &mut self.jac,
-            &mut self.ytmp,
-            &mut self.ftmp,
+            &mut self.fd,
             &mut self.stats.rhs_evals,
         )?;
         self.stats.jac_evals += 1;
@@ -413,7 +420,6 @@ impl Rodas4 {
         );
         self.stats.lu_decomps += 1;
         if !lu_factor(self.e.as_mut_slice(), n, &mut self.piv) {
-            eprintln!("DEBUG singular h={h} t={t} y={:?} jac={}", self.y, self.jac);
             return Ok(Attempt::Singular);
         }
 
@@ -434,7 +440,13 @@ impl Rodas4 {
                 }
             }
             let ts = if C[s] == 1.0 { t1 } else { t + C[s] * h };
-            eval(sys, ts, &self.ytmp, &mut self.ftmp, &mut self.stats.rhs_evals)?;
+            eval(
+                sys,
+                ts,
+                &self.ytmp,
+                &mut self.ftmp,
+                &mut self.stats.rhs_evals,
+            )?;
 
             // M·Σ (C_sj/h) k_j
             self.comb.fill(0.0);
@@ -558,7 +570,13 @@ impl Rodas4 {
         for i in 0..n {
             self.ytmp[i] = self.y[i] + if self.mask[i] { h0 * self.comb[i] } else { 0.0 };
         }
-        eval(sys, t + h0, &self.ytmp, &mut self.ftmp, &mut self.stats.rhs_evals)?;
+        eval(
+            sys,
+            t + h0,
+            &self.ytmp,
+            &mut self.ftmp,
+            &mut self.stats.rhs_evals,
+        )?;
         let mut d2 = f64::NAN;
         if all_finite(&self.ftmp) {
             self.k[0].copy_from_slice(&self.ftmp);

@@ -53,7 +53,12 @@ fn robertson_dae_to_40() {
     let reference = [0.7158270687, 9.185534764e-6, 0.2841637457];
     for i in 0..3 {
         let e = rel_err(y[i], reference[i]);
-        assert!(e < 1e-7, "component {i}: {} vs {} (rel {e:e})", y[i], reference[i]);
+        assert!(
+            e < 1e-7,
+            "component {i}: {} vs {} (rel {e:e})",
+            y[i],
+            reference[i]
+        );
     }
     assert!((y[0] + y[1] + y[2] - 1.0).abs() < 1e-13);
     eprintln!("Robertson DAE t=40 rtol 1e-8: {:?}", solver.stats());
@@ -138,12 +143,19 @@ fn non_diagonal_singular_mass_with_consistent_init() {
     // Inconsistent start: u − 2v = 1 ≠ 0. consistent_init keeps u + v = 1.
     let mut y = [1.0, 0.0];
     consistent_init(&mut sys, 0.0, &mut y, &opts(1e-8, 1e-14)).unwrap();
-    assert!((y[0] - 2.0 / 3.0).abs() < 1e-14 && (y[1] - 1.0 / 3.0).abs() < 1e-14, "{y:?}");
+    assert!(
+        (y[0] - 2.0 / 3.0).abs() < 1e-14 && (y[1] - 1.0 / 3.0).abs() < 1e-14,
+        "{y:?}"
+    );
 
     let mut solver = Rodas4::new(0.0, &y, opts(1e-10, 1e-14));
     integrate_to(&mut solver, &mut sys, 5.0, |_| {}).unwrap();
     let s = (-5f64).exp();
-    assert!(rel_err(solver.y()[0], 2.0 * s / 3.0) < 1e-8, "{:?}", solver.y());
+    assert!(
+        rel_err(solver.y()[0], 2.0 * s / 3.0) < 1e-8,
+        "{:?}",
+        solver.y()
+    );
     assert!(rel_err(solver.y()[1], s / 3.0) < 1e-8, "{:?}", solver.y());
 }
 

@@ -209,7 +209,12 @@ fn robertson_to_40() {
     let reference = [0.7158270687, 9.185534764e-6, 0.2841637457];
     for i in 0..3 {
         let e = rel_err(y[i], reference[i]);
-        assert!(e < 1e-7, "component {i}: {} vs {} (rel {e:e})", y[i], reference[i]);
+        assert!(
+            e < 1e-7,
+            "component {i}: {} vs {} (rel {e:e})",
+            y[i],
+            reference[i]
+        );
     }
     eprintln!("Robertson t=40 rtol 1e-8: {:?}", solver.stats());
 }
@@ -295,7 +300,11 @@ fn many_output_times_do_not_cost_many_extra_steps() {
     assert!((many.y()[0] - (-10f64).exp()).abs() < 1e-11);
     // Output every 0.01 forces at least 1000 steps; the step size must not
     // collapse because of the shortened steps.
-    assert!(many.stats().steps <= 1000 + one.stats().steps, "{:?}", many.stats());
+    assert!(
+        many.stats().steps <= 1000 + one.stats().steps,
+        "{:?}",
+        many.stats()
+    );
     assert_eq!(many.stats().rejected, 0);
 }
 
@@ -467,7 +476,11 @@ fn blow_up_stops_cleanly() {
             ),
             "{err:?}"
         );
-        eprintln!("y'=y^2 rtol {rtol}: {err} after {:?}, y = {:?}", s.stats(), s.y());
+        eprintln!(
+            "y'=y^2 rtol {rtol}: {err} after {:?}, y = {:?}",
+            s.stats(),
+            s.y()
+        );
         // Implicit methods may step across the pole (the continuation
         // through infinity), but must stop right there.
         assert!(s.t() < 1.0 + 1e-6, "stopped at {}", s.t());
@@ -486,7 +499,10 @@ fn too_many_steps() {
     };
     let mut s = Rodas4::new(0.0, &[1.0], o);
     let err = integrate_to(&mut s, &mut sys, 100.0, |_| {}).unwrap_err();
-    assert!(matches!(err, SolverError::TooManySteps { steps: 10, .. }), "{err:?}");
+    assert!(
+        matches!(err, SolverError::TooManySteps { steps: 10, .. }),
+        "{err:?}"
+    );
     // The budget restarts with each integrate_to call.
     let t_next = s.t() + 1e-3;
     assert!(integrate_to(&mut s, &mut sys, t_next, |_| {}).is_ok());
