@@ -1,1 +1,132 @@
-fn main() {}
+//! The `her2sim` command line: parses arguments, calls the library, prints results.
+//! Everything it does is a library call that tests and other front ends can make too.
+
+mod csv;
+mod suite;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use her2sim_engine::{SimOptions, Simulator};
+
+#[derive(Parser)]
+#[command(
+    name = "her2sim",
+    version,
+    about = "An in-silico laboratory for HER2-overexpressing cancer, built on an exact SBML simulator"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Simulate an SBML model (deterministic time course) and write CSV.
+    ///
+    /// Output: a header row with the selection names exactly as given, then STEPS+1 rows at
+    /// evenly spaced times from START to START+DURATION. Selections follow libRoadRunner:
+    /// `S1` is a species amount, `[S1]` its concentration; compartments, parameters, species
+    /// references and reactions (their rate) by id; `time` is the time.
+    Simulate(SimulateArgs),
+    /// Run the SBML Test Suite's semantic cases and print the pass table per tag.
+    Suite(suite::SuiteArgs),
+}
+
+#[derive(clap::Args)]
+struct SimulateArgs {
+    /// The SBML file (Level 2 or 3).
+    model: PathBuf,
+    /// Start time.
+    #[arg(long, default_value_t = 0.0)]
+    start: f64,
+    /// Length of the simulated interval (model time units).
+    #[arg(long, default_value_t = 10.0)]
+    duration: f64,
+    /// Number of output intervals (the output has steps+1 rows).
+    #[arg(long, default_value_t = 100)]
+    steps: usize,
+    /// Comma-separated output columns, e.g. "time,S1,[S2],k1". Default: time and every
+    /// species concentration.
+    #[arg(long)]
+    select: Option<String>,
+    /// Absolute tolerance of the integrator.
+    #[arg(long, default_value_t = 1e-12)]
+    atol: f64,
+    /// Relative tolerance of the integrator.
+    #[arg(long, default_value_t = 1e-8)]
+    rtol: f64,
+    /// Largest number of solver steps between two discontinuities.
+    #[arg(long, default_value_t = 500_000)]
+    max_steps: usize,
+    /// Seed for random choices (simultaneous events of equal priority).
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Write the CSV here (written to a temporary file, then renamed); default stdout.
+    #[arg(short = 'o', long = "output")]
+    output: Option<PathBuf>,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Some(Command::Simulate(args)) => simulate(args),
+        Some(Command::Suite(args)) => suite::run(args),
+        None => {
+            // Until the HER2 study lands, the main job is a simulation of the shipped model.
+            eprintln!("her2sim: no command given; try `her2sim simulate models/BIOMD0000000010.xml` or `her2sim --help`");
+            Ok(())
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn simulate(args: SimulateArgs) -> anyhow::Result<()> {
+    let path = args.model.display().to_string();
+    let sim = Simulator::from_file(&args.model).map_err(|e| anyhow::anyhow!("{path}: {e}"))?;
+    let selection = match args.select {
+        Some(s) => s,
+        None => default_selection(&sim),
+    };
+    let opts = SimOptions {
+        start: args.start,
+        duration: args.duration,
+        steps: args.steps,
+        atol: args.atol,
+        rtol: args.rtol,
+        max_steps: args.max_steps,
+        seed: args.seed,
+        timeout: None,
+    };
+    if args.steps == 0 {
+        anyhow::bail!("--steps must be at least 1");
+    }
+    let table = sim
+        .simulate(&opts, &selection)
+        .map_err(|e| anyhow::anyhow!("{path}: {e}"))?;
+    match args.output {
+        Some(out) => csv::write_atomic(&out, &table),
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            csv::write(&mut stdout, &table)?;
+            Ok(())
+        }
+    }
+}
+
+fn default_selection(sim: &Simulator) -> String {
+    let mut cols = vec!["time".to_string()];
+    for s in &sim.compiled().model.symbols {
+        if matches!(s.kind, her2sim_model::SymbolKind::Species { .. }) {
+            cols.push(format!("[{}]", s.id));
+        }
+    }
+    cols.join(",")
+}

@@ -7,9 +7,7 @@
 
 use nalgebra::DMatrix;
 
-use her2sim_model::{
-    Determined, Expr, InitialValue, Model, StoichValue, SymbolId, SymbolKind,
-};
+use her2sim_model::{Determined, Expr, InitialValue, Model, StoichValue, SymbolId, SymbolKind};
 
 use crate::eval::{apply, CExpr};
 use crate::EngineError;
@@ -119,8 +117,8 @@ impl Compiled {
         for (i, s) in model.symbols.iter().enumerate() {
             if s.determined == Determined::Reactions {
                 let mut terms = Vec::new();
-                let boundary = s.constant
-                    || matches!(s.kind, SymbolKind::Species { boundary: true, .. });
+                let boundary =
+                    s.constant || matches!(s.kind, SymbolKind::Species { boundary: true, .. });
                 let cf = match s.kind {
                     SymbolKind::Species {
                         conversion_factor, ..
@@ -182,10 +180,9 @@ impl Compiled {
                 Determined::Assignment(e) => cx.compile(e)?,
                 Determined::KineticLaw(ri) => cx.compile(&model.reactions[*ri].rate)?,
                 Determined::Reactions => match (&s.kind, amount_slot[i]) {
-                    (SymbolKind::Species { compartment, .. }, Some(a)) => CExpr::Div(Box::new([
-                        CExpr::Var(a),
-                        CExpr::Var(*compartment),
-                    ])),
+                    (SymbolKind::Species { compartment, .. }, Some(a)) => {
+                        CExpr::Div(Box::new([CExpr::Var(a), CExpr::Var(*compartment)]))
+                    }
                     _ => continue,
                 },
                 _ => continue,
@@ -220,7 +217,10 @@ impl Compiled {
         for (i, a) in amount_slot.iter().enumerate() {
             if let (Some(a), SymbolKind::Species { compartment, .. }) = (a, &model.symbols[i].kind)
             {
-                initial.push((*a, CExpr::Mul(vec![CExpr::Var(i), CExpr::Var(*compartment)])));
+                initial.push((
+                    *a,
+                    CExpr::Mul(vec![CExpr::Var(i), CExpr::Var(*compartment)]),
+                ));
             }
         }
         let mut events = Vec::new();
@@ -305,4 +305,3 @@ impl Compiled {
         &self.model.symbols[s].id
     }
 }
-

@@ -90,7 +90,10 @@ impl CExpr {
             CExpr::Or(xs) => boolean(xs.iter().any(|x| truth(x.eval(cx)))),
             CExpr::Xor(xs) => boolean(xs.iter().filter(|x| truth(x.eval(cx))).count() % 2 == 1),
             CExpr::Not(a) => boolean(!truth(a.eval(cx))),
-            CExpr::Max(xs) => xs.iter().map(|x| x.eval(cx)).fold(f64::NEG_INFINITY, f64::max),
+            CExpr::Max(xs) => xs
+                .iter()
+                .map(|x| x.eval(cx))
+                .fold(f64::NEG_INFINITY, f64::max),
             CExpr::Min(xs) => xs.iter().map(|x| x.eval(cx)).fold(f64::INFINITY, f64::min),
             CExpr::Piecewise(pieces, otherwise) => {
                 for (cond, value) in pieces {
@@ -128,7 +131,11 @@ impl CExpr {
         f(self);
         match self {
             CExpr::Neg(a) | CExpr::Fn1(_, a) | CExpr::Not(a) | CExpr::Rate(a) => a.visit(f),
-            CExpr::Sub(ab) | CExpr::Div(ab) | CExpr::Pow(ab) | CExpr::Fn2(_, ab) | CExpr::Delay(ab) => {
+            CExpr::Sub(ab)
+            | CExpr::Div(ab)
+            | CExpr::Pow(ab)
+            | CExpr::Fn2(_, ab)
+            | CExpr::Delay(ab) => {
                 ab[0].visit(f);
                 ab[1].visit(f);
             }
@@ -302,9 +309,16 @@ mod tests {
         )
         .unwrap();
         assert_eq!(ev(&chain), 0.0);
-        let pw = CExpr::Piecewise(vec![(chain, CExpr::Const(5.0))], Box::new(CExpr::Const(7.0)));
+        let pw = CExpr::Piecewise(
+            vec![(chain, CExpr::Const(5.0))],
+            Box::new(CExpr::Const(7.0)),
+        );
         assert_eq!(ev(&pw), 7.0);
-        let x = apply(Op::Xor, vec![CExpr::Const(1.0), CExpr::Const(1.0), CExpr::Const(1.0)]).unwrap();
+        let x = apply(
+            Op::Xor,
+            vec![CExpr::Const(1.0), CExpr::Const(1.0), CExpr::Const(1.0)],
+        )
+        .unwrap();
         assert_eq!(ev(&x), 1.0);
     }
 }

@@ -35,7 +35,7 @@ impl Simulator {
         Self::from_document(&doc)
     }
 
-    pub fn from_str(text: &str) -> Result<Self, EngineError> {
+    pub fn from_sbml_text(text: &str) -> Result<Self, EngineError> {
         let doc = her2sim_sbml::read_str(text)?;
         Self::from_document(&doc)
     }

@@ -34,7 +34,9 @@ pub fn parse_symbol_selector(c: &Compiled, name: &str) -> Result<Selector, Engin
             .ok_or_else(|| unknown("no species with this id"))?;
         return match c.model.symbols[s].kind {
             SymbolKind::Species { .. } => Ok(Selector::Concentration(s)),
-            _ => Err(unknown("[...] selects a species concentration, and this is not a species")),
+            _ => Err(unknown(
+                "[...] selects a species concentration, and this is not a species",
+            )),
         };
     }
     let s = c

@@ -90,7 +90,10 @@ impl Events {
 
     /// The value of every relational inside the triggers.
     fn relationals(&self, sys: &Sys, t: f64) -> Vec<bool> {
-        self.relationals.iter().map(|r| truth(sys.eval(r, t))).collect()
+        self.relationals
+            .iter()
+            .map(|r| truth(sys.eval(r, t)))
+            .collect()
     }
 
     fn changed(&self, sys: &Sys, t: f64) -> bool {
@@ -104,7 +107,13 @@ impl Events {
     /// Runs everything due at `t`: newly triggered events are queued, non-persistent ones
     /// whose trigger fell are dropped, and due events execute one at a time by priority,
     /// re-checking triggers after each. Returns whether any event executed.
-    fn process(&mut self, sys: &mut Sys, t: f64, y: &mut [f64], opts: &Options) -> Result<bool, EngineError> {
+    fn process(
+        &mut self,
+        sys: &mut Sys,
+        t: f64,
+        y: &mut [f64],
+        opts: &Options,
+    ) -> Result<bool, EngineError> {
         let c = sys.c;
         let mut fired = false;
         for round in 0.. {
@@ -118,7 +127,7 @@ impl Events {
             for (k, ev) in c.events.iter().enumerate() {
                 if cur[k] && !self.prev[k] {
                     let delay = ev.delay.as_ref().map_or(0.0, |d| sys.eval(d, t));
-                    if !(delay >= 0.0) {
+                    if delay.is_nan() || delay < 0.0 {
                         return Err(EngineError::Event(format!(
                             "event '{}' has delay {delay} at t = {t}; delays must be non-negative",
                             ev.id
@@ -172,7 +181,13 @@ impl Events {
     }
 }
 
-fn execute(sys: &mut Sys, p: Pending, t: f64, y: &mut [f64], opts: &Options) -> Result<(), EngineError> {
+fn execute(
+    sys: &mut Sys,
+    p: Pending,
+    t: f64,
+    y: &mut [f64],
+    opts: &Options,
+) -> Result<(), EngineError> {
     let c = sys.c;
     let ev = &c.events[p.event];
     let values: Vec<f64> = match p.values {
@@ -208,13 +223,17 @@ pub fn simulate(
     selection: &[Selector],
     names: &[String],
 ) -> Result<TimeCourse, EngineError> {
-    if !(opts.duration >= 0.0) || !opts.start.is_finite() || !opts.duration.is_finite() {
+    if opts.duration.is_nan()
+        || opts.duration < 0.0
+        || !opts.start.is_finite()
+        || !opts.duration.is_finite()
+    {
         return Err(EngineError::Options(format!(
             "duration must be a finite non-negative number, got {}",
             opts.duration
         )));
     }
-    if !(opts.rtol > 0.0) || !(opts.atol > 0.0) {
+    if opts.rtol.is_nan() || opts.rtol <= 0.0 || opts.atol.is_nan() || opts.atol <= 0.0 {
         return Err(EngineError::Options("tolerances must be positive".into()));
     }
     let t0 = opts.start;
@@ -300,9 +319,12 @@ pub fn simulate(
     let mut solver = Rodas4::new(t, &y, solver_opts.clone());
     let record = |sys: &mut Sys, tau: f64, y: &[f64], table: &mut TimeCourse| {
         sys.load(tau, y);
-        table
-            .rows
-            .push(selection.iter().map(|&s| value(c, &sys.v, tau, s)).collect());
+        table.rows.push(
+            selection
+                .iter()
+                .map(|&s| value(c, &sys.v, tau, s))
+                .collect(),
+        );
     };
     while next_out <= steps && out_time(next_out) <= t {
         record(&mut sys, out_time(next_out), &y, &mut table);
@@ -451,7 +473,9 @@ fn min_delay(sys: &Sys, t: f64) -> Option<f64> {
     let c = sys.c;
     c.program.iter().for_each(|(_, e)| visit(e));
     for st in &c.states {
-        if let crate::compile::StateRate::Expr(e) | crate::compile::StateRate::Algebraic(e) = &st.rate {
+        if let crate::compile::StateRate::Expr(e) | crate::compile::StateRate::Algebraic(e) =
+            &st.rate
+        {
             visit(e);
         }
     }
@@ -461,5 +485,7 @@ fn min_delay(sys: &Sys, t: f64) -> Option<f64> {
     }
     taus.into_iter()
         .filter(|x| *x > 0.0 && x.is_finite())
-        .fold(None, |acc: Option<f64>, x| Some(acc.map_or(x, |a| a.min(x))))
+        .fold(None, |acc: Option<f64>, x| {
+            Some(acc.map_or(x, |a| a.min(x)))
+        })
 }

@@ -109,7 +109,11 @@ impl Case {
         let conc = list("concentration");
         let mut sel = vec!["time".to_string()];
         for v in list("variables") {
-            sel.push(if conc.contains(&v) { format!("[{v}]") } else { v });
+            sel.push(if conc.contains(&v) {
+                format!("[{v}]")
+            } else {
+                v
+            });
         }
         Ok(sel.join(","))
     }
@@ -194,7 +198,9 @@ fn parse_value(s: &str) -> Result<f64, String> {
         "INF" | "inf" | "Infinity" => Ok(f64::INFINITY),
         "-INF" | "-inf" | "-Infinity" => Ok(f64::NEG_INFINITY),
         "NaN" | "nan" => Ok(f64::NAN),
-        _ => s.parse().map_err(|_| format!("bad number '{s}' in results")),
+        _ => s
+            .parse()
+            .map_err(|_| format!("bad number '{s}' in results")),
     }
 }
 

@@ -38,10 +38,15 @@ fn main() {
         .iter()
         .filter_map(|d| Case::load(d).ok())
         .filter(|c| c.is_core_time_course())
-        .filter(|c| args.filter.as_ref().is_none_or(|f| c.id.contains(f.as_str())))
+        .filter(|c| {
+            args.filter
+                .as_ref()
+                .is_none_or(|f| c.id.contains(f.as_str()))
+        })
         .collect();
     // Run every case first (in parallel), so the summary sees them all.
-    let outcomes: Vec<Mutex<Option<(Outcome, f64)>>> = cases.iter().map(|_| Mutex::new(None)).collect();
+    let outcomes: Vec<Mutex<Option<(Outcome, f64)>>> =
+        cases.iter().map(|_| Mutex::new(None)).collect();
     let next = AtomicUsize::new(0);
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
     std::thread::scope(|s| {
@@ -68,7 +73,8 @@ fn main() {
         })
         .collect();
     summarize(&cases, &outcomes);
-    if std::env::var("HER2SIM_UPDATE_CONFORMANCE").is_ok_and(|v| v == "1") && args.filter.is_none() {
+    if std::env::var("HER2SIM_UPDATE_CONFORMANCE").is_ok_and(|v| v == "1") && args.filter.is_none()
+    {
         let mut text = String::from(
             "# SBML Test Suite semantic cases that pass; the conformance test fails if one regresses.\n",
         );

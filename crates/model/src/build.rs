@@ -17,7 +17,9 @@ pub fn build(doc: &sbml::Document) -> Result<Model, ModelError> {
             return Err(ModelError::new(
                 "<sbml>",
                 None,
-                format!("unsupported: SBML package '{prefix}' (her2sim reads SBML core only for now)"),
+                format!(
+                    "unsupported: SBML package '{prefix}' (her2sim reads SBML core only for now)"
+                ),
             ));
         }
     }
@@ -32,7 +34,11 @@ struct Builder<'a> {
 }
 
 fn undefined(element: &str, line: u32, id: &str) -> ModelError {
-    ModelError::new(element, Some(line), format!("refers to undefined symbol '{id}'"))
+    ModelError::new(
+        element,
+        Some(line),
+        format!("refers to undefined symbol '{id}'"),
+    )
 }
 
 /// Where a piece of math sits, for name resolution and error messages.
@@ -54,7 +60,8 @@ impl<'a> Builder<'a> {
         for f in &m.function_definitions {
             match &f.math {
                 Some(Math::Lambda(args, body)) => {
-                    b.functions.insert(&f.id, (args.as_slice(), body.as_ref(), f.line));
+                    b.functions
+                        .insert(&f.id, (args.as_slice(), body.as_ref(), f.line));
                 }
                 Some(_) => {
                     return Err(ModelError::new(
@@ -90,9 +97,10 @@ impl<'a> Builder<'a> {
             })?;
         }
         for s in &m.species {
-            let comp = *b.index.get(&s.compartment).ok_or_else(|| {
-                undefined(&format!("species '{}'", s.id), s.line, &s.compartment)
-            })?;
+            let comp = *b
+                .index
+                .get(&s.compartment)
+                .ok_or_else(|| undefined(&format!("species '{}'", s.id), s.line, &s.compartment))?;
             let dims = match b.symbols[comp].kind {
                 SymbolKind::Compartment { dimensions } => dimensions,
                 _ => {
@@ -217,7 +225,9 @@ impl<'a> Builder<'a> {
     ) -> Result<Expr, ModelError> {
         let err = |msg: String| ModelError::new(scope.element.clone(), Some(scope.line), msg);
         if depth > 64 {
-            return Err(err("function definitions call each other recursively".into()));
+            return Err(err(
+                "function definitions call each other recursively".into()
+            ));
         }
         let rec = |m: &Math| self.expr_in(m, scope, args, depth);
         Ok(match math {
@@ -266,7 +276,11 @@ impl<'a> Builder<'a> {
                     .iter()
                     .map(|(c, v)| Ok((rec(c)?, rec(v)?)))
                     .collect::<Result<Vec<_>, ModelError>>()?,
-                otherwise.as_ref().map(|o| rec(o)).transpose()?.map(Box::new),
+                otherwise
+                    .as_ref()
+                    .map(|o| rec(o))
+                    .transpose()?
+                    .map(Box::new),
             ),
             Math::Call(name, xs) => {
                 let (params, body, _) = self
@@ -539,7 +553,11 @@ impl<'a> Builder<'a> {
             // An event without a trigger (or without trigger math) never fires.
             let never = Math::Const(Constant::False);
             let (trigger_math, initial_value, persistent) = match &e.trigger {
-                Some(t) => (t.math.as_ref().unwrap_or(&never), t.initial_value, t.persistent),
+                Some(t) => (
+                    t.math.as_ref().unwrap_or(&never),
+                    t.initial_value,
+                    t.persistent,
+                ),
                 None => (&never, true, true),
             };
             let mut assignments = Vec::new();
@@ -570,7 +588,11 @@ impl<'a> Builder<'a> {
                 initial_value,
                 persistent,
                 delay: e.delay.as_ref().map(|d| self.expr(d, &scope)).transpose()?,
-                priority: e.priority.as_ref().map(|p| self.expr(p, &scope)).transpose()?,
+                priority: e
+                    .priority
+                    .as_ref()
+                    .map(|p| self.expr(p, &scope))
+                    .transpose()?,
                 use_values_from_trigger_time: e.use_values_from_trigger_time,
                 assignments,
             });

@@ -11,7 +11,9 @@ pub fn expand_rate_of(model: &mut Model) -> Result<(), ModelError> {
     let ex = Expander { m: &snapshot };
     let fix = |e: &mut Expr, what: &str| -> Result<(), ModelError> {
         if e.uses_op(Op::RateOf) {
-            *e = ex.expand(e, 0).map_err(|msg| ModelError::new(what, None, msg))?;
+            *e = ex
+                .expand(e, 0)
+                .map_err(|msg| ModelError::new(what, None, msg))?;
         }
         Ok(())
     };
@@ -137,9 +139,7 @@ impl Expander<'_> {
                             for st in list.iter().filter(|st| st.species == s) {
                                 let stoich = match st.value {
                                     StoichValue::Const(c) => num(sign * c),
-                                    StoichValue::Symbol(x) => {
-                                        times(num(sign), Expr::Sym(x))
-                                    }
+                                    StoichValue::Symbol(x) => times(num(sign), Expr::Sym(x)),
                                 };
                                 terms.push(times(stoich, Expr::Sym(r.symbol)));
                             }
@@ -207,10 +207,7 @@ impl Expander<'_> {
                         app(
                             Op::Divide,
                             vec![
-                                app(
-                                    Op::Minus,
-                                    vec![times(d(&x)?, y.clone()), times(x, d(&y)?)],
-                                ),
+                                app(Op::Minus, vec![times(d(&x)?, y.clone()), times(x, d(&y)?)]),
                                 app(Op::Power, vec![y, num(2.0)]),
                             ],
                         )
@@ -222,7 +219,10 @@ impl Expander<'_> {
                             times(
                                 times(
                                     y.clone(),
-                                    app(Op::Power, vec![x.clone(), app(Op::Minus, vec![y, num(1.0)])]),
+                                    app(
+                                        Op::Power,
+                                        vec![x.clone(), app(Op::Minus, vec![y, num(1.0)])],
+                                    ),
                                 ),
                                 d(&x)?,
                             )
@@ -242,11 +242,25 @@ impl Expander<'_> {
                     Op::Sin => times(app(Op::Cos, vec![a(0)]), d(&a(0))?),
                     Op::Cos => times(app(Op::Minus, vec![app(Op::Sin, vec![a(0)])]), d(&a(0))?),
                     Op::Abs => times(
-                        Expr::Piecewise(vec![(app(Op::Lt, vec![a(0), num(0.0)]), num(-1.0))], Some(Box::new(num(1.0)))),
+                        Expr::Piecewise(
+                            vec![(app(Op::Lt, vec![a(0), num(0.0)]), num(-1.0))],
+                            Some(Box::new(num(1.0))),
+                        ),
                         d(&a(0))?,
                     ),
-                    Op::Floor | Op::Ceiling | Op::Eq | Op::Neq | Op::Gt | Op::Lt | Op::Geq
-                    | Op::Leq | Op::And | Op::Or | Op::Xor | Op::Not | Op::Implies => num(0.0),
+                    Op::Floor
+                    | Op::Ceiling
+                    | Op::Eq
+                    | Op::Neq
+                    | Op::Gt
+                    | Op::Lt
+                    | Op::Geq
+                    | Op::Leq
+                    | Op::And
+                    | Op::Or
+                    | Op::Xor
+                    | Op::Not
+                    | Op::Implies => num(0.0),
                     Op::RateOf => {
                         return Err("unsupported: rateOf of an expression containing rateOf".into())
                     }

@@ -232,8 +232,7 @@ impl Rodas4 {
     /// shortened to land on `t_stop` exactly (then `t() == t_stop`
     /// bit-exactly). Does nothing if `t_stop <= t()`.
     pub fn step<S: System>(&mut self, sys: &mut S, t_stop: f64) -> Result<(), SolverError> {
-        // `!(a > b)` also rejects a NaN t_stop.
-        if !(t_stop > self.t) {
+        if t_stop.is_nan() || t_stop <= self.t {
             return Ok(());
         }
         self.check_shapes(sys)?;
@@ -247,8 +246,18 @@ impl Rodas4 {
             return Ok(());
         }
         let kind = mass::classify(sys.mass(), &mut self.mass_diag);
-        mass::differential_rows(sys.mass(), &mut self.algebraic);
-        self.algebraic.iter_mut().for_each(|a| *a = !*a);
+        match kind {
+            MassKind::Identity => self.algebraic.fill(false),
+            MassKind::Diagonal => {
+                for (a, d) in self.algebraic.iter_mut().zip(&self.mass_diag) {
+                    *a = *d == 0.0;
+                }
+            }
+            MassKind::Full => {
+                mass::differential_rows(sys.mass(), &mut self.algebraic);
+                self.algebraic.iter_mut().for_each(|a| *a = !*a);
+            }
+        }
         if !self.h_valid {
             self.h = self.initial_step(sys, kind, t_stop)?;
             self.h_valid = true;
@@ -261,8 +270,8 @@ impl Rodas4 {
             self.h = self.h.min(self.opts.max_step);
             let h_proposed = self.h;
             let hmin = self.opts.min_step_ratio * t.abs().max(1.0);
-            // `!(h >= hmin)` also catches NaN; t + h == t would not advance.
-            if !(h_proposed >= hmin) || t + h_proposed == t {
+            // t + h == t would not advance.
+            if h_proposed.is_nan() || h_proposed < hmin || t + h_proposed == t {
                 return Err(SolverError::StepTooSmall { t, h: h_proposed });
             }
             if self.budget_used >= self.opts.max_steps {

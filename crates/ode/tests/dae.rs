@@ -1,6 +1,9 @@
 //! Mass matrices: index-1 DAEs (diagonal and non-diagonal singular M), a
 //! non-diagonal invertible M, and consistent initialisation.
 
+// Parallel indexing of solution and reference arrays reads clearer here.
+#![allow(clippy::needless_range_loop)]
+
 use her2sim_ode::{consistent_init, integrate_to, Options, Rodas4, SolverError, System};
 use nalgebra::DMatrix;
 

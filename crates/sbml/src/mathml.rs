@@ -55,15 +55,18 @@ fn text_of(node: Node) -> String {
         .to_string()
 }
 
-fn parse_f64(node: Node, s: &str) -> Result<f64, SbmlError> {
+/// An XML Schema double: Rust's syntax plus `INF`, `-INF` and `NaN`.
+pub(crate) fn parse_number(s: &str) -> Option<f64> {
     let s = s.trim();
-    s.parse::<f64>()
-        .or_else(|_| match s {
-            "INF" | "+INF" => Ok(f64::INFINITY),
-            "-INF" => Ok(f64::NEG_INFINITY),
-            _ => Err(()),
-        })
-        .map_err(|_| err(node, format!("'{s}' is not a number")))
+    match s {
+        "INF" | "+INF" => Some(f64::INFINITY),
+        "-INF" => Some(f64::NEG_INFINITY),
+        _ => s.parse::<f64>().ok(),
+    }
+}
+
+fn parse_f64(node: Node, s: &str) -> Result<f64, SbmlError> {
+    parse_number(s).ok_or_else(|| err(node, format!("'{}' is not a number", s.trim())))
 }
 
 fn parse_cn(node: Node) -> Result<f64, SbmlError> {
@@ -120,7 +123,10 @@ pub(crate) fn parse_expr(node: Node) -> Result<Math, SbmlError> {
         "csymbol" => match csymbol_kind(node)? {
             "time" => Ok(Math::Time),
             "avogadro" => Ok(Math::Avogadro),
-            k => Err(err(node, format!("csymbol {k} must be applied to arguments"))),
+            k => Err(err(
+                node,
+                format!("csymbol {k} must be applied to arguments"),
+            )),
         },
         "true" => Ok(Math::Const(Constant::True)),
         "false" => Ok(Math::Const(Constant::False)),
@@ -137,10 +143,7 @@ pub(crate) fn parse_expr(node: Node) -> Result<Math, SbmlError> {
         "apply" => parse_apply(node),
         "piecewise" => parse_piecewise(node),
         "lambda" => parse_lambda(node),
-        other => Err(err(
-            node,
-            format!("unsupported: MathML element <{other}>"),
-        )),
+        other => Err(err(node, format!("unsupported: MathML element <{other}>"))),
     }
 }
 

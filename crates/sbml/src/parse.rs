@@ -4,7 +4,7 @@ use std::path::Path;
 
 use roxmltree::Node;
 
-use crate::mathml::{line_of, parse_math_element};
+use crate::mathml::{line_of, parse_math_element, parse_number};
 use crate::*;
 
 /// Reads an SBML file. Errors name the line, element and reason (the caller adds the file name).
@@ -108,14 +108,8 @@ fn attr_u32(node: Node, name: &str) -> Result<Option<u32>, SbmlError> {
 fn attr_f64(node: Node, name: &str) -> Result<Option<f64>, SbmlError> {
     node.attribute(name)
         .map(|v| {
-            let t = v.trim();
-            t.parse::<f64>()
-                .or_else(|_| match t {
-                    "INF" | "+INF" => Ok(f64::INFINITY),
-                    "-INF" => Ok(f64::NEG_INFINITY),
-                    _ => Err(()),
-                })
-                .map_err(|_| err(node, format!("attribute {name}='{v}' is not a number")))
+            parse_number(v)
+                .ok_or_else(|| err(node, format!("attribute {name}='{v}' is not a number")))
         })
         .transpose()
 }
@@ -125,7 +119,10 @@ fn attr_bool(node: Node, name: &str, default: bool) -> Result<bool, SbmlError> {
         None => Ok(default),
         Some("true") | Some("1") => Ok(true),
         Some("false") | Some("0") => Ok(false),
-        Some(v) => Err(err(node, format!("attribute {name}='{v}' is not a boolean"))),
+        Some(v) => Err(err(
+            node,
+            format!("attribute {name}='{v}' is not a boolean"),
+        )),
     }
 }
 
@@ -328,7 +325,10 @@ impl Reader {
                 }
                 "kineticLaw" => r.kinetic_law = Some(self.kinetic_law(child)?),
                 other => {
-                    return Err(err(child, format!("unknown element <{other}> in <reaction>")))
+                    return Err(err(
+                        child,
+                        format!("unknown element <{other}> in <reaction>"),
+                    ))
                 }
             }
         }
@@ -339,14 +339,17 @@ impl Reader {
         if n.tag_name().name() != "speciesReference" {
             return Err(err(
                 n,
-                format!("expected <speciesReference>, found <{}>", n.tag_name().name()),
+                format!(
+                    "expected <speciesReference>, found <{}>",
+                    n.tag_name().name()
+                ),
             ));
         }
-        let stoichiometry_math = match elements(n).find(|c| c.tag_name().name() == "stoichiometryMath")
-        {
-            Some(sm) => math_child(sm)?,
-            None => None,
-        };
+        let stoichiometry_math =
+            match elements(n).find(|c| c.tag_name().name() == "stoichiometryMath") {
+                Some(sm) => math_child(sm)?,
+                None => None,
+            };
         let stoichiometry = match attr_f64(n, "stoichiometry")? {
             Some(s) => Some(s),
             None if self.level < 3 && stoichiometry_math.is_none() => {

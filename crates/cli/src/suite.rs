@@ -1,0 +1,67 @@
+//! `her2sim suite`: runs the SBML Test Suite's semantic time-course cases and prints the
+//! pass rate overall and per tag.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use her2sim_engine::testsuite::{case_dirs, Case, Outcome};
+
+#[derive(clap::Args)]
+pub struct SuiteArgs {
+    /// The `semantic` folder of the SBML Test Suite.
+    #[arg(default_value = "../shared/sbml-test-suite/semantic")]
+    dir: PathBuf,
+    /// Only cases whose id contains this text.
+    #[arg(long)]
+    filter: Option<String>,
+    /// Print each failing case with its reason.
+    #[arg(long)]
+    verbose: bool,
+    /// Per-case time limit in seconds.
+    #[arg(long, default_value_t = 10.0)]
+    timeout: f64,
+}
+
+pub fn run(args: SuiteArgs) -> anyhow::Result<()> {
+    let dirs = case_dirs(&args.dir).map_err(anyhow::Error::msg)?;
+    let cases: Vec<Case> = dirs
+        .iter()
+        .filter_map(|d| Case::load(d).ok())
+        .filter(|c| c.is_core_time_course())
+        .filter(|c| {
+            args.filter
+                .as_ref()
+                .is_none_or(|f| c.id.contains(f.as_str()))
+        })
+        .collect();
+    let limit = Duration::from_secs_f64(args.timeout.max(0.1));
+    let mut by_tag: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    let mut pass = 0;
+    for c in &cases {
+        let o = c.run(limit);
+        let ok = o == Outcome::Pass;
+        pass += usize::from(ok);
+        for t in &c.tags {
+            let e = by_tag.entry(t.clone()).or_default();
+            e.0 += usize::from(ok);
+            e.1 += 1;
+        }
+        if args.verbose {
+            match &o {
+                Outcome::Pass => {}
+                Outcome::Fail(m) => println!("FAIL {}: {m}", c.id),
+                Outcome::Unsupported(m) => println!("UNSUPPORTED {}: {m}", c.id),
+            }
+        }
+    }
+    println!("{:<32} {:>6} {:>6} {:>7}", "tag", "pass", "total", "rate");
+    for (tag, (p, n)) in &by_tag {
+        println!(
+            "{tag:<32} {p:>6} {n:>6} {:>6.1}%",
+            100.0 * *p as f64 / *n as f64
+        );
+    }
+    println!("{} passed, {} failed", pass, cases.len() - pass);
+    Ok(())
+}
