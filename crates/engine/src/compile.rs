@@ -10,6 +10,7 @@ use nalgebra::DMatrix;
 use her2sim_model::{Determined, Expr, InitialValue, Model, StoichValue, SymbolId, SymbolKind};
 
 use crate::eval::{apply, CExpr};
+use crate::fast::{fast_system, FastRow};
 use crate::EngineError;
 
 /// One term `sign * stoichiometry * rate * conversion_factor` of a species' amount derivative.
@@ -74,7 +75,18 @@ pub struct Compiled {
     pub events: Vec<CEvent>,
     /// `None` for a pure ODE; otherwise diagonal 1/0 with zero rows for algebraic equations.
     pub mass: Option<DMatrix<f64>>,
+    /// Rows replaced by the fast-reaction equilibrium: (state row, what it computes).
+    pub fast_rows: Vec<(usize, FastRowC)>,
     pub has_delay: bool,
+}
+
+/// A fast-reaction row with state indices resolved.
+#[derive(Debug, Clone)]
+pub enum FastRowC {
+    /// `Σ coef · (slow rate of state j)`.
+    Conservation(Vec<(usize, f64)>),
+    /// The rate slot of a fast reaction, which must be zero.
+    Equilibrium(usize),
 }
 
 fn unsupported(what: &str) -> EngineError {
@@ -83,9 +95,6 @@ fn unsupported(what: &str) -> EngineError {
 
 impl Compiled {
     pub fn new(model: Model) -> Result<Self, EngineError> {
-        if model.reactions.iter().any(|r| r.fast) {
-            return Err(unsupported("fast reactions"));
-        }
         let n = model.symbols.len();
         let mut n_slots = n;
         let mut amount_slot = vec![None; n];
@@ -125,7 +134,8 @@ impl Compiled {
                     } => conversion_factor,
                     _ => None,
                 };
-                for r in model.reactions.iter().filter(|_| !boundary) {
+                // Fast reactions act through the equilibrium rows instead (see fast.rs).
+                for r in model.reactions.iter().filter(|r| !boundary && !r.fast) {
                     let sides = [(&r.reactants, -1.0), (&r.products, 1.0)];
                     for (list, sign) in sides {
                         for st in list.iter().filter(|st| st.species == i) {
@@ -163,12 +173,41 @@ impl Compiled {
         for (k, st) in states.iter().enumerate() {
             state_of[st.symbol] = Some(k);
         }
-        let mass = if algebraic_rows.is_empty() {
+        let fast = fast_system(&model, |sym| {
+            state_of[sym].is_some_and(|k| matches!(states[k].rate, StateRate::Reactions(_)))
+        })?;
+        let mut fast_rows = Vec::new();
+        if let Some(f) = &fast {
+            for (row_species, row) in f.species.iter().zip(&f.rows) {
+                let k = state_of[*row_species].unwrap_or(0);
+                fast_rows.push((
+                    k,
+                    match row {
+                        FastRow::Conservation(coefs) => FastRowC::Conservation(
+                            coefs
+                                .iter()
+                                .map(|(i, c)| (state_of[f.species[*i]].unwrap_or(0), *c))
+                                .collect(),
+                        ),
+                        FastRow::Equilibrium(rate) => FastRowC::Equilibrium(*rate),
+                    },
+                ));
+            }
+        }
+        let mass = if algebraic_rows.is_empty() && fast_rows.is_empty() {
             None
         } else {
             let mut m = DMatrix::identity(states.len(), states.len());
             for &r in &algebraic_rows {
                 m[(r, r)] = 0.0;
+            }
+            for (k, row) in &fast_rows {
+                m.row_mut(*k).fill(0.0);
+                if let FastRowC::Conservation(coefs) = row {
+                    for (j, c) in coefs {
+                        m[(*k, *j)] = *c;
+                    }
+                }
             }
             Some(m)
         };
@@ -264,6 +303,7 @@ impl Compiled {
             program,
             events,
             mass,
+            fast_rows,
             has_delay,
         })
     }

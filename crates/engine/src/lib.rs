@@ -11,6 +11,7 @@
 mod compile;
 mod error;
 mod eval;
+mod fast;
 mod runtime;
 mod select;
 mod simulate;

@@ -5,7 +5,7 @@ use std::cell::RefCell;
 
 use her2sim_ode::{Segment, System};
 
-use crate::compile::{Compiled, StateRate, StoichSlot};
+use crate::compile::{Compiled, FastRowC, StateRate, StoichSlot};
 use crate::eval::{CExpr, Ctx, History};
 
 /// Past trajectory for `delay()`: the initial slot values and the solver's dense segments.
@@ -116,6 +116,19 @@ pub fn derivatives(c: &Compiled, v: &[f64], t: f64, history: Option<&dyn History
                 })
                 .sum(),
         };
+    }
+    if !c.fast_rows.is_empty() {
+        let fast: Vec<f64> = c
+            .fast_rows
+            .iter()
+            .map(|(_, row)| match row {
+                FastRowC::Conservation(coefs) => coefs.iter().map(|(j, k)| k * dy[*j]).sum(),
+                FastRowC::Equilibrium(rate) => v[*rate],
+            })
+            .collect();
+        for ((k, _), x) in c.fast_rows.iter().zip(fast) {
+            dy[*k] = x;
+        }
     }
 }
 
