@@ -174,7 +174,9 @@ impl Compiled {
             state_of[st.symbol] = Some(k);
         }
         let fast = fast_system(&model, |sym| {
-            state_of[sym].is_some_and(|k| matches!(states[k].rate, StateRate::Reactions(_)))
+            let s = &model.symbols[sym];
+            let fixed = s.constant || matches!(s.kind, SymbolKind::Species { boundary: true, .. });
+            !fixed && state_of[sym].is_some_and(|k| matches!(states[k].rate, StateRate::Reactions(_)))
         })?;
         let mut fast_rows = Vec::new();
         if let Some(f) = &fast {

@@ -27,6 +27,25 @@ pub enum FastRow {
 
 const EPS: f64 = 1e-10;
 
+/// The species' conversion factor as a number: the equilibrium's conserved combinations
+/// depend on it, so it must be a constant with a value.
+fn conversion_factor(model: &Model, species: SymbolId) -> Result<f64, EngineError> {
+    let her2sim_model::SymbolKind::Species {
+        conversion_factor: Some(cf),
+        ..
+    } = model.symbols[species].kind
+    else {
+        return Ok(1.0);
+    };
+    match (&model.symbols[cf].initial, model.symbols[cf].constant) {
+        (her2sim_model::InitialValue::Value(x), true) => Ok(*x),
+        _ => Err(EngineError::Unsupported(format!(
+            "fast reaction on species '{}' with a non-constant conversion factor",
+            model.symbols[species].id
+        ))),
+    }
+}
+
 /// Reduced row echelon form in place; returns the pivot columns.
 fn rref(m: &mut [Vec<f64>], cols: usize) -> Vec<usize> {
     let mut pivots = Vec::new();
@@ -97,7 +116,7 @@ pub fn fast_system(model: &Model, is_state: impl Fn(SymbolId) -> bool) -> Result
                         species.len() - 1
                     }
                 };
-                entries.push((i, k, sign * c));
+                entries.push((i, k, sign * c * conversion_factor(model, st.species)?));
             }
         }
     }
