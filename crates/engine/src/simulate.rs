@@ -289,6 +289,23 @@ pub fn simulate(
         consistent_init(&mut sys, t0, &mut y, &solver_opts)?;
     }
     sys.load(t0, &y);
+    // Amounts of concentration species get the absolute tolerance scaled by their initial
+    // compartment size, so atol means the same for every species (as libRoadRunner does).
+    solver_opts.atol_scale = c
+        .states
+        .iter()
+        .map(|st| match (c.amount_slot[st.symbol], &c.model.symbols[st.symbol].kind) {
+            (Some(_), her2sim_model::SymbolKind::Species { compartment, .. }) => {
+                let size = sys.v[*compartment].abs();
+                if size.is_finite() && size > 0.0 {
+                    size.min(1.0)
+                } else {
+                    1.0
+                }
+            }
+            _ => 1.0,
+        })
+        .collect();
     if let Some(h) = &history {
         *h.v0.borrow_mut() = sys.v.clone();
         solver_opts.max_step = min_delay(&sys, t0).unwrap_or(f64::INFINITY);

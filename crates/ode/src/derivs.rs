@@ -95,8 +95,11 @@ pub fn jacobian<S: System>(
     } else {
         1.0
     };
+    // Variables far below every other one (1e-300 next to 1e5, as decayed species get) take
+    // an increment on the scale of the others: a relative one would be denormal.
+    let floor = 1e-8 * fallback;
     let scale = |j: usize| {
-        let s = y[j].abs().max(typ[j]);
+        let s = y[j].abs().max(typ[j]).max(floor);
         if s > 0.0 && s.is_finite() {
             s
         } else {
@@ -107,6 +110,7 @@ pub fn jacobian<S: System>(
     for j in 0..n {
         let del = difference(sys, t, y, j, SQRT_EPS * scale(j), work, rhs_evals)?;
         let inv = 1.0 / del;
+
         for ((c, fv), f0v) in jac.column_mut(j).iter_mut().zip(work.ftmp.iter()).zip(f0) {
             *c = (fv - f0v) * inv;
         }
@@ -147,6 +151,7 @@ pub fn jacobian<S: System>(
         }
         let del = difference(sys, t, y, j, del_big, work, rhs_evals)?;
         let inv = 1.0 / del;
+
         for (i, (fv, f0v)) in work.ftmp.iter().zip(f0).enumerate() {
             let big = (fv - f0v) * inv;
             let small = jac[(i, j)];

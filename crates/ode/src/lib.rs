@@ -55,8 +55,12 @@ pub trait System {
 pub struct Options {
     /// Relative tolerance (same for every component).
     pub rtol: f64,
-    /// Absolute tolerance (same for every component).
+    /// Absolute tolerance (same for every component unless `atol_scale` is set).
     pub atol: f64,
+    /// Per-component factors on `atol` (component i uses `atol * atol_scale[i]`); empty means
+    /// all ones. Lets a caller whose variables live on different scales (amounts in tiny
+    /// compartments, say) keep one meaningful absolute tolerance.
+    pub atol_scale: Vec<f64>,
     /// Largest step the solver may take; `f64::INFINITY` = unlimited.
     pub max_step: f64,
     /// First step size; `None` = estimated from the problem.
@@ -74,6 +78,7 @@ impl Default for Options {
         Options {
             rtol: 1e-6,
             atol: 1e-12,
+            atol_scale: Vec::new(),
             max_step: f64::INFINITY,
             initial_step: None,
             max_steps: 500_000,

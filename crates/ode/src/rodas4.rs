@@ -481,11 +481,13 @@ impl Rodas4 {
         // Stiffly accurate: the stage-6 argument plus k6 is the solution, and
         // k6 is its difference to the embedded 3rd-order solution.
         let (rtol, atol) = (self.opts.rtol, self.opts.atol);
+        let scale = &self.opts.atol_scale;
         let mut sum = 0.0;
         for i in 0..n {
             let yn = self.ytmp[i] + self.k[5][i];
             self.ynew[i] = yn;
-            let sc = atol + rtol * self.y[i].abs().max(yn.abs());
+            let a = atol * scale.get(i).copied().unwrap_or(1.0);
+            let sc = a + rtol * self.y[i].abs().max(yn.abs());
             let r = self.k[5][i] / sc;
             sum += r * r;
         }
@@ -549,7 +551,9 @@ impl Rodas4 {
         }
         // ydot ≈ M⁻¹ f on the differential variables, into `comb`.
         let inv = self.derivative_estimate(sys, kind);
-        let sk = |y: f64, opts: &Options| opts.atol + opts.rtol * y.abs();
+        let sk = |i: usize, y: f64, opts: &Options| {
+            opts.atol * opts.atol_scale.get(i).copied().unwrap_or(1.0) + opts.rtol * y.abs()
+        };
         let rms = |v: &dyn Fn(usize) -> f64, mask: &[bool]| -> f64 {
             let mut sum = 0.0;
             let mut cnt = 0usize;
@@ -566,8 +570,8 @@ impl Rodas4 {
                 (sum / cnt as f64).sqrt()
             }
         };
-        let d0 = rms(&|i| self.y[i] / sk(self.y[i], &self.opts), &self.mask);
-        let d1 = rms(&|i| self.comb[i] / sk(self.y[i], &self.opts), &self.mask);
+        let d0 = rms(&|i| self.y[i] / sk(i, self.y[i], &self.opts), &self.mask);
+        let d1 = rms(&|i| self.comb[i] / sk(i, self.y[i], &self.opts), &self.mask);
         let mut h0 = if d0 < 1e-5 || d1 < 1e-5 {
             1e-6
         } else {
@@ -591,7 +595,7 @@ impl Rodas4 {
             self.k[0].copy_from_slice(&self.ftmp);
             apply_inverse_mass(inv, &self.e, &self.piv, &self.mass_diag, &mut self.k[0]);
             d2 = rms(
-                &|i| (self.k[0][i] - self.comb[i]) / sk(self.y[i], &self.opts),
+                &|i| (self.k[0][i] - self.comb[i]) / sk(i, self.y[i], &self.opts),
                 &self.mask,
             ) / h0;
         }
