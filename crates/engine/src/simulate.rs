@@ -306,6 +306,17 @@ pub fn simulate(
             _ => 1.0,
         })
         .collect();
+    // Species amounts that start non-negative stay so: undershoots within atol are noise.
+    solver_opts.nonnegative = c
+        .states
+        .iter()
+        .zip(&y)
+        .map(|(st, &y0)| {
+            y0 >= 0.0
+                && matches!(st.rate, crate::compile::StateRate::Reactions(_))
+                && matches!(c.model.symbols[st.symbol].kind, her2sim_model::SymbolKind::Species { .. })
+        })
+        .collect();
     if let Some(h) = &history {
         *h.v0.borrow_mut() = sys.v.clone();
         solver_opts.max_step = min_delay(&sys, t0).unwrap_or(f64::INFINITY);
@@ -405,6 +416,9 @@ pub fn simulate(
             }
             next_out += 1;
         }
+    }
+    if std::env::var_os("HER2SIM_SOLVER_STATS").is_some() {
+        eprintln!("solver: {:?}", solver.stats());
     }
     Ok(table)
 }

@@ -61,6 +61,9 @@ pub struct Options {
     /// all ones. Lets a caller whose variables live on different scales (amounts in tiny
     /// compartments, say) keep one meaningful absolute tolerance.
     pub atol_scale: Vec<f64>,
+    /// Components that cannot be negative (species amounts): after each accepted step, a
+    /// negative value within the component's absolute tolerance is set to zero. Empty = none.
+    pub nonnegative: Vec<bool>,
     /// Largest step the solver may take; `f64::INFINITY` = unlimited.
     pub max_step: f64,
     /// First step size; `None` = estimated from the problem.
@@ -79,6 +82,7 @@ impl Default for Options {
             rtol: 1e-6,
             atol: 1e-12,
             atol_scale: Vec::new(),
+            nonnegative: Vec::new(),
             max_step: f64::INFINITY,
             initial_step: None,
             max_steps: 500_000,

@@ -500,6 +500,16 @@ impl Rodas4 {
 
     /// Commits the attempt just computed as the step [t, t1].
     fn accept(&mut self, t1: f64) {
+        // Components that must not go negative lose undershoots smaller than their absolute
+        // tolerance (numerical noise around zero, which would make e.g. x^0.5 undefined).
+        for (i, &nonneg) in self.opts.nonnegative.iter().enumerate().take(self.n) {
+            if nonneg && self.ynew[i] < 0.0 {
+                let a = self.opts.atol * self.opts.atol_scale.get(i).copied().unwrap_or(1.0);
+                if self.ynew[i] > -a {
+                    self.ynew[i] = 0.0;
+                }
+            }
+        }
         let seg = &mut self.seg;
         seg.t0 = self.t;
         seg.t1 = t1;
