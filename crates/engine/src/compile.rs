@@ -77,6 +77,8 @@ pub struct Compiled {
     pub mass: Option<DMatrix<f64>>,
     /// Rows replaced by the fast-reaction equilibrium: (state row, what it computes).
     pub fast_rows: Vec<(usize, FastRowC)>,
+    /// The right-hand side's relationals (see `CExpr::Switch`), evaluated freely.
+    pub switches: Vec<CExpr>,
     pub has_delay: bool,
 }
 
@@ -281,6 +283,17 @@ impl Compiled {
                     .collect::<Result<_, EngineError>>()?,
             });
         }
+        // Relationals in the right-hand side become switches held fixed within a step.
+        let mut switches = Vec::new();
+        for (_, e) in &mut program {
+            e.wrap_switches(&mut switches);
+        }
+        for st in &mut states {
+            match &mut st.rate {
+                StateRate::Expr(e) | StateRate::Algebraic(e) => e.wrap_switches(&mut switches),
+                StateRate::Reactions(_) => {}
+            }
+        }
         let mut has_delay = false;
         let mut check = |e: &CExpr| has_delay |= e.has_delay();
         program.iter().for_each(|(_, e)| check(e));
@@ -306,6 +319,7 @@ impl Compiled {
             events,
             mass,
             fast_rows,
+            switches,
             has_delay,
         })
     }

@@ -35,6 +35,10 @@ pub enum CExpr {
     Delay(Box<[CExpr; 2]>),
     /// A time derivative (expanded rateOf); zero in the constant history before the start.
     Rate(Box<CExpr>),
+    /// A relational in the right-hand side whose value is held fixed during a solver step
+    /// (`Ctx::locked`), so each step integrates a smooth system; the engine cuts the step
+    /// where the relational really changes.
+    Switch(usize, Box<CExpr>),
 }
 
 fn truth(x: f64) -> bool {
@@ -56,6 +60,8 @@ pub struct Ctx<'a> {
     pub history: Option<&'a dyn History>,
     /// Evaluating the history before the simulation start, where states are constant.
     pub before_start: bool,
+    /// Values of the `Switch` relationals during a solver step; `None` evaluates them.
+    pub locked: Option<&'a [bool]>,
 }
 
 impl CExpr {
@@ -103,6 +109,10 @@ impl CExpr {
                 }
                 otherwise.eval(cx)
             }
+            CExpr::Switch(i, e) => match cx.locked {
+                Some(l) => boolean(l[*i]),
+                None => e.eval(cx),
+            },
             CExpr::Rate(e) => {
                 if cx.before_start {
                     0.0
@@ -120,6 +130,41 @@ impl CExpr {
         }
     }
 
+    /// Wraps every relational in a `Switch`, numbering them after those already in `list`
+    /// (which receives a copy of each relational, to evaluate it freely).
+    pub fn wrap_switches(&mut self, list: &mut Vec<CExpr>) {
+        if let CExpr::Cmp(..) = self {
+            let inner = std::mem::replace(self, CExpr::Const(0.0));
+            list.push(inner.clone());
+            *self = CExpr::Switch(list.len() - 1, Box::new(inner));
+            return;
+        }
+        match self {
+            CExpr::Neg(a) | CExpr::Fn1(_, a) | CExpr::Not(a) | CExpr::Rate(a) => a.wrap_switches(list),
+            CExpr::Sub(ab) | CExpr::Div(ab) | CExpr::Pow(ab) | CExpr::Fn2(_, ab) => {
+                ab[0].wrap_switches(list);
+                ab[1].wrap_switches(list);
+            }
+            CExpr::Add(xs)
+            | CExpr::Mul(xs)
+            | CExpr::And(xs)
+            | CExpr::Or(xs)
+            | CExpr::Xor(xs)
+            | CExpr::Max(xs)
+            | CExpr::Min(xs) => xs.iter_mut().for_each(|x| x.wrap_switches(list)),
+            CExpr::Piecewise(pieces, o) => {
+                for (c, v) in pieces {
+                    c.wrap_switches(list);
+                    v.wrap_switches(list);
+                }
+                o.wrap_switches(list);
+            }
+            // Relationals inside delay() read the past; they are not switched.
+            CExpr::Delay(_) | CExpr::Switch(..) | CExpr::Cmp(..) => {}
+            CExpr::Const(_) | CExpr::Var(_) | CExpr::Time => {}
+        }
+    }
+
     /// True if this expression contains a `delay`.
     pub fn has_delay(&self) -> bool {
         let mut found = false;
@@ -130,7 +175,11 @@ impl CExpr {
     pub fn visit(&self, f: &mut impl FnMut(&CExpr)) {
         f(self);
         match self {
-            CExpr::Neg(a) | CExpr::Fn1(_, a) | CExpr::Not(a) | CExpr::Rate(a) => a.visit(f),
+            CExpr::Neg(a)
+            | CExpr::Fn1(_, a)
+            | CExpr::Not(a)
+            | CExpr::Rate(a)
+            | CExpr::Switch(_, a) => a.visit(f),
             CExpr::Sub(ab)
             | CExpr::Div(ab)
             | CExpr::Pow(ab)
@@ -282,6 +331,7 @@ mod tests {
             t: 1.5,
             history: None,
             before_start: false,
+            locked: None,
         })
     }
 

@@ -36,6 +36,7 @@ impl DelayHistory<'_> {
                     t,
                     history: Some(self),
                     before_start: true,
+                    locked: None,
                 });
                 v[*slot] = x;
             }
@@ -46,7 +47,7 @@ impl DelayHistory<'_> {
         let mut y = vec![0.0; self.compiled.states.len()];
         segs[idx].eval(t, &mut y);
         drop(segs);
-        load(self.compiled, &mut v, t, &y, Some(self), false);
+        load(self.compiled, &mut v, t, &y, Some(self), false, None);
         v
     }
 }
@@ -64,6 +65,7 @@ impl History for DelayHistory<'_> {
             t: t_past,
             history: Some(self),
             before_start: t_past < self.t0,
+            locked: None,
         });
         self.depth.set(depth);
         x
@@ -78,6 +80,7 @@ pub fn load(
     y: &[f64],
     history: Option<&dyn History>,
     before_start: bool,
+    locked: Option<&[bool]>,
 ) {
     for (st, &yk) in c.states.iter().zip(y) {
         v[st.slot] = yk;
@@ -88,18 +91,27 @@ pub fn load(
             t,
             history,
             before_start,
+            locked,
         });
         v[*slot] = x;
     }
 }
 
 /// State derivatives (and algebraic residuals) from slots already loaded for time `t`.
-pub fn derivatives(c: &Compiled, v: &[f64], t: f64, history: Option<&dyn History>, dy: &mut [f64]) {
+pub fn derivatives(
+    c: &Compiled,
+    v: &[f64],
+    t: f64,
+    history: Option<&dyn History>,
+    locked: Option<&[bool]>,
+    dy: &mut [f64],
+) {
     let cx = Ctx {
         v,
         t,
         history,
         before_start: false,
+        locked,
     };
     for (st, d) in c.states.iter().zip(dy.iter_mut()) {
         *d = match &st.rate {
@@ -138,12 +150,19 @@ pub struct Sys<'c, 'h> {
     pub c: &'c Compiled,
     pub v: Vec<f64>,
     pub history: Option<&'h DelayHistory<'c>>,
+    /// Values of the right-hand side's relationals held during the current solver step.
+    pub locked: Vec<bool>,
 }
 
 impl Sys<'_, '_> {
     pub fn load(&mut self, t: f64, y: &[f64]) {
         let h = self.history.map(|h| h as &dyn History);
-        load(self.c, &mut self.v, t, y, h, false);
+        load(self.c, &mut self.v, t, y, h, false, None);
+    }
+
+    /// Evaluates every right-hand-side relational freely at the loaded state.
+    pub fn switches(&self, t: f64) -> Vec<bool> {
+        self.c.switches.iter().map(|e| self.eval(e, t) != 0.0).collect()
     }
 
     pub fn eval(&self, e: &CExpr, t: f64) -> f64 {
@@ -152,6 +171,7 @@ impl Sys<'_, '_> {
             t,
             history: self.history.map(|h| h as &dyn History),
             before_start: false,
+            locked: None,
         })
     }
 }
@@ -162,9 +182,10 @@ impl System for Sys<'_, '_> {
     }
 
     fn rhs(&mut self, t: f64, y: &[f64], dy: &mut [f64]) -> Result<(), String> {
-        self.load(t, y);
         let h = self.history.map(|h| h as &dyn History);
-        derivatives(self.c, &self.v, t, h, dy);
+        let locked = (!self.locked.is_empty()).then_some(self.locked.as_slice());
+        load(self.c, &mut self.v, t, y, h, false, locked);
+        derivatives(self.c, &self.v, t, h, locked, dy);
         Ok(())
     }
 

@@ -265,6 +265,7 @@ pub fn simulate(
         c,
         v: vec![0.0; c.n_slots],
         history: None,
+        locked: Vec::new(),
     };
     let passes = if history.is_some() { 2 } else { 1 };
     for pass in 0..passes {
@@ -370,7 +371,13 @@ pub fn simulate(
         let t_event = events.next_time(t);
         let t_stop = t_end.min(t_event);
         let t_old = t;
+        if !c.switches.is_empty() {
+            sys.load(t, &y);
+            sys.locked = sys.switches(t);
+        }
         solver.step(&mut sys, t_stop)?;
+        // Outside the step (events, DAE initialisation, outputs) relationals are evaluated.
+        let locked = std::mem::take(&mut sys.locked);
         let t_new = solver.t();
         if let Some(h) = &history {
             if let Some(seg) = solver.last_segment() {
@@ -378,8 +385,8 @@ pub fn simulate(
             }
         }
         let mut te = None;
-        if !c.events.is_empty() {
-            te = find_trigger_change(&mut sys, &solver, &events, t_old, t_new, &mut buf);
+        if !c.events.is_empty() || !c.switches.is_empty() {
+            te = find_trigger_change(&mut sys, &solver, &events, &locked, t_old, t_new, &mut buf);
             if te.is_none() && t_new == t_event {
                 te = Some(t_new);
             }
@@ -423,7 +430,8 @@ pub fn simulate(
     Ok(table)
 }
 
-/// The first time in `(t_old, t_new]` where a trigger differs from its last value.
+/// The first time in `(t_old, t_new]` where a trigger differs from its last value or a
+/// right-hand-side relational differs from the value it was locked at for this step.
 ///
 /// Triggers are boolean, so a step can jump over a short window where one is true. Every
 /// relational inside the triggers is watched as well: the step is cut at each change of any
@@ -432,6 +440,7 @@ fn find_trigger_change(
     sys: &mut Sys,
     solver: &Rodas4,
     events: &Events,
+    locked: &[bool],
     t_old: f64,
     t_new: f64,
     buf: &mut [f64],
@@ -443,7 +452,9 @@ fn find_trigger_change(
             solver.interpolate(tau, buf);
             sys.load(tau, buf);
         }
-        (events.relationals(sys, tau), events.changed(sys, tau))
+        // A right-hand-side relational that left its locked value ends the step like a trigger.
+        let switched = !locked.is_empty() && sys.switches(tau) != locked;
+        (events.relationals(sys, tau), switched || events.changed(sys, tau))
     };
     let mut lo = t_old;
     let (mut rel_lo, _) = state_at(sys, lo);

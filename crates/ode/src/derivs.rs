@@ -99,9 +99,9 @@ pub fn jacobian<S: System>(
     // an increment on the scale of the others: a relative one would be denormal.
     let floor = 1e-8 * fallback;
     let scale = |j: usize| {
-        let s = y[j].abs().max(typ[j]).max(floor);
+        let s = y[j].abs().max(typ[j]);
         if s > 0.0 && s.is_finite() {
-            s
+            s.max(floor)
         } else {
             fallback
         }
