@@ -286,6 +286,15 @@ pub fn simulate(
         .map(|st| sys.v[st.slot])
         .map(|x| if x.is_nan() { 0.0 } else { x })
         .collect();
+    // A state the solver must integrate cannot start undefined (e.g. after a division by zero).
+    for (st, &y0) in c.states.iter().zip(&y) {
+        if !y0.is_finite() {
+            return Err(EngineError::Options(format!(
+                "the initial value of '{}' is {y0}; a variable that changes over time needs a finite start value (check for a division by zero)",
+                c.name(st.symbol)
+            )));
+        }
+    }
     if c.mass.is_some() {
         consistent_init(&mut sys, t0, &mut y, &solver_opts)?;
     }
