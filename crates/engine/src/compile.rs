@@ -80,6 +80,8 @@ pub struct Compiled {
     /// The right-hand side's relationals (see `CExpr::Switch`), evaluated freely.
     pub switches: Vec<CExpr>,
     pub has_delay: bool,
+    /// The analytic Jacobian, when every function in the model has a derivative rule.
+    pub jacobian: Option<crate::jacobian::JacobianProgram>,
 }
 
 /// A fast-reaction row with state indices resolved.
@@ -308,7 +310,7 @@ impl Compiled {
             ev.assignments.iter().for_each(|(_, e)| check(e));
             ev.delay.iter().chain(&ev.priority).for_each(&mut check);
         }
-        Ok(Compiled {
+        let mut compiled = Compiled {
             model,
             n_slots,
             amount_slot,
@@ -321,7 +323,10 @@ impl Compiled {
             fast_rows,
             switches,
             has_delay,
-        })
+            jacobian: None,
+        };
+        compiled.jacobian = crate::jacobian::JacobianProgram::new(&compiled);
+        Ok(compiled)
     }
 }
 

@@ -21,8 +21,9 @@ pub enum CExpr {
     Sub(Box<[CExpr; 2]>),
     Div(Box<[CExpr; 2]>),
     Pow(Box<[CExpr; 2]>),
-    Fn1(fn(f64) -> f64, Box<CExpr>),
-    Fn2(fn(f64, f64) -> f64, Box<[CExpr; 2]>),
+    /// A one-argument function; the operator names it (for derivatives).
+    Fn1(Op, fn(f64) -> f64, Box<CExpr>),
+    Fn2(Op, fn(f64, f64) -> f64, Box<[CExpr; 2]>),
     /// A relational chain `a op b op c ...`.
     Cmp(fn(f64, f64) -> bool, Vec<CExpr>),
     And(Vec<CExpr>),
@@ -76,8 +77,8 @@ impl CExpr {
             CExpr::Sub(ab) => ab[0].eval(cx) - ab[1].eval(cx),
             CExpr::Div(ab) => ab[0].eval(cx) / ab[1].eval(cx),
             CExpr::Pow(ab) => pow(ab[0].eval(cx), ab[1].eval(cx)),
-            CExpr::Fn1(f, a) => f(a.eval(cx)),
-            CExpr::Fn2(f, ab) => f(ab[0].eval(cx), ab[1].eval(cx)),
+            CExpr::Fn1(_, f, a) => f(a.eval(cx)),
+            CExpr::Fn2(_, f, ab) => f(ab[0].eval(cx), ab[1].eval(cx)),
             CExpr::Cmp(op, xs) => {
                 let mut prev = match xs.first() {
                     Some(x) => x.eval(cx),
@@ -140,8 +141,8 @@ impl CExpr {
             return;
         }
         match self {
-            CExpr::Neg(a) | CExpr::Fn1(_, a) | CExpr::Not(a) | CExpr::Rate(a) => a.wrap_switches(list),
-            CExpr::Sub(ab) | CExpr::Div(ab) | CExpr::Pow(ab) | CExpr::Fn2(_, ab) => {
+            CExpr::Neg(a) | CExpr::Fn1(_, _, a) | CExpr::Not(a) | CExpr::Rate(a) => a.wrap_switches(list),
+            CExpr::Sub(ab) | CExpr::Div(ab) | CExpr::Pow(ab) | CExpr::Fn2(_, _, ab) => {
                 ab[0].wrap_switches(list);
                 ab[1].wrap_switches(list);
             }
@@ -176,14 +177,14 @@ impl CExpr {
         f(self);
         match self {
             CExpr::Neg(a)
-            | CExpr::Fn1(_, a)
+            | CExpr::Fn1(_, _, a)
             | CExpr::Not(a)
             | CExpr::Rate(a)
             | CExpr::Switch(_, a) => a.visit(f),
             CExpr::Sub(ab)
             | CExpr::Div(ab)
             | CExpr::Pow(ab)
-            | CExpr::Fn2(_, ab)
+            | CExpr::Fn2(_, _, ab)
             | CExpr::Delay(ab) => {
                 ab[0].visit(f);
                 ab[1].visit(f);
@@ -249,7 +250,7 @@ pub fn apply(op: Op, mut args: Vec<CExpr>) -> Option<CExpr> {
         Box::new([a0, b])
     };
     let one = |mut a: Vec<CExpr>| -> Box<CExpr> { Box::new(a.pop().unwrap_or(C::Const(f64::NAN))) };
-    let f1 = |f: fn(f64) -> f64, a: Vec<CExpr>| C::Fn1(f, one(a));
+    let f1 = |f: fn(f64) -> f64, a: Vec<CExpr>| C::Fn1(op, f, one(a));
     Some(match op {
         Op::Plus => match args.len() {
             0 => C::Const(0.0),
@@ -265,8 +266,8 @@ pub fn apply(op: Op, mut args: Vec<CExpr>) -> Option<CExpr> {
         Op::Minus => C::Sub(two(args)),
         Op::Divide => C::Div(two(args)),
         Op::Power => C::Pow(two(args)),
-        Op::Root => C::Fn2(root, two(args)),
-        Op::Log => C::Fn2(|b, x| x.ln() / b.ln(), two(args)),
+        Op::Root => C::Fn2(op, root, two(args)),
+        Op::Log => C::Fn2(op, |b, x| x.ln() / b.ln(), two(args)),
         Op::Abs => f1(f64::abs, args),
         Op::Exp => f1(f64::exp, args),
         Op::Ln => f1(f64::ln, args),
@@ -297,8 +298,8 @@ pub fn apply(op: Op, mut args: Vec<CExpr>) -> Option<CExpr> {
         Op::Arcsech => f1(|x| (1.0 / x).acosh(), args),
         Op::Arccsch => f1(|x| (1.0 / x).asinh(), args),
         Op::Arccoth => f1(|x| (1.0 / x).atanh(), args),
-        Op::Quotient => C::Fn2(|a, b| (a / b).trunc(), two(args)),
-        Op::Rem => C::Fn2(|a, b| a % b, two(args)),
+        Op::Quotient => C::Fn2(op, |a, b| (a / b).trunc(), two(args)),
+        Op::Rem => C::Fn2(op, |a, b| a % b, two(args)),
         Op::Max => C::Max(args),
         Op::Min => C::Min(args),
         Op::Eq => C::Cmp(|a, b| a == b, args),

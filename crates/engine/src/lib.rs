@@ -9,9 +9,11 @@
 //! ```
 
 mod compile;
+mod deriv;
 mod error;
 mod eval;
 mod fast;
+mod jacobian;
 mod runtime;
 mod select;
 mod simulate;

@@ -152,6 +152,8 @@ pub struct Sys<'c, 'h> {
     pub history: Option<&'h DelayHistory<'c>>,
     /// Values of the right-hand side's relationals held during the current solver step.
     pub locked: Vec<bool>,
+    /// Scratch gradients for the analytic Jacobian.
+    pub grads: Vec<Vec<f64>>,
 }
 
 impl Sys<'_, '_> {
@@ -187,6 +189,30 @@ impl System for Sys<'_, '_> {
         load(self.c, &mut self.v, t, y, h, false, locked);
         derivatives(self.c, &self.v, t, h, locked, dy);
         Ok(())
+    }
+
+    fn jacobian(
+        &mut self,
+        t: f64,
+        y: &[f64],
+        jac: &mut nalgebra::DMatrix<f64>,
+    ) -> Option<Result<(), String>> {
+        if std::env::var_os("HER2SIM_FD_JACOBIAN").is_some() {
+            return None;
+        }
+        let program = self.c.jacobian.as_ref()?;
+        let h = self.history.map(|h| h as &dyn History);
+        let locked = (!self.locked.is_empty()).then_some(self.locked.as_slice());
+        load(self.c, &mut self.v, t, y, h, false, locked);
+        let cx = Ctx {
+            v: &self.v,
+            t,
+            history: h,
+            before_start: false,
+            locked,
+        };
+        program.evaluate(self.c, &cx, &mut self.grads, jac);
+        Some(Ok(()))
     }
 
     fn mass(&self) -> Option<&nalgebra::DMatrix<f64>> {

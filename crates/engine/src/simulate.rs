@@ -266,6 +266,7 @@ pub fn simulate(
         v: vec![0.0; c.n_slots],
         history: None,
         locked: Vec::new(),
+        grads: Vec::new(),
     };
     let passes = if history.is_some() { 2 } else { 1 };
     for pass in 0..passes {
