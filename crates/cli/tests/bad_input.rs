@@ -23,7 +23,8 @@ fn model(body: &str) -> String {
     format!("{HEADER}\n{body}\n{FOOTER}")
 }
 
-const COMPARTMENT: &str = r#"<listOfCompartments><compartment id="C" size="1" constant="true"/></listOfCompartments>"#;
+const COMPARTMENT: &str =
+    r#"<listOfCompartments><compartment id="C" size="1" constant="true"/></listOfCompartments>"#;
 
 /// Runs `simulate` on `text` and returns (exit ok, stderr, whether the output file exists).
 fn run(name: &str, text: &str, select: &str) -> (bool, String, bool) {
@@ -32,7 +33,14 @@ fn run(name: &str, text: &str, select: &str) -> (bool, String, bool) {
     let out = scratch(&format!("{name}.csv"));
     let _ = std::fs::remove_file(&out);
     let result = her2sim()
-        .args(["simulate", input.to_str().unwrap(), "--duration", "5", "--steps", "5"])
+        .args([
+            "simulate",
+            input.to_str().unwrap(),
+            "--duration",
+            "5",
+            "--steps",
+            "5",
+        ])
         .args(["--select", select, "-o", out.to_str().unwrap()])
         .output()
         .unwrap();
@@ -45,8 +53,15 @@ fn assert_error(name: &str, text: &str, select: &str, needles: &[&str]) {
     let (ok, stderr, exists) = run(name, text, select);
     assert!(!ok, "{name}: expected failure");
     assert!(!exists, "{name}: output file left behind");
-    assert_eq!(stderr.trim().lines().count(), 1, "{name}: not one line: {stderr}");
-    assert!(stderr.contains(&format!("{name}.xml")), "{name}: no file name: {stderr}");
+    assert_eq!(
+        stderr.trim().lines().count(),
+        1,
+        "{name}: not one line: {stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("{name}.xml")),
+        "{name}: no file name: {stderr}"
+    );
     for n in needles {
         assert!(stderr.contains(n), "{name}: '{n}' missing from: {stderr}");
     }
@@ -54,13 +69,25 @@ fn assert_error(name: &str, text: &str, select: &str, needles: &[&str]) {
 
 #[test]
 fn malformed_xml() {
-    assert_error("malformed", "<sbml><model></sbml>", "time", &["line 1", "malformed XML"]);
+    assert_error(
+        "malformed",
+        "<sbml><model></sbml>",
+        "time",
+        &["line 1", "malformed XML"],
+    );
 }
 
 #[test]
 fn unknown_element() {
-    let text = model(&format!("{COMPARTMENT}<listOfSpecies><specie id=\"S\"/></listOfSpecies>"));
-    assert_error("unknown", &text, "time", &["unknown element <specie>", "line 4"]);
+    let text = model(&format!(
+        "{COMPARTMENT}<listOfSpecies><specie id=\"S\"/></listOfSpecies>"
+    ));
+    assert_error(
+        "unknown",
+        &text,
+        "time",
+        &["unknown element <specie>", "line 4"],
+    );
 }
 
 #[test]
@@ -68,7 +95,12 @@ fn missing_id() {
     let text = model(&format!(
         "{COMPARTMENT}<listOfSpecies><species compartment=\"C\" initialAmount=\"1\" hasOnlySubstanceUnits=\"false\" boundaryCondition=\"false\" constant=\"false\"/></listOfSpecies>"
     ));
-    assert_error("missing_id", &text, "time", &["missing required attribute 'id'"]);
+    assert_error(
+        "missing_id",
+        &text,
+        "time",
+        &["missing required attribute 'id'"],
+    );
 }
 
 const SPECIES: &str = r#"<listOfSpecies><species id="S" compartment="C" initialAmount="1" hasOnlySubstanceUnits="false" boundaryCondition="false" constant="false"/></listOfSpecies>"#;
@@ -81,7 +113,12 @@ fn undefined_symbol() {
 <kineticLaw><math xmlns="http://www.w3.org/1998/Math/MathML"><apply><times/><ci>k3</ci><ci>S</ci></apply></math></kineticLaw>
 </reaction></listOfReactions>"#
     ));
-    assert_error("undefined", &text, "time,S", &["reaction 'R1'", "undefined symbol 'k3'"]);
+    assert_error(
+        "undefined",
+        &text,
+        "time,S",
+        &["reaction 'R1'", "undefined symbol 'k3'"],
+    );
 }
 
 #[test]
@@ -95,7 +132,12 @@ fn division_by_zero_in_initial_value() {
 <kineticLaw><math xmlns="http://www.w3.org/1998/Math/MathML"><ci>S</ci></math></kineticLaw>
 </reaction></listOfReactions>"#
     ));
-    assert_error("divzero", &text, "time,S", &["'S'", "inf", "division by zero"]);
+    assert_error(
+        "divzero",
+        &text,
+        "time,S",
+        &["'S'", "inf", "division by zero"],
+    );
 }
 
 #[test]
@@ -105,7 +147,12 @@ fn model_the_solver_cannot_integrate() {
         r#"<listOfParameters><parameter id="x" value="1" constant="false"/></listOfParameters>
 <listOfRules><rateRule variable="x"><math xmlns="http://www.w3.org/1998/Math/MathML"><apply><power/><ci>x</ci><cn>2</cn></apply></math></rateRule></listOfRules>"#,
     );
-    assert_error("blowup", &text, "time,x", &["solver failed", "too small at t = "]);
+    assert_error(
+        "blowup",
+        &text,
+        "time,x",
+        &["solver failed", "too small at t = "],
+    );
     let (_, stderr, _) = run("blowup", &text, "time,x");
     let t: f64 = stderr
         .split("at t = ")
@@ -119,7 +166,12 @@ fn model_the_solver_cannot_integrate() {
 #[test]
 fn unknown_selection() {
     let text = model(&format!("{COMPARTMENT}{SPECIES}"));
-    assert_error("selection", &text, "time,S,nope", &["unknown selection 'nope'"]);
+    assert_error(
+        "selection",
+        &text,
+        "time,S,nope",
+        &["unknown selection 'nope'"],
+    );
 }
 
 #[test]

@@ -180,7 +180,8 @@ impl Compiled {
         let fast = fast_system(&model, |sym| {
             let s = &model.symbols[sym];
             let fixed = s.constant || matches!(s.kind, SymbolKind::Species { boundary: true, .. });
-            !fixed && state_of[sym].is_some_and(|k| matches!(states[k].rate, StateRate::Reactions(_)))
+            !fixed
+                && state_of[sym].is_some_and(|k| matches!(states[k].rate, StateRate::Reactions(_)))
         })?;
         let mut fast_rows = Vec::new();
         if let Some(f) = &fast {

@@ -194,10 +194,7 @@ pub fn derivative(e: &CExpr, slot: usize) -> Option<CExpr> {
                     )
                 }
                 // log(base, x) = ln x / ln base
-                Op::Log if is_zero(&da) => div(
-                    db,
-                    mul(b.clone(), f1(Op::Ln, f64::ln, a.clone())),
-                ),
+                Op::Log if is_zero(&da) => div(db, mul(b.clone(), f1(Op::Ln, f64::ln, a.clone()))),
                 Op::Quotient => zero(),
                 _ if is_zero(&da) && is_zero(&db) => zero(),
                 _ => return None,
@@ -254,7 +251,9 @@ pub fn current_vars(e: &CExpr, out: &mut Vec<usize>) {
     match e {
         CExpr::Var(i) => out.push(*i),
         CExpr::Delay(_) | CExpr::Switch(..) => {}
-        CExpr::Neg(a) | CExpr::Fn1(_, _, a) | CExpr::Not(a) | CExpr::Rate(a) => current_vars(a, out),
+        CExpr::Neg(a) | CExpr::Fn1(_, _, a) | CExpr::Not(a) | CExpr::Rate(a) => {
+            current_vars(a, out)
+        }
         CExpr::Sub(ab) | CExpr::Div(ab) | CExpr::Pow(ab) | CExpr::Fn2(_, _, ab) => {
             current_vars(&ab[0], out);
             current_vars(&ab[1], out);

@@ -141,7 +141,9 @@ impl CExpr {
             return;
         }
         match self {
-            CExpr::Neg(a) | CExpr::Fn1(_, _, a) | CExpr::Not(a) | CExpr::Rate(a) => a.wrap_switches(list),
+            CExpr::Neg(a) | CExpr::Fn1(_, _, a) | CExpr::Not(a) | CExpr::Rate(a) => {
+                a.wrap_switches(list)
+            }
             CExpr::Sub(ab) | CExpr::Div(ab) | CExpr::Pow(ab) | CExpr::Fn2(_, _, ab) => {
                 ab[0].wrap_switches(list);
                 ab[1].wrap_switches(list);

@@ -86,7 +86,10 @@ fn rref(m: &mut [Vec<f64>], cols: usize) -> Vec<usize> {
 }
 
 /// Builds the equilibrium system, or `None` when the model has no fast reaction.
-pub fn fast_system(model: &Model, is_state: impl Fn(SymbolId) -> bool) -> Result<Option<FastSystem>, EngineError> {
+pub fn fast_system(
+    model: &Model,
+    is_state: impl Fn(SymbolId) -> bool,
+) -> Result<Option<FastSystem>, EngineError> {
     let fast: Vec<usize> = (0..model.reactions.len())
         .filter(|&r| model.reactions[r].fast)
         .collect();

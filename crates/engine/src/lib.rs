@@ -14,7 +14,7 @@ mod error;
 mod eval;
 mod fast;
 mod jacobian;
-mod runtime;
+pub(crate) mod runtime;
 mod select;
 mod simulate;
 pub mod testsuite;

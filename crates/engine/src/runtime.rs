@@ -164,7 +164,11 @@ impl Sys<'_, '_> {
 
     /// Evaluates every right-hand-side relational freely at the loaded state.
     pub fn switches(&self, t: f64) -> Vec<bool> {
-        self.c.switches.iter().map(|e| self.eval(e, t) != 0.0).collect()
+        self.c
+            .switches
+            .iter()
+            .map(|e| self.eval(e, t) != 0.0)
+            .collect()
     }
 
     pub fn eval(&self, e: &CExpr, t: f64) -> f64 {

@@ -305,17 +305,19 @@ pub fn simulate(
     solver_opts.atol_scale = c
         .states
         .iter()
-        .map(|st| match (c.amount_slot[st.symbol], &c.model.symbols[st.symbol].kind) {
-            (Some(_), her2sim_model::SymbolKind::Species { compartment, .. }) => {
-                let size = sys.v[*compartment].abs();
-                if size.is_finite() && size > 0.0 {
-                    size.min(1.0)
-                } else {
-                    1.0
+        .map(
+            |st| match (c.amount_slot[st.symbol], &c.model.symbols[st.symbol].kind) {
+                (Some(_), her2sim_model::SymbolKind::Species { compartment, .. }) => {
+                    let size = sys.v[*compartment].abs();
+                    if size.is_finite() && size > 0.0 {
+                        size.min(1.0)
+                    } else {
+                        1.0
+                    }
                 }
-            }
-            _ => 1.0,
-        })
+                _ => 1.0,
+            },
+        )
         .collect();
     // Species amounts that start non-negative stay so: undershoots within atol are noise.
     solver_opts.nonnegative = c
@@ -325,7 +327,10 @@ pub fn simulate(
         .map(|(st, &y0)| {
             y0 >= 0.0
                 && matches!(st.rate, crate::compile::StateRate::Reactions(_))
-                && matches!(c.model.symbols[st.symbol].kind, her2sim_model::SymbolKind::Species { .. })
+                && matches!(
+                    c.model.symbols[st.symbol].kind,
+                    her2sim_model::SymbolKind::Species { .. }
+                )
         })
         .collect();
     if let Some(h) = &history {
@@ -464,7 +469,10 @@ fn find_trigger_change(
         }
         // A right-hand-side relational that left its locked value ends the step like a trigger.
         let switched = !locked.is_empty() && sys.switches(tau) != locked;
-        (events.relationals(sys, tau), switched || events.changed(sys, tau))
+        (
+            events.relationals(sys, tau),
+            switched || events.changed(sys, tau),
+        )
     };
     let mut lo = t_old;
     let (mut rel_lo, _) = state_at(sys, lo);

@@ -1,0 +1,232 @@
+//! `biomodels-bench`: load and simulate times of her2sim on every model of the curated
+//! BioModels corpus, side by side with libRoadRunner (run in the same invocation through
+//! `bench/roadrunner_times.py`), plus whether her2sim's output passes the corpus' rule
+//! against the libRoadRunner reference. Prints a table and writes `bench/results/biomodels.csv`.
+//!
+//! ```sh
+//! cargo run --release -p her2sim-bench -- [--corpus ../shared/biomodels] [--rtol 1e-10 --atol 1e-12] [--no-roadrunner]
+//! ```
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use her2sim_engine::{SimOptions, Simulator, TimeCourse};
+
+struct Args {
+    corpus: PathBuf,
+    rtol: Option<f64>,
+    atol: Option<f64>,
+    roadrunner: bool,
+    timeout: f64,
+    filter: Option<String>,
+}
+
+fn parse_args() -> Result<Args> {
+    let mut a = Args {
+        corpus: PathBuf::from("../shared/biomodels"),
+        rtol: None,
+        atol: None,
+        roadrunner: true,
+        timeout: 120.0,
+        filter: None,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(arg) = it.next() {
+        let mut value = |name: &str| it.next().with_context(|| format!("{name} needs a value"));
+        match arg.as_str() {
+            "--corpus" => a.corpus = PathBuf::from(value("--corpus")?),
+            "--rtol" => a.rtol = Some(value("--rtol")?.parse()?),
+            "--atol" => a.atol = Some(value("--atol")?.parse()?),
+            "--timeout" => a.timeout = value("--timeout")?.parse()?,
+            "--filter" => a.filter = Some(value("--filter")?),
+            "--no-roadrunner" => a.roadrunner = false,
+            other => anyhow::bail!("unknown argument '{other}'"),
+        }
+    }
+    Ok(a)
+}
+
+fn settings(path: &Path) -> Result<HashMap<String, String>> {
+    let text = std::fs::read_to_string(path).with_context(|| path.display().to_string())?;
+    Ok(text
+        .lines()
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+        .collect())
+}
+
+fn reference(path: &Path) -> Result<Vec<Vec<f64>>> {
+    let text = std::fs::read_to_string(path)?;
+    text.lines()
+        .skip(1)
+        .map(|l| {
+            l.split(',')
+                .map(|x| x.trim().parse::<f64>().map_err(anyhow::Error::from))
+                .collect()
+        })
+        .collect()
+}
+
+/// The corpus pass rule: every value within 1e-6 + 1e-4·|reference|.
+fn passes(got: &TimeCourse, want: &[Vec<f64>]) -> bool {
+    got.rows.len() == want.len()
+        && got.rows.iter().zip(want).all(|(g, w)| {
+            g.len() == w.len()
+                && g.iter()
+                    .zip(w)
+                    .all(|(x, r)| (x - r).abs() <= 1e-6 + 1e-4 * r.abs())
+        })
+}
+
+struct Row {
+    id: String,
+    species: String,
+    load: f64,
+    simulate: Option<f64>,
+    ok: String,
+    rr: Option<(f64, f64)>,
+}
+
+fn main() -> Result<()> {
+    let args = parse_args()?;
+    let mut ids: Vec<String> = std::fs::read_dir(&args.corpus)
+        .with_context(|| args.corpus.display().to_string())?
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().join("settings.txt").exists())
+        .filter_map(|e| e.file_name().to_str().map(str::to_string))
+        .filter(|id| args.filter.as_ref().is_none_or(|f| id.contains(f.as_str())))
+        .collect();
+    ids.sort();
+    let mut rows = Vec::new();
+    for id in &ids {
+        let dir = args.corpus.join(id);
+        let s = settings(&dir.join("settings.txt"))?;
+        let num = |k: &str| -> Result<f64> {
+            s.get(k)
+                .with_context(|| format!("{id}: settings has no {k}"))?
+                .parse::<f64>()
+                .with_context(|| format!("{id}: {k}"))
+        };
+        let t0 = Instant::now();
+        let sim = Simulator::from_file(&dir.join("model.xml"));
+        let load = t0.elapsed().as_secs_f64();
+        let opts = SimOptions {
+            start: num("start")?,
+            duration: num("duration")?,
+            steps: num("steps")? as usize,
+            rtol: args.rtol.unwrap_or(num("rtol")?),
+            atol: args.atol.unwrap_or(num("atol")?),
+            timeout: Some(Duration::from_secs_f64(args.timeout)),
+            ..SimOptions::default()
+        };
+        let (simulate, ok) = match sim {
+            Err(e) => (None, format!("load error: {e}")),
+            Ok(sim) => {
+                let t1 = Instant::now();
+                match sim.simulate(&opts, s.get("select").map_or("time", String::as_str)) {
+                    Ok(tc) => {
+                        let secs = t1.elapsed().as_secs_f64();
+                        let want = reference(&dir.join("reference.csv"))?;
+                        (
+                            Some(secs),
+                            if passes(&tc, &want) {
+                                "pass"
+                            } else {
+                                "differs"
+                            }
+                            .into(),
+                        )
+                    }
+                    Err(e) => (None, format!("error: {e}")),
+                }
+            }
+        };
+        eprintln!("{id}: load {load:.3}s simulate {simulate:?} {ok}");
+        rows.push(Row {
+            id: id.clone(),
+            species: s.get("species").cloned().unwrap_or_default(),
+            load,
+            simulate,
+            ok,
+            rr: None,
+        });
+    }
+    if args.roadrunner {
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../bench/roadrunner_times.py");
+        let mut cmd = Command::new("python3");
+        cmd.arg(&script).arg(&args.corpus).args(&ids);
+        if let Some(r) = args.rtol {
+            cmd.args(["--rtol", &r.to_string()]);
+        }
+        if let Some(a) = args.atol {
+            cmd.args(["--atol", &a.to_string()]);
+        }
+        match cmd.output() {
+            Ok(out) if out.status.success() => {
+                for line in String::from_utf8_lossy(&out.stdout).lines() {
+                    let f: Vec<&str> = line.split(',').collect();
+                    if let (Some(id), Some(l), Some(s)) = (f.first(), f.get(1), f.get(2)) {
+                        if let (Ok(l), Ok(s)) = (l.parse(), s.parse()) {
+                            if let Some(r) = rows.iter_mut().find(|r| r.id == *id) {
+                                r.rr = Some((l, s));
+                            }
+                        }
+                    }
+                }
+            }
+            Ok(out) => eprintln!(
+                "libRoadRunner timing failed (pip install libroadrunner): {}",
+                String::from_utf8_lossy(&out.stderr)
+                    .lines()
+                    .last()
+                    .unwrap_or("")
+            ),
+            Err(e) => eprintln!("cannot run python3: {e}"),
+        }
+    }
+    let mut csv = String::from("model,species,her2sim_load_s,her2sim_simulate_s,her2sim_vs_reference,roadrunner_load_s,roadrunner_simulate_s,simulate_ratio\n");
+    println!(
+        "{:<17} {:>7} {:>10} {:>12} {:>10} {:>12} {:>8}  result",
+        "model", "species", "load s", "simulate s", "rr load s", "rr sim s", "ratio"
+    );
+    let fmt = |x: Option<f64>| x.map_or("-".to_string(), |v| format!("{v:.4}"));
+    for r in &rows {
+        let ratio = match (r.simulate, r.rr) {
+            (Some(a), Some((_, b))) if b > 0.0 => Some(a / b),
+            _ => None,
+        };
+        println!(
+            "{:<17} {:>7} {:>10.4} {:>12} {:>10} {:>12} {:>8}  {}",
+            r.id,
+            r.species,
+            r.load,
+            fmt(r.simulate),
+            fmt(r.rr.map(|x| x.0)),
+            fmt(r.rr.map(|x| x.1)),
+            ratio.map_or("-".into(), |x| format!("{x:.1}")),
+            r.ok
+        );
+        csv.push_str(&format!(
+            "{},{},{},{},{},{},{},{}\n",
+            r.id,
+            r.species,
+            r.load,
+            fmt(r.simulate),
+            r.ok.replace(',', ";"),
+            fmt(r.rr.map(|x| x.0)),
+            fmt(r.rr.map(|x| x.1)),
+            ratio.map_or("-".into(), |x| format!("{x:.2}"))
+        ));
+    }
+    let out_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../bench/results");
+    std::fs::create_dir_all(&out_dir)?;
+    let tmp = out_dir.join("biomodels.csv.tmp");
+    std::fs::write(&tmp, csv)?;
+    std::fs::rename(&tmp, out_dir.join("biomodels.csv"))?;
+    let pass = rows.iter().filter(|r| r.ok == "pass").count();
+    println!("{pass} passed, {} failed", rows.len() - pass);
+    Ok(())
+}
