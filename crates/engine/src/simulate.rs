@@ -209,6 +209,25 @@ fn execute(
             };
         }
     }
+    // A species whose state is its concentration (a rate rule on [S]) keeps its amount when
+    // the event resizes its compartment, as SBML's amounts are what compartments contain.
+    for (k, st) in c.states.iter().enumerate() {
+        if let (
+            crate::compile::StateRate::Expr(_),
+            her2sim_model::SymbolKind::Species {
+                compartment,
+                amount_valued: false,
+                ..
+            },
+        ) = (&st.rate, &c.model.symbols[st.symbol].kind)
+        {
+            let (old, new) = (before[*compartment], sys.v[*compartment]);
+            if old != new && new != 0.0 {
+                y[k] *= old / new;
+                sys.v[st.slot] = y[k];
+            }
+        }
+    }
     if c.mass.is_some() {
         consistent_init(sys, t, y, opts)?;
     }
