@@ -21,6 +21,12 @@ pub struct SuiteArgs {
     /// Per-case time limit in seconds.
     #[arg(long, default_value_t = 10.0)]
     timeout: f64,
+    /// No progress bar.
+    #[arg(long)]
+    quiet: bool,
+    /// Print one JSON object (totals, per tag, failures) instead of the table.
+    #[arg(long)]
+    json: bool,
 }
 
 pub fn run(args: SuiteArgs) -> anyhow::Result<()> {
@@ -38,8 +44,24 @@ pub fn run(args: SuiteArgs) -> anyhow::Result<()> {
     let limit = Duration::from_secs_f64(args.timeout.max(0.1));
     let mut by_tag: BTreeMap<String, (usize, usize)> = BTreeMap::new();
     let mut pass = 0;
+    let bar = if args.quiet || args.json {
+        indicatif::ProgressBar::hidden()
+    } else {
+        indicatif::ProgressBar::new(cases.len() as u64)
+    };
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} cases {msg} ({eta})")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let mut failures = Vec::new();
     for c in &cases {
+        bar.set_message(c.id.clone());
         let o = c.run(limit);
+        bar.inc(1);
+        match &o {
+            Outcome::Pass => {}
+            Outcome::Fail(m) | Outcome::Unsupported(m) => failures.push((c.id.clone(), m.clone())),
+        }
         let ok = o == Outcome::Pass;
         pass += usize::from(ok);
         for t in &c.tags {
@@ -50,10 +72,29 @@ pub fn run(args: SuiteArgs) -> anyhow::Result<()> {
         if args.verbose {
             match &o {
                 Outcome::Pass => {}
-                Outcome::Fail(m) => println!("FAIL {}: {m}", c.id),
-                Outcome::Unsupported(m) => println!("UNSUPPORTED {}: {m}", c.id),
+                Outcome::Fail(m) => bar.println(format!("FAIL {}: {m}", c.id)),
+                Outcome::Unsupported(m) => bar.println(format!("UNSUPPORTED {}: {m}", c.id)),
             }
         }
+    }
+    bar.finish_and_clear();
+    if args.json {
+        let tags: serde_json::Map<String, serde_json::Value> = by_tag
+            .iter()
+            .map(|(t, (p, n))| (t.clone(), serde_json::json!({"pass": p, "total": n})))
+            .collect();
+        let fails: serde_json::Map<String, serde_json::Value> = failures
+            .into_iter()
+            .map(|(id, m)| (id, serde_json::Value::String(m)))
+            .collect();
+        let out = serde_json::json!({
+            "passed": pass,
+            "total": cases.len(),
+            "tags": tags,
+            "failures": fails,
+        });
+        println!("{out}");
+        return Ok(());
     }
     println!("{:<32} {:>6} {:>6} {:>7}", "tag", "pass", "total", "rate");
     for (tag, (p, n)) in &by_tag {
