@@ -499,6 +499,18 @@ impl<'a> Builder<'a> {
                 deps.sort_unstable();
                 deps.dedup();
                 deps.retain(|&d| free(d, &self.symbols[d]));
+                // Prefer variables nothing else gives a value: no initial value, no event.
+                deps.sort_by_key(|&d| {
+                    let s = &self.symbols[d];
+                    let has_value = !matches!(s.initial, InitialValue::Undefined);
+                    let event_set = self
+                        .sbml
+                        .events
+                        .iter()
+                        .flat_map(|e| &e.assignments)
+                        .any(|a| a.variable == s.id);
+                    (event_set, has_value)
+                });
                 deps
             })
             .collect();
