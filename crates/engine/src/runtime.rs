@@ -14,6 +14,8 @@ pub struct DelayHistory<'c> {
     pub t0: f64,
     pub v0: RefCell<Vec<f64>>,
     pub segments: RefCell<Vec<Segment>>,
+    /// Slot values right after each event, so delays of event-set parameters see the past.
+    pub snapshots: RefCell<Vec<(f64, Vec<f64>)>>,
     /// Nesting of delayed evaluations: rebuilding past slots runs assignment rules that may
     /// themselves contain delays, so deeper levels read current values instead of recursing.
     pub depth: std::cell::Cell<usize>,
@@ -26,7 +28,14 @@ impl DelayHistory<'_> {
     /// states keep their initial values while assignment rules still follow time.
     fn slots_at(&self, t: f64) -> Vec<f64> {
         let segs = self.segments.borrow();
-        let mut v = self.v0.borrow().clone();
+        let mut v = {
+            let snaps = self.snapshots.borrow();
+            let k = snaps.partition_point(|(te, _)| *te <= t);
+            match k.checked_sub(1) {
+                Some(i) if t >= self.t0 => snaps[i].1.clone(),
+                _ => self.v0.borrow().clone(),
+            }
+        };
         if t < self.t0 || segs.is_empty() {
             // Before the start every value follows its initial definition at that time.
             drop(segs);

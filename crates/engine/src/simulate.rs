@@ -278,6 +278,7 @@ pub fn simulate(
         t0,
         v0: RefCell::new(Vec::new()),
         segments: RefCell::new(Vec::new()),
+        snapshots: RefCell::new(Vec::new()),
         depth: std::cell::Cell::new(0),
     });
     let mut sys = Sys {
@@ -377,7 +378,10 @@ pub fn simulate(
     let mut next_out = 0;
     let mut t = t0;
     if !c.events.is_empty() {
-        events.process(&mut sys, t, &mut y, &solver_opts)?;
+        let fired = events.process(&mut sys, t, &mut y, &solver_opts)?;
+        if let (true, Some(h)) = (fired, &history) {
+            h.snapshots.borrow_mut().push((t, sys.v.clone()));
+        }
     }
     let mut solver = Rodas4::new(t, &y, solver_opts.clone());
     let record = |sys: &mut Sys, tau: f64, y: &[f64], table: &mut TimeCourse| {
@@ -438,7 +442,10 @@ pub fn simulate(
                 } else {
                     solver.interpolate(te, &mut y);
                 }
-                events.process(&mut sys, te, &mut y, &solver_opts)?;
+                let fired = events.process(&mut sys, te, &mut y, &solver_opts)?;
+                if let (true, Some(h)) = (fired, &history) {
+                    h.snapshots.borrow_mut().push((te, sys.v.clone()));
+                }
                 solver.reset(te, &y);
                 t = te;
             }
