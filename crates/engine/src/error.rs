@@ -18,6 +18,8 @@ pub enum EngineError {
     Options(String),
     #[error("{0}")]
     Event(String),
+    #[error("time limit of {limit:?} reached at t = {t}")]
+    Timeout { limit: std::time::Duration, t: f64 },
 }
 
 impl EngineError {

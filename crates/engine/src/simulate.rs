@@ -38,7 +38,7 @@ impl Default for SimOptions {
             steps: 100,
             atol: 1e-12,
             rtol: 1e-8,
-            max_steps: 200_000,
+            max_steps: 500_000,
             timeout: None,
             seed: 1,
         }
@@ -400,11 +400,8 @@ pub fn simulate(
     let mut buf = vec![0.0; y.len()];
     let started = std::time::Instant::now();
     while t < t_end {
-        if opts.timeout.is_some_and(|limit| started.elapsed() > limit) {
-            return Err(EngineError::Options(format!(
-                "time limit of {:?} reached at t = {t}",
-                opts.timeout.unwrap_or_default()
-            )));
+        if let Some(limit) = opts.timeout.filter(|l| started.elapsed() > *l) {
+            return Err(EngineError::Timeout { limit, t });
         }
         let t_event = events.next_time(t);
         let t_stop = t_end.min(t_event);

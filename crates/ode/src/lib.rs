@@ -1,27 +1,36 @@
 //! Stiff ODE / index-1 DAE integrator for systems `M·y' = f(t, y)`.
 //!
 //! This crate owns the numerical time integration of her2sim: the
-//! [`System`] trait a model implements, the RODAS4 Rosenbrock solver
-//! ([`Rodas4`]) with its dense output ([`Segment`]), the consistent
-//! initialisation of DAEs ([`consistent_init`]) and the convenience driver
-//! [`integrate_to`]. It knows nothing about SBML; the engine crate adapts a
-//! model to [`System`].
+//! [`System`] trait a model implements, two solvers with dense output
+//! ([`Segment`]) — the RODAS4 Rosenbrock method ([`Rodas4`]) and a
+//! variable-order BDF/NDF method ([`Bdf`]) —, the run-time choice between
+//! them ([`Method`], [`Integrator`]), the consistent initialisation of DAEs
+//! ([`consistent_init`]) and the convenience driver [`integrate_to`]. It
+//! knows nothing about SBML; the engine crate adapts a model to [`System`].
 //!
-//! The method is the 4th-order L-stable Rosenbrock method RODAS4 of Hairer &
-//! Wanner ("Solving Ordinary Differential Equations II", sect. VI.4), with
-//! an embedded 3rd-order error estimate and 3rd-order continuous output.
+//! RODAS4 is the 4th-order L-stable Rosenbrock method of Hairer & Wanner
+//! ("Solving Ordinary Differential Equations II", sect. VI.4), with an
+//! embedded 3rd-order error estimate and 3rd-order continuous output. The
+//! BDF solver uses the NDFs of orders 1–5 of Shampine & Reichelt (as
+//! ode15s) with Jacobian and LU reuse in the manner of CVODE.
 
+mod bdf;
 mod derivs;
 mod error;
 mod init;
+mod integrator;
 mod linalg;
 mod mass;
 mod rodas4;
+mod segment;
 mod tableau;
 
+pub use bdf::Bdf;
 pub use error::SolverError;
 pub use init::consistent_init;
-pub use rodas4::{integrate_to, Rodas4, Segment};
+pub use integrator::{integrate_to, Integrator, Method, Stepper};
+pub use rodas4::Rodas4;
+pub use segment::Segment;
 
 /// A system of equations `M·y' = f(t, y)` with a constant mass matrix `M`.
 pub trait System {
@@ -69,7 +78,7 @@ pub struct Options {
     /// First step size; `None` = estimated from the problem.
     pub initial_step: Option<f64>,
     /// Step attempts (accepted + rejected) allowed per call of
-    /// [`integrate_to`] and per [`Rodas4::reset`].
+    /// [`integrate_to`] and per `reset` of a solver.
     pub max_steps: usize,
     /// Give up with [`SolverError::StepTooSmall`] when the step size the
     /// error control asks for drops below `min_step_ratio * max(|t|, 1)`.

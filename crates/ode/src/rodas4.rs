@@ -1,7 +1,6 @@
 //! The RODAS4 solver: one adaptive, accepted step at a time, its step-size
 //! control (rodas.f's controller with Gustafsson's predictive variant), the
-//! initial step heuristic, the dense-output [`Segment`] of each accepted step
-//! and the driver [`integrate_to`].
+//! initial step heuristic and the dense output of each accepted step.
 //!
 //! All work storage is allocated in [`Rodas4::new`], so `step` does not
 //! allocate (the solver is called millions of times in test-suite runs).
@@ -12,6 +11,7 @@ use crate::derivs::{self, all_finite, eval};
 use crate::linalg::{lu_factor, lu_solve};
 use crate::mass::{self, MassKind};
 use crate::tableau::{A, C, CC, D, DENSE2, DENSE3, GAMMA};
+use crate::segment::Segment;
 use crate::{Options, SolverError, Stats, System};
 
 /// Safety factor of the step-size controller.
@@ -24,55 +24,6 @@ const FAC_MAX: f64 = 5.0;
 const MAX_NONFINITE: usize = 15;
 /// Consecutive singular iteration matrices (each halving h) before giving up.
 const MAX_SINGULAR: usize = 5;
-
-/// One accepted step's dense-output polynomial (3rd order):
-/// y(t0 + s·h) = y0 + s·(Δ + (1 − s)·(D2 + s·D3)), s ∈ [0, 1].
-/// Cloneable so callers can keep a history (for delay equations).
-#[derive(Clone, Debug)]
-pub struct Segment {
-    pub t0: f64,
-    pub t1: f64,
-    y0: Vec<f64>,
-    delta: Vec<f64>,
-    d2: Vec<f64>,
-    d3: Vec<f64>,
-}
-
-impl Segment {
-    fn with_dim(n: usize) -> Self {
-        Segment {
-            t0: 0.0,
-            t1: 0.0,
-            y0: vec![0.0; n],
-            delta: vec![0.0; n],
-            d2: vec![0.0; n],
-            d3: vec![0.0; n],
-        }
-    }
-
-    /// Number of components.
-    pub fn dim(&self) -> usize {
-        self.y0.len()
-    }
-
-    /// Evaluates the polynomial at `t` into `out` (at most `dim` entries are
-    /// written). Meant for t in [t0, t1]; outside it extrapolates.
-    pub fn eval(&self, t: f64, out: &mut [f64]) {
-        let h = self.t1 - self.t0;
-        let s = if h != 0.0 { (t - self.t0) / h } else { 1.0 };
-        if s == 1.0 {
-            // Bit-exact end value (what the solver continues from).
-            for ((o, y0), d) in out.iter_mut().zip(&self.y0).zip(&self.delta) {
-                *o = y0 + d;
-            }
-            return;
-        }
-        let s1 = 1.0 - s;
-        for (i, o) in out.iter_mut().enumerate().take(self.y0.len()) {
-            *o = self.y0[i] + s * (self.delta[i] + s1 * (self.d2[i] + s * self.d3[i]));
-        }
-    }
-}
 
 /// Outcome of one step attempt with a fixed h.
 enum Attempt {
@@ -160,7 +111,7 @@ impl Rodas4 {
             algebraic: vec![false; n],
             fd: derivs::FdWork::new(n),
             typ: y0.iter().map(|x| x.abs()).collect(),
-            seg: Segment::with_dim(n),
+            seg: Segment::rodas(n),
             has_seg: false,
         }
     }
@@ -223,7 +174,7 @@ impl Rodas4 {
         self.stats
     }
 
-    /// Restarts the `max_steps` budget (used by [`integrate_to`]).
+    /// Restarts the `max_steps` budget (used by [`integrate_to`](crate::integrate_to)).
     pub fn reset_step_budget(&mut self) {
         self.budget_used = 0;
     }
@@ -510,21 +461,23 @@ impl Rodas4 {
                 }
             }
         }
-        let seg = &mut self.seg;
-        seg.t0 = self.t;
-        seg.t1 = t1;
-        for i in 0..self.n {
-            let mut d2 = 0.0;
-            let mut d3 = 0.0;
-            for j in 0..5 {
-                d2 += DENSE2[j] * self.k[j][i];
-                d3 += DENSE3[j] * self.k[j][i];
+        self.seg.t0 = self.t;
+        self.seg.t1 = t1;
+        let (n, y, ynew, k) = (self.n, &self.y, &self.ynew, &self.k);
+        self.seg.fill_rodas(n, |p| {
+            for i in 0..n {
+                let mut d2 = 0.0;
+                let mut d3 = 0.0;
+                for j in 0..5 {
+                    d2 += DENSE2[j] * k[j][i];
+                    d3 += DENSE3[j] * k[j][i];
+                }
+                p.y0[i] = y[i];
+                p.delta[i] = ynew[i] - y[i];
+                p.d2[i] = d2;
+                p.d3[i] = d3;
             }
-            seg.y0[i] = self.y[i];
-            seg.delta[i] = self.ynew[i] - self.y[i];
-            seg.d2[i] = d2;
-            seg.d3[i] = d3;
-        }
+        });
         self.has_seg = true;
         std::mem::swap(&mut self.y, &mut self.ynew);
         for (typ, v) in self.typ.iter_mut().zip(&self.y) {
@@ -680,21 +633,4 @@ fn apply_inverse_mass(inv: InvMass, lu: &DMatrix<f64>, piv: &[usize], diag: &[f6
         }
         InvMass::Lu => lu_solve(lu.as_slice(), v.len(), piv, v),
     }
-}
-
-/// Convenience: integrate from the solver's current state to `t_end`,
-/// calling `on_step(&Rodas4)` after each accepted step. Restarts the
-/// `max_steps` budget.
-pub fn integrate_to<S: System>(
-    solver: &mut Rodas4,
-    sys: &mut S,
-    t_end: f64,
-    mut on_step: impl FnMut(&Rodas4),
-) -> Result<(), SolverError> {
-    solver.reset_step_budget();
-    while solver.t() < t_end {
-        solver.step(sys, t_end)?;
-        on_step(solver);
-    }
-    Ok(())
 }

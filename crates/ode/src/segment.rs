@@ -1,0 +1,171 @@
+//! The dense output of one accepted step, for either method: RODAS4's
+//! cubic continuous extension or the BDF interpolating polynomial in
+//! backward-difference (Newton) form.
+//!
+//! Callers keep cloned segments as the solution history (delay equations),
+//! so a segment is self-contained: it owns copies of its coefficients and
+//! does not refer back to the solver.
+
+/// One accepted step's dense-output polynomial on [t0, t1]. Cloneable so
+/// callers can keep a history (for delay equations).
+#[derive(Clone, Debug)]
+pub struct Segment {
+    pub t0: f64,
+    pub t1: f64,
+    poly: Poly,
+}
+
+#[derive(Clone, Debug)]
+enum Poly {
+    Rodas(RodasPoly),
+    Backward(BackwardPoly),
+}
+
+/// RODAS4's 3rd-order continuous output:
+/// y(t0 + s·h) = y0 + s·(Δ + (1 − s)·(D2 + s·D3)), s ∈ [0, 1].
+#[derive(Clone, Debug)]
+pub(crate) struct RodasPoly {
+    pub y0: Vec<f64>,
+    pub delta: Vec<f64>,
+    pub d2: Vec<f64>,
+    pub d3: Vec<f64>,
+}
+
+/// The BDF interpolant of degree `order` through the new point t1 and the
+/// `order` earlier (virtual, equally spaced) points t1 − j·h:
+/// y(t1 + s·h) = Σ_k ∇^k y · Π_{j<k} (s + j)/(j + 1),
+/// with the backward differences ∇^k y stored row after row in `dif`.
+impl RodasPoly {
+    fn zeros(n: usize) -> Self {
+        let v = || vec![0.0; n];
+        RodasPoly {
+            y0: v(),
+            delta: v(),
+            d2: v(),
+            d3: v(),
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct BackwardPoly {
+    n: usize,
+    h: f64,
+    order: usize,
+    dif: Vec<f64>,
+}
+
+impl Segment {
+    /// A RODAS4 segment of dimension n (zero coefficients).
+    pub(crate) fn rodas(n: usize) -> Self {
+        Segment {
+            t0: 0.0,
+            t1: 0.0,
+            poly: Poly::Rodas(RodasPoly::zeros(n)),
+        }
+    }
+
+    /// A backward-difference segment of dimension n with room for
+    /// `max_order` + 1 difference rows, so refilling it never allocates.
+    pub(crate) fn backward(n: usize, max_order: usize) -> Self {
+        Segment {
+            t0: 0.0,
+            t1: 0.0,
+            poly: Poly::Backward(BackwardPoly {
+                n,
+                h: 0.0,
+                order: 0,
+                dif: Vec::with_capacity(n * (max_order + 1)),
+            }),
+        }
+    }
+
+    /// Lets the RODAS4 solver fill its coefficients in place. A segment of
+    /// the other kind is replaced (never happens: each solver makes its own).
+    pub(crate) fn fill_rodas(&mut self, n: usize, fill: impl FnOnce(&mut RodasPoly)) {
+        if let Poly::Rodas(p) = &mut self.poly {
+            fill(p);
+            return;
+        }
+        let mut p = RodasPoly::zeros(n);
+        fill(&mut p);
+        self.poly = Poly::Rodas(p);
+    }
+
+    /// Stores the BDF interpolant: `dif` holds order + 1 rows of n
+    /// backward differences at t1 for the step size h.
+    pub(crate) fn set_backward(
+        &mut self,
+        t0: f64,
+        t1: f64,
+        h: f64,
+        order: usize,
+        n: usize,
+        dif: &[f64],
+    ) {
+        if !matches!(self.poly, Poly::Backward(_)) {
+            *self = Segment::backward(n, order);
+        }
+        self.t0 = t0;
+        self.t1 = t1;
+        if let Poly::Backward(p) = &mut self.poly {
+            p.n = n;
+            p.h = h;
+            p.order = order;
+            p.dif.clear();
+            p.dif.extend_from_slice(&dif[..n * (order + 1)]);
+        }
+    }
+
+    /// Number of components.
+    pub fn dim(&self) -> usize {
+        match &self.poly {
+            Poly::Rodas(p) => p.y0.len(),
+            Poly::Backward(p) => p.n,
+        }
+    }
+
+    /// Evaluates the polynomial at `t` into `out` (at most `dim` entries are
+    /// written). Meant for t in [t0, t1]; outside it extrapolates.
+    pub fn eval(&self, t: f64, out: &mut [f64]) {
+        match &self.poly {
+            Poly::Rodas(p) => self.eval_rodas(p, t, out),
+            Poly::Backward(p) => self.eval_backward(p, t, out),
+        }
+    }
+
+    fn eval_rodas(&self, p: &RodasPoly, t: f64, out: &mut [f64]) {
+        let h = self.t1 - self.t0;
+        let s = if h != 0.0 { (t - self.t0) / h } else { 1.0 };
+        if s == 1.0 {
+            // Bit-exact end value (what the solver continues from).
+            for ((o, y0), d) in out.iter_mut().zip(&p.y0).zip(&p.delta) {
+                *o = y0 + d;
+            }
+            return;
+        }
+        let s1 = 1.0 - s;
+        for (i, o) in out.iter_mut().enumerate().take(p.y0.len()) {
+            *o = p.y0[i] + s * (p.delta[i] + s1 * (p.d2[i] + s * p.d3[i]));
+        }
+    }
+
+    fn eval_backward(&self, p: &BackwardPoly, t: f64, out: &mut [f64]) {
+        let n = p.n.min(out.len());
+        let out = &mut out[..n];
+        // Row 0 is the end value itself: bit-exact at t1.
+        out.copy_from_slice(&p.dif[..n]);
+        if t == self.t1 || p.h == 0.0 {
+            return;
+        }
+        let s = (t - self.t1) / p.h;
+        let mut coef = 1.0;
+        for k in 1..=p.order {
+            coef *= (s + (k - 1) as f64) / k as f64;
+            let row = &p.dif[k * p.n..k * p.n + n];
+            for (o, d) in out.iter_mut().zip(row) {
+                *o += coef * d;
+            }
+        }
+    }
+}
