@@ -22,6 +22,7 @@ struct Args {
     roadrunner: bool,
     timeout: f64,
     filter: Option<String>,
+    bdf: bool,
 }
 
 fn parse_args() -> Result<Args> {
@@ -32,6 +33,7 @@ fn parse_args() -> Result<Args> {
         roadrunner: true,
         timeout: 120.0,
         filter: None,
+        bdf: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -43,6 +45,7 @@ fn parse_args() -> Result<Args> {
             "--timeout" => a.timeout = value("--timeout")?.parse()?,
             "--filter" => a.filter = Some(value("--filter")?),
             "--no-roadrunner" => a.roadrunner = false,
+            "--bdf" => a.bdf = true,
             other => anyhow::bail!("unknown argument '{other}'"),
         }
     }
@@ -120,6 +123,11 @@ fn main() -> Result<()> {
             rtol: args.rtol.unwrap_or(num("rtol")?),
             atol: args.atol.unwrap_or(num("atol")?),
             timeout: Some(Duration::from_secs_f64(args.timeout)),
+            method: if args.bdf {
+                her2sim_engine::Method::Bdf
+            } else {
+                her2sim_engine::Method::Rodas4
+            },
             ..SimOptions::default()
         };
         let (simulate, ok) = match sim {

@@ -63,9 +63,27 @@ struct SimulateArgs {
     /// Seed for random choices (simultaneous events of equal priority).
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// Integration method: `rodas4` (Rosenbrock, order 4) or `bdf` (variable order 1-5).
+    #[arg(long, value_enum, default_value_t = MethodArg::Rodas4)]
+    method: MethodArg,
     /// Write the CSV here (written to a temporary file, then renamed); default stdout.
     #[arg(short = 'o', long = "output")]
     output: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum MethodArg {
+    Rodas4,
+    Bdf,
+}
+
+impl From<MethodArg> for her2sim_ode::Method {
+    fn from(m: MethodArg) -> Self {
+        match m {
+            MethodArg::Rodas4 => her2sim_ode::Method::Rodas4,
+            MethodArg::Bdf => her2sim_ode::Method::Bdf,
+        }
+    }
 }
 
 fn main() -> ExitCode {
@@ -104,6 +122,7 @@ fn simulate(args: SimulateArgs) -> anyhow::Result<()> {
         max_steps: args.max_steps,
         seed: args.seed,
         timeout: None,
+        method: args.method.into(),
     };
     if args.steps == 0 {
         anyhow::bail!("--steps must be at least 1");

@@ -23,6 +23,7 @@ use std::path::Path;
 
 pub use compile::Compiled;
 pub use error::EngineError;
+pub use her2sim_ode::Method;
 pub use select::{parse_selector, parse_symbol_selector, Selector};
 pub use simulate::{SimOptions, TimeCourse};
 

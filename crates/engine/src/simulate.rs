@@ -4,7 +4,7 @@
 
 use std::cell::RefCell;
 
-use her2sim_ode::{consistent_init, Options, Rodas4};
+use her2sim_ode::{consistent_init, Integrator, Method, Options};
 use rand::{Rng, SeedableRng};
 use rand_pcg::Pcg64Mcg;
 
@@ -28,6 +28,8 @@ pub struct SimOptions {
     pub timeout: Option<std::time::Duration>,
     /// Seed for the random choice among simultaneous events of equal priority.
     pub seed: u64,
+    /// The integration method.
+    pub method: Method,
 }
 
 impl Default for SimOptions {
@@ -41,6 +43,7 @@ impl Default for SimOptions {
             max_steps: 500_000,
             timeout: None,
             seed: 1,
+            method: Method::default(),
         }
     }
 }
@@ -383,7 +386,7 @@ pub fn simulate(
             h.snapshots.borrow_mut().push((t, sys.v.clone()));
         }
     }
-    let mut solver = Rodas4::new(t, &y, solver_opts.clone());
+    let mut solver = Integrator::new(opts.method, t, &y, solver_opts.clone());
     let record = |sys: &mut Sys, tau: f64, y: &[f64], table: &mut TimeCourse| {
         sys.load(tau, y);
         table.rows.push(
@@ -476,7 +479,7 @@ pub fn simulate(
 /// of them (located by bisection on the dense output) and the triggers are checked there.
 fn find_trigger_change(
     sys: &mut Sys,
-    solver: &Rodas4,
+    solver: &Integrator,
     events: &Events,
     locked: &[bool],
     t_old: f64,

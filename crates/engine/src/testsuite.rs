@@ -144,6 +144,10 @@ impl Case {
             atol: 1e-14,
             rtol: 1e-10,
             timeout: Some(timeout),
+            method: match std::env::var("HER2SIM_METHOD").as_deref() {
+                Ok("bdf") => her2sim_ode::Method::Bdf,
+                _ => her2sim_ode::Method::Rodas4,
+            },
             ..SimOptions::default()
         };
         // Column 0 is time; the variables are model symbols even if one is called `time`.
