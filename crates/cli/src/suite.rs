@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use her2sim_engine::testsuite::{case_dirs, Case, Outcome};
+use her2sim_engine::testsuite::{core_cases, Outcome};
 
 #[derive(clap::Args)]
 pub struct SuiteArgs {
@@ -30,17 +30,7 @@ pub struct SuiteArgs {
 }
 
 pub fn run(args: SuiteArgs) -> anyhow::Result<()> {
-    let dirs = case_dirs(&args.dir).map_err(anyhow::Error::msg)?;
-    let cases: Vec<Case> = dirs
-        .iter()
-        .filter_map(|d| Case::load(d).ok())
-        .filter(|c| c.is_core_time_course())
-        .filter(|c| {
-            args.filter
-                .as_ref()
-                .is_none_or(|f| c.id.contains(f.as_str()))
-        })
-        .collect();
+    let cases = core_cases(&args.dir, args.filter.as_deref()).map_err(anyhow::Error::msg)?;
     let limit = Duration::from_secs_f64(args.timeout.max(0.1));
     let mut by_tag: BTreeMap<String, (usize, usize)> = BTreeMap::new();
     let mut pass = 0;

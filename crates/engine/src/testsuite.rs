@@ -229,3 +229,13 @@ pub fn case_dirs(root: &Path) -> Result<Vec<PathBuf>, String> {
     dirs.sort();
     Ok(dirs)
 }
+
+/// The core time-course cases under `root` whose id contains `filter` (all when `None`).
+pub fn core_cases(root: &Path, filter: Option<&str>) -> Result<Vec<Case>, String> {
+    Ok(case_dirs(root)?
+        .iter()
+        .filter_map(|d| Case::load(d).ok())
+        .filter(|c| c.is_core_time_course())
+        .filter(|c| filter.is_none_or(|f| c.id.contains(f)))
+        .collect())
+}

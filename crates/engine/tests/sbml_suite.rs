@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
-use her2sim_engine::testsuite::{case_dirs, Case, Outcome};
+use her2sim_engine::testsuite::{core_cases, Case, Outcome};
 use libtest_mimic::{Arguments, Trial};
 
 fn workspace() -> PathBuf {
@@ -27,23 +27,13 @@ fn main() {
         .map(|l| l.trim().to_string())
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
         .collect();
-    let dirs = match case_dirs(&suite) {
-        Ok(d) => d,
+    let cases = match core_cases(&suite, args.filter.as_deref()) {
+        Ok(c) => c,
         Err(e) => {
             eprintln!("cannot read the SBML test suite: {e}");
             std::process::exit(1);
         }
     };
-    let cases: Vec<Case> = dirs
-        .iter()
-        .filter_map(|d| Case::load(d).ok())
-        .filter(|c| c.is_core_time_course())
-        .filter(|c| {
-            args.filter
-                .as_ref()
-                .is_none_or(|f| c.id.contains(f.as_str()))
-        })
-        .collect();
     // Run every case first (in parallel), so the summary sees them all.
     let outcomes: Vec<Mutex<Option<(Outcome, f64)>>> =
         cases.iter().map(|_| Mutex::new(None)).collect();
