@@ -4,7 +4,7 @@
 //! against the libRoadRunner reference. Prints a table and writes `bench/results/biomodels.csv`.
 //!
 //! ```sh
-//! cargo run --release -p her2sim-bench -- [--corpus ../shared/biomodels] [--rtol 1e-10 --atol 1e-12] [--no-roadrunner]
+//! cargo run --release -p her2sim-bench -- [--corpus ../shared/biomodels] [--rtol 1e-10 --atol 1e-12] [--rodas4] [--no-roadrunner]
 //! ```
 
 use std::collections::HashMap;
@@ -22,7 +22,7 @@ struct Args {
     roadrunner: bool,
     timeout: f64,
     filter: Option<String>,
-    bdf: bool,
+    rodas4: bool,
 }
 
 fn parse_args() -> Result<Args> {
@@ -33,7 +33,7 @@ fn parse_args() -> Result<Args> {
         roadrunner: true,
         timeout: 120.0,
         filter: None,
-        bdf: false,
+        rodas4: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -45,7 +45,7 @@ fn parse_args() -> Result<Args> {
             "--timeout" => a.timeout = value("--timeout")?.parse()?,
             "--filter" => a.filter = Some(value("--filter")?),
             "--no-roadrunner" => a.roadrunner = false,
-            "--bdf" => a.bdf = true,
+            "--rodas4" => a.rodas4 = true,
             other => anyhow::bail!("unknown argument '{other}'"),
         }
     }
@@ -123,10 +123,10 @@ fn main() -> Result<()> {
             rtol: args.rtol.unwrap_or(num("rtol")?),
             atol: args.atol.unwrap_or(num("atol")?),
             timeout: Some(Duration::from_secs_f64(args.timeout)),
-            method: if args.bdf {
-                her2sim_engine::Method::Bdf
-            } else {
+            method: if args.rodas4 {
                 her2sim_engine::Method::Rodas4
+            } else {
+                her2sim_engine::Method::Bdf
             },
             ..SimOptions::default()
         };

@@ -63,8 +63,9 @@ struct SimulateArgs {
     /// Seed for random choices (simultaneous events of equal priority).
     #[arg(long, default_value_t = 1)]
     seed: u64,
-    /// Integration method: `rodas4` (Rosenbrock, order 4) or `bdf` (variable order 1-5).
-    #[arg(long, value_enum, default_value_t = MethodArg::Rodas4)]
+    /// Integration method: `bdf` (variable-order NDF/BDF 1-5, reuses Jacobian and LU; best for
+    /// most models) or `rodas4` (Rosenbrock order 4; cheap restarts for event-dense models).
+    #[arg(long, value_enum, default_value_t = MethodArg::Bdf)]
     method: MethodArg,
     /// Write the CSV here (written to a temporary file, then renamed); default stdout.
     #[arg(short = 'o', long = "output")]

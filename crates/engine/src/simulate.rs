@@ -43,7 +43,9 @@ impl Default for SimOptions {
             max_steps: 500_000,
             timeout: None,
             seed: 1,
-            method: Method::default(),
+            // BDF reuses its Jacobian and LU across steps: on the curated BioModels it is
+            // 10-100x faster than RODAS4 at the same tolerances, with the same conformance.
+            method: Method::Bdf,
         }
     }
 }
@@ -424,7 +426,15 @@ pub fn simulate(
         }
         let mut te = None;
         if !c.events.is_empty() || !c.switches.is_empty() {
-            te = find_trigger_change(&mut sys, &solver, &events, &locked, t_old, t_new, &mut buf);
+            te = find_trigger_change(
+                &mut sys,
+                &solver,
+                &events,
+                &locked,
+                (t_old, &y),
+                t_new,
+                &mut buf,
+            );
             if te.is_none() && t_new == t_event {
                 te = Some(t_new);
             }
@@ -482,13 +492,18 @@ fn find_trigger_change(
     solver: &Integrator,
     events: &Events,
     locked: &[bool],
-    t_old: f64,
+    old: (f64, &[f64]),
     t_new: f64,
     buf: &mut [f64],
 ) -> Option<f64> {
+    let (t_old, y_old) = old;
     let mut state_at = |sys: &mut Sys, tau: f64| -> (Vec<bool>, bool) {
         if tau == t_new {
             sys.load(tau, solver.y());
+        } else if tau == t_old {
+            // The exact state the step started from (an interpolant may differ in the last bits,
+            // which can flip a trigger that sits exactly at its threshold after an event).
+            sys.load(tau, y_old);
         } else {
             solver.interpolate(tau, buf);
             sys.load(tau, buf);

@@ -144,9 +144,11 @@ impl Case {
             atol: 1e-14,
             rtol: 1e-10,
             timeout: Some(timeout),
+            // The default method unless HER2SIM_METHOD names another (to check both).
             method: match std::env::var("HER2SIM_METHOD").as_deref() {
+                Ok("rodas4") => her2sim_ode::Method::Rodas4,
                 Ok("bdf") => her2sim_ode::Method::Bdf,
-                _ => her2sim_ode::Method::Rodas4,
+                _ => SimOptions::default().method,
             },
             ..SimOptions::default()
         };

@@ -10,8 +10,8 @@ use nalgebra::DMatrix;
 use crate::derivs::{self, all_finite, eval};
 use crate::linalg::{lu_factor, lu_solve};
 use crate::mass::{self, MassKind};
-use crate::tableau::{A, C, CC, D, DENSE2, DENSE3, GAMMA};
 use crate::segment::Segment;
+use crate::tableau::{A, C, CC, D, DENSE2, DENSE3, GAMMA};
 use crate::{Options, SolverError, Stats, System};
 
 /// Safety factor of the step-size controller.

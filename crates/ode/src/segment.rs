@@ -31,10 +31,6 @@ pub(crate) struct RodasPoly {
     pub d3: Vec<f64>,
 }
 
-/// The BDF interpolant of degree `order` through the new point t1 and the
-/// `order` earlier (virtual, equally spaced) points t1 − j·h:
-/// y(t1 + s·h) = Σ_k ∇^k y · Π_{j<k} (s + j)/(j + 1),
-/// with the backward differences ∇^k y stored row after row in `dif`.
 impl RodasPoly {
     fn zeros(n: usize) -> Self {
         let v = || vec![0.0; n];
@@ -47,6 +43,10 @@ impl RodasPoly {
     }
 }
 
+/// The BDF interpolant of degree `order` through the new point t1 and the
+/// `order` earlier (virtual, equally spaced) points t1 − j·h:
+/// y(t1 + s·h) = Σ_k ∇^k y · Π_{j<k} (s + j)/(j + 1),
+/// with the backward differences ∇^k y stored row after row in `dif`.
 #[derive(Clone, Debug)]
 pub(crate) struct BackwardPoly {
     n: usize,
@@ -113,7 +113,8 @@ impl Segment {
             p.h = h;
             p.order = order;
             p.dif.clear();
-            p.dif.extend_from_slice(&dif[..n * (order + 1)]);
+            p.dif
+                .extend_from_slice(dif.get(..n * (order + 1)).unwrap_or(dif));
         }
     }
 
@@ -151,18 +152,24 @@ impl Segment {
     }
 
     fn eval_backward(&self, p: &BackwardPoly, t: f64, out: &mut [f64]) {
-        let n = p.n.min(out.len());
-        let out = &mut out[..n];
+        if p.n == 0 {
+            return;
+        }
+        let m = p.n.min(out.len());
+        let out = &mut out[..m];
+        let mut rows = p.dif.chunks_exact(p.n);
+        let Some(first) = rows.next() else {
+            return;
+        };
         // Row 0 is the end value itself: bit-exact at t1.
-        out.copy_from_slice(&p.dif[..n]);
+        out.copy_from_slice(&first[..m]);
         if t == self.t1 || p.h == 0.0 {
             return;
         }
         let s = (t - self.t1) / p.h;
         let mut coef = 1.0;
-        for k in 1..=p.order {
+        for (k, row) in (1..=p.order).zip(rows) {
             coef *= (s + (k - 1) as f64) / k as f64;
-            let row = &p.dif[k * p.n..k * p.n + n];
             for (o, d) in out.iter_mut().zip(row) {
                 *o += coef * d;
             }
