@@ -12,6 +12,7 @@ mod compile;
 mod deriv;
 mod error;
 mod eval;
+mod events;
 mod fast;
 mod jacobian;
 pub(crate) mod runtime;
