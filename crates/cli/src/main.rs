@@ -63,7 +63,10 @@ struct SimulateArgs {
     /// Seed for random choices (simultaneous events of equal priority).
     #[arg(long, default_value_t = 1)]
     seed: u64,
-    /// Integration method: `bdf` (variable-order NDF/BDF 1-5, reuses Jacobian and LU; best for
+    /// Number of stochastic replicates (with --method ssa); select NAME-mean / NAME-sd.
+    #[arg(long, default_value_t = 1)]
+    replicates: usize,
+    /// Integration method: `ssa` (Gillespie direct method, exact stochastic), `bdf` (variable-order NDF/BDF 1-5, reuses Jacobian and LU; best for
     /// most models) or `rodas4` (Rosenbrock order 4; cheap restarts for event-dense models).
     #[arg(long, value_enum, default_value_t = MethodArg::Bdf)]
     method: MethodArg,
@@ -76,13 +79,14 @@ struct SimulateArgs {
 enum MethodArg {
     Rodas4,
     Bdf,
+    Ssa,
 }
 
 impl From<MethodArg> for her2sim_ode::Method {
     fn from(m: MethodArg) -> Self {
         match m {
             MethodArg::Rodas4 => her2sim_ode::Method::Rodas4,
-            MethodArg::Bdf => her2sim_ode::Method::Bdf,
+            MethodArg::Bdf | MethodArg::Ssa => her2sim_ode::Method::Bdf,
         }
     }
 }
@@ -128,9 +132,20 @@ fn simulate(args: SimulateArgs) -> anyhow::Result<()> {
     if args.steps == 0 {
         anyhow::bail!("--steps must be at least 1");
     }
-    let table = sim
-        .simulate(&opts, &selection)
-        .map_err(|e| anyhow::anyhow!("{path}: {e}"))?;
+    let table = match args.method {
+        MethodArg::Ssa => {
+            let ssa = her2sim_engine::ssa::SsaOptions {
+                start: args.start,
+                duration: args.duration,
+                steps: args.steps,
+                replicates: args.replicates,
+                seed: args.seed,
+            };
+            sim.simulate_ssa(&ssa, &selection)
+        }
+        _ => sim.simulate(&opts, &selection),
+    }
+    .map_err(|e| anyhow::anyhow!("{path}: {e}"))?;
     match args.output {
         Some(out) => csv::write_atomic(&out, &table),
         None => {

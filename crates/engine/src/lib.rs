@@ -18,6 +18,7 @@ mod jacobian;
 pub(crate) mod runtime;
 mod select;
 mod simulate;
+pub mod ssa;
 pub mod testsuite;
 
 use std::path::Path;
@@ -68,6 +69,24 @@ impl Simulator {
         }
         let sel = select::parse_selection(&self.compiled, selection)?;
         simulate::simulate(&self.compiled, opts, &sel, &names)
+    }
+
+    /// Runs a stochastic ensemble (Gillespie direct method); `selection` like `time,X-mean,X-sd`.
+    pub fn simulate_ssa(
+        &self,
+        opts: &ssa::SsaOptions,
+        selection: &str,
+    ) -> Result<TimeCourse, EngineError> {
+        let names: Vec<String> = selection
+            .split(',')
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect();
+        let columns = names
+            .iter()
+            .map(|n| ssa::parse_column(&self.compiled, n, opts.replicates))
+            .collect::<Result<Vec<_>, _>>()?;
+        ssa::simulate_ssa(&self.compiled, opts, &columns, &names)
     }
 
     /// Runs a time course with already parsed selectors; `names` label the columns.

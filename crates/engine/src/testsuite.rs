@@ -72,6 +72,124 @@ impl Case {
         self.test_type == "TimeCourse" && self.packages.is_empty()
     }
 
+    /// A stochastic time course (DSMTS) that uses no SBML package.
+    pub fn is_core_stochastic(&self) -> bool {
+        self.test_type == "StochasticTimeCourse" && self.packages.is_empty()
+    }
+
+    /// Runs `replicates` stochastic trajectories and applies the suite's statistical test at
+    /// every time point: Z = √n (mean − μ)/σ within `meanRange` and
+    /// Y = √(n/2) (s²/σ² − 1) within `sdRange` (exact agreement where σ = 0).
+    pub fn run_stochastic(&self, replicates: usize, seed: u64) -> Outcome {
+        match self.try_run_stochastic(replicates, seed) {
+            Ok(o) => o,
+            Err(e) => Outcome::Fail(e),
+        }
+    }
+
+    fn try_run_stochastic(&self, replicates: usize, seed: u64) -> Result<Outcome, String> {
+        let file = self.model_file().ok_or("no SBML file")?;
+        let sim = match Simulator::from_file(&file) {
+            Ok(s) => s,
+            Err(e) if e.is_unsupported() => return Ok(Outcome::Unsupported(e.to_string())),
+            Err(e) => return Ok(Outcome::Fail(format!("load: {e}"))),
+        };
+        let range = |key: &str| -> Result<(f64, f64), String> {
+            let text = self
+                .setting(key)?
+                .trim_matches(|c| c == '(' || c == ')' || c == ' ');
+            let (a, b) = text.split_once(',').ok_or(format!("bad {key}"))?;
+            Ok((
+                a.trim().parse().map_err(|_| format!("bad {key}"))?,
+                b.trim().parse().map_err(|_| format!("bad {key}"))?,
+            ))
+        };
+        let (mean_range, sd_range) = (range("meanRange")?, range("sdRange")?);
+        let opts = crate::ssa::SsaOptions {
+            start: self.number("start")?,
+            duration: self.number("duration")?,
+            steps: self
+                .setting("steps")?
+                .parse()
+                .map_err(|_| "settings 'steps' is not an integer")?,
+            replicates,
+            seed,
+        };
+        let selection = format!("time,{}", self.setting("output")?);
+        let got = match sim.simulate_ssa(&opts, &selection) {
+            Ok(t) => t,
+            Err(e) if e.is_unsupported() => return Ok(Outcome::Unsupported(e.to_string())),
+            Err(e) => return Ok(Outcome::Fail(format!("simulate: {e}"))),
+        };
+        let (header, rows) = self.expected()?;
+        if rows.len() != got.rows.len() {
+            return Ok(Outcome::Fail(format!(
+                "{} rows expected, {} produced",
+                rows.len(),
+                got.rows.len()
+            )));
+        }
+        let n = replicates as f64;
+        for var in self.setting("variables")?.split(',').map(str::trim) {
+            let col = |name: &str| header.iter().position(|h| h == name);
+            let (Some(mi), Some(si)) = (col(&format!("{var}-mean")), col(&format!("{var}-sd")))
+            else {
+                continue;
+            };
+            let (Some(gm), Some(gs)) = (
+                got.columns.iter().position(|h| *h == format!("{var}-mean")),
+                got.columns.iter().position(|h| *h == format!("{var}-sd")),
+            ) else {
+                return Ok(Outcome::Fail(format!("{var}: mean/sd not produced")));
+            };
+            for (r, (want, have)) in rows.iter().zip(&got.rows).enumerate() {
+                let (mu, sigma) = (want[mi], want[si]);
+                let (mean, sd) = (have[gm], have[gs]);
+                if sigma == 0.0 {
+                    if mean != mu || sd != 0.0 {
+                        return Ok(Outcome::Fail(format!(
+                            "row {r}: {var} expected exactly {mu} (sd 0), got mean {mean} sd {sd}"
+                        )));
+                    }
+                    continue;
+                }
+                let z = n.sqrt() * (mean - mu) / sigma;
+                let yv = (n / 2.0).sqrt() * (sd * sd / (sigma * sigma) - 1.0);
+                if !(mean_range.0..=mean_range.1).contains(&z) {
+                    return Ok(Outcome::Fail(format!(
+                        "row {r}: {var} mean {mean} vs {mu}: Z = {z:.2} outside {mean_range:?}"
+                    )));
+                }
+                if !(sd_range.0..=sd_range.1).contains(&yv) {
+                    return Ok(Outcome::Fail(format!(
+                        "row {r}: {var} sd {sd} vs {sigma}: Y = {yv:.2} outside {sd_range:?}"
+                    )));
+                }
+            }
+        }
+        Ok(Outcome::Pass)
+    }
+
+    /// The expected results: header and numeric rows.
+    fn expected(&self) -> Result<(Vec<String>, Vec<Vec<f64>>), String> {
+        let text = read(&self.dir.join(format!("{}-results.csv", self.id)))?;
+        let mut lines = text.lines().filter(|l| !l.trim().is_empty());
+        let header = lines
+            .next()
+            .ok_or("empty results")?
+            .split(',')
+            .map(|h| h.trim().to_string())
+            .collect();
+        let rows = lines
+            .map(|l| {
+                l.split(',')
+                    .map(|x| parse_value(x.trim()))
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .collect::<Result<_, _>>()?;
+        Ok((header, rows))
+    }
+
     /// The newest SBML level/version file the case provides.
     pub fn model_file(&self) -> Option<PathBuf> {
         ["l3v2", "l3v1", "l2v5", "l2v4"]
@@ -166,18 +284,9 @@ impl Case {
             Err(e) if e.is_unsupported() => return Ok(Outcome::Unsupported(e.to_string())),
             Err(e) => return Ok(Outcome::Fail(format!("simulate: {e}"))),
         };
-        let expected = read(&self.dir.join(format!("{}-results.csv", self.id)))?;
         let abs = self.number("absolute")?;
         let rel = self.number("relative")?;
-        let mut lines = expected.lines().filter(|l| !l.trim().is_empty());
-        lines.next();
-        let rows: Vec<Vec<f64>> = lines
-            .map(|l| {
-                l.split(',')
-                    .map(|x| parse_value(x.trim()))
-                    .collect::<Result<Vec<_>, _>>()
-            })
-            .collect::<Result<_, _>>()?;
+        let (_, rows) = self.expected()?;
         if rows.len() != got.rows.len() {
             return Ok(Outcome::Fail(format!(
                 "{} rows expected, {} produced",
@@ -234,10 +343,23 @@ pub fn case_dirs(root: &Path) -> Result<Vec<PathBuf>, String> {
 
 /// The core time-course cases under `root` whose id contains `filter` (all when `None`).
 pub fn core_cases(root: &Path, filter: Option<&str>) -> Result<Vec<Case>, String> {
+    cases_where(root, filter, Case::is_core_time_course)
+}
+
+/// The core stochastic cases under `root` whose id contains `filter`.
+pub fn stochastic_cases(root: &Path, filter: Option<&str>) -> Result<Vec<Case>, String> {
+    cases_where(root, filter, Case::is_core_stochastic)
+}
+
+fn cases_where(
+    root: &Path,
+    filter: Option<&str>,
+    keep: fn(&Case) -> bool,
+) -> Result<Vec<Case>, String> {
     Ok(case_dirs(root)?
         .iter()
         .filter_map(|d| Case::load(d).ok())
-        .filter(|c| c.is_core_time_course())
+        .filter(keep)
         .filter(|c| filter.is_none_or(|f| c.id.contains(f)))
         .collect())
 }

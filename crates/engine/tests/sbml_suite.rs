@@ -1,8 +1,9 @@
-//! Conformance against the SBML Test Suite (semantic, core time courses), one test per case
-//! (`cargo test --test sbml_suite 00123` runs one). Cases listed in
-//! `tests/conformance/semantic-passing.txt` must pass: the list is a ratchet. Cases not listed
-//! are run and reported but do not fail the build. Set `HER2SIM_UPDATE_CONFORMANCE=1` to
-//! rewrite the list with every case that passes now.
+//! Conformance against the SBML Test Suite, one test per case: the semantic core time
+//! courses (`semantic::00123`) and the stochastic DSMTS cases (`stochastic::00001`, 10,000
+//! replicates each, the suite's Z and Y statistics). `cargo test --test sbml_suite 00123`
+//! runs one. Cases listed in `tests/conformance/{semantic,stochastic}-passing.txt` must pass:
+//! the lists are a ratchet. Cases not listed are run and reported but do not fail the build.
+//! Set `HER2SIM_UPDATE_CONFORMANCE=1` to rewrite the lists with every case that passes now.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
@@ -10,31 +11,81 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
-use her2sim_engine::testsuite::{core_cases, Case, Outcome};
+use her2sim_engine::testsuite::{core_cases, stochastic_cases, Case, Outcome};
 use libtest_mimic::{Arguments, Trial};
 
 fn workspace() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
+/// Stochastic replicates per case, and the fixed seed that makes the test reproducible.
+const REPLICATES: usize = 10_000;
+const SEED: u64 = 20261125;
+
+#[derive(Clone, Copy, PartialEq)]
+enum Kind {
+    Semantic,
+    Stochastic,
+}
+
+impl Kind {
+    fn name(self) -> &'static str {
+        match self {
+            Kind::Semantic => "semantic",
+            Kind::Stochastic => "stochastic",
+        }
+    }
+
+    fn run(self, case: &Case) -> Outcome {
+        match self {
+            Kind::Semantic => case.run(Duration::from_secs(10)),
+            Kind::Stochastic => case.run_stochastic(REPLICATES, SEED),
+        }
+    }
+}
+
 fn main() {
     let args = Arguments::from_args();
-    let suite = workspace().join("../shared/sbml-test-suite/semantic");
-    let list_path = workspace().join("tests/conformance/semantic-passing.txt");
+    let mut trials = Vec::new();
+    for kind in [Kind::Semantic, Kind::Stochastic] {
+        trials.extend(suite(kind, &args));
+    }
+    libtest_mimic::run(&args, trials).exit();
+}
+
+/// Runs one suite's cases (in parallel), prints its summary, updates its list if asked, and
+/// returns its trials.
+fn suite(kind: Kind, args: &Arguments) -> Vec<Trial> {
+    let root = workspace().join(format!("../shared/sbml-test-suite/{}", kind.name()));
+    let list_path = workspace().join(format!("tests/conformance/{}-passing.txt", kind.name()));
     let listed: BTreeSet<String> = std::fs::read_to_string(&list_path)
         .unwrap_or_default()
         .lines()
         .map(|l| l.trim().to_string())
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
         .collect();
-    let cases = match core_cases(&suite, args.filter.as_deref()) {
+    let all = match kind {
+        Kind::Semantic => core_cases(&root, None),
+        Kind::Stochastic => stochastic_cases(&root, None),
+    };
+    let cases: Vec<Case> = match all {
         Ok(c) => c,
         Err(e) => {
             eprintln!("cannot read the SBML test suite: {e}");
             std::process::exit(1);
         }
-    };
-    // Run every case first (in parallel), so the summary sees them all.
+    }
+    .into_iter()
+    .filter(|c| {
+        let name = format!("{}::{}", kind.name(), c.id);
+        args.filter
+            .as_ref()
+            .is_none_or(|f| name.contains(f.as_str()))
+    })
+    .collect();
+    if cases.is_empty() {
+        return Vec::new();
+    }
     let outcomes: Vec<Mutex<Option<(Outcome, f64)>>> =
         cases.iter().map(|_| Mutex::new(None)).collect();
     let next = AtomicUsize::new(0);
@@ -45,7 +96,7 @@ fn main() {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(case) = cases.get(i) else { break };
                 let start = std::time::Instant::now();
-                let o = case.run(Duration::from_secs(10));
+                let o = kind.run(case);
                 let secs = start.elapsed().as_secs_f64();
                 if let Ok(mut slot) = outcomes[i].lock() {
                     *slot = Some((o, secs));
@@ -62,11 +113,12 @@ fn main() {
                 .unwrap_or((Outcome::Fail("not run".into()), 0.0))
         })
         .collect();
-    summarize(&cases, &outcomes);
+    summarize(kind, &cases, &outcomes);
     if std::env::var("HER2SIM_UPDATE_CONFORMANCE").is_ok_and(|v| v == "1") && args.filter.is_none()
     {
-        let mut text = String::from(
-            "# SBML Test Suite semantic cases that pass; the conformance test fails if one regresses.\n",
+        let mut text = format!(
+            "# SBML Test Suite {} cases that pass; the conformance test fails if one regresses.\n",
+            kind.name()
         );
         for (c, (o, _)) in cases.iter().zip(&outcomes) {
             if *o == Outcome::Pass {
@@ -78,12 +130,12 @@ fn main() {
             eprintln!("cannot write {}: {e}", list_path.display());
         }
     }
-    let trials = cases
+    cases
         .iter()
         .zip(outcomes)
         .map(|(c, (o, _))| {
             let must_pass = listed.contains(&c.id);
-            let name = format!("semantic::{}", c.id);
+            let name = format!("{}::{}", kind.name(), c.id);
             let ignored = !must_pass && o != Outcome::Pass;
             Trial::test(name, move || match o {
                 Outcome::Pass => Ok(()),
@@ -91,11 +143,10 @@ fn main() {
             })
             .with_ignored_flag(ignored)
         })
-        .collect();
-    libtest_mimic::run(&args, trials).exit();
+        .collect()
 }
 
-fn summarize(cases: &[Case], outcomes: &[(Outcome, f64)]) {
+fn summarize(kind: Kind, cases: &[Case], outcomes: &[(Outcome, f64)]) {
     let total = cases.len();
     let pass = outcomes.iter().filter(|(o, _)| *o == Outcome::Pass).count();
     let unsupported = outcomes
@@ -113,11 +164,15 @@ fn summarize(cases: &[Case], outcomes: &[(Outcome, f64)]) {
         }
     }
     println!(
-        "\nSBML semantic suite (core time courses): {pass}/{total} pass ({:.1} %), {unsupported} unsupported, {} fail",
+        "\nSBML {} suite: {pass}/{total} pass ({:.1} %), {unsupported} unsupported, {} fail",
+        kind.name(),
         100.0 * pass as f64 / total.max(1) as f64,
         total - pass - unsupported
     );
-    println!("{:<32} {:>6} {:>6}", "tag", "pass", "total");
+    println!(
+        "{:<32} {:>6} {:>6}",
+        "tag (where not all pass)", "pass", "total"
+    );
     for (tag, (p, n)) in &by_tag {
         if p < n {
             println!("{tag:<32} {p:>6} {n:>6}");

@@ -1,0 +1,357 @@
+//! Exact stochastic simulation (Gillespie's direct method) of SBML models with species as
+//! molecule counts, SBML events (triggers located exactly between reaction firings, where
+//! the state is constant and only time moves) and assignment rules. Replicates run in
+//! parallel; each has its own random stream derived from (seed, replicate index), and
+//! ensemble statistics are reduced in replicate order, so the output is bit-identical
+//! whatever the number of threads.
+
+use her2sim_model::SymbolKind;
+use her2sim_ode::Options;
+use rand::{Rng, SeedableRng};
+use rand_pcg::Pcg64Mcg;
+use rayon::prelude::*;
+
+use crate::compile::{Compiled, StateRate, StoichSlot};
+use crate::events::Events;
+use crate::runtime::Sys;
+use crate::select::{value, Selector};
+use crate::{EngineError, TimeCourse};
+
+/// What a stochastic ensemble asks for.
+#[derive(Debug, Clone)]
+pub struct SsaOptions {
+    pub start: f64,
+    pub duration: f64,
+    /// Output intervals; the result has `steps + 1` rows.
+    pub steps: usize,
+    pub replicates: usize,
+    pub seed: u64,
+}
+
+/// One output column of an ensemble.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Column {
+    Time,
+    /// The value of one trajectory (only with one replicate).
+    Single(Selector),
+    Mean(Selector),
+    Sd(Selector),
+}
+
+/// Parses `time`, `X`, `X-mean`, `X-sd`, `[X]-mean` ... against the model.
+pub fn parse_column(c: &Compiled, name: &str, replicates: usize) -> Result<Column, EngineError> {
+    let name = name.trim();
+    let (base, stat) = if let Some(b) = name.strip_suffix("-mean") {
+        (b, 1)
+    } else if let Some(b) = name.strip_suffix("-sd") {
+        (b, 2)
+    } else {
+        (name, 0)
+    };
+    let sel = crate::select::parse_selector(c, base)?;
+    Ok(match (sel, stat) {
+        (Selector::Time, _) => Column::Time,
+        (s, 1) => Column::Mean(s),
+        (s, 2) => Column::Sd(s),
+        (s, _) if replicates == 1 => Column::Single(s),
+        _ => {
+            return Err(EngineError::Selection(
+                name.to_string(),
+                "with several replicates select NAME-mean or NAME-sd".into(),
+            ))
+        }
+    })
+}
+
+/// Per reaction: the states it changes and by how much (stoichiometry times conversion factor).
+struct Changes {
+    per_reaction: Vec<Vec<(usize, StoichSlot, f64, Option<usize>)>>,
+    rate_slots: Vec<usize>,
+}
+
+fn changes(c: &Compiled) -> Changes {
+    let rate_slots: Vec<usize> = c.model.reactions.iter().map(|r| r.symbol).collect();
+    let mut per_reaction = vec![Vec::new(); rate_slots.len()];
+    for (k, st) in c.states.iter().enumerate() {
+        if let StateRate::Reactions(terms) = &st.rate {
+            for term in terms {
+                if let Some(r) = rate_slots.iter().position(|&s| s == term.rate_slot) {
+                    per_reaction[r].push((
+                        k,
+                        term.stoich.clone(),
+                        term.sign,
+                        term.conversion_factor,
+                    ));
+                }
+            }
+        }
+    }
+    Changes {
+        per_reaction,
+        rate_slots,
+    }
+}
+
+fn check_supported(c: &Compiled) -> Result<(), EngineError> {
+    let unsupported = |what: &str| {
+        Err(EngineError::Unsupported(format!(
+            "{what} in stochastic simulation"
+        )))
+    };
+    if c.has_delay {
+        return unsupported("delay()");
+    }
+    if c.model.reactions.iter().any(|r| r.fast) {
+        return unsupported("fast reactions");
+    }
+    for st in &c.states {
+        match st.rate {
+            StateRate::Reactions(_) => {}
+            StateRate::Expr(_) => {
+                return unsupported(&format!("the rate rule for '{}'", c.name(st.symbol)))
+            }
+            StateRate::Algebraic(_) => return unsupported("algebraic rules"),
+        }
+    }
+    Ok(())
+}
+
+/// Runs `opts.replicates` trajectories and returns one row per output time.
+pub fn simulate_ssa(
+    c: &Compiled,
+    opts: &SsaOptions,
+    columns: &[Column],
+    names: &[String],
+) -> Result<TimeCourse, EngineError> {
+    check_supported(c)?;
+    if opts.replicates == 0 {
+        return Err(EngineError::Options(
+            "--replicates must be at least 1".into(),
+        ));
+    }
+    if !opts.duration.is_finite() || opts.duration < 0.0 || !opts.start.is_finite() {
+        return Err(EngineError::Options(format!(
+            "bad duration {}",
+            opts.duration
+        )));
+    }
+    let steps = opts.steps.max(1);
+    let t_end = opts.start + opts.duration;
+    let times: Vec<f64> = (0..=steps)
+        .map(|i| {
+            if i == steps {
+                t_end
+            } else {
+                opts.start + opts.duration * i as f64 / steps as f64
+            }
+        })
+        .collect();
+    let selectors: Vec<Selector> = columns
+        .iter()
+        .filter_map(|col| match col {
+            Column::Time => None,
+            Column::Single(s) | Column::Mean(s) | Column::Sd(s) => Some(*s),
+        })
+        .collect();
+    let ch = changes(c);
+    let runs: Vec<Vec<Vec<f64>>> = (0..opts.replicates)
+        .into_par_iter()
+        .map(|rep| {
+            let mut rng = Pcg64Mcg::seed_from_u64(stream_seed(opts.seed, rep as u64));
+            trajectory(c, &ch, &times, &selectors, &mut rng)
+        })
+        .collect::<Result<_, _>>()?;
+    // Reduce in replicate order (bit-identical whatever the thread count).
+    let n = runs.len() as f64;
+    let mut rows = Vec::with_capacity(times.len());
+    for (i, &t) in times.iter().enumerate() {
+        let mut row = Vec::with_capacity(columns.len());
+        let mut k = 0;
+        for col in columns {
+            row.push(match col {
+                Column::Time => t,
+                Column::Single(_) => {
+                    k += 1;
+                    runs[0][i][k - 1]
+                }
+                Column::Mean(_) | Column::Sd(_) => {
+                    k += 1;
+                    let mean = runs.iter().map(|r| r[i][k - 1]).sum::<f64>() / n;
+                    if matches!(col, Column::Mean(_)) {
+                        mean
+                    } else if runs.len() < 2 {
+                        0.0
+                    } else {
+                        let ss: f64 = runs.iter().map(|r| (r[i][k - 1] - mean).powi(2)).sum();
+                        (ss / (n - 1.0)).sqrt()
+                    }
+                }
+            });
+        }
+        rows.push(row);
+    }
+    Ok(TimeCourse {
+        columns: names.to_vec(),
+        rows,
+    })
+}
+
+/// SplitMix64 of the seed and replicate: independent, reproducible streams per replicate.
+fn stream_seed(seed: u64, rep: u64) -> u64 {
+    let mut z = seed
+        .wrapping_add(rep.wrapping_mul(0x9E37_79B9_7F4A_7C15))
+        .wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// One trajectory: the selected values at each output time.
+fn trajectory(
+    c: &Compiled,
+    ch: &Changes,
+    times: &[f64],
+    selectors: &[Selector],
+    rng: &mut Pcg64Mcg,
+) -> Result<Vec<Vec<f64>>, EngineError> {
+    let t0 = times[0];
+    let t_end = times[times.len() - 1];
+    let mut sys = Sys {
+        c,
+        v: vec![0.0; c.n_slots],
+        history: None,
+        locked: Vec::new(),
+        grads: Vec::new(),
+    };
+    for (slot, e) in &c.initial {
+        let x = sys.eval(e, t0);
+        sys.v[*slot] = x;
+    }
+    let mut y: Vec<f64> = c.states.iter().map(|st| sys.v[st.slot]).collect();
+    for (st, &n) in c.states.iter().zip(&y) {
+        if matches!(c.model.symbols[st.symbol].kind, SymbolKind::Species { .. })
+            && (n < 0.0 || n.fract() != 0.0 || !n.is_finite())
+        {
+            return Err(EngineError::Options(format!(
+                "species '{}' starts at {n} molecules; stochastic simulation needs a non-negative whole number",
+                c.name(st.symbol)
+            )));
+        }
+    }
+    sys.load(t0, &y);
+    let solver_opts = Options::default();
+    let mut events = Events::new(c, rng.random());
+    let mut out = Vec::with_capacity(times.len());
+    let mut next_out = 0;
+    let mut t = t0;
+    if !c.events.is_empty() {
+        events.process(&mut sys, t, &mut y, &solver_opts)?;
+    }
+    let record = |sys: &mut Sys, tau: f64, y: &[f64], out: &mut Vec<Vec<f64>>| {
+        sys.load(tau, y);
+        out.push(
+            selectors
+                .iter()
+                .map(|&s| value(c, &sys.v, tau, s))
+                .collect(),
+        );
+    };
+    let mut propensities = vec![0.0; ch.rate_slots.len()];
+    loop {
+        sys.load(t, &y);
+        let mut a0 = 0.0;
+        for (a, &slot) in propensities.iter_mut().zip(&ch.rate_slots) {
+            *a = sys.v[slot];
+            if *a < 0.0 || a.is_nan() {
+                return Err(EngineError::Options(format!(
+                    "reaction '{}' has rate {} at t = {t}; propensities must be non-negative",
+                    c.name(slot),
+                    *a
+                )));
+            }
+            a0 += *a;
+        }
+        let u: f64 = 1.0 - rng.random::<f64>();
+        let t_next = if a0 > 0.0 {
+            t - u.ln() / a0
+        } else {
+            f64::INFINITY
+        };
+        // Events in (t, min(t_next, next scheduled, t_end)]: the state is constant, only time moves.
+        let horizon = t_next.min(events.next_time(t)).min(t_end);
+        let te = if c.events.is_empty() {
+            None
+        } else {
+            trigger_time(&mut sys, &events, &y, t, horizon)
+                .or((horizon == events.next_time(t)).then_some(horizon))
+        };
+        let stop = te.unwrap_or(t_next);
+        // The state holds until `stop`: outputs before it see the current state.
+        while next_out < times.len() && times[next_out] < stop {
+            record(&mut sys, times[next_out], &y, &mut out);
+            next_out += 1;
+        }
+        if let Some(te) = te {
+            t = te;
+            events.process(&mut sys, t, &mut y, &solver_opts)?;
+            continue;
+        }
+        if t_next > t_end {
+            break;
+        }
+        t = t_next;
+        // Which reaction fires.
+        let mut pick = rng.random::<f64>() * a0;
+        let mut r = propensities.len() - 1;
+        for (i, a) in propensities.iter().enumerate() {
+            if pick < *a {
+                r = i;
+                break;
+            }
+            pick -= a;
+        }
+        for (k, stoich, sign, cf) in &ch.per_reaction[r] {
+            let s = match stoich {
+                StoichSlot::Const(s) => *s,
+                StoichSlot::Slot(i) => sys.v[*i],
+            };
+            y[*k] += sign * s * cf.map_or(1.0, |i| sys.v[i]);
+        }
+        if !c.events.is_empty() {
+            events.process(&mut sys, t, &mut y, &solver_opts)?;
+        }
+    }
+    while next_out < times.len() {
+        record(&mut sys, times[next_out], &y, &mut out);
+        next_out += 1;
+    }
+    Ok(out)
+}
+
+/// First time in `(t, horizon]` at which a trigger differs from its last value, with the
+/// state fixed at `y` (bisection in time; `None` if none changes by `horizon`).
+fn trigger_time(sys: &mut Sys, events: &Events, y: &[f64], t: f64, horizon: f64) -> Option<f64> {
+    if !horizon.is_finite() {
+        return None;
+    }
+    let changed = |sys: &mut Sys, tau: f64| {
+        sys.load(tau, y);
+        events.changed(sys, tau)
+    };
+    if !changed(sys, horizon) {
+        return None;
+    }
+    let (mut lo, mut hi) = (t, horizon);
+    for _ in 0..200 {
+        let mid = lo + 0.5 * (hi - lo);
+        if mid <= lo || mid >= hi {
+            break;
+        }
+        if changed(sys, mid) {
+            hi = mid;
+        } else {
+            lo = mid;
+        }
+    }
+    Some(hi)
+}
