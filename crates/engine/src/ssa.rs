@@ -11,7 +11,7 @@ use rand::{Rng, SeedableRng};
 use rand_pcg::Pcg64Mcg;
 use rayon::prelude::*;
 
-use crate::compile::{Compiled, StateRate, StoichSlot};
+use crate::compile::{Compiled, StateRate, StoichSlot, Term};
 use crate::events::Events;
 use crate::runtime::Sys;
 use crate::select::{value, Selector};
@@ -63,9 +63,9 @@ pub fn parse_column(c: &Compiled, name: &str, replicates: usize) -> Result<Colum
     })
 }
 
-/// Per reaction: the states it changes and by how much (stoichiometry times conversion factor).
+/// Per reaction: the states it changes, each with its stoichiometric term.
 struct Changes {
-    per_reaction: Vec<Vec<(usize, StoichSlot, f64, Option<usize>)>>,
+    per_reaction: Vec<Vec<(usize, Term)>>,
     rate_slots: Vec<usize>,
 }
 
@@ -310,12 +310,12 @@ fn trajectory(
             }
             pick -= a;
         }
-        for (k, stoich, sign, cf) in &ch.per_reaction[r] {
-            let s = match stoich {
-                StoichSlot::Const(s) => *s,
-                StoichSlot::Slot(i) => sys.v[*i],
+        for (k, term) in &ch.per_reaction[r] {
+            let s = match term.stoich {
+                StoichSlot::Const(s) => s,
+                StoichSlot::Slot(i) => sys.v[i],
             };
-            y[*k] += sign * s * cf.map_or(1.0, |i| sys.v[i]);
+            y[*k] += term.sign * s * term.conversion_factor.map_or(1.0, |i| sys.v[i]);
         }
         if !c.events.is_empty() {
             events.process(&mut sys, t, &mut y, &solver_opts)?;
