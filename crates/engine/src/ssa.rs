@@ -76,12 +76,7 @@ fn changes(c: &Compiled) -> Changes {
         if let StateRate::Reactions(terms) = &st.rate {
             for term in terms {
                 if let Some(r) = rate_slots.iter().position(|&s| s == term.rate_slot) {
-                    per_reaction[r].push((
-                        k,
-                        term.stoich.clone(),
-                        term.sign,
-                        term.conversion_factor,
-                    ));
+                    per_reaction[r].push((k, term.clone()));
                 }
             }
         }
