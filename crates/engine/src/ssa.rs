@@ -350,3 +350,97 @@ fn trigger_time(sys: &mut Sys, events: &Events, y: &[f64], t: f64, horizon: f64)
     }
     Some(hi)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Simulator;
+
+    fn model(initial: &str, rate: &str) -> Simulator {
+        let text = format!(
+            r#"<?xml version="1.0" encoding="UTF-8"?>
+<sbml xmlns="http://www.sbml.org/sbml/level3/version2/core" level="3" version="2">
+<model id="decay">
+<listOfCompartments><compartment id="C" size="1" constant="true"/></listOfCompartments>
+<listOfSpecies><species id="X" compartment="C" initialAmount="{initial}" hasOnlySubstanceUnits="true" boundaryCondition="false" constant="false"/></listOfSpecies>
+<listOfParameters><parameter id="k" value="0.1" constant="true"/></listOfParameters>
+<listOfReactions><reaction id="R" reversible="false">
+<listOfReactants><speciesReference species="X" stoichiometry="1" constant="true"/></listOfReactants>
+<kineticLaw><math xmlns="http://www.w3.org/1998/Math/MathML">{rate}</math></kineticLaw>
+</reaction></listOfReactions>
+</model></sbml>"#
+        );
+        Simulator::from_sbml_text(&text).unwrap()
+    }
+
+    const MASS_ACTION: &str = "<apply><times/><ci>k</ci><ci>X</ci></apply>";
+
+    fn opts(replicates: usize, seed: u64) -> SsaOptions {
+        SsaOptions {
+            start: 0.0,
+            duration: 10.0,
+            steps: 10,
+            replicates,
+            seed,
+        }
+    }
+
+    /// Pure decay: the count is binomial(N, e^{-kt}); check mean and sd against it.
+    #[test]
+    fn decay_matches_binomial() {
+        let sim = model("100", MASS_ACTION);
+        let out = sim
+            .simulate_ssa(&opts(20_000, 7), "time,X-mean,X-sd")
+            .unwrap();
+        for row in &out.rows {
+            let p = (-0.1 * row[0]).exp();
+            let (mean, sd) = (100.0 * p, (100.0 * p * (1.0 - p)).sqrt());
+            let se = sd / (20_000f64).sqrt();
+            assert!(
+                (row[1] - mean).abs() <= 4.0 * se + 1e-12,
+                "{row:?} vs mean {mean}"
+            );
+            if sd > 0.0 {
+                assert!((row[2] / sd - 1.0).abs() < 0.05, "{row:?} vs sd {sd}");
+            }
+        }
+    }
+
+    /// Same seed, same bits, whatever the thread count; another seed differs.
+    #[test]
+    fn reproducible_across_thread_counts() {
+        let sim = model("50", MASS_ACTION);
+        let run = |threads: usize, seed: u64| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap()
+                .install(|| {
+                    sim.simulate_ssa(&opts(500, seed), "time,X-mean,X-sd")
+                        .unwrap()
+                })
+        };
+        let one = run(1, 3);
+        let two = run(2, 3);
+        let bits =
+            |t: &TimeCourse| -> Vec<u64> { t.rows.iter().flatten().map(|x| x.to_bits()).collect() };
+        assert_eq!(bits(&one), bits(&two));
+        assert_ne!(bits(&one), bits(&run(2, 4)));
+    }
+
+    #[test]
+    fn bad_counts_and_negative_rates_are_errors() {
+        let err = model("2.5", MASS_ACTION)
+            .simulate_ssa(&opts(2, 1), "time,X-mean")
+            .unwrap_err();
+        assert!(err.to_string().contains("whole number"), "{err}");
+        let err = model("10", "<apply><minus/><ci>k</ci></apply>")
+            .simulate_ssa(&opts(2, 1), "time,X-mean")
+            .unwrap_err();
+        assert!(err.to_string().contains("non-negative"), "{err}");
+        let err = model("10", MASS_ACTION)
+            .simulate_ssa(&opts(2, 1), "time,X")
+            .unwrap_err();
+        assert!(err.to_string().contains("NAME-mean"), "{err}");
+    }
+}
