@@ -5,8 +5,10 @@
 use std::alloc::{GlobalAlloc, Layout, System as SysAlloc};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use her2sim_ode::{Integrator, Method, Options, System};
-use nalgebra::DMatrix;
+mod common;
+
+use common::{RobertsonForced, ROBERTSON_Y0};
+use her2sim_ode::{Integrator, Method, Options};
 
 struct Counting;
 
@@ -29,53 +31,13 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static GLOBAL: Counting = Counting;
 
-/// Robertson as an ODE or, with a mass matrix, as a DAE whose third row is
-/// the conservation law; the test runs identity, diagonal and full M.
-#[derive(Clone)]
-struct Rober {
-    m: Option<DMatrix<f64>>,
-}
-
-impl System for Rober {
-    fn dim(&self) -> usize {
-        3
-    }
-    fn rhs(&mut self, t: f64, y: &[f64], dy: &mut [f64]) -> Result<(), String> {
-        // A tiny explicit time dependence exercises the ∂f/∂t path.
-        dy[0] = -0.04 * y[0] + 1e4 * y[1] * y[2] + 1e-9 * t.sin();
-        dy[1] = 0.04 * y[0] - 1e4 * y[1] * y[2] - 3e7 * y[1] * y[1];
-        dy[2] = if self.m.is_some() {
-            y[0] + y[1] + y[2] - 1.0
-        } else {
-            3e7 * y[1] * y[1]
-        };
-        Ok(())
-    }
-    fn mass(&self) -> Option<&DMatrix<f64>> {
-        self.m.as_ref()
-    }
-}
-
 #[test]
 fn steps_do_not_allocate() {
+    // Identity, diagonal and non-diagonal mass matrix.
     let systems = [
-        Rober { m: None },
-        Rober {
-            m: Some(DMatrix::from_row_slice(
-                3,
-                3,
-                &[1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0],
-            )),
-        },
-        // Non-diagonal: rows 1 and 2 mixed (an invertible change of
-        // variables of the differential part).
-        Rober {
-            m: Some(DMatrix::from_row_slice(
-                3,
-                3,
-                &[1.0, 0.5, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0],
-            )),
-        },
+        RobertsonForced::ode(),
+        RobertsonForced::dae_diagonal(),
+        RobertsonForced::dae_mixed(),
     ];
     for (mut sys, method) in systems
         .into_iter()
@@ -87,7 +49,7 @@ fn steps_do_not_allocate() {
             ..Options::default()
         };
         let at_start = ALLOCATIONS.load(Ordering::Relaxed);
-        let mut solver = Integrator::new(method, 0.0, &[1.0, 0.0, 0.0], opts);
+        let mut solver = Integrator::new(method, 0.0, &ROBERTSON_Y0, opts);
         // The counter works: construction allocates the work storage.
         assert!(ALLOCATIONS.load(Ordering::Relaxed) > at_start);
         // The first call may set things up; afterwards no allocation.

@@ -1,104 +1,22 @@
-//! Accuracy, order, dense output, stiffness and error handling of RODAS4 on
-//! ODEs with known solutions.
+//! Accuracy, order, dense output, stiffness and error handling on ODEs with
+//! known solutions (the problems live in `common`). Checks that are not
+//! specific to RODAS4 run for both solvers; their BDF counterparts with
+//! BDF-specific limits are in `bdf.rs`.
 
 // Parallel indexing of solution and reference arrays reads clearer here.
 #![allow(clippy::needless_range_loop)]
 
-use her2sim_ode::{integrate_to, Options, Rodas4, Segment, SolverError, System};
-use nalgebra::DMatrix;
+mod common;
 
-/// y_i' = -k_i y_i, optionally with the analytic Jacobian.
-struct Decay {
-    k: Vec<f64>,
-    analytic: bool,
-}
-
-impl System for Decay {
-    fn dim(&self) -> usize {
-        self.k.len()
-    }
-    fn rhs(&mut self, _t: f64, y: &[f64], dy: &mut [f64]) -> Result<(), String> {
-        for i in 0..y.len() {
-            dy[i] = -self.k[i] * y[i];
-        }
-        Ok(())
-    }
-    fn jacobian(
-        &mut self,
-        _t: f64,
-        _y: &[f64],
-        jac: &mut DMatrix<f64>,
-    ) -> Option<Result<(), String>> {
-        if !self.analytic {
-            return None;
-        }
-        for (i, k) in self.k.iter().enumerate() {
-            jac[(i, i)] = -k;
-        }
-        Some(Ok(()))
-    }
-}
-
-/// y' = cos(t): exercises the ∂f/∂t term.
-struct Cosine;
-
-impl System for Cosine {
-    fn dim(&self) -> usize {
-        1
-    }
-    fn rhs(&mut self, t: f64, _y: &[f64], dy: &mut [f64]) -> Result<(), String> {
-        dy[0] = t.cos();
-        Ok(())
-    }
-}
-
-/// Robertson's chemical kinetics, the classic stiff test problem.
-pub struct Robertson;
-
-impl System for Robertson {
-    fn dim(&self) -> usize {
-        3
-    }
-    fn rhs(&mut self, _t: f64, y: &[f64], dy: &mut [f64]) -> Result<(), String> {
-        dy[0] = -0.04 * y[0] + 1e4 * y[1] * y[2];
-        dy[2] = 3e7 * y[1] * y[1];
-        dy[1] = -dy[0] - dy[2];
-        Ok(())
-    }
-}
-
-fn opts(rtol: f64, atol: f64) -> Options {
-    Options {
-        rtol,
-        atol,
-        ..Options::default()
-    }
-}
-
-fn rel_err(a: f64, b: f64) -> f64 {
-    ((a - b) / b).abs()
-}
-
-/// Integrates, keeping every accepted step's segment.
-fn run_with_history<S: System>(
-    solver: &mut Rodas4,
-    sys: &mut S,
-    t_end: f64,
-) -> Result<Vec<Segment>, SolverError> {
-    let mut segs = Vec::new();
-    integrate_to(solver, sys, t_end, |s| {
-        segs.push(s.last_segment().unwrap().clone())
-    })?;
-    Ok(segs)
-}
+use common::{
+    check_robertson_40, opts, rel_err, run_with_history, BlowUp, Cosine, Decay, Failing, Quadratic,
+    Robertson, SqrtDecay, METHODS, ROBERTSON_Y0,
+};
+use her2sim_ode::{integrate_to, Integrator, Method, Options, Rodas4, SolverError, System};
 
 #[test]
 fn exponential_decay_is_accurate_at_outputs_and_midpoints() {
-    let k = [1.0, 0.3];
-    let mut sys = Decay {
-        k: k.to_vec(),
-        analytic: false,
-    };
+    let mut sys = Decay::new(&[1.0, 0.3]);
     let y0 = [1.0, 2.0];
     let mut solver = Rodas4::new(0.0, &y0, opts(1e-10, 1e-14));
     let mut segs = Vec::new();
@@ -107,7 +25,7 @@ fn exponential_decay_is_accurate_at_outputs_and_midpoints() {
         segs.extend(run_with_history(&mut solver, &mut sys, t_out).unwrap());
         assert_eq!(solver.t(), t_out, "must land exactly on the output time");
         for i in 0..2 {
-            let exact = y0[i] * (-k[i] * t_out).exp();
+            let exact = sys.exact(i, &y0, t_out);
             let e = rel_err(solver.y()[i], exact);
             assert!(e < 1e-8, "t={t_out} comp {i}: rel error {e}");
         }
@@ -117,7 +35,7 @@ fn exponential_decay_is_accurate_at_outputs_and_midpoints() {
         let tm = 0.5 * (seg.t0 + seg.t1);
         seg.eval(tm, &mut out);
         for i in 0..2 {
-            let exact = y0[i] * (-k[i] * tm).exp();
+            let exact = sys.exact(i, &y0, tm);
             let e = rel_err(out[i], exact);
             assert!(e < 1e-8, "midpoint {tm} comp {i}: rel error {e}");
         }
@@ -130,12 +48,9 @@ fn exponential_decay_is_accurate_at_outputs_and_midpoints() {
 fn dense_output_matches_step_accuracy_with_long_steps() {
     // Loose tolerance → long steps, where a wrong sign convention or wrong
     // coefficients in the dense formula would show up clearly.
-    for analytic in [false, true] {
-        let mut sys = Decay {
-            k: vec![1.0],
-            analytic,
-        };
-        let mut solver = Rodas4::new(0.0, &[1.0], opts(1e-4, 1e-8));
+    for (method, analytic) in METHODS.into_iter().flat_map(|m| [(m, false), (m, true)]) {
+        let mut sys = Decay::with_jacobian(&[1.0], analytic);
+        let mut solver = Integrator::new(method, 0.0, &[1.0], opts(1e-4, 1e-8));
         let segs = run_with_history(&mut solver, &mut sys, 10.0).unwrap();
         let mut worst_dense = 0.0_f64;
         let mut worst_linear = 0.0_f64;
@@ -156,45 +71,44 @@ fn dense_output_matches_step_accuracy_with_long_steps() {
         }
         assert!(
             worst_dense < 10.0 * worst_end.max(1e-5),
-            "dense {worst_dense:e} vs end-point error {worst_end:e}"
+            "{method:?}: dense {worst_dense:e} vs end-point error {worst_end:e}"
         );
         assert!(
             worst_dense < 0.1 * worst_linear,
-            "dense {worst_dense:e} no better than linear {worst_linear:e}"
+            "{method:?}: dense {worst_dense:e} no better than linear {worst_linear:e}"
         );
     }
 }
 
 #[test]
 fn analytic_jacobian_saves_evaluations_and_agrees() {
-    let mut fd = Decay {
-        k: vec![2.0, 0.5, 7.0],
-        analytic: false,
-    };
-    let mut an = Decay {
-        k: vec![2.0, 0.5, 7.0],
-        analytic: true,
-    };
+    let k = [2.0, 0.5, 7.0];
     let y0 = [1.0, 1.0, 1.0];
-    let mut s1 = Rodas4::new(0.0, &y0, opts(1e-8, 1e-12));
-    let mut s2 = Rodas4::new(0.0, &y0, opts(1e-8, 1e-12));
-    integrate_to(&mut s1, &mut fd, 3.0, |_| {}).unwrap();
-    integrate_to(&mut s2, &mut an, 3.0, |_| {}).unwrap();
-    for i in 0..3 {
-        assert!((s1.y()[i] - s2.y()[i]).abs() < 1e-9);
+    for method in METHODS {
+        let mut fd = Decay::with_jacobian(&k, false);
+        let mut an = Decay::with_jacobian(&k, true);
+        let mut s1 = Integrator::new(method, 0.0, &y0, opts(1e-8, 1e-12));
+        let mut s2 = Integrator::new(method, 0.0, &y0, opts(1e-8, 1e-12));
+        integrate_to(&mut s1, &mut fd, 3.0, |_| {}).unwrap();
+        integrate_to(&mut s2, &mut an, 3.0, |_| {}).unwrap();
+        for i in 0..3 {
+            assert!((s1.y()[i] - s2.y()[i]).abs() < 1e-9, "{method:?}");
+        }
+        if method == Method::Rodas4 {
+            let (a, b) = (s1.stats(), s2.stats());
+            // 7 evaluations per step (autonomous) plus 3 per finite-difference
+            // Jacobian.
+            assert_eq!(b.rhs_evals + 3 * b.jac_evals, a.rhs_evals, "{a:?} {b:?}");
+            assert_eq!(a.jac_evals, a.steps, "one Jacobian per accepted point");
+        }
     }
-    let (a, b) = (s1.stats(), s2.stats());
-    // 7 evaluations per step (autonomous) plus 3 per finite-difference
-    // Jacobian.
-    assert_eq!(b.rhs_evals + 3 * b.jac_evals, a.rhs_evals, "{a:?} {b:?}");
-    assert_eq!(a.jac_evals, a.steps, "one Jacobian per accepted point");
 }
 
 #[test]
 fn non_autonomous_cosine() {
     let mut solver = Rodas4::new(0.0, &[0.0], opts(1e-10, 1e-14));
     integrate_to(&mut solver, &mut Cosine, 10.0, |_| {}).unwrap();
-    let e = (solver.y()[0] - 10f64.sin()).abs();
+    let e = (solver.y()[0] - Cosine::exact(10.0)).abs();
     eprintln!("y' = cos t: error at t = 10 {e:e}, {:?}", solver.stats());
     assert!(e < 1e-9, "y(10) error {e}");
     // Midpoint dense output also sees the time dependence.
@@ -202,57 +116,48 @@ fn non_autonomous_cosine() {
     let tm = 0.5 * (seg.t0 + seg.t1);
     let mut out = [0.0];
     seg.eval(tm, &mut out);
-    assert!((out[0] - tm.sin()).abs() < 1e-8);
+    assert!((out[0] - Cosine::exact(tm)).abs() < 1e-8);
 }
 
 #[test]
 fn robertson_to_40() {
-    let mut solver = Rodas4::new(0.0, &[1.0, 0.0, 0.0], opts(1e-8, 1e-14));
-    integrate_to(&mut solver, &mut Robertson, 40.0, |_| {}).unwrap();
-    let y = solver.y();
-    let reference = [0.7158270687, 9.185534764e-6, 0.2841637457];
-    for i in 0..3 {
-        let e = rel_err(y[i], reference[i]);
-        assert!(
-            e < 1e-7,
-            "component {i}: {} vs {} (rel {e:e})",
-            y[i],
-            reference[i]
-        );
+    for method in METHODS {
+        let mut solver = Integrator::new(method, 0.0, &ROBERTSON_Y0, opts(1e-8, 1e-14));
+        integrate_to(&mut solver, &mut Robertson, 40.0, |_| {}).unwrap();
+        check_robertson_40(solver.y(), &format!("{method:?}"));
+        eprintln!("Robertson t=40 rtol 1e-8 {method:?}: {:?}", solver.stats());
     }
-    eprintln!("Robertson t=40 rtol 1e-8: {:?}", solver.stats());
 }
 
 #[test]
 fn robertson_long_run_is_cheap() {
-    let mut solver = Rodas4::new(0.0, &[1.0, 0.0, 0.0], opts(1e-8, 1e-14));
-    integrate_to(&mut solver, &mut Robertson, 1e5, |_| {}).unwrap();
-    let st = solver.stats();
-    eprintln!("Robertson t=1e5 rtol 1e-8: {st:?}");
-    assert!(st.steps < 2000, "{st:?}");
-    let y = solver.y();
-    assert!(((y[0] + y[1] + y[2]) - 1.0).abs() < 1e-10);
-    assert!(y.iter().all(|&v| v > 0.0));
-    // Compare with a much tighter run (self-consistency).
-    let mut tight = Rodas4::new(0.0, &[1.0, 0.0, 0.0], opts(1e-11, 1e-17));
-    integrate_to(&mut tight, &mut Robertson, 1e5, |_| {}).unwrap();
-    for i in 0..3 {
-        let e = rel_err(y[i], tight.y()[i]);
-        assert!(e < 1e-5, "component {i}: rel {e:e}");
+    for method in METHODS {
+        let mut solver = Integrator::new(method, 0.0, &ROBERTSON_Y0, opts(1e-8, 1e-14));
+        integrate_to(&mut solver, &mut Robertson, 1e5, |_| {}).unwrap();
+        let st = solver.stats();
+        eprintln!("Robertson t=1e5 rtol 1e-8 {method:?}: {st:?}");
+        assert!(st.steps < 2000, "{method:?}: {st:?}");
+        let y = solver.y();
+        assert!(((y[0] + y[1] + y[2]) - 1.0).abs() < 1e-10, "{method:?}");
+        assert!(y.iter().all(|&v| v > 0.0), "{method:?}");
+        // Compare with a much tighter run of the same method (self-consistency).
+        let mut tight = Integrator::new(method, 0.0, &ROBERTSON_Y0, opts(1e-11, 1e-17));
+        integrate_to(&mut tight, &mut Robertson, 1e5, |_| {}).unwrap();
+        for i in 0..3 {
+            let e = rel_err(y[i], tight.y()[i]);
+            assert!(e < 1e-5, "{method:?} component {i}: rel {e:e}");
+        }
+        eprintln!("Robertson y(1e5) tight {method:?}: {:?}", tight.y());
     }
-    eprintln!("Robertson y(1e5) tight: {:?}", tight.y());
 }
 
 #[test]
 fn tolerance_proportionality() {
     let err_at = |rtol: f64| {
-        let mut sys = Decay {
-            k: vec![1.0],
-            analytic: false,
-        };
+        let mut sys = Decay::new(&[1.0]);
         let mut s = Rodas4::new(0.0, &[1.0], opts(rtol, rtol * 1e-4));
         integrate_to(&mut s, &mut sys, 5.0, |_| {}).unwrap();
-        (s.y()[0] - (-5f64).exp()).abs() / (-5f64).exp()
+        rel_err(s.y()[0], sys.exact(0, &[1.0], 5.0))
     };
     let e6 = err_at(1e-6);
     let e10 = err_at(1e-10);
@@ -265,10 +170,7 @@ fn tolerance_proportionality() {
 #[test]
 fn fixed_step_convergence_is_fourth_order() {
     let err_with = |h: f64| {
-        let mut sys = Decay {
-            k: vec![1.0],
-            analytic: false,
-        };
+        let mut sys = Decay::new(&[1.0]);
         let o = Options {
             rtol: 1e3,
             atol: 1e3,
@@ -280,7 +182,7 @@ fn fixed_step_convergence_is_fourth_order() {
         integrate_to(&mut s, &mut sys, 1.0, |_| {}).unwrap();
         let steps = s.stats().steps;
         assert_eq!(steps, (1.0 / h).round() as usize);
-        (s.y()[0] - (-1f64).exp()).abs()
+        (s.y()[0] - sys.exact(0, &[1.0], 1.0)).abs()
     };
     let e = [err_with(0.2), err_with(0.1), err_with(0.05)];
     eprintln!("fixed-step errors {e:?}");
@@ -290,10 +192,7 @@ fn fixed_step_convergence_is_fourth_order() {
 
 #[test]
 fn many_output_times_do_not_cost_many_extra_steps() {
-    let mut sys = Decay {
-        k: vec![1.0],
-        analytic: true,
-    };
+    let mut sys = Decay::with_jacobian(&[1.0], true);
     let mut one = Rodas4::new(0.0, &[1.0], opts(1e-8, 1e-14));
     integrate_to(&mut one, &mut sys, 10.0, |_| {}).unwrap();
     let mut many = Rodas4::new(0.0, &[1.0], opts(1e-8, 1e-14));
@@ -301,7 +200,7 @@ fn many_output_times_do_not_cost_many_extra_steps() {
         integrate_to(&mut many, &mut sys, i as f64 * 0.01, |_| {}).unwrap();
     }
     assert_eq!(many.t(), 10.0);
-    assert!((many.y()[0] - (-10f64).exp()).abs() < 1e-11);
+    assert!((many.y()[0] - sys.exact(0, &[1.0], 10.0)).abs() < 1e-11);
     // Output every 0.01 forces at least 1000 steps; the step size must not
     // collapse because of the shortened steps.
     assert!(
@@ -314,10 +213,7 @@ fn many_output_times_do_not_cost_many_extra_steps() {
 
 #[test]
 fn max_step_is_respected() {
-    let mut sys = Decay {
-        k: vec![0.1],
-        analytic: false,
-    };
+    let mut sys = Decay::new(&[0.1]);
     let o = Options {
         max_step: 0.25,
         ..opts(1e-6, 1e-12)
@@ -341,10 +237,7 @@ fn max_step_is_respected() {
 
 #[test]
 fn reset_forgets_history() {
-    let mut sys = Decay {
-        k: vec![1.0],
-        analytic: false,
-    };
+    let mut sys = Decay::new(&[1.0]);
     let mut s = Rodas4::new(0.0, &[1.0], opts(1e-8, 1e-12));
     let mut out = [0.0];
     s.interpolate(0.0, &mut out);
@@ -358,15 +251,12 @@ fn reset_forgets_history() {
     s.interpolate(1.0, &mut out);
     assert_eq!(out[0], 5.0);
     integrate_to(&mut s, &mut sys, 2.0, |_| {}).unwrap();
-    assert!(rel_err(s.y()[0], 5.0 * (-1f64).exp()) < 1e-7);
+    assert!(rel_err(s.y()[0], sys.exact(0, &[5.0], 1.0)) < 1e-7);
 }
 
 #[test]
 fn step_does_not_pass_t_stop_and_is_a_no_op_at_it() {
-    let mut sys = Decay {
-        k: vec![1.0],
-        analytic: false,
-    };
+    let mut sys = Decay::new(&[1.0]);
     let mut s = Rodas4::new(0.0, &[1.0], opts(1e-6, 1e-12));
     let t_stop = 0.1 + 0.2; // not a "nice" float
     while s.t() < t_stop {
@@ -383,37 +273,16 @@ fn step_does_not_pass_t_stop_and_is_a_no_op_at_it() {
 #[test]
 fn zero_and_empty_states() {
     // y = 0 and f = 0 everywhere: the initial-step heuristic must cope.
-    let mut sys = Decay {
-        k: vec![1.0, 2.0],
-        analytic: false,
-    };
+    let mut sys = Decay::new(&[1.0, 2.0]);
     let mut s = Rodas4::new(0.0, &[0.0, 0.0], opts(1e-8, 1e-14));
     integrate_to(&mut s, &mut sys, 100.0, |_| {}).unwrap();
     assert_eq!(s.y(), &[0.0, 0.0]);
     assert!(s.stats().steps < 50, "{:?}", s.stats());
 
-    let mut empty = Decay {
-        k: vec![],
-        analytic: false,
-    };
+    let mut empty = Decay::new(&[]);
     let mut s = Rodas4::new(0.0, &[], Options::default());
     integrate_to(&mut s, &mut empty, 3.0, |_| {}).unwrap();
     assert_eq!(s.t(), 3.0);
-}
-
-struct Failing;
-
-impl System for Failing {
-    fn dim(&self) -> usize {
-        1
-    }
-    fn rhs(&mut self, t: f64, _y: &[f64], dy: &mut [f64]) -> Result<(), String> {
-        if t > 0.5 {
-            return Err("division by zero in rate law".into());
-        }
-        dy[0] = 1.0;
-        Ok(())
-    }
 }
 
 #[test]
@@ -430,73 +299,51 @@ fn system_error_is_reported() {
     assert!(err.to_string().contains("model evaluation failed"));
 }
 
-/// y' = 1/(1 − t): the solution −ln(1 − t) blows up at t = 1.
-struct BlowUp;
-
-impl System for BlowUp {
-    fn dim(&self) -> usize {
-        1
+/// Integrates `sys` from y(0) = `y0` towards t = 2 past its pole at t = 1
+/// with either solver at two tolerances; each run must stop with
+/// `StepTooSmall` or `NonFinite`. Returns (method, time stopped at) per run.
+fn run_into_pole<S: System>(sys: &mut S, y0: f64, what: &str) -> Vec<(Method, f64)> {
+    let mut stops = Vec::new();
+    for (method, rtol) in METHODS.into_iter().flat_map(|m| [(m, 1e-6), (m, 1e-10)]) {
+        let mut s = Integrator::new(method, 0.0, &[y0], opts(rtol, 1e-12));
+        let err = integrate_to(&mut s, sys, 2.0, |_| {}).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                SolverError::StepTooSmall { .. } | SolverError::NonFinite { .. }
+            ),
+            "{method:?}: {err:?}"
+        );
+        eprintln!(
+            "{method:?} {what} rtol {rtol}: {err} at t = {}, {:?}, y = {:?}",
+            s.t(),
+            s.stats(),
+            s.y()
+        );
+        stops.push((method, s.t()));
     }
-    fn rhs(&mut self, t: f64, _y: &[f64], dy: &mut [f64]) -> Result<(), String> {
-        dy[0] = 1.0 / (1.0 - t);
-        Ok(())
-    }
+    stops
 }
 
-/// y' = y²: finite-time blow-up at t = 1 for y(0) = 1 (state-dependent).
-struct Quadratic;
-
-impl System for Quadratic {
-    fn dim(&self) -> usize {
-        1
-    }
-    fn rhs(&mut self, _t: f64, y: &[f64], dy: &mut [f64]) -> Result<(), String> {
-        dy[0] = y[0] * y[0];
-        Ok(())
+#[test]
+fn pole_in_t_stops_cleanly() {
+    for (method, t) in run_into_pole(&mut BlowUp, 0.0, "1/(1-t)") {
+        assert!(t < 1.0 && t > 0.99, "{method:?} stopped at {t}");
     }
 }
 
 #[test]
-fn blow_up_stops_cleanly() {
-    for rtol in [1e-6, 1e-10] {
-        let mut s = Rodas4::new(0.0, &[0.0], opts(rtol, 1e-12));
-        let err = integrate_to(&mut s, &mut BlowUp, 2.0, |_| {}).unwrap_err();
-        assert!(
-            matches!(
-                err,
-                SolverError::StepTooSmall { .. } | SolverError::NonFinite { .. }
-            ),
-            "{err:?}"
-        );
-        assert!(s.t() < 1.0 && s.t() > 0.99, "stopped at {}", s.t());
-        eprintln!("1/(1-t) rtol {rtol}: {err} after {:?}", s.stats());
-
-        let mut s = Rodas4::new(0.0, &[1.0], opts(rtol, 1e-12));
-        let err = integrate_to(&mut s, &mut Quadratic, 2.0, |_| {}).unwrap_err();
-        assert!(
-            matches!(
-                err,
-                SolverError::StepTooSmall { .. } | SolverError::NonFinite { .. }
-            ),
-            "{err:?}"
-        );
-        eprintln!(
-            "y'=y^2 rtol {rtol}: {err} after {:?}, y = {:?}",
-            s.stats(),
-            s.y()
-        );
+fn quadratic_blow_up_stops_cleanly() {
+    for (method, t) in run_into_pole(&mut Quadratic, 1.0, "y'=y^2") {
         // Implicit methods may step across the pole (the continuation
         // through infinity), but must stop right there.
-        assert!(s.t() < 1.0 + 1e-6, "stopped at {}", s.t());
+        assert!(t < 1.0 + 1e-6, "{method:?} stopped at {t}");
     }
 }
 
 #[test]
 fn too_many_steps() {
-    let mut sys = Decay {
-        k: vec![1.0],
-        analytic: false,
-    };
+    let mut sys = Decay::new(&[1.0]);
     let o = Options {
         max_steps: 10,
         ..opts(1e-12, 1e-14)
@@ -514,10 +361,7 @@ fn too_many_steps() {
 
 #[test]
 fn dimension_mismatch_is_an_error_not_a_panic() {
-    let mut sys = Decay {
-        k: vec![1.0, 2.0],
-        analytic: false,
-    };
+    let mut sys = Decay::new(&[1.0, 2.0]);
     let mut s = Rodas4::new(0.0, &[1.0], Options::default());
     assert!(matches!(
         s.step(&mut sys, 1.0),
@@ -525,43 +369,51 @@ fn dimension_mismatch_is_an_error_not_a_panic() {
     ));
 }
 
-/// y' = −√y: NaN once a step overshoots below zero (y reaches 0 at t = 2).
-struct SqrtDecay;
-
-impl System for SqrtDecay {
-    fn dim(&self) -> usize {
-        1
-    }
-    fn rhs(&mut self, _t: f64, y: &[f64], dy: &mut [f64]) -> Result<(), String> {
-        dy[0] = -y[0].sqrt();
-        Ok(())
+/// y' = −√y with either solver, with or without the non-negativity
+/// projection: accurate up to t = 1, then beyond t = 2 (where the exact
+/// solution stays at 0) the solver either gets there or stops with an error,
+/// but neither panics nor hangs.
+fn check_sqrt_decay(nonnegative: bool) {
+    for method in METHODS {
+        let o = Options {
+            nonnegative: vec![nonnegative],
+            ..opts(1e-8, 1e-12)
+        };
+        let mut s = Integrator::new(method, 0.0, &SqrtDecay::Y0, o);
+        integrate_to(&mut s, &mut SqrtDecay, 1.0, |_| {}).unwrap();
+        assert!(
+            rel_err(s.y()[0], SqrtDecay::Y_AT_1) < 1e-7,
+            "{method:?}: {}",
+            s.y()[0]
+        );
+        match integrate_to(&mut s, &mut SqrtDecay, 3.0, |_| {}) {
+            Ok(()) => assert!(s.y()[0].abs() < 1e-6, "{method:?}: {}", s.y()[0]),
+            Err(e) => {
+                assert!(
+                    matches!(
+                        e,
+                        SolverError::NonFinite { .. } | SolverError::StepTooSmall { .. }
+                    ),
+                    "{method:?}: {e:?}"
+                );
+                assert!(s.t() > 1.9, "{method:?} stopped early at {}", s.t());
+            }
+        }
+        eprintln!(
+            "{method:?} sqrt decay, nonnegative {nonnegative}: t = {}, y = {:?}, {:?}",
+            s.t(),
+            s.y(),
+            s.stats()
+        );
     }
 }
 
 #[test]
 fn nan_regions_are_backed_away_from() {
-    let mut s = Rodas4::new(0.0, &[1.0], opts(1e-8, 1e-12));
-    integrate_to(&mut s, &mut SqrtDecay, 1.0, |_| {}).unwrap();
-    assert!(rel_err(s.y()[0], 0.25) < 1e-7, "{}", s.y()[0]);
-    // Beyond t = 2 the exact solution stays at 0; the solver either gets
-    // there or stops with an error, but neither panics nor hangs.
-    match integrate_to(&mut s, &mut SqrtDecay, 3.0, |_| {}) {
-        Ok(()) => assert!(s.y()[0].abs() < 1e-6, "{}", s.y()[0]),
-        Err(e) => {
-            assert!(
-                matches!(
-                    e,
-                    SolverError::NonFinite { .. } | SolverError::StepTooSmall { .. }
-                ),
-                "{e:?}"
-            );
-            assert!(s.t() > 1.9, "stopped early at {}", s.t());
-        }
-    }
-    eprintln!(
-        "sqrt decay: t = {}, y = {:?}, {:?}",
-        s.t(),
-        s.y(),
-        s.stats()
-    );
+    check_sqrt_decay(false);
+}
+
+#[test]
+fn nan_regions_and_nonnegative_projection() {
+    check_sqrt_decay(true);
 }
