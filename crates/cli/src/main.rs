@@ -2,6 +2,7 @@
 //! Everything it does is a library call that tests and other front ends can make too.
 
 mod csv;
+mod scan;
 mod suite;
 
 use std::path::PathBuf;
@@ -32,6 +33,10 @@ enum Command {
     Simulate(SimulateArgs),
     /// Run the SBML Test Suite's semantic cases and print the pass table per tag.
     Suite(suite::SuiteArgs),
+    /// Scan parameters or start values over a grid and/or sample them from distributions,
+    /// running one time course per point in parallel; writes tidy CSV (one row per run and
+    /// output time, or per run with --final).
+    Scan(scan::ScanArgs),
 }
 
 #[derive(clap::Args)]
@@ -96,6 +101,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Some(Command::Simulate(args)) => simulate(args),
         Some(Command::Suite(args)) => suite::run(args),
+        Some(Command::Scan(args)) => scan::run(args),
         None => {
             // Until the HER2 study lands, the main job is a simulation of the shipped model.
             eprintln!("her2sim: no command given; try `her2sim simulate models/BIOMD0000000010.xml` or `her2sim --help`");
@@ -128,6 +134,7 @@ fn simulate(args: SimulateArgs) -> anyhow::Result<()> {
         seed: args.seed,
         timeout: None,
         method: args.method.into(),
+        overrides: Vec::new(),
     };
     if args.steps == 0 {
         anyhow::bail!("--steps must be at least 1");

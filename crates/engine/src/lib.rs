@@ -71,6 +71,30 @@ impl Simulator {
         simulate::simulate(&self.compiled, opts, &sel, &names)
     }
 
+    /// The target of a start-value override (`k1`, `S` amount, `[S]` concentration): any
+    /// symbol not computed by an assignment rule or a kinetic law.
+    pub fn override_target(&self, name: &str) -> Result<Selector, EngineError> {
+        let sel = select::parse_symbol_selector(&self.compiled, name)?;
+        let sym = match sel {
+            Selector::Value(s) | Selector::Amount(s) | Selector::Concentration(s) => s,
+            Selector::Time => {
+                return Err(EngineError::Selection(
+                    name.into(),
+                    "time cannot be set".into(),
+                ))
+            }
+        };
+        match self.compiled.model.symbols[sym].determined {
+            her2sim_model::Determined::Assignment(_) | her2sim_model::Determined::KineticLaw(_) => {
+                Err(EngineError::Selection(
+                    name.into(),
+                    "its value is computed by a rule or kinetic law and cannot be set".into(),
+                ))
+            }
+            _ => Ok(sel),
+        }
+    }
+
     /// Runs a stochastic ensemble (Gillespie direct method); `selection` like `time,X-mean,X-sd`.
     pub fn simulate_ssa(
         &self,

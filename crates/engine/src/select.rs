@@ -39,10 +39,24 @@ pub fn parse_symbol_selector(c: &Compiled, name: &str) -> Result<Selector, Engin
             )),
         };
     }
-    let s = c
-        .model
-        .find(name)
-        .ok_or_else(|| unknown("no symbol with this id in the model"))?;
+    let s = c.model.find(name).ok_or_else(|| {
+        // Local parameters are named REACTION.ID; point at them.
+        let local: Vec<&str> = c
+            .model
+            .symbols
+            .iter()
+            .map(|s| s.id.as_str())
+            .filter(|id| id.rsplit_once('.').is_some_and(|(_, p)| p == name))
+            .collect();
+        if local.is_empty() {
+            unknown("no symbol with this id in the model")
+        } else {
+            unknown(&format!(
+                "no global symbol with this id; kinetic-law local parameters: {}",
+                local.join(", ")
+            ))
+        }
+    })?;
     Ok(match c.model.symbols[s].kind {
         SymbolKind::Species { .. } => Selector::Amount(s),
         _ => Selector::Value(s),
