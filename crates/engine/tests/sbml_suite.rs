@@ -38,7 +38,9 @@ impl Kind {
 
     fn run(self, case: &Case) -> Outcome {
         match self {
-            Kind::Semantic => case.run(Duration::from_secs(10)),
+            // A generous guard so a loaded CI machine does not fail a listed case; cases over
+            // the 10 s target are listed in the summary.
+            Kind::Semantic => case.run(Duration::from_secs(60)),
             Kind::Stochastic => case.run_stochastic(REPLICATES, SEED),
         }
     }
@@ -184,6 +186,15 @@ fn summarize(kind: Kind, cases: &[Case], outcomes: &[(Outcome, f64)]) {
         .max_by(|a, b| a.0 .1.total_cmp(&b.0 .1));
     if let Some(((_, secs), c)) = slowest {
         println!("slowest case: {} ({secs:.2} s)", c.id);
+    }
+    let slow: Vec<&str> = outcomes
+        .iter()
+        .zip(cases)
+        .filter(|((_, secs), _)| *secs > 10.0)
+        .map(|(_, c)| c.id.as_str())
+        .collect();
+    if !slow.is_empty() {
+        println!("over the 10 s target: {}", slow.join(", "));
     }
     if std::env::var("HER2SIM_SUITE_VERBOSE").is_ok() {
         for (c, (o, _)) in cases.iter().zip(outcomes) {
