@@ -20,6 +20,20 @@ pub struct Term {
     pub sign: f64,
     pub stoich: StoichSlot,
     pub conversion_factor: Option<usize>,
+    /// The term of a fast reaction in `FastMode::Scaled` (multiplied by the factor).
+    pub fast: bool,
+}
+
+/// How fast reactions are simulated.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum FastMode {
+    /// Exact: an equilibrium constraint (conserved combinations and zero fast rates).
+    Equilibrium,
+    /// Singular perturbation: fast rates multiplied by this factor, and the fast subsystem
+    /// relaxed to its stable equilibrium at the start and after events. Handles what the
+    /// constraint cannot: variable stoichiometry, rates that vanish identically, several
+    /// roots (the stable one is reached).
+    Scaled(f64),
 }
 
 #[derive(Debug, Clone)]
@@ -82,6 +96,8 @@ pub struct Compiled {
     pub has_delay: bool,
     /// The analytic Jacobian, when every function in the model has a derivative rule.
     pub jacobian: Option<crate::jacobian::JacobianProgram>,
+    /// The factor on fast reaction terms in `FastMode::Scaled`.
+    pub fast_scale: Option<f64>,
 }
 
 /// A fast-reaction row with state indices resolved.
@@ -99,6 +115,14 @@ fn unsupported(what: &str) -> EngineError {
 
 impl Compiled {
     pub fn new(model: Model) -> Result<Self, EngineError> {
+        Self::with_fast_mode(model, FastMode::Equilibrium)
+    }
+
+    pub fn with_fast_mode(model: Model, fast_mode: FastMode) -> Result<Self, EngineError> {
+        let scale = match fast_mode {
+            FastMode::Scaled(f) => Some(f),
+            FastMode::Equilibrium => None,
+        };
         let n = model.symbols.len();
         let mut n_slots = n;
         let mut amount_slot = vec![None; n];
@@ -138,8 +162,12 @@ impl Compiled {
                     } => conversion_factor,
                     _ => None,
                 };
-                // Fast reactions act through the equilibrium rows instead (see fast.rs).
-                for r in model.reactions.iter().filter(|r| !boundary && !r.fast) {
+                // In equilibrium mode fast reactions act through the constraint rows (fast.rs).
+                for r in model
+                    .reactions
+                    .iter()
+                    .filter(|r| !boundary && (!r.fast || scale.is_some()))
+                {
                     let sides = [(&r.reactants, -1.0), (&r.products, 1.0)];
                     for (list, sign) in sides {
                         for st in list.iter().filter(|st| st.species == i) {
@@ -151,6 +179,7 @@ impl Compiled {
                                     StoichValue::Symbol(sym) => StoichSlot::Slot(sym),
                                 },
                                 conversion_factor: cf,
+                                fast: r.fast,
                             });
                         }
                     }
@@ -177,12 +206,18 @@ impl Compiled {
         for (k, st) in states.iter().enumerate() {
             state_of[st.symbol] = Some(k);
         }
-        let fast = fast_system(&model, |sym| {
-            let s = &model.symbols[sym];
-            let fixed = s.constant || matches!(s.kind, SymbolKind::Species { boundary: true, .. });
-            !fixed
-                && state_of[sym].is_some_and(|k| matches!(states[k].rate, StateRate::Reactions(_)))
-        })?;
+        let fast = if scale.is_some() {
+            None
+        } else {
+            fast_system(&model, |sym| {
+                let s = &model.symbols[sym];
+                let fixed =
+                    s.constant || matches!(s.kind, SymbolKind::Species { boundary: true, .. });
+                !fixed
+                    && state_of[sym]
+                        .is_some_and(|k| matches!(states[k].rate, StateRate::Reactions(_)))
+            })?
+        };
         let mut fast_rows = Vec::new();
         if let Some(f) = &fast {
             for (row_species, row) in f.species.iter().zip(&f.rows) {
@@ -325,6 +360,7 @@ impl Compiled {
             switches,
             has_delay,
             jacobian: None,
+            fast_scale: scale,
         };
         compiled.jacobian = crate::jacobian::JacobianProgram::new(&compiled);
         Ok(compiled)

@@ -138,12 +138,17 @@ impl JacobianProgram {
                         };
                         let cf = term.conversion_factor.map_or(1.0, |i| cx.v[i]);
                         let rate = cx.v[term.rate_slot];
-                        add_row(jac, row, term.sign * stoich * cf, term.rate_slot);
+                        let sign = if term.fast {
+                            term.sign * c.fast_scale.unwrap_or(1.0)
+                        } else {
+                            term.sign
+                        };
+                        add_row(jac, row, sign * stoich * cf, term.rate_slot);
                         if let StoichSlot::Slot(i) = term.stoich {
-                            add_row(jac, row, term.sign * rate * cf, i);
+                            add_row(jac, row, sign * rate * cf, i);
                         }
                         if let Some(i) = term.conversion_factor {
-                            add_row(jac, row, term.sign * stoich * rate, i);
+                            add_row(jac, row, sign * stoich * rate, i);
                         }
                     }
                 }
@@ -198,6 +203,7 @@ mod tests {
             history: None,
             locked: Vec::new(),
             grads: Vec::new(),
+            fast_only: None,
         };
         for (slot, e) in &c.initial {
             let x = sys.eval(e, 0.0);

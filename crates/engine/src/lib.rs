@@ -29,6 +29,9 @@ pub use her2sim_ode::Method;
 pub use select::{parse_selector, parse_symbol_selector, Selector};
 pub use simulate::{SimOptions, TimeCourse};
 
+/// The factor on fast reaction rates when they are simulated as a singular perturbation.
+pub const FAST_SCALE: f64 = 1e7;
+
 /// A loaded, compiled model ready to simulate.
 pub struct Simulator {
     compiled: Compiled,
@@ -48,9 +51,14 @@ impl Simulator {
 
     pub fn from_document(doc: &her2sim_sbml::Document) -> Result<Self, EngineError> {
         let model = her2sim_model::build(doc)?;
-        Ok(Simulator {
-            compiled: Compiled::new(model)?,
-        })
+        let compiled = match Compiled::new(model.clone()) {
+            // What the exact equilibrium constraint cannot express, the scaled form can.
+            Err(EngineError::Unsupported(_)) if model.reactions.iter().any(|r| r.fast) => {
+                Compiled::with_fast_mode(model, compile::FastMode::Scaled(FAST_SCALE))?
+            }
+            other => other?,
+        };
+        Ok(Simulator { compiled })
     }
 
     pub fn compiled(&self) -> &Compiled {
@@ -68,7 +76,7 @@ impl Simulator {
             return Err(EngineError::Options("the selection is empty".into()));
         }
         let sel = select::parse_selection(&self.compiled, selection)?;
-        simulate::simulate(&self.compiled, opts, &sel, &names)
+        self.simulate_selectors(opts, &sel, &names)
     }
 
     /// The target of a start-value override (`k1`, `S` amount, `[S]` concentration): any
@@ -120,6 +128,21 @@ impl Simulator {
         selectors: &[Selector],
         names: &[String],
     ) -> Result<TimeCourse, EngineError> {
-        simulate::simulate(&self.compiled, opts, selectors, names)
+        match simulate::simulate(&self.compiled, opts, selectors, names) {
+            // A fast equilibrium the constraint form cannot solve (a rate that vanishes
+            // identically, or a root the fast dynamics would never reach): retry with the
+            // fast reactions as a singular perturbation.
+            Err(EngineError::Solver(_))
+                if self.compiled.fast_scale.is_none()
+                    && self.compiled.model.reactions.iter().any(|r| r.fast) =>
+            {
+                let scaled = Compiled::with_fast_mode(
+                    self.compiled.model.clone(),
+                    compile::FastMode::Scaled(FAST_SCALE),
+                )?;
+                simulate::simulate(&scaled, opts, selectors, names)
+            }
+            other => other,
+        }
     }
 }

@@ -113,8 +113,10 @@ pub fn derivatives(
     t: f64,
     history: Option<&dyn History>,
     locked: Option<&[bool]>,
+    fast_only: bool,
     dy: &mut [f64],
 ) {
+    let scale = c.fast_scale.unwrap_or(1.0);
     let cx = Ctx {
         v,
         t,
@@ -124,16 +126,19 @@ pub fn derivatives(
     };
     for (st, d) in c.states.iter().zip(dy.iter_mut()) {
         *d = match &st.rate {
+            StateRate::Expr(_) if fast_only => 0.0,
             StateRate::Expr(e) | StateRate::Algebraic(e) => e.eval(&cx),
             StateRate::Reactions(terms) => terms
                 .iter()
+                .filter(|term| term.fast || !fast_only)
                 .map(|term| {
                     let s = match term.stoich {
                         StoichSlot::Const(s) => s,
                         StoichSlot::Slot(i) => v[i],
                     };
                     let cf = term.conversion_factor.map_or(1.0, |i| v[i]);
-                    term.sign * s * v[term.rate_slot] * cf
+                    let k = if term.fast && !fast_only { scale } else { 1.0 };
+                    term.sign * s * v[term.rate_slot] * cf * k
                 })
                 .sum(),
         };
@@ -163,6 +168,9 @@ pub struct Sys<'c, 'h> {
     pub locked: Vec<bool>,
     /// Scratch gradients for the analytic Jacobian.
     pub grads: Vec<Vec<f64>>,
+    /// `Some(t)`: only fast reactions act, at unscaled rates, with time frozen at t (the
+    /// pseudo-time relaxation of `FastMode::Scaled`).
+    pub fast_only: Option<f64>,
 }
 
 impl Sys<'_, '_> {
@@ -197,10 +205,11 @@ impl System for Sys<'_, '_> {
     }
 
     fn rhs(&mut self, t: f64, y: &[f64], dy: &mut [f64]) -> Result<(), String> {
+        let t = self.fast_only.unwrap_or(t);
         let h = self.history.map(|h| h as &dyn History);
         let locked = (!self.locked.is_empty()).then_some(self.locked.as_slice());
         load(self.c, &mut self.v, t, y, h, false, locked);
-        derivatives(self.c, &self.v, t, h, locked, dy);
+        derivatives(self.c, &self.v, t, h, locked, self.fast_only.is_some(), dy);
         Ok(())
     }
 
@@ -210,7 +219,7 @@ impl System for Sys<'_, '_> {
         y: &[f64],
         jac: &mut nalgebra::DMatrix<f64>,
     ) -> Option<Result<(), String>> {
-        if std::env::var_os("HER2SIM_FD_JACOBIAN").is_some() {
+        if self.fast_only.is_some() || std::env::var_os("HER2SIM_FD_JACOBIAN").is_some() {
             return None;
         }
         let program = self.c.jacobian.as_ref()?;

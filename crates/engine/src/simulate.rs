@@ -112,6 +112,7 @@ pub fn simulate(
         history: None,
         locked: Vec::new(),
         grads: Vec::new(),
+        fast_only: None,
     };
     let passes = if history.is_some() { 2 } else { 1 };
     for pass in 0..passes {
@@ -147,6 +148,7 @@ pub fn simulate(
     if c.mass.is_some() {
         consistent_init(&mut sys, t0, &mut y, &solver_opts)?;
     }
+    relax_fast(&mut sys, t0, &mut y, &solver_opts)?;
     sys.load(t0, &y);
     // Amounts of concentration species get the absolute tolerance scaled by their initial
     // compartment size, so atol means the same for every species (as libRoadRunner does).
@@ -194,6 +196,9 @@ pub fn simulate(
     let mut t = t0;
     if !c.events.is_empty() {
         let fired = events.process(&mut sys, t, &mut y, &solver_opts)?;
+        if fired {
+            relax_fast(&mut sys, t, &mut y, &solver_opts)?;
+        }
         if let (true, Some(h)) = (fired, &history) {
             h.snapshots.borrow_mut().push((t, sys.v.clone()));
         }
@@ -263,6 +268,9 @@ pub fn simulate(
                     solver.interpolate(te, &mut y);
                 }
                 let fired = events.process(&mut sys, te, &mut y, &solver_opts)?;
+                if fired {
+                    relax_fast(&mut sys, te, &mut y, &solver_opts)?;
+                }
                 if let (true, Some(h)) = (fired, &history) {
                     h.snapshots.borrow_mut().push((te, sys.v.clone()));
                 }
@@ -372,6 +380,35 @@ fn find_trigger_change(
         }
     }
     None
+}
+
+/// In `FastMode::Scaled`, lets the fast reactions alone (at unscaled rates, time frozen at
+/// `t`) run to their stable equilibrium in pseudo-time, so outputs at `t` are equilibrated.
+fn relax_fast(sys: &mut Sys, t: f64, y: &mut [f64], opts: &Options) -> Result<(), EngineError> {
+    if sys.c.fast_scale.is_none() || y.is_empty() {
+        return Ok(());
+    }
+    use her2sim_ode::System;
+    sys.fast_only = Some(t);
+    let result = (|| {
+        let mut f = vec![0.0; y.len()];
+        let mut solver = Integrator::new(Method::Bdf, 0.0, y, opts.clone());
+        for _ in 0..100_000 {
+            sys.rhs(0.0, solver.y(), &mut f)
+                .map_err(EngineError::Event)?;
+            let size = solver.y().iter().fold(1.0f64, |a, v| a.max(v.abs()));
+            if f.iter().all(|d| d.abs() <= 1e-15 * size) || solver.t() > 1e12 {
+                y.copy_from_slice(solver.y());
+                return Ok(());
+            }
+            solver.step(sys, 1e15)?;
+        }
+        Err(EngineError::Event(format!(
+            "fast reactions did not reach equilibrium at t = {t}"
+        )))
+    })();
+    sys.fast_only = None;
+    result
 }
 
 /// The overridden start value of `slot` in its math meaning, if an override targets it.

@@ -217,6 +217,7 @@ fn trajectory(
         history: None,
         locked: Vec::new(),
         grads: Vec::new(),
+        fast_only: None,
     };
     for (slot, e) in &c.initial {
         let x = sys.eval(e, t0);
