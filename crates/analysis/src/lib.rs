@@ -9,4 +9,5 @@
 //! let table = her2sim_analysis::scan::run(&sim, &spec, &Default::default(), "time,S1", |_| {}).unwrap();
 //! ```
 
+pub mod hill;
 pub mod scan;

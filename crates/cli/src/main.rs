@@ -2,6 +2,7 @@
 //! Everything it does is a library call that tests and other front ends can make too.
 
 mod csv;
+mod dose;
 mod scan;
 mod suite;
 
@@ -37,6 +38,9 @@ enum Command {
     /// running one time course per point in parallel; writes tidy CSV (one row per run and
     /// output time, or per run with --final).
     Scan(scan::ScanArgs),
+    /// Fit a four-parameter Hill curve (IC50, Hill slope, E0, Emax, with 95 % confidence
+    /// intervals) to dose-response data from a CSV file.
+    DoseResponse(dose::DoseArgs),
 }
 
 #[derive(clap::Args)]
@@ -102,6 +106,7 @@ fn main() -> ExitCode {
         Some(Command::Simulate(args)) => simulate(args),
         Some(Command::Suite(args)) => suite::run(args),
         Some(Command::Scan(args)) => scan::run(args),
+        Some(Command::DoseResponse(args)) => dose::run(args),
         None => {
             // Until the HER2 study lands, the main job is a simulation of the shipped model.
             eprintln!("her2sim: no command given; try `her2sim simulate models/BIOMD0000000010.xml` or `her2sim --help`");
