@@ -9,7 +9,7 @@
 use levenberg_marquardt::{LeastSquaresProblem, LevenbergMarquardt};
 use nalgebra::{Dyn, Owned, Vector4, U4};
 
-#[derive(Debug, thiserror::Error, PartialEq)]
+#[derive(Debug, Clone, thiserror::Error, PartialEq)]
 pub enum FitError {
     #[error("a fit needs at least 5 points with positive doses, got {0}")]
     TooFewPoints(usize),

@@ -11,3 +11,4 @@
 
 pub mod hill;
 pub mod scan;
+pub mod synergy;

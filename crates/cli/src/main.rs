@@ -1,6 +1,7 @@
 //! The `her2sim` command line: parses arguments, calls the library, prints results.
 //! Everything it does is a library call that tests and other front ends can make too.
 
+mod combo;
 mod csv;
 mod dose;
 mod scan;
@@ -41,6 +42,8 @@ enum Command {
     /// Fit a four-parameter Hill curve (IC50, Hill slope, E0, Emax, with 95 % confidence
     /// intervals) to dose-response data from a CSV file.
     DoseResponse(dose::DoseArgs),
+    /// Score drug-combination synergy (HSA, Bliss, Loewe) on a dose matrix from a CSV file.
+    Combo(combo::ComboArgs),
 }
 
 #[derive(clap::Args)]
@@ -107,6 +110,7 @@ fn main() -> ExitCode {
         Some(Command::Suite(args)) => suite::run(args),
         Some(Command::Scan(args)) => scan::run(args),
         Some(Command::DoseResponse(args)) => dose::run(args),
+        Some(Command::Combo(args)) => combo::run(args),
         None => {
             // Until the HER2 study lands, the main job is a simulation of the shipped model.
             eprintln!("her2sim: no command given; try `her2sim simulate models/BIOMD0000000010.xml` or `her2sim --help`");
