@@ -1,6 +1,7 @@
 //! The `her2sim` command line: parses arguments, calls the library, prints results.
 //! Everything it does is a library call that tests and other front ends can make too.
 
+mod catalogue;
 mod combo;
 mod csv;
 mod dose;
@@ -44,6 +45,11 @@ enum Command {
     DoseResponse(dose::DoseArgs),
     /// Score drug-combination synergy (HSA, Bliss, Loewe) on a dose matrix from a CSV file.
     Combo(combo::ComboArgs),
+    /// List the HER2 targeting strategies: mechanism, default dose and potencies, each number
+    /// with its source.
+    Strategies(catalogue::StrategiesArgs),
+    /// List the HER2 cell-line presets and resistance modifiers, each number with its source.
+    CellLines(catalogue::CellLinesArgs),
 }
 
 #[derive(clap::Args)]
@@ -111,6 +117,8 @@ fn main() -> ExitCode {
         Some(Command::Scan(args)) => scan::run(args),
         Some(Command::DoseResponse(args)) => dose::run(args),
         Some(Command::Combo(args)) => combo::run(args),
+        Some(Command::Strategies(args)) => catalogue::strategies(args),
+        Some(Command::CellLines(args)) => catalogue::cell_lines(args),
         None => {
             // Until the HER2 study lands, the main job is a simulation of the shipped model.
             eprintln!("her2sim: no command given; try `her2sim simulate models/BIOMD0000000010.xml` or `her2sim --help`");

@@ -80,6 +80,11 @@ impl JacobianProgram {
         })
     }
 
+    /// The states the value in `slot` depends on (sorted).
+    pub fn slot_pattern(&self, slot: usize) -> &[usize] {
+        self.pattern.get(slot).map_or(&[], |p| p.as_slice())
+    }
+
     /// Fills `jac` (zeroed by the caller) from slots loaded at (t, y). `grads` is scratch
     /// space that persists between calls.
     pub fn evaluate(

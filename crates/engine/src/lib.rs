@@ -109,6 +109,15 @@ impl Simulator {
         opts: &ssa::SsaOptions,
         selection: &str,
     ) -> Result<TimeCourse, EngineError> {
+        self.simulate_ssa_counted(opts, selection).map(|(t, _)| t)
+    }
+
+    /// As [`Simulator::simulate_ssa`], also returning the reaction firings of all replicates.
+    pub fn simulate_ssa_counted(
+        &self,
+        opts: &ssa::SsaOptions,
+        selection: &str,
+    ) -> Result<(TimeCourse, u64), EngineError> {
         let names: Vec<String> = selection
             .split(',')
             .map(|s| s.trim().to_string())
@@ -118,7 +127,7 @@ impl Simulator {
             .iter()
             .map(|n| ssa::parse_column(&self.compiled, n, opts.replicates))
             .collect::<Result<Vec<_>, _>>()?;
-        ssa::simulate_ssa(&self.compiled, opts, &columns, &names)
+        ssa::simulate_ssa_counted(&self.compiled, opts, &columns, &names)
     }
 
     /// Runs a time course with already parsed selectors; `names` label the columns.

@@ -63,10 +63,13 @@ pub fn parse_column(c: &Compiled, name: &str, replicates: usize) -> Result<Colum
     })
 }
 
-/// Per reaction: the states it changes, each with its stoichiometric term.
+/// Per reaction: the states it changes, each with its stoichiometric term, and (when the
+/// model allows it) the program entries to re-run after it fires — the dependency graph that
+/// keeps each step's cost proportional to what the reaction touches.
 struct Changes {
     per_reaction: Vec<Vec<(usize, Term)>>,
     rate_slots: Vec<usize>,
+    updates: Option<Vec<Vec<usize>>>,
 }
 
 fn changes(c: &Compiled) -> Changes {
@@ -81,9 +84,33 @@ fn changes(c: &Compiled) -> Changes {
             }
         }
     }
+    // Incremental updates need each program entry's state dependencies and no explicit
+    // time dependence (time moves between firings).
+    let timeless = c.program.iter().all(|(_, e)| {
+        let mut t = false;
+        e.visit(&mut |n| t |= matches!(n, crate::eval::CExpr::Time));
+        !t
+    });
+    let updates = c.jacobian.as_ref().filter(|_| timeless).map(|jp| {
+        per_reaction
+            .iter()
+            .map(|changes| {
+                let touched: Vec<usize> = changes.iter().map(|(k, _)| *k).collect();
+                c.program
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, (slot, _))| {
+                        jp.slot_pattern(*slot).iter().any(|k| touched.contains(k))
+                    })
+                    .map(|(i, _)| i)
+                    .collect()
+            })
+            .collect()
+    });
     Changes {
         per_reaction,
         rate_slots,
+        updates,
     }
 }
 
@@ -118,6 +145,16 @@ pub fn simulate_ssa(
     columns: &[Column],
     names: &[String],
 ) -> Result<TimeCourse, EngineError> {
+    simulate_ssa_counted(c, opts, columns, names).map(|(t, _)| t)
+}
+
+/// As [`simulate_ssa`], also returning the number of reaction firings over all replicates.
+pub fn simulate_ssa_counted(
+    c: &Compiled,
+    opts: &SsaOptions,
+    columns: &[Column],
+    names: &[String],
+) -> Result<(TimeCourse, u64), EngineError> {
     check_supported(c)?;
     if opts.replicates == 0 {
         return Err(EngineError::Options(
@@ -149,13 +186,15 @@ pub fn simulate_ssa(
         })
         .collect();
     let ch = changes(c);
-    let runs: Vec<Vec<Vec<f64>>> = (0..opts.replicates)
+    let runs: Vec<(Vec<Vec<f64>>, u64)> = (0..opts.replicates)
         .into_par_iter()
         .map(|rep| {
             let mut rng = Pcg64Mcg::seed_from_u64(stream_seed(opts.seed, rep as u64));
             trajectory(c, &ch, &times, &selectors, &mut rng)
         })
         .collect::<Result<_, _>>()?;
+    let events = runs.iter().map(|r| r.1).sum();
+    let runs: Vec<Vec<Vec<f64>>> = runs.into_iter().map(|r| r.0).collect();
     // Reduce in replicate order (bit-identical whatever the thread count).
     let n = runs.len() as f64;
     let mut rows = Vec::with_capacity(times.len());
@@ -185,10 +224,13 @@ pub fn simulate_ssa(
         }
         rows.push(row);
     }
-    Ok(TimeCourse {
-        columns: names.to_vec(),
-        rows,
-    })
+    Ok((
+        TimeCourse {
+            columns: names.to_vec(),
+            rows,
+        },
+        events,
+    ))
 }
 
 /// SplitMix64 of the seed and replicate: independent, reproducible streams per replicate.
@@ -208,8 +250,9 @@ fn trajectory(
     times: &[f64],
     selectors: &[Selector],
     rng: &mut Pcg64Mcg,
-) -> Result<Vec<Vec<f64>>, EngineError> {
+) -> Result<(Vec<Vec<f64>>, u64), EngineError> {
     let t0 = times[0];
+    let mut fired = 0u64;
     let t_end = times[times.len() - 1];
     let mut sys = Sys {
         c,
@@ -253,8 +296,13 @@ fn trajectory(
         );
     };
     let mut propensities = vec![0.0; ch.rate_slots.len()];
+    // After an event (or without a dependency graph) every slot is recomputed.
+    let mut reload = true;
     loop {
-        sys.load(t, &y);
+        if reload {
+            sys.load(t, &y);
+        }
+        reload = ch.updates.is_none();
         let mut a0 = 0.0;
         for (a, &slot) in propensities.iter_mut().zip(&ch.rate_slots) {
             *a = sys.v[slot];
@@ -290,12 +338,14 @@ fn trajectory(
         if let Some(te) = te {
             t = te;
             events.process(&mut sys, t, &mut y, &solver_opts)?;
+            reload = true;
             continue;
         }
         if t_next > t_end {
             break;
         }
         t = t_next;
+        fired += 1;
         // Which reaction fires.
         let mut pick = rng.random::<f64>() * a0;
         let mut r = propensities.len() - 1;
@@ -313,15 +363,25 @@ fn trajectory(
             };
             y[*k] += term.sign * s * term.conversion_factor.map_or(1.0, |i| sys.v[i]);
         }
+        if let Some(updates) = &ch.updates {
+            for (k, _) in &ch.per_reaction[r] {
+                sys.v[c.states[*k].slot] = y[*k];
+            }
+            for &i in &updates[r] {
+                let (slot, e) = &c.program[i];
+                let x = sys.eval(e, t);
+                sys.v[*slot] = x;
+            }
+        }
         if !c.events.is_empty() {
-            events.process(&mut sys, t, &mut y, &solver_opts)?;
+            reload |= events.process(&mut sys, t, &mut y, &solver_opts)?;
         }
     }
     while next_out < times.len() {
         record(&mut sys, times[next_out], &y, &mut out);
         next_out += 1;
     }
-    Ok(out)
+    Ok((out, fired))
 }
 
 /// First time in `(t, horizon]` at which a trigger differs from its last value, with the
