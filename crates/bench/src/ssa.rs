@@ -183,6 +183,7 @@ fn main() -> Result<()> {
             steps: 100,
             replicates: net.replicates,
             seed: 1,
+            tau_leap: None,
         };
         let t0 = Instant::now();
         let (_, events) = sim.simulate_ssa_counted(&opts, &format!("time,{first}-mean"))?;

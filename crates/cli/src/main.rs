@@ -84,6 +84,12 @@ struct SimulateArgs {
     /// Number of stochastic replicates (with --method ssa); select NAME-mean / NAME-sd.
     #[arg(long, default_value_t = 1)]
     replicates: usize,
+    /// With --method ssa: adaptive tau-leaping instead of the exact direct method.
+    #[arg(long)]
+    tau_leap: bool,
+    /// Tau-leaping error control (largest relative propensity change per leap).
+    #[arg(long, default_value_t = 0.03)]
+    epsilon: f64,
     /// Integration method: `ssa` (Gillespie direct method, exact stochastic), `bdf` (variable-order NDF/BDF 1-5, reuses Jacobian and LU; best for
     /// most models) or `rodas4` (Rosenbrock order 4; cheap restarts for event-dense models).
     #[arg(long, value_enum, default_value_t = MethodArg::Bdf)]
@@ -164,6 +170,7 @@ fn simulate(args: SimulateArgs) -> anyhow::Result<()> {
                 steps: args.steps,
                 replicates: args.replicates,
                 seed: args.seed,
+                tau_leap: args.tau_leap.then_some(args.epsilon),
             };
             sim.simulate_ssa(&ssa, &selection)
         }

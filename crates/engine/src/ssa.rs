@@ -26,6 +26,9 @@ pub struct SsaOptions {
     pub steps: usize,
     pub replicates: usize,
     pub seed: u64,
+    /// `Some(epsilon)`: adaptive tau-leaping (Cao, Gillespie & Petzold 2006) with this
+    /// error-control parameter (0.03 is usual) instead of the exact direct method.
+    pub tau_leap: Option<f64>,
 }
 
 /// One output column of an ensemble.
@@ -66,9 +69,9 @@ pub fn parse_column(c: &Compiled, name: &str, replicates: usize) -> Result<Colum
 /// Per reaction: the states it changes, each with its stoichiometric term, and (when the
 /// model allows it) the program entries to re-run after it fires — the dependency graph that
 /// keeps each step's cost proportional to what the reaction touches.
-struct Changes {
-    per_reaction: Vec<Vec<(usize, Term)>>,
-    rate_slots: Vec<usize>,
+pub(crate) struct Changes {
+    pub(crate) per_reaction: Vec<Vec<(usize, Term)>>,
+    pub(crate) rate_slots: Vec<usize>,
     updates: Option<Vec<Vec<usize>>>,
 }
 
@@ -156,6 +159,16 @@ pub fn simulate_ssa_counted(
     names: &[String],
 ) -> Result<(TimeCourse, u64), EngineError> {
     check_supported(c)?;
+    if opts.tau_leap.is_some() && !c.events.is_empty() {
+        return Err(EngineError::Unsupported(
+            "events with tau-leaping (use the exact method)".into(),
+        ));
+    }
+    if opts.tau_leap.is_some_and(|e| !(e > 0.0 && e < 1.0)) {
+        return Err(EngineError::Options(
+            "the tau-leaping epsilon must lie in (0, 1)".into(),
+        ));
+    }
     if opts.replicates == 0 {
         return Err(EngineError::Options(
             "--replicates must be at least 1".into(),
@@ -190,7 +203,10 @@ pub fn simulate_ssa_counted(
         .into_par_iter()
         .map(|rep| {
             let mut rng = Pcg64Mcg::seed_from_u64(stream_seed(opts.seed, rep as u64));
-            trajectory(c, &ch, &times, &selectors, &mut rng)
+            match opts.tau_leap {
+                Some(eps) => crate::tauleap::trajectory(c, &ch, &times, &selectors, &mut rng, eps),
+                None => trajectory(c, &ch, &times, &selectors, &mut rng),
+            }
         })
         .collect::<Result<_, _>>()?;
     let events = runs.iter().map(|r| r.1).sum();
@@ -243,17 +259,8 @@ fn stream_seed(seed: u64, rep: u64) -> u64 {
     z ^ (z >> 31)
 }
 
-/// One trajectory: the selected values at each output time.
-fn trajectory(
-    c: &Compiled,
-    ch: &Changes,
-    times: &[f64],
-    selectors: &[Selector],
-    rng: &mut Pcg64Mcg,
-) -> Result<(Vec<Vec<f64>>, u64), EngineError> {
-    let t0 = times[0];
-    let mut fired = 0u64;
-    let t_end = times[times.len() - 1];
+/// The slots and state at `t0`, with every species a non-negative whole number of molecules.
+pub(crate) fn start_state(c: &Compiled, t0: f64) -> Result<(Sys<'_, '_>, Vec<f64>), EngineError> {
     let mut sys = Sys {
         c,
         v: vec![0.0; c.n_slots],
@@ -266,7 +273,7 @@ fn trajectory(
         let x = sys.eval(e, t0);
         sys.v[*slot] = x;
     }
-    let mut y: Vec<f64> = c.states.iter().map(|st| sys.v[st.slot]).collect();
+    let y: Vec<f64> = c.states.iter().map(|st| sys.v[st.slot]).collect();
     for (st, &n) in c.states.iter().zip(&y) {
         if matches!(c.model.symbols[st.symbol].kind, SymbolKind::Species { .. })
             && (n < 0.0 || n.fract() != 0.0 || !n.is_finite())
@@ -278,6 +285,21 @@ fn trajectory(
         }
     }
     sys.load(t0, &y);
+    Ok((sys, y))
+}
+
+/// One trajectory: the selected values at each output time.
+fn trajectory(
+    c: &Compiled,
+    ch: &Changes,
+    times: &[f64],
+    selectors: &[Selector],
+    rng: &mut Pcg64Mcg,
+) -> Result<(Vec<Vec<f64>>, u64), EngineError> {
+    let t0 = times[0];
+    let mut fired = 0u64;
+    let t_end = times[times.len() - 1];
+    let (mut sys, mut y) = start_state(c, t0)?;
     let solver_opts = Options::default();
     let mut events = Events::new(c, rng.random());
     let mut out = Vec::with_capacity(times.len());
@@ -443,6 +465,7 @@ mod tests {
             steps: 10,
             replicates,
             seed,
+            tau_leap: None,
         }
     }
 

@@ -114,6 +114,7 @@ impl Case {
                 .map_err(|_| "settings 'steps' is not an integer")?,
             replicates,
             seed,
+            tau_leap: None,
         };
         let selection = format!("time,{}", self.setting("output")?);
         let got = match sim.simulate_ssa(&opts, &selection) {
