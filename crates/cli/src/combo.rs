@@ -16,41 +16,10 @@ pub struct ComboArgs {
 }
 
 fn read_matrix(path: &Path) -> anyhow::Result<DoseMatrix> {
-    let name = path.display();
-    let text = std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
-    let mut lines = text
-        .lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty());
-    let (_, header) = lines
-        .next()
-        .ok_or_else(|| anyhow::anyhow!("{name}: the file is empty"))?;
-    let cols: Vec<String> = header.split(',').map(|c| c.trim().to_lowercase()).collect();
-    let find = |want: &str| {
-        cols.iter()
-            .position(|c| c == want)
-            .ok_or_else(|| anyhow::anyhow!("{name}: no '{want}' column in the header ({header})"))
-    };
-    let idx = [find("dose1")?, find("dose2")?, find("response")?];
-    let mut points = Vec::new();
-    for (i, line) in lines {
-        let cells: Vec<&str> = line.split(',').map(str::trim).collect();
-        let mut v = [0.0; 3];
-        for (slot, (&k, col)) in v
-            .iter_mut()
-            .zip(idx.iter().zip(["dose1", "dose2", "response"]))
-        {
-            let raw = cells.get(k).copied().unwrap_or("");
-            if raw.is_empty() {
-                anyhow::bail!("{name}: line {}: the '{col}' cell is missing", i + 1);
-            }
-            *slot = raw.parse().map_err(|_| {
-                anyhow::anyhow!("{name}: line {}: '{raw}' in '{col}' is not a number", i + 1)
-            })?;
-        }
-        points.push((v[0], v[1], v[2]));
-    }
-    Ok(DoseMatrix { points })
+    let rows = crate::columns::read_columns(path, &["dose1", "dose2", "response"])?;
+    Ok(DoseMatrix {
+        points: rows.into_iter().map(|r| (r[0], r[1], r[2])).collect(),
+    })
 }
 
 pub fn run(args: ComboArgs) -> anyhow::Result<()> {

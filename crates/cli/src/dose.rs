@@ -15,40 +15,10 @@ pub struct DoseArgs {
     json: bool,
 }
 
-/// Reads the `dose` and `response` columns; every error names the file, row and column.
+/// Reads the `dose` and `response` columns.
 pub fn read_pairs(path: &Path) -> anyhow::Result<(Vec<f64>, Vec<f64>)> {
-    let name = path.display();
-    let text = std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
-    let mut lines = text
-        .lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty());
-    let (_, header) = lines
-        .next()
-        .ok_or_else(|| anyhow::anyhow!("{name}: the file is empty"))?;
-    let cols: Vec<String> = header.split(',').map(|c| c.trim().to_lowercase()).collect();
-    let find = |want: &str| {
-        cols.iter()
-            .position(|c| c == want)
-            .ok_or_else(|| anyhow::anyhow!("{name}: no '{want}' column in the header ({header})"))
-    };
-    let (di, ri) = (find("dose")?, find("response")?);
-    let (mut doses, mut responses) = (Vec::new(), Vec::new());
-    for (i, line) in lines {
-        let cells: Vec<&str> = line.split(',').map(str::trim).collect();
-        let cell = |k: usize, col: &str| -> anyhow::Result<f64> {
-            let raw = cells.get(k).copied().unwrap_or("");
-            if raw.is_empty() {
-                anyhow::bail!("{name}: line {}: the '{col}' cell is missing", i + 1);
-            }
-            raw.parse::<f64>().map_err(|_| {
-                anyhow::anyhow!("{name}: line {}: '{raw}' in '{col}' is not a number", i + 1)
-            })
-        };
-        doses.push(cell(di, "dose")?);
-        responses.push(cell(ri, "response")?);
-    }
-    Ok((doses, responses))
+    let rows = crate::columns::read_columns(path, &["dose", "response"])?;
+    Ok(rows.into_iter().map(|r| (r[0], r[1])).unzip())
 }
 
 pub fn run(args: DoseArgs) -> anyhow::Result<()> {

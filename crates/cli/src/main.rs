@@ -2,6 +2,7 @@
 //! Everything it does is a library call that tests and other front ends can make too.
 
 mod catalogue;
+mod columns;
 mod combo;
 mod csv;
 mod dose;

@@ -259,6 +259,28 @@ fn stream_seed(seed: u64, rep: u64) -> u64 {
     z ^ (z >> 31)
 }
 
+/// Reads every reaction's propensity from the loaded slots into `a`; returns their sum.
+pub(crate) fn propensities_at(
+    sys: &Sys,
+    ch: &Changes,
+    t: f64,
+    a: &mut [f64],
+) -> Result<f64, EngineError> {
+    let mut a0 = 0.0;
+    for (aj, &slot) in a.iter_mut().zip(&ch.rate_slots) {
+        *aj = sys.v[slot];
+        if *aj < 0.0 || aj.is_nan() {
+            return Err(EngineError::Options(format!(
+                "reaction '{}' has rate {} at t = {t}; propensities must be non-negative",
+                sys.c.name(slot),
+                *aj
+            )));
+        }
+        a0 += *aj;
+    }
+    Ok(a0)
+}
+
 /// The slots and state at `t0`, with every species a non-negative whole number of molecules.
 pub(crate) fn start_state(c: &Compiled, t0: f64) -> Result<(Sys<'_, '_>, Vec<f64>), EngineError> {
     let mut sys = Sys {
@@ -325,18 +347,7 @@ fn trajectory(
             sys.load(t, &y);
         }
         reload = ch.updates.is_none();
-        let mut a0 = 0.0;
-        for (a, &slot) in propensities.iter_mut().zip(&ch.rate_slots) {
-            *a = sys.v[slot];
-            if *a < 0.0 || a.is_nan() {
-                return Err(EngineError::Options(format!(
-                    "reaction '{}' has rate {} at t = {t}; propensities must be non-negative",
-                    c.name(slot),
-                    *a
-                )));
-            }
-            a0 += *a;
-        }
+        let a0 = propensities_at(&sys, ch, t, &mut propensities)?;
         let u: f64 = 1.0 - rng.random::<f64>();
         let t_next = if a0 > 0.0 {
             t - u.ln() / a0

@@ -13,7 +13,7 @@ use rand_pcg::Pcg64Mcg;
 
 use crate::compile::{Compiled, StoichSlot, Term};
 use crate::select::{value, Selector};
-use crate::ssa::{start_state, Changes};
+use crate::ssa::{propensities_at, start_state, Changes};
 use crate::EngineError;
 
 /// Reactions that could exhaust a reactant within this many firings are critical.
@@ -70,18 +70,7 @@ pub(crate) fn trajectory(
     }
     while t < t_end {
         sys.load(t, &y);
-        let mut a0 = 0.0;
-        for (aj, &slot) in a.iter_mut().zip(&ch.rate_slots) {
-            *aj = sys.v[slot];
-            if *aj < 0.0 || aj.is_nan() {
-                return Err(EngineError::Options(format!(
-                    "reaction '{}' has rate {} at t = {t}; propensities must be non-negative",
-                    c.name(slot),
-                    *aj
-                )));
-            }
-            a0 += *aj;
-        }
+        let mut a0 = propensities_at(&sys, ch, t, &mut a)?;
         let t_out = times.get(next_out).copied().unwrap_or(t_end);
         if a0 == 0.0 {
             t = t_out;
