@@ -102,6 +102,88 @@ impl LeastSquaresProblem<f64, Dyn, U4> for Problem<'_> {
     }
 }
 
+/// A Hill curve with `e0` held fixed: fits `emax`, `ic50` and `h` (the three-parameter
+/// curves of the ZIP synergy model). `start` is `(emax, ic50, h)`.
+pub fn fit_fixed_e0(
+    doses: &[f64],
+    responses: &[f64],
+    e0: f64,
+    start: (f64, f64, f64),
+) -> Result<(f64, f64, f64), FitError> {
+    struct Fixed<'a> {
+        x: &'a [f64],
+        y: &'a [f64],
+        e0: f64,
+        /// [emax, ln ic50, h]
+        p: nalgebra::Vector3<f64>,
+    }
+    impl LeastSquaresProblem<f64, Dyn, nalgebra::U3> for Fixed<'_> {
+        type ResidualStorage = Owned<f64, Dyn>;
+        type JacobianStorage = Owned<f64, Dyn, nalgebra::U3>;
+        type ParameterStorage = Owned<f64, nalgebra::U3>;
+        fn set_params(&mut self, p: &nalgebra::Vector3<f64>) {
+            self.p = *p;
+        }
+        fn params(&self) -> nalgebra::Vector3<f64> {
+            self.p
+        }
+        fn residuals(&self) -> Option<nalgebra::DVector<f64>> {
+            let [emax, l, h] = [self.p[0], self.p[1], self.p[2]];
+            Some(nalgebra::DVector::from_iterator(
+                self.x.len(),
+                self.x
+                    .iter()
+                    .zip(self.y)
+                    .map(|(&x, &y)| hill(self.e0, emax, l, h, x) - y),
+            ))
+        }
+        fn jacobian(&self) -> Option<nalgebra::OMatrix<f64, Dyn, nalgebra::U3>> {
+            let [emax, l, h] = [self.p[0], self.p[1], self.p[2]];
+            let mut j = nalgebra::OMatrix::<f64, Dyn, nalgebra::U3>::zeros(self.x.len());
+            for (i, &x) in self.x.iter().enumerate() {
+                if x <= 0.0 {
+                    continue;
+                }
+                let f = 1.0 / (1.0 + ((l - x.ln()) * h).exp());
+                let dfdu = -f * (1.0 - f);
+                j[(i, 0)] = f;
+                j[(i, 1)] = (emax - self.e0) * dfdu * h;
+                j[(i, 2)] = (emax - self.e0) * dfdu * (l - x.ln());
+            }
+            Some(j)
+        }
+    }
+    let n = doses.len().min(responses.len());
+    if doses.iter().filter(|d| **d > 0.0).count() < 3 {
+        return Err(FitError::TooFewPoints(n));
+    }
+    let problem = Fixed {
+        x: &doses[..n],
+        y: &responses[..n],
+        e0,
+        p: nalgebra::Vector3::new(start.0, start.1.ln(), start.2),
+    };
+    // Slices of a combination matrix need not be Hill-shaped; a fit that ran out of patience
+    // still gives the best curve found, which is what ZIP's descriptive fit needs.
+    let (problem, report) = LevenbergMarquardt::new()
+        .with_patience(1000)
+        .minimize(problem);
+    let usable = report.termination.was_successful()
+        || matches!(
+            report.termination,
+            levenberg_marquardt::TerminationReason::LostPatience
+        );
+    if !usable || !problem.p.iter().all(|x| x.is_finite()) {
+        return Err(FitError::NoConvergence(format!("{:?}", report.termination)));
+    }
+    Ok((problem.p[0], problem.p[1].exp(), problem.p[2]))
+}
+
+/// The value of a Hill curve (for callers holding parameters).
+pub fn curve(e0: f64, emax: f64, ic50: f64, h: f64, dose: f64) -> f64 {
+    hill(e0, emax, ic50.ln(), h, dose)
+}
+
 /// Two-sided 95 % Student-t quantile for `dof` degrees of freedom.
 fn t975(dof: usize) -> f64 {
     const TABLE: [f64; 30] = [

@@ -13,6 +13,10 @@
 //!   inverse Hill curves fitted to each drug alone; where E lies beyond what one drug alone
 //!   can reach, the reference falls back to HSA (as SynergyFinder and `synergy`'s
 //!   `delta_hsa` mode do).
+//! - ZIP (Yadav et al. 2015): each row (drug 2 fixed) and column (drug 1 fixed) of the matrix
+//!   is fitted with a Hill curve that starts from the other drug's single-agent effect; the
+//!   score is the Bliss reference of the single-agent Hill fits (sharing their mean E0) minus
+//!   the mean of the two fitted curves at the cell — as the `synergy` package computes it.
 
 use crate::hill::{self, HillFit};
 
@@ -26,7 +30,7 @@ pub enum SynergyError {
     NoCombinations,
     #[error("point {0}: doses and response must be finite, doses non-negative")]
     BadPoint(usize),
-    #[error("Loewe needs a Hill fit of drug {0} alone: {1}")]
+    #[error("a Hill fit for drug {0} failed: {1}")]
     Fit(usize, hill::FitError),
 }
 
@@ -41,6 +45,7 @@ pub enum Model {
     Hsa,
     Bliss,
     Loewe,
+    Zip,
 }
 
 /// Scores of one model: per combination cell `(d1, d2, synergy)` and their mean.
@@ -148,6 +153,9 @@ fn loewe_reference(f1: &HillFit, f2: &HillFit, d1: f64, d2: f64) -> Option<f64> 
 pub fn score(m: &DoseMatrix, model: Model) -> Result<Scores, SynergyError> {
     m.check()?;
     let (a1, a2) = (m.alone(0), m.alone(1));
+    if model == Model::Zip {
+        return zip(m, &a1, &a2);
+    }
     let fits = if model == Model::Loewe {
         let fit = |drug: usize, alone: &[(f64, f64)]| {
             let (d, e): (Vec<f64>, Vec<f64>) = alone.iter().copied().unzip();
@@ -165,7 +173,7 @@ pub fn score(m: &DoseMatrix, model: Model) -> Result<Scores, SynergyError> {
             (Model::Hsa, _) => hsa,
             (Model::Bliss, _) => e1 * e2,
             (Model::Loewe, Some((f1, f2))) => loewe_reference(f1, f2, d1, d2).unwrap_or(hsa),
-            (Model::Loewe, None) => hsa,
+            (Model::Loewe, None) | (Model::Zip, _) => hsa,
         };
         cells.push((d1, d2, 100.0 * (reference - e)));
     }
@@ -175,6 +183,56 @@ pub fn score(m: &DoseMatrix, model: Model) -> Result<Scores, SynergyError> {
     let summary = cells.iter().map(|c| c.2).sum::<f64>() / cells.len() as f64;
     Ok(Scores {
         model,
+        cells,
+        summary,
+    })
+}
+
+/// ZIP delta scores (see the module documentation).
+fn zip(m: &DoseMatrix, a1: &[(f64, f64)], a2: &[(f64, f64)]) -> Result<Scores, SynergyError> {
+    let fit = |drug: usize, alone: &[(f64, f64)]| {
+        let (d, e): (Vec<f64>, Vec<f64>) = alone.iter().copied().unzip();
+        hill::fit(&d, &e).map_err(|err| SynergyError::Fit(drug + 1, err))
+    };
+    let (f1, f2) = (fit(0, a1)?, fit(1, a2)?);
+    let e0 = 0.5 * (f1.e0 + f2.e0);
+    // One three-parameter fit per row and per column, starting from the single-drug fits.
+    let slice = |drug: usize, other_dose: f64| -> Result<(f64, f64, f64, f64), SynergyError> {
+        let (doses, resp): (Vec<f64>, Vec<f64>) = m
+            .points
+            .iter()
+            .filter(|p| {
+                if drug == 0 {
+                    p.1 == other_dose
+                } else {
+                    p.0 == other_dose
+                }
+            })
+            .map(|p| if drug == 0 { (p.0, p.2) } else { (p.1, p.2) })
+            .unzip();
+        let (own, other) = if drug == 0 { (&f1, &f2) } else { (&f2, &f1) };
+        let start_e0 = other.predict(other_dose);
+        let (emax, ic50, h) =
+            hill::fit_fixed_e0(&doses, &resp, start_e0, (own.emax, own.ic50, own.hill))
+                .map_err(|err| SynergyError::Fit(drug + 1, err))?;
+        Ok((start_e0, emax, ic50, h))
+    };
+    let mut cells = Vec::new();
+    for &(d1, d2, _) in m.points.iter().filter(|p| p.0 > 0.0 && p.1 > 0.0) {
+        let (b1, emax1, c1, h1) = slice(0, d2)?;
+        let (b2, emax2, c2, h2) = slice(1, d1)?;
+        let fitted =
+            0.5 * (hill::curve(b1, emax1, c1, h1, d1) + hill::curve(b2, emax2, c2, h2, d2));
+        let reference = hill::curve(e0, f1.emax, f1.ic50, f1.hill, d1)
+            * hill::curve(e0, f2.emax, f2.ic50, f2.hill, d2);
+        cells.push((d1, d2, 100.0 * (reference - fitted)));
+    }
+    if cells.is_empty() {
+        return Err(SynergyError::NoCombinations);
+    }
+    let summary = cells.iter().map(|c| c.2).sum::<f64>() / cells.len() as f64;
+    Ok(Scores {
+        model: Model::Zip,
         cells,
         summary,
     })
@@ -206,6 +264,9 @@ mod tests {
         }
         let s = score(&bliss, Model::Bliss).unwrap();
         assert!(s.cells.iter().all(|c| c.2.abs() < 1e-9), "{s:?}");
+        // ZIP's null model is Bliss with Hill-shaped slices: zero on this matrix too.
+        let s = score(&bliss, Model::Zip).unwrap();
+        assert!(s.cells.iter().all(|c| c.2.abs() < 1e-4), "{s:?}");
         let s = score(&sham, Model::Loewe).unwrap();
         assert!(s.cells.iter().all(|c| c.2.abs() < 1e-5), "{s:?}");
         // Bliss on the sham matrix, one cell by hand: observed V(0.3 + 1.5), expected

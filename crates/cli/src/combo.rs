@@ -1,4 +1,4 @@
-//! `her2sim combo --csv FILE`: HSA, Bliss and Loewe synergy of a measured (or exported) dose
+//! `her2sim combo --csv FILE`: HSA, Bliss, Loewe and ZIP synergy of a measured (or exported) dose
 //! matrix of viabilities, SynergyFinder's sign and scale (positive = synergy, % points).
 
 use std::path::{Path, PathBuf};
@@ -30,6 +30,7 @@ pub fn run(args: ComboArgs) -> anyhow::Result<()> {
         ("hsa", Model::Hsa),
         ("bliss", Model::Bliss),
         ("loewe", Model::Loewe),
+        ("zip", Model::Zip),
     ] {
         let s = score(&m, model).map_err(|e| anyhow::anyhow!("{name}: {key}: {e}"))?;
         if args.json {

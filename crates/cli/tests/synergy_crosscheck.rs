@@ -1,5 +1,5 @@
 //! Synergy scores agree with an independent implementation, the PyPI package `synergy`
-//! (HSA, Bliss, Loewe in `delta_hsa` mode), cell by cell on the same matrices. CI installs the
+//! (HSA, Bliss, Loewe in `delta_hsa` mode, ZIP), cell by cell on the same matrices. CI installs the
 //! package (.ci/run); elsewhere the test is skipped with a message if it is missing.
 
 use std::process::Command;
@@ -79,12 +79,28 @@ fn scores_match_the_synergy_package() {
             String::from_utf8_lossy(&theirs.stderr)
         );
         let theirs: serde_json::Value = serde_json::from_slice(&theirs.stdout).unwrap();
-        for model in ["hsa", "bliss", "loewe"] {
+        for model in ["hsa", "bliss", "loewe", "zip"] {
             let mine = ours[model]["cells"].as_array().unwrap();
             let ref_cells = theirs[model].as_array().unwrap();
             assert_eq!(mine.len(), ref_cells.len(), "{model}");
             // Loewe fits Hill curves on both sides (different optimisers): allow 0.01 points.
-            let tol = if model == "loewe" { 1e-2 } else { 1e-9 };
+            // ZIP fits a curve per row and column; the package bounds Emax to [0, 1.5] and fits
+            // log h, log C with scipy, we fit unbounded by Levenberg-Marquardt, so single cells
+            // differ by up to a few points (measured max 3.4) while the means agree to < 1.
+            let tol = match model {
+                "loewe" => 1e-2,
+                "zip" => 5.0,
+                _ => 1e-9,
+            };
+            if model == "zip" {
+                let mean = |v: Vec<f64>| v.iter().sum::<f64>() / v.len() as f64;
+                let ours_mean = ours[model]["score"].as_f64().unwrap();
+                let theirs_mean = mean(ref_cells.iter().map(|r| r[2].as_f64().unwrap()).collect());
+                assert!(
+                    (ours_mean - theirs_mean).abs() < 1.0,
+                    "matrix {k} zip: {ours_mean} vs {theirs_mean}"
+                );
+            }
             for r in ref_cells {
                 let (a, b, want) = (
                     r[0].as_f64().unwrap(),

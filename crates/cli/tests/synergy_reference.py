@@ -4,8 +4,12 @@ import csv
 import json
 import sys
 
+import warnings
+
 import numpy as np
-from synergy.combination import HSA, Bliss, Loewe
+
+warnings.filterwarnings("ignore")
+from synergy.combination import HSA, ZIP, Bliss, Loewe
 
 rows = list(csv.DictReader(open(sys.argv[1])))
 d1 = np.array([float(r["dose1"]) for r in rows])
@@ -13,7 +17,8 @@ d2 = np.array([float(r["dose2"]) for r in rows])
 E = np.array([float(r["response"]) for r in rows])
 mask = (d1 > 0) & (d2 > 0)
 out = {}
-for name, model in [("hsa", HSA()), ("bliss", Bliss()), ("loewe", Loewe(mode="delta_hsa"))]:
+models = [("hsa", HSA()), ("bliss", Bliss()), ("loewe", Loewe(mode="delta_hsa")), ("zip", ZIP())]
+for name, model in models:
     s = 100 * np.asarray(model.fit(d1, d2, E))
     out[name] = [[a, b, c] for a, b, c in zip(d1[mask], d2[mask], s[mask])]
 print(json.dumps(out))
