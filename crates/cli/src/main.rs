@@ -53,29 +53,57 @@ enum Command {
     CellLines(catalogue::CellLinesArgs),
 }
 
+/// The time-course options shared by `simulate` and `scan`.
+#[derive(clap::Args)]
+pub struct TimeCourseArgs {
+    /// Start time.
+    #[arg(long, default_value_t = 0.0)]
+    pub start: f64,
+    /// Length of the simulated interval (model time units).
+    #[arg(long, default_value_t = 10.0)]
+    pub duration: f64,
+    /// Number of output intervals (the output has steps+1 rows).
+    #[arg(long, default_value_t = 100)]
+    pub steps: usize,
+    /// Comma-separated output columns, e.g. "time,S1,[S2],k1". Default: time and every
+    /// species concentration.
+    #[arg(long)]
+    pub select: Option<String>,
+    /// Absolute tolerance of the integrator.
+    #[arg(long, default_value_t = 1e-12)]
+    pub atol: f64,
+    /// Relative tolerance of the integrator.
+    #[arg(long, default_value_t = 1e-8)]
+    pub rtol: f64,
+}
+
+impl TimeCourseArgs {
+    /// Engine options with these times and tolerances (other fields default).
+    pub fn options(&self) -> SimOptions {
+        SimOptions {
+            start: self.start,
+            duration: self.duration,
+            steps: self.steps,
+            atol: self.atol,
+            rtol: self.rtol,
+            ..SimOptions::default()
+        }
+    }
+
+    /// The selection given, or time and every species concentration.
+    pub fn selection(&self, sim: &Simulator) -> String {
+        self.select
+            .clone()
+            .unwrap_or_else(|| default_selection(sim))
+    }
+}
+
 #[derive(clap::Args)]
 struct SimulateArgs {
     /// The SBML file (Level 2 or 3).
     model: PathBuf,
-    /// Start time.
-    #[arg(long, default_value_t = 0.0)]
-    start: f64,
-    /// Length of the simulated interval (model time units).
-    #[arg(long, default_value_t = 10.0)]
-    duration: f64,
-    /// Number of output intervals (the output has steps+1 rows).
-    #[arg(long, default_value_t = 100)]
-    steps: usize,
-    /// Comma-separated output columns, e.g. "time,S1,[S2],k1". Default: time and every
-    /// species concentration.
-    #[arg(long)]
-    select: Option<String>,
-    /// Absolute tolerance of the integrator.
-    #[arg(long, default_value_t = 1e-12)]
-    atol: f64,
-    /// Relative tolerance of the integrator.
-    #[arg(long, default_value_t = 1e-8)]
-    rtol: f64,
+    #[command(flatten)]
+    course: TimeCourseArgs,
     /// Largest number of solver steps between two discontinuities.
     #[arg(long, default_value_t = 500_000)]
     max_steps: usize,
@@ -144,31 +172,23 @@ fn main() -> ExitCode {
 fn simulate(args: SimulateArgs) -> anyhow::Result<()> {
     let path = args.model.display().to_string();
     let sim = Simulator::from_file(&args.model).map_err(|e| anyhow::anyhow!("{path}: {e}"))?;
-    let selection = match args.select {
-        Some(s) => s,
-        None => default_selection(&sim),
-    };
+    let c = &args.course;
+    let selection = c.selection(&sim);
     let opts = SimOptions {
-        start: args.start,
-        duration: args.duration,
-        steps: args.steps,
-        atol: args.atol,
-        rtol: args.rtol,
         max_steps: args.max_steps,
         seed: args.seed,
-        timeout: None,
         method: args.method.into(),
-        overrides: Vec::new(),
+        ..c.options()
     };
-    if args.steps == 0 {
+    if c.steps == 0 {
         anyhow::bail!("--steps must be at least 1");
     }
     let table = match args.method {
         MethodArg::Ssa => {
             let ssa = her2sim_engine::ssa::SsaOptions {
-                start: args.start,
-                duration: args.duration,
-                steps: args.steps,
+                start: c.start,
+                duration: c.duration,
+                steps: c.steps,
                 replicates: args.replicates,
                 seed: args.seed,
                 tau_leap: args.tau_leap.then_some(args.epsilon),

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use her2sim_analysis::scan::{self, Axis, Sampled, ScanSpec};
-use her2sim_engine::{SimOptions, Simulator, TimeCourse};
+use her2sim_engine::{Simulator, TimeCourse};
 
 #[derive(clap::Args)]
 pub struct ScanArgs {
@@ -22,19 +22,8 @@ pub struct ScanArgs {
     /// Seed of the sampled draws.
     #[arg(long, default_value_t = 1)]
     seed: u64,
-    #[arg(long, default_value_t = 0.0)]
-    start: f64,
-    #[arg(long, default_value_t = 10.0)]
-    duration: f64,
-    #[arg(long, default_value_t = 100)]
-    steps: usize,
-    /// Output columns of each time course (default: time and every species concentration).
-    #[arg(long)]
-    select: Option<String>,
-    #[arg(long, default_value_t = 1e-12)]
-    atol: f64,
-    #[arg(long, default_value_t = 1e-8)]
-    rtol: f64,
+    #[command(flatten)]
+    course: crate::TimeCourseArgs,
     /// Keep only the last time point of each run.
     #[arg(long = "final")]
     final_only: bool,
@@ -67,18 +56,8 @@ pub fn run(args: ScanArgs) -> anyhow::Result<()> {
         seed: args.seed,
         final_only: args.final_only,
     };
-    let opts = SimOptions {
-        start: args.start,
-        duration: args.duration,
-        steps: args.steps,
-        atol: args.atol,
-        rtol: args.rtol,
-        ..SimOptions::default()
-    };
-    let selection = args
-        .select
-        .clone()
-        .unwrap_or_else(|| crate::default_selection(&sim));
+    let opts = args.course.options();
+    let selection = args.course.selection(&sim);
     let total = scan::runs(&spec).len();
     let bar = if args.quiet {
         indicatif::ProgressBar::hidden()
