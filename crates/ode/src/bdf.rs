@@ -503,29 +503,7 @@ impl Bdf {
     }
 
     fn check_shapes<S: System>(&self, sys: &S) -> Result<(), SolverError> {
-        let n = self.n;
-        if sys.dim() != n {
-            return Err(SolverError::System {
-                t: self.t,
-                message: format!(
-                    "the system has {} variables but the solver state has {n}",
-                    sys.dim()
-                ),
-            });
-        }
-        if let Some(m) = sys.mass() {
-            if m.nrows() != n || m.ncols() != n {
-                return Err(SolverError::System {
-                    t: self.t,
-                    message: format!(
-                        "the mass matrix is {}x{} but the system has {n} variables",
-                        m.nrows(),
-                        m.ncols()
-                    ),
-                });
-            }
-        }
-        Ok(())
+        crate::mass::check_shapes(sys, self.n, self.t)
     }
 
     /// Classifies M and marks the algebraic rows.

@@ -123,3 +123,29 @@ pub fn differential_rows(m: Option<&DMatrix<f64>>, out: &mut [bool]) {
         }
     }
 }
+
+/// The system's dimension and mass matrix match a solver state of `n` variables.
+pub fn check_shapes<S: crate::System>(sys: &S, n: usize, t: f64) -> Result<(), crate::SolverError> {
+    if sys.dim() != n {
+        return Err(crate::SolverError::System {
+            t,
+            message: format!(
+                "the system has {} variables but the solver state has {n}",
+                sys.dim()
+            ),
+        });
+    }
+    if let Some(m) = sys.mass() {
+        if m.nrows() != n || m.ncols() != n {
+            return Err(crate::SolverError::System {
+                t,
+                message: format!(
+                    "the mass matrix is {}x{} but the system has {n} variables",
+                    m.nrows(),
+                    m.ncols()
+                ),
+            });
+        }
+    }
+    Ok(())
+}

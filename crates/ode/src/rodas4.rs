@@ -300,29 +300,7 @@ impl Rodas4 {
     }
 
     fn check_shapes<S: System>(&self, sys: &S) -> Result<(), SolverError> {
-        let n = self.n;
-        if sys.dim() != n {
-            return Err(SolverError::System {
-                t: self.t,
-                message: format!(
-                    "the system has {} variables but the solver state has {n}",
-                    sys.dim()
-                ),
-            });
-        }
-        if let Some(m) = sys.mass() {
-            if m.nrows() != n || m.ncols() != n {
-                return Err(SolverError::System {
-                    t: self.t,
-                    message: format!(
-                        "the mass matrix is {}x{} but the system has {n} variables",
-                        m.nrows(),
-                        m.ncols()
-                    ),
-                });
-            }
-        }
-        Ok(())
+        crate::mass::check_shapes(sys, self.n, self.t)
     }
 
     /// f0 = f(t, y), fx = ∂f/∂t and J = ∂f/∂y at the current point. They stay
