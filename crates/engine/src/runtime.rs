@@ -219,7 +219,7 @@ impl System for Sys<'_, '_> {
         y: &[f64],
         jac: &mut nalgebra::DMatrix<f64>,
     ) -> Option<Result<(), String>> {
-        if self.fast_only.is_some() || std::env::var_os("HER2SIM_FD_JACOBIAN").is_some() {
+        if self.fast_only.is_some() {
             return None;
         }
         let program = self.c.jacobian.as_ref()?;
