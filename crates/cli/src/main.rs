@@ -7,6 +7,7 @@ mod combo;
 mod csv;
 mod dose;
 mod scan;
+mod study;
 mod suite;
 
 use std::path::PathBuf;
@@ -37,6 +38,9 @@ enum Command {
     Simulate(SimulateArgs),
     /// Run the SBML Test Suite's semantic cases and print the pass table per tag.
     Suite(suite::SuiteArgs),
+    /// The default study (also what `her2sim` alone runs): the HER2 network model for every
+    /// cell line of the catalogue, ranked.
+    Study(study::StudyArgs),
     /// Scan parameters or start values over a grid and/or sample them from distributions,
     /// running one time course per point in parallel; writes tidy CSV (one row per run and
     /// output time, or per run with --final).
@@ -154,11 +158,8 @@ fn main() -> ExitCode {
         Some(Command::Combo(args)) => combo::run(args),
         Some(Command::Strategies(args)) => catalogue::strategies(args),
         Some(Command::CellLines(args)) => catalogue::cell_lines(args),
-        None => {
-            // Until the HER2 study lands, the main job is a simulation of the shipped model.
-            eprintln!("her2sim: no command given; try `her2sim simulate models/BIOMD0000000010.xml` or `her2sim --help`");
-            Ok(())
-        }
+        Some(Command::Study(args)) => study::run(args),
+        None => study::run(study::StudyArgs::default()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

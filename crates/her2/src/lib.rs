@@ -1,6 +1,6 @@
 //! The HER2 laboratory's data layer: a sourced catalogue of targeting strategies, cell-line
 //! presets and resistance modifiers (from `models/her2/*.toml`, every number tagged with its
-//! source), and dose units. The network model that uses them comes later.
+//! source), dose units, and the built-in network model run across the cell lines (`panel`).
 //!
 //! ```
 //! use her2sim_her2::{parse_dose, Catalogue};
@@ -13,6 +13,7 @@
 //! ```
 
 pub mod catalogue;
+pub mod panel;
 pub mod units;
 
 pub use catalogue::{
