@@ -6,8 +6,13 @@
 //! default of 20 HER2 gene copies gives BT-474's 4.7e5 HER2 per cell, so a line with H HER2
 //! per cell gets `her2_gene_copies = 20 · H / 4.7e5`. EGFR and HER3 stay at the model's
 //! defaults (their per-line counts are unverified ranges in facts.md).
+//!
+//! The model starts from BT-474-like receptor levels with signalling off, so each line is
+//! first run to its own steady state (`EQUILIBRATION_DAYS`, many HER2 turnover times); the
+//! study then starts from that state with the cell number at 1.
 
-use her2sim_engine::{EngineError, SimOptions, Simulator};
+use her2sim_engine::{EngineError, Selector, SimOptions, Simulator};
+use her2sim_model::SymbolKind;
 
 use crate::CellLine;
 
@@ -17,6 +22,38 @@ pub const MODEL_SBML: &str = include_str!("../../../models/her2/her2_network.xml
 /// HER2 per cell of the model's default (BT-474, 20 gene copies).
 const DEFAULT_HER2_PER_CELL: f64 = 4.7e5;
 const DEFAULT_GENE_COPIES: f64 = 20.0;
+
+/// Days of pre-equilibration: HER2 turns over with a half-life of hours, HER3 in minutes.
+pub const EQUILIBRATION_DAYS: f64 = 20.0;
+
+/// Overrides that start the model from its steady state under `base` (every non-constant
+/// species at its value after `EQUILIBRATION_DAYS`).
+pub fn steady_state(
+    sim: &Simulator,
+    base: &[(Selector, f64)],
+) -> Result<Vec<(Selector, f64)>, EngineError> {
+    let species: Vec<&str> = sim
+        .compiled()
+        .model
+        .symbols
+        .iter()
+        .filter(|s| !s.constant && matches!(s.kind, SymbolKind::Species { .. }))
+        .map(|s| s.id.as_str())
+        .collect();
+    let opts = SimOptions {
+        duration: EQUILIBRATION_DAYS * 1440.0,
+        steps: 1,
+        overrides: base.to_vec(),
+        ..SimOptions::default()
+    };
+    let out = sim.simulate(&opts, &species.join(","))?;
+    let last = out.rows.last().cloned().unwrap_or_default();
+    let mut overrides = base.to_vec();
+    for (id, v) in species.iter().zip(last) {
+        overrides.push((sim.override_target(id)?, v));
+    }
+    Ok(overrides)
+}
 
 /// Read-outs after a run, and what they are called in the model.
 pub const READOUTS: [&str; 6] = [
@@ -64,7 +101,7 @@ pub fn untreated(
         let opts = SimOptions {
             duration: hours * 60.0,
             steps: 1,
-            overrides: vec![(target, copies)],
+            overrides: steady_state(&sim, &[(target, copies)])?,
             ..SimOptions::default()
         };
         let out = sim.simulate(&opts, &READOUTS.join(","))?;
