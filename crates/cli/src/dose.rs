@@ -7,22 +7,33 @@ use her2sim_analysis::hill;
 
 #[derive(clap::Args)]
 pub struct DoseArgs {
-    /// CSV with a header row and columns `dose` and `response` (other columns are ignored).
+    /// CSV with a header row and a dose and a response column (other columns are ignored),
+    /// e.g. measured data or the output of `her2sim scan --final`.
     #[arg(long)]
     csv: PathBuf,
+    /// Name of the dose column.
+    #[arg(long, default_value = "dose")]
+    dose_column: String,
+    /// Name of the response column.
+    #[arg(long, default_value = "response")]
+    response_column: String,
     /// Print one JSON object instead of a table.
     #[arg(long)]
     json: bool,
 }
 
-/// Reads the `dose` and `response` columns.
-pub fn read_pairs(path: &Path) -> anyhow::Result<(Vec<f64>, Vec<f64>)> {
-    let rows = crate::columns::read_columns(path, &["dose", "response"])?;
+/// Reads the dose and response columns.
+pub fn read_pairs(path: &Path, dose: &str, response: &str) -> anyhow::Result<(Vec<f64>, Vec<f64>)> {
+    let rows = crate::columns::read_columns(path, &[dose, response])?;
     Ok(rows.into_iter().map(|r| (r[0], r[1])).unzip())
 }
 
 pub fn run(args: DoseArgs) -> anyhow::Result<()> {
-    let (doses, responses) = read_pairs(&args.csv)?;
+    let (doses, responses) = read_pairs(
+        &args.csv,
+        &args.dose_column.to_lowercase(),
+        &args.response_column.to_lowercase(),
+    )?;
     let f = hill::fit(&doses, &responses)
         .map_err(|e| anyhow::anyhow!("{}: {e}", args.csv.display()))?;
     if args.json {
