@@ -251,28 +251,6 @@ pub fn current_vars(e: &CExpr, out: &mut Vec<usize>) {
     match e {
         CExpr::Var(i) => out.push(*i),
         CExpr::Delay(_) | CExpr::Switch(..) => {}
-        CExpr::Neg(a) | CExpr::Fn1(_, _, a) | CExpr::Not(a) | CExpr::Rate(a) => {
-            current_vars(a, out)
-        }
-        CExpr::Sub(ab) | CExpr::Div(ab) | CExpr::Pow(ab) | CExpr::Fn2(_, _, ab) => {
-            current_vars(&ab[0], out);
-            current_vars(&ab[1], out);
-        }
-        CExpr::Add(xs)
-        | CExpr::Mul(xs)
-        | CExpr::Cmp(_, xs)
-        | CExpr::And(xs)
-        | CExpr::Or(xs)
-        | CExpr::Xor(xs)
-        | CExpr::Max(xs)
-        | CExpr::Min(xs) => xs.iter().for_each(|x| current_vars(x, out)),
-        CExpr::Piecewise(pieces, o) => {
-            for (c, v) in pieces {
-                current_vars(c, out);
-                current_vars(v, out);
-            }
-            current_vars(o, out);
-        }
-        CExpr::Const(_) | CExpr::Time => {}
+        _ => e.for_each_child(&mut |c| current_vars(c, out)),
     }
 }

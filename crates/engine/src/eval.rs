@@ -134,37 +134,15 @@ impl CExpr {
     /// Wraps every relational in a `Switch`, numbering them after those already in `list`
     /// (which receives a copy of each relational, to evaluate it freely).
     pub fn wrap_switches(&mut self, list: &mut Vec<CExpr>) {
-        if let CExpr::Cmp(..) = self {
-            let inner = std::mem::replace(self, CExpr::Const(0.0));
-            list.push(inner.clone());
-            *self = CExpr::Switch(list.len() - 1, Box::new(inner));
-            return;
-        }
         match self {
-            CExpr::Neg(a) | CExpr::Fn1(_, _, a) | CExpr::Not(a) | CExpr::Rate(a) => {
-                a.wrap_switches(list)
-            }
-            CExpr::Sub(ab) | CExpr::Div(ab) | CExpr::Pow(ab) | CExpr::Fn2(_, _, ab) => {
-                ab[0].wrap_switches(list);
-                ab[1].wrap_switches(list);
-            }
-            CExpr::Add(xs)
-            | CExpr::Mul(xs)
-            | CExpr::And(xs)
-            | CExpr::Or(xs)
-            | CExpr::Xor(xs)
-            | CExpr::Max(xs)
-            | CExpr::Min(xs) => xs.iter_mut().for_each(|x| x.wrap_switches(list)),
-            CExpr::Piecewise(pieces, o) => {
-                for (c, v) in pieces {
-                    c.wrap_switches(list);
-                    v.wrap_switches(list);
-                }
-                o.wrap_switches(list);
+            CExpr::Cmp(..) => {
+                let inner = std::mem::replace(self, CExpr::Const(0.0));
+                list.push(inner.clone());
+                *self = CExpr::Switch(list.len() - 1, Box::new(inner));
             }
             // Relationals inside delay() read the past; they are not switched.
-            CExpr::Delay(_) | CExpr::Switch(..) | CExpr::Cmp(..) => {}
-            CExpr::Const(_) | CExpr::Var(_) | CExpr::Time => {}
+            CExpr::Delay(_) | CExpr::Switch(..) => {}
+            _ => self.for_each_child_mut(&mut |c| c.wrap_switches(list)),
         }
     }
 
@@ -177,20 +155,22 @@ impl CExpr {
 
     pub fn visit(&self, f: &mut impl FnMut(&CExpr)) {
         f(self);
+        self.for_each_child(&mut |c| c.visit(f));
+    }
+
+    /// Calls `f` on each direct sub-expression (the one place that knows the tree's shape).
+    pub fn for_each_child(&self, f: &mut impl FnMut(&CExpr)) {
         match self {
             CExpr::Neg(a)
             | CExpr::Fn1(_, _, a)
             | CExpr::Not(a)
             | CExpr::Rate(a)
-            | CExpr::Switch(_, a) => a.visit(f),
+            | CExpr::Switch(_, a) => f(a),
             CExpr::Sub(ab)
             | CExpr::Div(ab)
             | CExpr::Pow(ab)
             | CExpr::Fn2(_, _, ab)
-            | CExpr::Delay(ab) => {
-                ab[0].visit(f);
-                ab[1].visit(f);
-            }
+            | CExpr::Delay(ab) => ab.iter().for_each(f),
             CExpr::Add(xs)
             | CExpr::Mul(xs)
             | CExpr::Cmp(_, xs)
@@ -198,13 +178,45 @@ impl CExpr {
             | CExpr::Or(xs)
             | CExpr::Xor(xs)
             | CExpr::Max(xs)
-            | CExpr::Min(xs) => xs.iter().for_each(|x| x.visit(f)),
+            | CExpr::Min(xs) => xs.iter().for_each(f),
             CExpr::Piecewise(pieces, o) => {
                 for (c, v) in pieces {
-                    c.visit(f);
-                    v.visit(f);
+                    f(c);
+                    f(v);
                 }
-                o.visit(f);
+                f(o);
+            }
+            CExpr::Const(_) | CExpr::Var(_) | CExpr::Time => {}
+        }
+    }
+
+    /// As [`CExpr::for_each_child`], mutably.
+    pub fn for_each_child_mut(&mut self, f: &mut impl FnMut(&mut CExpr)) {
+        match self {
+            CExpr::Neg(a)
+            | CExpr::Fn1(_, _, a)
+            | CExpr::Not(a)
+            | CExpr::Rate(a)
+            | CExpr::Switch(_, a) => f(a),
+            CExpr::Sub(ab)
+            | CExpr::Div(ab)
+            | CExpr::Pow(ab)
+            | CExpr::Fn2(_, _, ab)
+            | CExpr::Delay(ab) => ab.iter_mut().for_each(f),
+            CExpr::Add(xs)
+            | CExpr::Mul(xs)
+            | CExpr::Cmp(_, xs)
+            | CExpr::And(xs)
+            | CExpr::Or(xs)
+            | CExpr::Xor(xs)
+            | CExpr::Max(xs)
+            | CExpr::Min(xs) => xs.iter_mut().for_each(f),
+            CExpr::Piecewise(pieces, o) => {
+                for (c, v) in pieces {
+                    f(c);
+                    f(v);
+                }
+                f(o);
             }
             CExpr::Const(_) | CExpr::Var(_) | CExpr::Time => {}
         }
