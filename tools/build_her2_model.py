@@ -194,6 +194,9 @@ sp("HER2_mRNA", "HER2 mRNA", HER2_GENE_COPIES * K_TX_HER2 / HER2_MRNA_DEG)
 sp("HER2", "HER2 monomer, surface, HSP90-bound (dimerisation-competent)", HER2_NM * (1 - _F_FREE))
 sp("HER2_free", "HER2 monomer released from HSP90 (degraded fast)", HER2_NM * _F_FREE)
 sp("HER2_int", "HER2, internalised (endosomal)", 0.0)
+sp("p95", "p95HER2 (truncated HER2 without the ectodomain; kinase-competent)", 0.0)
+sp("pP95", "phosphorylated p95HER2 (active)", 0.0)
+sp("payload", "intracellular ADC payload (DM1 metabolites released in lysosomes)", 0.0)
 sp("EGFR", "EGFR monomer, surface", EGFR_NM)
 sp("EGFR_int", "EGFR, internalised (endosomal)", 0.0)
 sp("HER3", "HER3 monomer, surface", HER3_NM)
@@ -252,6 +255,10 @@ par("sirna_knockdown", 0.0, "dimensionless", "control",
     "control: fraction by which siRNA lowers steady-state HER2 mRNA (mRNA decay divided by 1 - x; valid 0 <= x < 1); 70-90% protein knock-down typical (facts.md 2, unverified, low confidence)")
 par("pten_activity", 1.0, "dimensionless", "control", "control: PTEN activity relative to wild type (PTEN loss < 1)")
 par("pik3ca_gain", 1.0, "dimensionless", "control", "control: factor on the PI3K catalytic rate (activating PIK3CA mutation > 1)")
+par("other_drive", 0.0, "nM", "control",
+    "control: HER2-independent growth-factor drive (oestrogen receptor, IGF1R and other inputs) in nM of active-receptor equivalents feeding SOS and PI3K; 0 for HER2-addicted lines, larger for lines that grow without HER2 (MCF-7)")
+par("p95_expression", 0.0, "dimensionless", "control",
+    "control: p95HER2 made per full-length HER2 from the same ERBB2 mRNA (0 = none; the p95her2 modifier sets it). p95 lacks domains II and IV, so trastuzumab and pertuzumab cannot act on it; kinase inhibitors can (PubMed 17440164, sourced)")
 
 group("Drug hooks (0 = no drug)")
 par("tki_her2_inhibition", 0.0, "dimensionless", "control", "control: fraction of HER2 kinase activity inhibited (lapatinib, neratinib, tucatinib)")
@@ -264,6 +271,8 @@ par("akt_inhibition", 0.0, "dimensionless", "control", "control: fraction of AKT
 par("mtor_inhibition", 0.0, "dimensionless", "control", "control: fraction of mTORC1 kinase activity inhibited (everolimus-like)")
 par("mek_inhibition", 0.0, "dimensionless", "control", "control: fraction of MEK kinase activity inhibited (trametinib-like)")
 par("chemo_damage", 0.0, "per_min", "control", "control: rate of drug-induced lethal damage (chemotherapy), added to the basal apoptosis rate")
+par("adc_occupancy", 0.0, "dimensionless", "control",
+    "control: fraction of HER2 domain IV bound by the antibody-drug conjugate (T-DM1); internalised, lysosomally degraded conjugate releases its payload (also counted in domainIV_block)")
 
 group("HER2 expression and HSP90")
 par("k_tx_her2", K_TX_HER2, "nM_per_min", "assumed",
@@ -276,10 +285,24 @@ par("k_hsp_bind", K_HSP_BIND, "per_min", "assumed", "assumed: with k_hsp_release
 par("k_deg_her2_free", K_DEG_HER2_FREE, "per_min", "unverified",
     "facts.md 2: HSP90 inhibitor: HER2 t1/2 falls to ~1-2 h (unverified, low confidence); 1 h used for HSP90-free HER2")
 
+group("p95HER2 and antibody-drug-conjugate payload")
+par("k_deg_p95", HER2_LOSS, "per_min", "assumed",
+    "assumed: p95HER2 (611-CTF) turns over like surface HER2 (the model's steady-state HER2 loss rate)")
+par("k_phos_p95", 0.006, "per_min", "assumed",
+    "assumed: constitutive p95HER2 activity (611-CTF forms active homodimers); set so p95 at half the full-length HER2 level adds signalling comparable to the HER2:HER2 homodimers of an amplified line")
+par("adc_dar", 3.5, "dimensionless", "sourced", "Scheuher 2023 Table S2a (Kadcyla BLA): mean drug-to-antibody ratio 3.5")
+par("k_payload_out", 0.01, "per_min", "assumed",
+    "assumed: the charged lysine-SMCC-DM1 catabolite leaves cells slowly (t1/2 ~70 min); no number in facts.md")
+par("payload_ic50", 23.8, "nM", "sourced", "yuezheli/ADC-archives param-tdm1.jl citing Scheuher 2023: DM1 payload IC50 23.8 nM")
+par("payload_kill_max", 1.0e-3, "per_min", "assumed",
+    "assumed, calibrated: with saturating T-DM1, SK-BR-3-like cells end near the sourced 0.33 relative viability plateau at 72 h (Cancer Res 68:9280 digitised in yuezheli/ADC-archives)")
+
 group("Receptor trafficking and turnover")
 par("k_int_her2", K_INT_HER2, "per_min", "sourced", f"{SCHEUHER}: HER2 endocytosis 4.27e-5 s^-1 (SK-BR-3, fit to Austin 2004)")
 par("k_rec_her2", K_REC_HER2, "per_min", "sourced", f"{SCHEUHER}: HER2 recycling 2.4e-5 s^-1")
 par("k_deg_her2_endo", K_DEG_HER2_ENDO, "per_min", "sourced", f"{SCHEUHER}: HER2 endosomal degradation 1.27e-4 s^-1")
+par("domainIV_kinase_block", 0.5, "dimensionless", "assumed",
+    "assumed: trastuzumab-like binding halves HER2:HER2 homodimer signalling at full occupancy; its main action in HER2-amplified cells is disrupting ligand-independent HER2:HER3 complexes (Junttila 2009 Cancer Cell; not in facts.md), so PI3K/AKT falls more than ERK")
 par("domainIV_internalisation_fold", 2.0, "dimensionless", "assumed",
     "assumed: trastuzumab-like binding raises HER2 internalisation (issue text; no number in facts.md) by 2x at full occupancy")
 par("k_syn_egfr", EGFR_NM * K_DEG_EGFR, "nM_per_min", "derived",
@@ -322,8 +345,8 @@ par("k_phos", 5.0, "per_min", "assumed", "assumed: trans-autophosphorylation wit
 par("k_dephos", 0.5, "per_min", "assumed", "assumed: receptor phosphatases (PTPs) clear phosphotyrosine in minutes")
 
 group("PI3K / AKT / mTORC1 / FOXO")
-par("k_pi3k_act", 0.5, "per_nM_per_min", "assumed", "assumed: set so BT-474-like HER2 signalling keeps a large part of PI3K recruited")
-par("w_pi3k_other", 0.2, "dimensionless", "assumed", "assumed: EGFR/HER2 recruit p85 weakly and indirectly; HER3 (six YXXM sites) is the main PI3K docking partner")
+par("k_pi3k_act", 1.5, "per_nM_per_min", "assumed", "assumed: set so BT-474-like HER2 signalling keeps a large part of PI3K recruited")
+par("w_pi3k_other", 0.05, "dimensionless", "assumed", "assumed: EGFR/HER2 recruit p85 weakly and indirectly; HER3 (six YXXM sites) is the main PI3K docking partner")
 par("k_pi3k_off", 0.2, "per_min", "assumed", "assumed: PI3K released within minutes once receptors are dephosphorylated")
 par("K_s6k_fb", 0.5, "dimensionless", "assumed", "assumed: S6K (fraction active) halves PI3K recruitment at 50% activity (S6K -> IRS1 feedback)")
 par("k_pip3", 0.05, "per_nM_per_min", "assumed", "assumed: PIP3 production per active PI3K; gives PIP3 a few % of PIP2")
@@ -357,6 +380,8 @@ group("Phenotype read-outs")
 par("mu_max", MU_MAX, "per_min", "derived",
     "derived: ln2 / 37.4 h, the SK-BR-3 in-vitro doubling time (yuezheli/ADC-archives param-tdm1.jl, citing Cellosaurus CVCL_0033, sourced), taken as the maximal proliferation rate")
 par("K_prolif_erk", 0.3, "dimensionless", "assumed", "assumed: half-saturation of proliferation in the active-ERK fraction")
+par("w_prolif_erk", 1.0, "dimensionless", "assumed",
+    "assumed: the MAPK arm carries half of the proliferative drive, the PI3K/mTORC1 arm gates all of it (HER2-amplified breast cells depend chiefly on PI3K/AKT: trastuzumab lowers pAKT, PTEN loss rescues growth, Nagata 2004 via facts.md 5)")
 par("K_prolif_s6k", 0.3, "dimensionless", "assumed", "assumed: half-saturation of proliferation in the active-S6K fraction")
 par("apoptosis_basal", 1.0e-5, "per_min", "assumed", "assumed: ~1.4% of cells per day die without drug")
 par("survival_max", 0.8, "dimensionless", "assumed", "assumed: full AKT survival signalling removes up to 80% of the apoptotic drive (HER2 signalling protects from chemotherapy)")
@@ -378,6 +403,17 @@ INT_HER2 = "k_int_her2 * (1 + domainIV_block * (domainIV_internalisation_fold - 
 rxn("her2_internalisation", "HER2 internalisation", ["HER2"], ["HER2_int"], f"{INT_HER2} * HER2")
 rxn("her2_recycling", "HER2 recycling", ["HER2_int"], ["HER2"], "k_rec_her2 * HER2_int")
 rxn("her2_endo_degradation", "HER2 endosomal degradation", ["HER2_int"], [], "k_deg_her2_endo * HER2_int")
+# p95HER2: translated from the same mRNA (so siRNA and promoter repression lower it too), kinase active
+rxn("p95_synthesis", "p95HER2 synthesis (alternative translation of ERBB2 mRNA)", [], ["p95"],
+    "k_tl_her2 * p95_expression * HER2_mRNA", modifiers=["HER2_mRNA"])
+rxn("p95_phosphorylation", "p95HER2 phosphorylation (constitutive; HER2 kinase inhibitors block it)", ["p95"], ["pP95"],
+    "k_phos_p95 * (1 - tki_her2_inhibition) * p95 - k_dephos * pP95", reversible=True)
+rxn("p95_degradation", "p95HER2 degradation", ["p95"], [], "k_deg_p95 * p95")
+rxn("pP95_degradation", "phospho-p95HER2 degradation", ["pP95"], [], "k_deg_p95 * pP95")
+# ADC payload: conjugate-bound HER2 degraded in lysosomes releases DAR payload molecules
+rxn("payload_release", "ADC payload released from lysosomally degraded HER2:conjugate", [], ["payload"],
+    "adc_dar * adc_occupancy * k_deg_her2_endo * HER2_int", modifiers=["HER2_int"])
+rxn("payload_efflux", "payload leaves the cell", ["payload"], [], "k_payload_out * payload")
 # EGFR and HER3 turnover
 rxn("egfr_synthesis", "EGFR synthesis", [], ["EGFR"], "k_syn_egfr")
 rxn("egfr_degradation", "EGFR degradation", ["EGFR"], [], "k_deg_egfr * EGFR")
@@ -400,8 +436,8 @@ DIMER_KIN = {
     "D_EE": ("kon_ee", "koff_ee", "(1 - tki_egfr_inhibition)", "k_int_egfr_lig", ["EGFR_int", "EGFR_int"]),
     "D_E2": ("kon_e2", "koff_e2", "(1 - 0.5 * (tki_egfr_inhibition + tki_her2_inhibition))", "k_int_egfr_her2",
              ["EGFR_int", "HER2_int"]),
-    "D_22": ("kon_22", "koff_22", "(1 - tki_her2_inhibition) * (1 - domainIV_block)", INT_HER2, ["HER2_int", "HER2_int"]),
-    "D_23": ("kon_23 * (1 - dimerisation_block_her2her3)", "koff_23", "(1 - tki_her2_inhibition)", "k_int_her3_complex", ["HER2"]),
+    "D_22": ("kon_22", "koff_22", "(1 - tki_her2_inhibition) * (1 - domainIV_kinase_block * domainIV_block)", INT_HER2, ["HER2_int", "HER2_int"]),
+    "D_23": ("kon_23 * (1 - dimerisation_block_her2her3) * (1 - domainIV_block)", "koff_23", "(1 - tki_her2_inhibition)", "k_int_her3_complex", ["HER2"]),
     "D_H23": ("kon_h23 * (1 - dimerisation_block_her2her3)", "koff_h23", "(1 - tki_her2_inhibition)", "k_int_her3_complex", ["HER2"]),
     "D_E3": ("kon_e3", "koff_e3", "(1 - tki_egfr_inhibition)", "k_int_her3_complex", ["EGFR_int"]),
 }
@@ -420,10 +456,10 @@ for d, (kon, koff, kin, kint, internal) in DIMER_KIN.items():
     rxn(f"{pd}_internalisation", f"phospho-{DIMERS[d][0]} internalisation", [pd], internal, f"{kint} * {pd}")
 
 # PI3K / AKT / mTORC1 / FOXO
-PI3K_INPUT = "(pD_H23 + pD_23 + pD_E3 + w_pi3k_other * (pD_22 + pD_E2 + pD_EE))"
+PI3K_INPUT = "(pD_H23 + pD_23 + pD_E3 + other_drive + w_pi3k_other * (pD_22 + pD_E2 + pD_EE + pP95))"
 rxn("pi3k_recruitment", "PI3K recruited by phospho-dimers (HER3 strongest; S6K feedback)", ["PI3K"], ["PI3K_act"],
     f"k_pi3k_act * {PI3K_INPUT} * PI3K / (1 + pS6K / (pS6K + S6K) / K_s6k_fb)",
-    modifiers=["pD_H23", "pD_23", "pD_E3", "pD_22", "pD_E2", "pD_EE", "pS6K", "S6K"])
+    modifiers=["pD_H23", "pD_23", "pD_E3", "pD_22", "pD_E2", "pD_EE", "pP95", "pS6K", "S6K"])
 rxn("pi3k_release", "PI3K released", ["PI3K_act"], ["PI3K"], "k_pi3k_off * PI3K_act")
 rxn("pip3_synthesis", "PI3K makes PIP3", ["PIP2"], ["PIP3"],
     "k_pip3 * pik3ca_gain * (1 - pi3k_inhibition) * (PI3K_act + pi3k_basal * PI3K) * PIP2", modifiers=["PI3K_act", "PI3K"])
@@ -438,9 +474,9 @@ rxn("s6k_dephosphorylation", "S6K dephosphorylated", ["pS6K"], ["S6K"], "k_s6k_d
 rxn("foxo_phosphorylation", "AKT phosphorylates FOXO (exported, inactive)", ["FOXO"], ["pFOXO"], "k_foxo_p * pAKT * FOXO", modifiers=["pAKT"])
 rxn("foxo_dephosphorylation", "FOXO dephosphorylated (nuclear, active)", ["pFOXO"], ["FOXO"], "k_foxo_dephos * pFOXO")
 # SOS / RAS / RAF / MEK / ERK
-SOS_INPUT = "(pD_EE + pD_E2 + pD_22 + pD_E3 + w_sos_her3 * (pD_H23 + pD_23))"
+SOS_INPUT = "(pD_EE + pD_E2 + pD_22 + pD_E3 + pP95 + other_drive + w_sos_her3 * (pD_H23 + pD_23))"
 rxn("sos_recruitment", "Grb2-SOS recruited by phospho-dimers", ["SOS"], ["SOS_act"], f"k_sos * {SOS_INPUT} * SOS",
-    modifiers=["pD_EE", "pD_E2", "pD_22", "pD_E3", "pD_H23", "pD_23"])
+    modifiers=["pD_EE", "pD_E2", "pD_22", "pD_E3", "pD_H23", "pD_23", "pP95"])
 rxn("sos_release", "SOS released", ["SOS_act"], ["SOS"], "k_sos_off * SOS_act")
 rxn("sos_feedback", "ERK phosphorylates SOS (negative feedback)", ["SOS_act"], ["SOS_p"], "k_sos_fb * ERK_pp * SOS_act", modifiers=["ERK_pp"])
 rxn("sos_p_dephosphorylation", "SOS feedback phosphorylation removed", ["SOS_p"], ["SOS"], "k_sos_p_dephos * SOS_p")
@@ -461,6 +497,9 @@ rxn("erk_dephosphorylation_1", "ERK-P dephosphorylated", ["ERK_p"], ["ERK"], "k_
 
 # ---- read-outs (assignment rules) and the cell population (rate rule) -------------------------
 READOUTS = [
+    ("payload_damage", "payload_kill_max * payload / (payload_ic50 + payload)", "per min; lethal damage from the ADC payload (DM1 binds tubulin)"),
+    ("pHER2_total", "pD_E2 + 2 * pD_22 + pD_23 + pD_H23 + pP95", "phosphorylated HER2 in all active dimers and p95HER2 (nM)"),
+    ("pHER3_total", "pD_23 + pD_H23 + pD_E3", "phosphorylated HER3 (nM)"),
     ("pAKT_fraction", "pAKT / (AKT + pAKT)", "fraction of AKT phosphorylated"),
     ("pERK_fraction", "ERK_pp / (ERK + ERK_p + ERK_pp)", "fraction of ERK doubly phosphorylated"),
     ("pS6K_fraction", "pS6K / (S6K + pS6K)", "fraction of S6K phosphorylated"),
@@ -468,11 +507,11 @@ READOUTS = [
      "surface HER2 in all forms (nM; x MOLECULES_PER_NM for receptors per cell)"),
     ("HER3_total", "HER3 + HRG_HER3 + D_23 + pD_23 + D_H23 + pD_H23 + D_E3 + pD_E3", "surface HER3 in all forms (nM)"),
     ("proliferation_rate",
-     "mu_max * (1 + K_prolif_erk) * pERK_fraction / (K_prolif_erk + pERK_fraction)"
-     " * (1 + K_prolif_s6k) * pS6K_fraction / (K_prolif_s6k + pS6K_fraction)",
-     "per min; mu_max when ERK and S6K are fully active"),
+     "mu_max * (1 - w_prolif_erk + w_prolif_erk * (1 + K_prolif_erk^2) * pERK_fraction^2 / (K_prolif_erk^2 + pERK_fraction^2))"
+     " * (1 + K_prolif_s6k^2) * pS6K_fraction^2 / (K_prolif_s6k^2 + pS6K_fraction^2)",
+     "per min; mu_max when ERK and S6K are fully active; without ERK, 1 - w_prolif_erk of it"),
     ("apoptosis_rate",
-     "(apoptosis_basal + chemo_damage) * (1 - survival_max * (1 + K_survival) * pAKT_fraction / (K_survival + pAKT_fraction))",
+     "(apoptosis_basal + chemo_damage + payload_damage) * (1 - survival_max * (1 + K_survival) * pAKT_fraction / (K_survival + pAKT_fraction))",
      "per min; AKT survival signalling lowers basal and chemotherapy-driven death"),
     ("migration_index",
      "0.5 * (1 + K_migration) * (pERK_fraction / (K_migration + pERK_fraction) + pAKT_fraction / (K_migration + pAKT_fraction))",

@@ -6,6 +6,7 @@ mod columns;
 mod combo;
 mod csv;
 mod dose;
+mod predict;
 mod scan;
 mod study;
 mod suite;
@@ -50,6 +51,9 @@ enum Command {
     DoseResponse(dose::DoseArgs),
     /// Score drug-combination synergy (HSA, Bliss, Loewe) on a dose matrix from a CSV file.
     Combo(combo::ComboArgs),
+    /// One cell line (with resistance modifiers) under one treatment: every read-out relative
+    /// to the same condition untreated at the same time (1.0 = no effect).
+    Predict(predict::PredictArgs),
     /// List the HER2 targeting strategies: mechanism, default dose and potencies, each number
     /// with its source.
     Strategies(catalogue::StrategiesArgs),
@@ -156,6 +160,7 @@ fn main() -> ExitCode {
         Some(Command::Scan(args)) => scan::run(args),
         Some(Command::DoseResponse(args)) => dose::run(args),
         Some(Command::Combo(args)) => combo::run(args),
+        Some(Command::Predict(args)) => predict::run(args),
         Some(Command::Strategies(args)) => catalogue::strategies(args),
         Some(Command::CellLines(args)) => catalogue::cell_lines(args),
         Some(Command::Study(args)) => study::run(args),

@@ -12,12 +12,19 @@
 //! assert!(cat.strategy("aspirin").is_err());
 //! ```
 
+pub mod actions;
 pub mod catalogue;
+pub mod hooks;
+pub mod lab;
 pub mod panel;
+pub mod treatment;
 pub mod units;
 
+pub use actions::Actions;
 pub use catalogue::{
     Catalogue, CatalogueError, CellLine, Citation, ClinicalDose, GeneStatus, Measure, Modifier,
     Parameter, Potency, PotencyKind, Strategy, StrategyClass, Tag,
 };
+pub use lab::{Condition, Lab, LabError, Prediction, Trajectory, READOUTS};
+pub use treatment::{Treatment, TreatmentError};
 pub use units::{parse_dose, Dimension, DoseError, Quantity, Unit};

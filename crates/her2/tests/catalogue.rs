@@ -268,20 +268,24 @@ fn molar_conversion_uses_molecular_weight() {
     let nm = lap.to_nanomolar(&q).expect("converts with MW 581");
     // 2.43 ug/mL / 581 g/mol = 4.18 uM
     assert!((nm - 2.43e-3 / 581.0 * 1e9).abs() < 1e-6, "{nm}");
-    // Without a molecular weight a mass concentration cannot become molar.
+    // Trastuzumab: 20 ug/mL at 145,532 g/mol (sourced) is 137 nM.
     let tras = c.strategy("trastuzumab").unwrap_or_else(|e| panic!("{e}"));
     let q = tras.default_quantity().expect("trastuzumab dose");
+    let nm = tras.to_nanomolar(&q).expect("converts with its MW");
+    assert!((nm - 20e-3 / 145_531.86 * 1e9).abs() < 1e-6, "{nm}");
+    // Without a molecular weight a mass concentration cannot become molar (MK-2206 has none).
+    let mk = c.strategy("mk-2206").unwrap_or_else(|e| panic!("{e}"));
+    assert!(mk.molecular_weight().is_none());
     assert!(matches!(
-        tras.to_nanomolar(&q),
+        mk.to_nanomolar(&Quantity::new(1.0, "ug/mL").unwrap()),
         Err(DoseError::NoMolecularWeight { .. })
     ));
-    assert!(tras.todo.is_some());
 }
 
 #[test]
 fn missing_numbers_are_todos_not_inventions() {
     let c = cat();
-    for id in ["mk-2206", "cisplatin"] {
+    for id in ["cisplatin"] {
         let s = c.strategy(id).unwrap_or_else(|e| panic!("{e}"));
         assert!(s.default_dose.is_none() && s.potency.is_empty(), "{id}");
         assert!(

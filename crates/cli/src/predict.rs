@@ -1,0 +1,78 @@
+//! `her2sim predict`: one cell line (with modifiers) under one treatment, every read-out
+//! relative to the same condition untreated at the same time. The `--json` object is a stable
+//! contract other tools rely on.
+
+use her2sim_her2::{Lab, Prediction, READOUTS};
+
+#[derive(clap::Args)]
+pub struct PredictArgs {
+    /// Cell line id or alias (see `her2sim cell-lines`).
+    #[arg(long)]
+    cell_line: String,
+    /// Resistance modifier (repeatable): pten-loss, pik3ca-h1047r, p95her2, hrg-high.
+    #[arg(long = "modifier")]
+    modifiers: Vec<String>,
+    /// Treatment: "none", or strategies joined by "+", each optionally "@dose"
+    /// (e.g. "trastuzumab@10ug/mL+pertuzumab"); no dose = the documented default.
+    #[arg(long)]
+    treatment: String,
+    /// Days of treatment.
+    #[arg(long, default_value_t = 5.0)]
+    days: f64,
+    /// Print the JSON object (the machine-readable contract).
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(args: PredictArgs) -> anyhow::Result<()> {
+    if !(args.days.is_finite() && args.days > 0.0) {
+        anyhow::bail!("--days must be a positive number, got {}", args.days);
+    }
+    let lab = Lab::builtin()?;
+    let cond = lab.condition(&args.cell_line, &args.modifiers)?;
+    let treatment = lab.treatment(&args.treatment)?;
+    let p = lab.predict(&cond, &treatment, args.days)?;
+    if args.json {
+        println!("{}", to_json(&p));
+    } else {
+        print_table(&p);
+    }
+    Ok(())
+}
+
+/// The contract object: fields in a fixed order, numbers relative to untreated.
+pub fn to_json(p: &Prediction) -> serde_json::Value {
+    let mut o = serde_json::Map::new();
+    o.insert("cell_line".into(), p.condition.cell_line.clone().into());
+    o.insert("modifiers".into(), p.condition.modifiers.clone().into());
+    o.insert("treatment".into(), p.treatment.clone().into());
+    o.insert("days".into(), p.days.into());
+    for (i, (name, _)) in READOUTS.iter().enumerate() {
+        o.insert((*name).into(), number(p.relative[i]));
+    }
+    serde_json::Value::Object(o)
+}
+
+/// JSON has no NaN: a read-out that is undefined (0/x impossible here, but x/0) becomes null.
+fn number(x: f64) -> serde_json::Value {
+    serde_json::Number::from_f64(x).map_or(serde_json::Value::Null, serde_json::Value::Number)
+}
+
+fn print_table(p: &Prediction) {
+    println!(
+        "{} | {} | {} days (relative = treated / untreated at the same time)",
+        p.condition.label(),
+        p.treatment,
+        p.days
+    );
+    println!(
+        "{:<14} {:>10} {:>12} {:>12}",
+        "read-out", "relative", "treated", "untreated"
+    );
+    for (i, (name, _)) in READOUTS.iter().enumerate() {
+        println!(
+            "{:<14} {:>10.3} {:>12.4e} {:>12.4e}",
+            name, p.relative[i], p.treated[i], p.untreated[i]
+        );
+    }
+}

@@ -1,0 +1,377 @@
+//! How catalogue strategies and modifiers act on the network model: `models/her2/actions.toml`
+//! read, checked against the catalogue and the hook list, and resolved into numbers (the EC50
+//! of each concentration-dependent effect picked from the catalogue's potencies).
+
+use serde::Deserialize;
+
+use crate::catalogue::{Catalogue, PotencyKind, Strategy, Tag};
+use crate::hooks::hook;
+use crate::units::Quantity;
+
+const ACTIONS_TOML: &str = include_str!("../../../models/her2/actions.toml");
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ActionsFile {
+    #[serde(default)]
+    strategy: Vec<StrategyEntry>,
+    #[serde(default)]
+    modifier: Vec<ModifierEntry>,
+    #[serde(default)]
+    cell_line: Vec<ModifierEntry>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StrategyEntry {
+    id: String,
+    default_dose: Option<DoseEntry>,
+    effect: Vec<EffectEntry>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DoseEntry {
+    value: f64,
+    unit: String,
+    reason: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EffectEntry {
+    hook: String,
+    site: Option<String>,
+    potency: Option<PotencyRef>,
+    #[serde(rename = "ec50_nM")]
+    ec50_nm: Option<f64>,
+    fixed: Option<f64>,
+    max: Option<f64>,
+    hill: Option<f64>,
+    reason: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PotencyRef {
+    kind: PotencyKind,
+    target: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ModifierEntry {
+    id: String,
+    set: Vec<SetEntry>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SetEntry {
+    param: String,
+    value: f64,
+    reason: String,
+}
+
+/// How an effect's size follows the dose.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Response {
+    /// `max * C^hill / (C^hill + ec50^hill)`, or a share of a competed site.
+    Concentration { ec50_nm: f64, hill: f64, max: f64 },
+    /// A dose-independent effect (gene delivery, siRNA).
+    Fixed(f64),
+}
+
+/// One resolved effect of a strategy on a hook.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Effect {
+    pub hook: String,
+    /// Binders of one site compete for it.
+    pub site: Option<String>,
+    pub response: Response,
+    /// Where the EC50 came from (catalogue potency and tag) or why it was chosen.
+    pub basis: String,
+    pub reason: String,
+}
+
+/// A parameter a modifier sets.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Setting {
+    pub param: String,
+    pub value: f64,
+    pub reason: String,
+}
+
+/// Every strategy's effects and every modifier's settings, resolved.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Actions {
+    strategies: Vec<(String, Vec<Effect>)>,
+    /// Study doses that replace the catalogue default (with the reason why).
+    default_doses: Vec<(String, Quantity, String)>,
+    modifiers: Vec<(String, Vec<Setting>)>,
+    cell_lines: Vec<(String, Vec<Setting>)>,
+}
+
+impl Actions {
+    /// The shipped actions, resolved against `cat`.
+    pub fn builtin(cat: &Catalogue) -> Result<Actions, String> {
+        Actions::from_toml(ACTIONS_TOML, cat)
+    }
+
+    /// Actions from the text of an actions file; every problem is reported, one per line.
+    pub fn from_toml(text: &str, cat: &Catalogue) -> Result<Actions, String> {
+        let file: ActionsFile = toml::from_str(text).map_err(|e| format!("actions.toml: {e}"))?;
+        let mut problems = Vec::new();
+        let mut strategies = Vec::new();
+        let mut default_doses = Vec::new();
+        for entry in file.strategy {
+            let Ok(s) = cat.strategy(&entry.id) else {
+                problems.push(format!("strategy {:?} is not in the catalogue", entry.id));
+                continue;
+            };
+            if let Some(d) = entry.default_dose {
+                match Quantity::new(d.value, &d.unit) {
+                    Ok(q) if !d.reason.trim().is_empty() => {
+                        default_doses.push((s.id.clone(), q, d.reason))
+                    }
+                    Ok(_) => {
+                        problems.push(format!("strategy {}: default_dose needs a reason", s.id))
+                    }
+                    Err(e) => problems.push(format!("strategy {}: default_dose: {e}", s.id)),
+                }
+            }
+            let mut effects = Vec::new();
+            for e in entry.effect {
+                match resolve_effect(s, e) {
+                    Ok(eff) => effects.push(eff),
+                    Err(p) => problems.push(format!("strategy {}: {p}", s.id)),
+                }
+            }
+            strategies.push((s.id.clone(), effects));
+        }
+        let mut modifiers = Vec::new();
+        for entry in file.modifier {
+            match cat.modifier(&entry.id) {
+                Ok(m) => modifiers.push(settings(&mut problems, "modifier", &m.id, entry.set)),
+                Err(_) => problems.push(format!("modifier {:?} is not in the catalogue", entry.id)),
+            }
+        }
+        let mut cell_lines = Vec::new();
+        for entry in file.cell_line {
+            match cat.cell_line(&entry.id) {
+                Ok(c) => cell_lines.push(settings(&mut problems, "cell line", &c.id, entry.set)),
+                Err(_) => {
+                    problems.push(format!("cell line {:?} is not in the catalogue", entry.id))
+                }
+            }
+        }
+        for s in cat.strategies() {
+            if !strategies.iter().any(|(id, _)| id == &s.id) {
+                problems.push(format!("strategy {} has no entry", s.id));
+            }
+        }
+        for m in cat.modifiers() {
+            if !modifiers.iter().any(|(id, _)| id == &m.id) {
+                problems.push(format!("modifier {} has no entry", m.id));
+            }
+        }
+        if problems.is_empty() {
+            Ok(Actions {
+                strategies,
+                default_doses,
+                modifiers,
+                cell_lines,
+            })
+        } else {
+            Err(format!(
+                "models/her2/actions.toml:\n  {}",
+                problems.join("\n  ")
+            ))
+        }
+    }
+
+    /// The effects of a strategy (by catalogue id).
+    pub fn effects(&self, strategy_id: &str) -> &[Effect] {
+        self.strategies
+            .iter()
+            .find(|(id, _)| id == strategy_id)
+            .map(|(_, e)| e.as_slice())
+            .unwrap_or(&[])
+    }
+
+    /// The dose a study uses when none is given, where the model's in-vitro setting needs a
+    /// different one from the catalogue's (or the catalogue has none), with the reason.
+    pub fn default_dose(&self, strategy_id: &str) -> Option<(Quantity, &str)> {
+        self.default_doses
+            .iter()
+            .find(|(id, _, _)| id == strategy_id)
+            .map(|(_, q, r)| (*q, r.as_str()))
+    }
+
+    /// The settings of a modifier (by catalogue id).
+    pub fn settings(&self, modifier_id: &str) -> &[Setting] {
+        lookup(&self.modifiers, modifier_id)
+    }
+
+    /// The settings of a cell line beyond its HER2 gene dose (by catalogue id).
+    pub fn cell_line_settings(&self, cell_line_id: &str) -> &[Setting] {
+        lookup(&self.cell_lines, cell_line_id)
+    }
+}
+
+fn lookup<'a>(table: &'a [(String, Vec<Setting>)], id: &str) -> &'a [Setting] {
+    table
+        .iter()
+        .find(|(k, _)| k == id)
+        .map(|(_, s)| s.as_slice())
+        .unwrap_or(&[])
+}
+
+/// Checked settings of one modifier or cell line.
+fn settings(
+    problems: &mut Vec<String>,
+    kind: &str,
+    id: &str,
+    entries: Vec<SetEntry>,
+) -> (String, Vec<Setting>) {
+    let mut sets = Vec::new();
+    for s in entries {
+        if hook(&s.param).is_none() {
+            problems.push(format!("{kind} {id}: {:?} is not a model hook", s.param));
+        } else if !s.value.is_finite() || s.value < 0.0 {
+            problems.push(format!("{kind} {id}: {} must be >= 0", s.param));
+        }
+        if s.reason.trim().is_empty() {
+            problems.push(format!("{kind} {id}: setting {} needs a reason", s.param));
+        }
+        sets.push(Setting {
+            param: s.param,
+            value: s.value,
+            reason: s.reason,
+        });
+    }
+    (id.to_string(), sets)
+}
+
+fn resolve_effect(s: &Strategy, e: EffectEntry) -> Result<Effect, String> {
+    if hook(&e.hook).is_none() {
+        return Err(format!("{:?} is not a model hook", e.hook));
+    }
+    if e.reason.trim().is_empty() {
+        return Err(format!("effect on {} needs a reason", e.hook));
+    }
+    let positive = |name: &str, v: Option<f64>| match v {
+        Some(x) if !(x.is_finite() && x > 0.0) => Err(format!("{name} must be > 0, got {x}")),
+        _ => Ok(()),
+    };
+    positive("max", e.max)?;
+    positive("hill", e.hill)?;
+    positive("ec50_nM", e.ec50_nm)?;
+    let (response, basis) = match (e.fixed, &e.potency, e.ec50_nm) {
+        (Some(x), None, None) => {
+            if !x.is_finite() || x < 0.0 {
+                return Err(format!("fixed must be >= 0, got {x}"));
+            }
+            (Response::Fixed(x), "fixed effect".to_string())
+        }
+        (None, Some(p), None) => {
+            let (ec50, basis) = pick_potency(s, p.kind, &p.target)?;
+            (concentration(ec50, &e), basis)
+        }
+        (None, None, Some(ec50)) => (concentration(ec50, &e), "assumed EC50".to_string()),
+        _ => {
+            return Err(format!(
+                "effect on {} needs exactly one of fixed, potency, ec50_nM",
+                e.hook
+            ))
+        }
+    };
+    Ok(Effect {
+        hook: e.hook,
+        site: e.site,
+        response,
+        basis,
+        reason: e.reason,
+    })
+}
+
+fn concentration(ec50_nm: f64, e: &EffectEntry) -> Response {
+    Response::Concentration {
+        ec50_nm,
+        hill: e.hill.unwrap_or(1.0),
+        max: e.max.unwrap_or(1.0),
+    }
+}
+
+/// The EC50 in nM from the catalogue potency of this kind and target: sourced entries first,
+/// then the first listed; a range without a value gives its geometric middle.
+fn pick_potency(s: &Strategy, kind: PotencyKind, target: &str) -> Result<(f64, String), String> {
+    let mut matching: Vec<_> = s
+        .potency
+        .iter()
+        .filter(|p| p.kind == kind && p.target.eq_ignore_ascii_case(target))
+        .collect();
+    matching.sort_by_key(|p| p.tag != Tag::Sourced);
+    let Some(p) = matching.first() else {
+        let known: Vec<String> = s
+            .potency
+            .iter()
+            .map(|p| format!("{} {}", p.kind, p.target))
+            .collect();
+        return Err(format!(
+            "no {kind} potency for target {target:?} (known: {})",
+            if known.is_empty() {
+                "none".into()
+            } else {
+                known.join(", ")
+            }
+        ));
+    };
+    let value = p
+        .value
+        .or_else(|| p.range.map(|[a, b]| (a * b).sqrt()))
+        .ok_or_else(|| format!("{kind} {target} has no value"))?;
+    let q = Quantity::new(value, &p.unit).map_err(|e| e.to_string())?;
+    let nm = s
+        .to_nanomolar(&q)
+        .map_err(|e| format!("{kind} {target}: {e}"))?;
+    Ok((
+        nm,
+        format!(
+            "{kind} {target} {} ({}; {})",
+            p.display_value(),
+            p.tag,
+            p.source
+        ),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_actions_resolve() {
+        let cat = Catalogue::builtin().unwrap();
+        let a = Actions::builtin(&cat).unwrap();
+        let t = a.effects("trastuzumab");
+        assert_eq!(t[0].hook, "domainIV_block");
+        match t[0].response {
+            Response::Concentration { ec50_nm, .. } => assert!((ec50_nm - 0.314).abs() < 1e-12),
+            _ => panic!("trastuzumab should be concentration-dependent"),
+        }
+        assert_eq!(a.settings("p95her2")[0].param, "p95_expression");
+    }
+
+    #[test]
+    fn bad_entries_are_named() {
+        let cat = Catalogue::builtin().unwrap();
+        let err = Actions::from_toml(
+            "[[strategy]]\nid = \"lapatinib\"\n[[strategy.effect]]\nhook = \"warp_drive\"\nfixed = 1.0\nreason = \"x\"\n",
+            &cat,
+        )
+        .unwrap_err();
+        assert!(err.contains("\"warp_drive\" is not a model hook"), "{err}");
+        assert!(err.contains("strategy trastuzumab has no entry"), "{err}");
+    }
+}

@@ -1,0 +1,301 @@
+//! The HER2 laboratory: the network model set up for a cell line with resistance modifiers,
+//! brought to its untreated steady state, then treated; trajectories and the relative
+//! `predict` read-outs (treated / untreated at the same time) that the CLI contract exposes.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use her2sim_engine::{EngineError, Selector, SimOptions, Simulator};
+use her2sim_model::SymbolKind;
+
+use crate::actions::Actions;
+use crate::catalogue::{Catalogue, CatalogueError};
+use crate::panel::{gene_copies, EQUILIBRATION_DAYS, MODEL_SBML};
+use crate::treatment::{Treatment, TreatmentError};
+
+/// Why a laboratory run failed.
+#[derive(Debug, thiserror::Error)]
+pub enum LabError {
+    #[error(transparent)]
+    Catalogue(#[from] CatalogueError),
+    #[error(transparent)]
+    Treatment(#[from] TreatmentError),
+    #[error("{0}")]
+    Actions(String),
+    #[error("{0}")]
+    Invalid(String),
+    #[error("simulation failed: {0}")]
+    Engine(#[from] EngineError),
+}
+
+/// Model read-outs recorded in trajectories, and the `predict` names they go by.
+pub const READOUTS: [(&str, &str); 9] = [
+    ("viable_cells", "cells"),
+    ("proliferation", "proliferation_rate"),
+    ("apoptosis", "apoptosis_rate"),
+    ("pHER2", "pHER2_total"),
+    ("pHER3", "pHER3_total"),
+    ("pAKT", "pAKT_fraction"),
+    ("pERK", "pERK_fraction"),
+    ("HER2_total", "HER2_total"),
+    ("migration", "migration_index"),
+];
+
+/// A cell line with resistance modifiers (catalogue ids).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Condition {
+    pub cell_line: String,
+    pub modifiers: Vec<String>,
+}
+
+impl Condition {
+    /// `bt474` or `bt474+pten-loss+p95her2`.
+    pub fn label(&self) -> String {
+        std::iter::once(self.cell_line.as_str())
+            .chain(self.modifiers.iter().map(String::as_str))
+            .collect::<Vec<_>>()
+            .join("+")
+    }
+}
+
+/// Read-outs over time: `values[i][j]` is read-out `READOUTS[j]` at `hours[i]`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Trajectory {
+    pub hours: Vec<f64>,
+    pub values: Vec<[f64; 9]>,
+}
+
+impl Trajectory {
+    /// The read-outs at the last time.
+    pub fn last(&self) -> [f64; 9] {
+        self.values.last().copied().unwrap_or([f64::NAN; 9])
+    }
+}
+
+/// The `predict` contract: every read-out relative to the same condition untreated at the
+/// same time (1.0 = no effect).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Prediction {
+    pub condition: Condition,
+    pub treatment: String,
+    pub days: f64,
+    /// `READOUTS` order.
+    pub relative: [f64; 9],
+    pub untreated: [f64; 9],
+    pub treated: [f64; 9],
+}
+
+impl Prediction {
+    /// The relative value of a read-out by its `predict` name.
+    pub fn get(&self, name: &str) -> Option<f64> {
+        READOUTS
+            .iter()
+            .position(|(n, _)| *n == name)
+            .map(|i| self.relative[i])
+    }
+}
+
+/// The model, catalogue and actions, with cached steady states.
+pub struct Lab {
+    sim: Simulator,
+    catalogue: Catalogue,
+    actions: Actions,
+    species: Vec<String>,
+    steady: Mutex<HashMap<Condition, Vec<(Selector, f64)>>>,
+    /// Solver tolerances for study runs.
+    pub rtol: f64,
+    pub atol: f64,
+}
+
+impl Lab {
+    /// The built-in model, catalogue and actions.
+    pub fn builtin() -> Result<Lab, LabError> {
+        let catalogue = Catalogue::builtin()?;
+        let actions = Actions::builtin(&catalogue).map_err(LabError::Actions)?;
+        let sim = Simulator::from_sbml_text(MODEL_SBML)?;
+        let species = sim
+            .compiled()
+            .model
+            .symbols
+            .iter()
+            .filter(|s| !s.constant && matches!(s.kind, SymbolKind::Species { .. }))
+            .map(|s| s.id.clone())
+            .collect();
+        Ok(Lab {
+            sim,
+            catalogue,
+            actions,
+            species,
+            steady: Mutex::new(HashMap::new()),
+            rtol: 1e-7,
+            atol: 1e-10,
+        })
+    }
+
+    pub fn catalogue(&self) -> &Catalogue {
+        &self.catalogue
+    }
+
+    pub fn actions(&self) -> &Actions {
+        &self.actions
+    }
+
+    /// A condition from user-given names (ids or aliases), checked.
+    pub fn condition(&self, cell_line: &str, modifiers: &[String]) -> Result<Condition, LabError> {
+        let line = self.catalogue.cell_line(cell_line)?;
+        let mut mods = Vec::new();
+        for m in modifiers {
+            let id = self.catalogue.modifier(m)?.id.clone();
+            if !mods.contains(&id) {
+                mods.push(id);
+            }
+        }
+        Ok(Condition {
+            cell_line: line.id.clone(),
+            modifiers: mods,
+        })
+    }
+
+    /// A treatment from its text (`"a@dose+b"`, `"none"`).
+    pub fn treatment(&self, text: &str) -> Result<Treatment, LabError> {
+        Ok(Treatment::parse(text, &self.catalogue, &self.actions)?)
+    }
+
+    /// Parameter settings of a condition: the line's HER2 gene dose and each modifier's.
+    fn condition_overrides(&self, cond: &Condition) -> Result<Vec<(Selector, f64)>, LabError> {
+        let line = self.catalogue.cell_line(&cond.cell_line)?;
+        let (_, copies) = gene_copies(line)
+            .ok_or_else(|| LabError::Invalid(format!("cell line {} has no HER2 count", line.id)))?;
+        let mut out = vec![(self.sim.override_target("her2_gene_copies")?, copies)];
+        for s in self.actions.cell_line_settings(&line.id) {
+            out.push((self.sim.override_target(&s.param)?, s.value));
+        }
+        for m in &cond.modifiers {
+            for s in self.actions.settings(m) {
+                out.push((self.sim.override_target(&s.param)?, s.value));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Start values of the untreated steady state of a condition (every dynamic species after
+    /// `EQUILIBRATION_DAYS`), with the condition's parameters; cached.
+    pub fn steady_state(&self, cond: &Condition) -> Result<Vec<(Selector, f64)>, LabError> {
+        if let Some(s) = self.lock().get(cond) {
+            return Ok(s.clone());
+        }
+        let base = self.condition_overrides(cond)?;
+        let opts = SimOptions {
+            duration: EQUILIBRATION_DAYS * 1440.0,
+            steps: 1,
+            overrides: base.clone(),
+            ..self.options()
+        };
+        let out = self.sim.simulate(&opts, &self.species.join(","))?;
+        let last = out.rows.last().cloned().unwrap_or_default();
+        let mut start = base;
+        for (id, v) in self.species.iter().zip(last) {
+            if !v.is_finite() {
+                return Err(LabError::Invalid(format!(
+                    "{}: the untreated model did not settle ({id} = {v})",
+                    cond.label()
+                )));
+            }
+            start.push((self.sim.override_target(id)?, v));
+        }
+        self.lock().insert(cond.clone(), start.clone());
+        Ok(start)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Condition, Vec<(Selector, f64)>>> {
+        // A poisoned cache only means another thread panicked mid-insert; the map is still valid.
+        self.steady.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn options(&self) -> SimOptions {
+        SimOptions {
+            rtol: self.rtol,
+            atol: self.atol,
+            ..SimOptions::default()
+        }
+    }
+
+    /// Runs `treatment` on `cond` from its untreated steady state for `hours`, sampled at
+    /// `steps + 1` evenly spaced times.
+    pub fn run(
+        &self,
+        cond: &Condition,
+        treatment: &Treatment,
+        hours: f64,
+        steps: usize,
+    ) -> Result<Trajectory, LabError> {
+        if !(hours.is_finite() && hours > 0.0) {
+            return Err(LabError::Invalid(format!(
+                "duration must be a positive number of hours, got {hours}"
+            )));
+        }
+        let mut overrides = self.steady_state(cond)?;
+        for (hook, v) in treatment.hooks(&self.actions).entries() {
+            overrides.push((self.sim.override_target(hook)?, *v));
+        }
+        let opts = SimOptions {
+            duration: hours * 60.0,
+            steps: steps.max(1),
+            overrides,
+            ..self.options()
+        };
+        let names: Vec<&str> = READOUTS.iter().map(|(_, id)| *id).collect();
+        let out = self.sim.simulate(&opts, &names.join(","))?;
+        let step = hours / steps.max(1) as f64;
+        let mut t = Trajectory {
+            hours: Vec::new(),
+            values: Vec::new(),
+        };
+        for (i, row) in out.rows.iter().enumerate() {
+            let mut v = [f64::NAN; 9];
+            for (slot, x) in v.iter_mut().zip(row) {
+                *slot = *x;
+            }
+            t.hours.push(i as f64 * step);
+            t.values.push(v);
+        }
+        Ok(t)
+    }
+
+    /// Treated relative to untreated after `days`.
+    pub fn predict(
+        &self,
+        cond: &Condition,
+        treatment: &Treatment,
+        days: f64,
+    ) -> Result<Prediction, LabError> {
+        let hours = days * 24.0;
+        let untreated = self.run(cond, &Treatment::none(), hours, 1)?.last();
+        let treated = if treatment.is_none() {
+            untreated
+        } else {
+            self.run(cond, treatment, hours, 1)?.last()
+        };
+        let mut relative = [f64::NAN; 9];
+        for i in 0..9 {
+            relative[i] = ratio(treated[i], untreated[i]);
+        }
+        Ok(Prediction {
+            condition: cond.clone(),
+            treatment: treatment.to_string(),
+            days,
+            relative,
+            untreated,
+            treated,
+        })
+    }
+}
+
+/// `a / b`, with 0/0 = 1 (a read-out absent with and without drug is unchanged).
+fn ratio(a: f64, b: f64) -> f64 {
+    if a == 0.0 && b == 0.0 {
+        1.0
+    } else {
+        a / b
+    }
+}

@@ -1,0 +1,325 @@
+//! Treatments: the `"trastuzumab@10ug/mL+pertuzumab"` strings of the CLI and study files,
+//! read against the catalogue, and turned into hook-parameter values of the network model
+//! (in vitro: each drug held at a constant concentration in the medium).
+
+use std::fmt;
+
+use crate::actions::{Actions, Response};
+use crate::catalogue::{Catalogue, CatalogueError};
+use crate::hooks::HookValues;
+use crate::units::{parse_dose, Dimension, DoseError, Quantity};
+
+/// One drug or agent of a treatment.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Component {
+    /// Catalogue id.
+    pub strategy: String,
+    /// The dose used (the documented default when none was given); `None` for agents with a
+    /// fixed, dose-independent effect (gene delivery, siRNA).
+    pub dose: Option<Quantity>,
+    /// The dose in nM, where it is a concentration.
+    pub concentration_nm: Option<f64>,
+}
+
+/// Any number of agents given together; empty = untreated.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Treatment {
+    pub components: Vec<Component>,
+}
+
+/// Why a treatment string was rejected.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum TreatmentError {
+    #[error(
+        "empty treatment (give e.g. \"trastuzumab\", \"lapatinib@1uM+paclitaxel\" or \"none\")"
+    )]
+    Empty,
+    #[error(transparent)]
+    Unknown(#[from] CatalogueError),
+    #[error("{strategy}: {source}")]
+    Dose { strategy: String, source: DoseError },
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl Treatment {
+    /// The untreated control.
+    pub fn none() -> Treatment {
+        Treatment::default()
+    }
+
+    /// Reads `"a@dose+b+c@dose"`; `"none"` (or `"untreated"`) is the control. A dose without
+    /// `@` is the strategy's documented default.
+    pub fn parse(
+        text: &str,
+        cat: &Catalogue,
+        actions: &Actions,
+    ) -> Result<Treatment, TreatmentError> {
+        let t = text.trim();
+        if t.is_empty() {
+            return Err(TreatmentError::Empty);
+        }
+        if t.eq_ignore_ascii_case("none") || t.eq_ignore_ascii_case("untreated") {
+            return Ok(Treatment::none());
+        }
+        let mut components = Vec::new();
+        for part in split_components(t) {
+            let (name, dose) = match part.split_once('@') {
+                Some((n, d)) => (n.trim(), Some(d.trim())),
+                None => (part.trim(), None),
+            };
+            if name.is_empty() {
+                return Err(TreatmentError::Invalid(format!(
+                    "treatment {t:?}: a component has no strategy name"
+                )));
+            }
+            let s = cat.strategy(name)?;
+            let dose = match dose {
+                Some(d) => Some(parse_dose(d).map_err(|source| TreatmentError::Dose {
+                    strategy: s.id.clone(),
+                    source,
+                })?),
+                None => None,
+            };
+            components.push(Component::new(s.id.clone(), dose, cat, actions)?);
+        }
+        Ok(Treatment { components })
+    }
+
+    /// A single agent at a given dose (used by dose-response and combination matrices).
+    pub fn single(
+        strategy: &str,
+        dose: Option<Quantity>,
+        cat: &Catalogue,
+        actions: &Actions,
+    ) -> Result<Treatment, TreatmentError> {
+        let s = cat.strategy(strategy)?;
+        Ok(Treatment {
+            components: vec![Component::new(s.id.clone(), dose, cat, actions)?],
+        })
+    }
+
+    /// Both treatments given together.
+    pub fn with(&self, other: &Treatment) -> Treatment {
+        let mut components = self.components.clone();
+        components.extend(other.components.iter().cloned());
+        Treatment { components }
+    }
+
+    pub fn is_none(&self) -> bool {
+        self.components.is_empty()
+    }
+
+    /// The hook values this treatment sets (in vitro, constant concentrations).
+    pub fn hooks(&self, actions: &Actions) -> HookValues {
+        let mut h = HookValues::default();
+        // Competing binders: sum of C/K over every binder of each site.
+        let mut site_load: Vec<(String, f64)> = Vec::new();
+        for c in &self.components {
+            for e in actions.effects(&c.strategy) {
+                if let (Some(site), Response::Concentration { ec50_nm, .. }, Some(conc)) =
+                    (&e.site, &e.response, c.concentration_nm)
+                {
+                    // One binder counts once per site, however many hooks it drives.
+                    let key = format!("{site}\u{0}{}", c.strategy);
+                    if !site_load.iter().any(|(k, _)| k == &key) {
+                        site_load.push((key, conc / ec50_nm));
+                    }
+                }
+            }
+        }
+        let load_of = |site: &str| -> f64 {
+            site_load
+                .iter()
+                .filter(|(k, _)| k.split('\u{0}').next() == Some(site))
+                .map(|(_, x)| x)
+                .sum()
+        };
+        for c in &self.components {
+            for e in actions.effects(&c.strategy) {
+                let x = match (&e.response, c.concentration_nm) {
+                    (Response::Fixed(x), _) => *x,
+                    (Response::Concentration { ec50_nm, hill, max }, Some(conc)) => match &e.site {
+                        Some(site) => max * (conc / ec50_nm) / (1.0 + load_of(site)),
+                        None => {
+                            let r = (conc / ec50_nm).powf(*hill);
+                            max * r / (1.0 + r)
+                        }
+                    },
+                    (Response::Concentration { .. }, None) => continue,
+                };
+                h.apply(&e.hook, x);
+            }
+        }
+        h
+    }
+}
+
+impl Component {
+    fn new(
+        strategy: String,
+        dose: Option<Quantity>,
+        cat: &Catalogue,
+        actions: &Actions,
+    ) -> Result<Component, TreatmentError> {
+        let s = cat.strategy(&strategy)?;
+        let effects = actions.effects(&s.id);
+        let fixed = !effects.is_empty()
+            && effects
+                .iter()
+                .all(|e| matches!(e.response, Response::Fixed(_)));
+        let dose = match (dose, fixed) {
+            (Some(_), true) => return Err(TreatmentError::Invalid(format!(
+                "{}: a fixed-effect agent (gene delivery / siRNA) takes no dose; write just \"{}\"",
+                s.id, s.id
+            ))),
+            (None, true) => None,
+            (Some(d), false) => Some(d),
+            (None, false) => Some(
+                actions
+                    .default_dose(&s.id)
+                    .map(|(q, _)| q)
+                    .or_else(|| s.default_quantity())
+                    .ok_or_else(|| {
+                        TreatmentError::Invalid(format!(
+                            "{} has no documented default dose; give one, e.g. \"{}@100nM\"",
+                            s.id, s.id
+                        ))
+                    })?,
+            ),
+        };
+        let concentration_nm = match dose {
+            None => None,
+            Some(q) => {
+                if !matches!(
+                    q.unit.dimension,
+                    Dimension::MolarConcentration | Dimension::MassConcentration
+                ) {
+                    return Err(TreatmentError::Invalid(format!(
+                        "{}: {q} is a body dose; cells in medium need a concentration (e.g. nM or ug/mL)",
+                        s.id
+                    )));
+                }
+                Some(s.to_nanomolar(&q).map_err(|source| TreatmentError::Dose {
+                    strategy: s.id.clone(),
+                    source,
+                })?)
+            }
+        };
+        Ok(Component {
+            strategy,
+            dose,
+            concentration_nm,
+        })
+    }
+}
+
+impl fmt::Display for Treatment {
+    /// The canonical form: `none`, or `a@dose+b` with every dose written out.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.components.is_empty() {
+            return f.write_str("none");
+        }
+        for (i, c) in self.components.iter().enumerate() {
+            if i > 0 {
+                f.write_str("+")?;
+            }
+            match &c.dose {
+                Some(q) => write!(f, "{}@{}{}", c.strategy, q.value, q.unit.symbol)?,
+                None => f.write_str(&c.strategy)?,
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Splits at `+` except the exponent sign of a number (`1e+3nM`).
+fn split_components(t: &str) -> Vec<&str> {
+    let b = t.as_bytes();
+    let mut parts = Vec::new();
+    let mut start = 0;
+    for i in 0..b.len() {
+        let exponent = i >= 2
+            && matches!(b[i - 1], b'e' | b'E')
+            && (b[i - 2].is_ascii_digit() || b[i - 2] == b'.')
+            && t[start..i].contains('@');
+        if b[i] == b'+' && !exponent {
+            parts.push(&t[start..i]);
+            start = i + 1;
+        }
+    }
+    parts.push(&t[start..]);
+    parts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cat() -> (Catalogue, Actions) {
+        let c = Catalogue::builtin().unwrap();
+        let a = Actions::builtin(&c).unwrap();
+        (c, a)
+    }
+
+    #[test]
+    fn parses_components_and_defaults() {
+        let (c, a) = cat();
+        let t = Treatment::parse("Herceptin@10ug/mL + pertuzumab", &c, &a).unwrap();
+        assert_eq!(t.components.len(), 2);
+        assert_eq!(t.components[0].strategy, "trastuzumab");
+        assert_eq!(
+            t.components[1].dose,
+            c.strategy("pertuzumab").unwrap().default_quantity()
+        );
+        assert!(Treatment::parse("none", &c, &a).unwrap().is_none());
+        assert_eq!(
+            split_components("lapatinib@1e+3nM+e1a"),
+            vec!["lapatinib@1e+3nM", "e1a"]
+        );
+        let nm = Treatment::parse("lapatinib@1e+3nM", &c, &a)
+            .unwrap()
+            .components[0]
+            .concentration_nm;
+        assert!((nm.unwrap() - 1000.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn rejects_bad_input_by_name() {
+        let (c, a) = cat();
+        let e = Treatment::parse("aspirin@1uM", &c, &a)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("aspirin") && e.contains("trastuzumab"), "{e}");
+        let e = Treatment::parse("lapatinib@lots", &c, &a)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("lapatinib"), "{e}");
+        let e = Treatment::parse("lapatinib@5mg/kg", &c, &a)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("body dose"), "{e}");
+        let e = Treatment::parse("her2-sirna@10nM", &c, &a)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("no dose"), "{e}");
+        assert!(Treatment::parse("", &c, &a).is_err());
+        assert!(Treatment::parse("lapatinib+", &c, &a).is_err());
+    }
+
+    #[test]
+    fn occupancy_and_competition() {
+        let (c, a) = cat();
+        // Trastuzumab at its Kd (0.314 nM) half-occupies domain IV.
+        let t = Treatment::parse("trastuzumab@0.314nM", &c, &a).unwrap();
+        assert!((t.hooks(&a).get("domainIV_block") - 0.5).abs() < 1e-12);
+        // With T-DM1 at its Kd too, they share the site: total 2/3, the ADC's share 1/3.
+        let t = Treatment::parse("trastuzumab@0.314nM+t-dm1@0.314nM", &c, &a).unwrap();
+        let h = t.hooks(&a);
+        assert!((h.get("domainIV_block") - 2.0 / 3.0).abs() < 1e-12);
+        assert!((h.get("adc_occupancy") - 1.0 / 3.0).abs() < 1e-12);
+        // Lapatinib at its HER2 IC50 inhibits half the HER2 kinase.
+        let t = Treatment::parse("lapatinib@9.2nM", &c, &a).unwrap();
+        assert!((t.hooks(&a).get("tki_her2_inhibition") - 0.5).abs() < 1e-12);
+    }
+}
