@@ -21,11 +21,16 @@ use her2sim_engine::{SimOptions, Simulator};
 #[command(
     name = "her2sim",
     version,
-    about = "An in-silico laboratory for HER2-overexpressing cancer, built on an exact SBML simulator"
+    about = "An in-silico laboratory for HER2-overexpressing cancer, built on an exact SBML simulator",
+    long_about = "An in-silico laboratory for HER2-overexpressing cancer, built on an exact SBML simulator.\n\nWithout a command it runs the default study (the options below), prints the ranked table and writes her2sim-report/index.html.",
+    args_conflicts_with_subcommands = true
 )]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
+    /// Options of the default study (when no command is given).
+    #[command(flatten)]
+    study: study::StudyArgs,
 }
 
 #[derive(Subcommand)]
@@ -39,9 +44,13 @@ enum Command {
     Simulate(SimulateArgs),
     /// Run the SBML Test Suite's semantic cases and print the pass table per tag.
     Suite(suite::SuiteArgs),
-    /// The default study (also what `her2sim` alone runs): the HER2 network model for every
-    /// cell line of the catalogue, ranked.
+    /// The default study (also what `her2sim` alone runs): every cell line x every strategy and
+    /// the clinical combinations, resistance modifiers, dose-response and synergy; prints the
+    /// ranked table and writes her2sim-report/index.html and CSVs.
     Study(study::StudyArgs),
+    /// Run a study file (TOML: cell lines, modifiers, treatments with doses, days,
+    /// dose-response series, combination matrices); see examples/.
+    Run(study::RunArgs),
     /// Scan parameters or start values over a grid and/or sample them from distributions,
     /// running one time course per point in parallel; writes tidy CSV (one row per run and
     /// output time, or per run with --final).
@@ -163,8 +172,9 @@ fn main() -> ExitCode {
         Some(Command::Predict(args)) => predict::run(args),
         Some(Command::Strategies(args)) => catalogue::strategies(args),
         Some(Command::CellLines(args)) => catalogue::cell_lines(args),
-        Some(Command::Study(args)) => study::run(args),
-        None => study::run(study::StudyArgs::default()),
+        Some(Command::Study(args)) => study::run_default(args),
+        Some(Command::Run(args)) => study::run_file(args),
+        None => study::run_default(cli.study),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,83 +1,242 @@
-//! `her2sim` / `her2sim study`: the default study. For now: the built-in HER2 network model
-//! run untreated for every catalogue cell line, ranked by proliferation (treatments come next).
+//! `her2sim` / `her2sim study` (the default study) and `her2sim run STUDY.toml`: run a study
+//! with a progress bar, print the ranked table (or JSON), and write the HTML report and CSVs
+//! into a directory (built in a temporary directory, then renamed into place).
 
-use her2sim_her2::panel::{untreated, READOUTS};
-use her2sim_her2::Catalogue;
+use std::path::{Path, PathBuf};
+
+use her2sim_her2::report;
+use her2sim_her2::study::{Study, StudyResults};
+use her2sim_her2::{Lab, READOUTS};
 
 #[derive(clap::Args, Default)]
 pub struct StudyArgs {
-    /// Simulated time in hours.
-    #[arg(long, default_value_t = 72.0)]
-    hours: f64,
+    /// Directory for index.html and the CSV files.
+    #[arg(long, default_value = "her2sim-report")]
+    out: PathBuf,
     /// No progress bar.
     #[arg(long)]
     quiet: bool,
-    /// Print one JSON array instead of the table.
+    /// Print the ranked summary as JSON instead of the table.
     #[arg(long)]
     json: bool,
 }
 
-pub fn run(args: StudyArgs) -> anyhow::Result<()> {
-    let hours = if args.hours > 0.0 { args.hours } else { 72.0 };
-    let cat = Catalogue::builtin()?;
+#[derive(clap::Args)]
+pub struct RunArgs {
+    /// The study file (TOML; see examples/).
+    study: PathBuf,
+    #[command(flatten)]
+    common: StudyArgs,
+}
+
+pub fn run_default(args: StudyArgs) -> anyhow::Result<()> {
+    let lab = Lab::builtin()?;
+    let study = Study::default_study(&lab)?;
+    execute(&lab, &study, &args)
+}
+
+pub fn run_file(args: RunArgs) -> anyhow::Result<()> {
+    let name = args.study.display().to_string();
+    let text = std::fs::read_to_string(&args.study).map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
+    let lab = Lab::builtin()?;
+    let study = Study::from_toml(&text, &name, &lab)?;
+    execute(&lab, &study, &args.common)
+}
+
+fn execute(lab: &Lab, study: &Study, args: &StudyArgs) -> anyhow::Result<()> {
+    let out = if args.out.as_os_str().is_empty() {
+        PathBuf::from("her2sim-report")
+    } else {
+        args.out.clone()
+    };
     let bar = if args.quiet || args.json {
         indicatif::ProgressBar::hidden()
     } else {
-        indicatif::ProgressBar::new(cat.cell_lines().len() as u64)
+        let b = indicatif::ProgressBar::new(study.run_count() as u64);
+        if let Ok(style) = indicatif::ProgressStyle::with_template(
+            "{msg} [{bar:40}] {pos}/{len} simulations ({elapsed})",
+        ) {
+            b.set_style(style.progress_chars("=> "));
+        }
+        b.set_message(study.name.clone());
+        b
     };
-    let mut rows = untreated(cat.cell_lines(), hours, |id| {
-        bar.set_message(id.to_string());
-        bar.inc(1);
-    })?;
+    let started = std::time::Instant::now();
+    let results = study.run(lab, &|| bar.inc(1))?;
     bar.finish_and_clear();
-    rows.sort_by(|a, b| b.readouts[2].total_cmp(&a.readouts[2]));
+    let elapsed = started.elapsed().as_secs_f64();
+    let (high, low) = groups(lab, &results);
+    write_outputs(lab, &results, &high, low, &out)?;
+    let rank = report::ranking(&results, &high);
+    let v = READOUTS
+        .iter()
+        .position(|(n, _)| *n == "viable_cells")
+        .unwrap_or(0);
     if args.json {
-        let out: Vec<serde_json::Value> = rows
+        let rows: Vec<serde_json::Value> = rank
             .iter()
-            .map(|r| {
-                let mut o = serde_json::json!({
-                    "cell_line": r.cell_line,
-                    "her2_per_cell": r.her2_per_cell,
-                    "her2_gene_copies": r.her2_gene_copies,
-                    "hours": hours,
-                });
-                for (name, v) in READOUTS.iter().zip(r.readouts) {
-                    o[*name] = serde_json::json!(v);
-                }
-                o
+            .map(|&(t, viable)| {
+                serde_json::json!({
+                    "treatment": results.treatments[t],
+                    "viable_cells_her2_high": finite(viable),
+                    "viable_cells_her2_low": low.map(|l| finite(results.predictions[l][t].relative[v])),
+                })
             })
             .collect();
-        println!("{}", serde_json::Value::Array(out));
+        println!(
+            "{}",
+            serde_json::json!({"study": results.name, "days": results.days, "report": out.join("index.html"), "ranking": rows})
+        );
         return Ok(());
     }
-    println!("HER2 network model, untreated, {hours} h (ranked by proliferation; cells relative to start)");
     println!(
-        "{:<12} {:>10} {:>7} {:>7} {:>7} {:>12} {:>11} {:>9} {:>6}",
-        "cell line",
-        "HER2/cell",
-        "copies",
-        "pAKT",
-        "pERK",
-        "prolif /day",
-        "apopt /day",
-        "migration",
-        "cells"
+        "{}: {} conditions x {} treatments, {} days ({:.1} s). Viable cells relative to untreated:",
+        results.name,
+        results.conditions.len(),
+        results.treatments.len(),
+        results.days,
+        elapsed
     );
-    for r in &rows {
-        let [akt, erk, prolif, apopt, migr, cells] = r.readouts;
-        println!(
-            "{:<12} {:>10.2e} {:>7.1} {:>7.3} {:>7.3} {:>12.3} {:>11.4} {:>9.3} {:>6.2}",
-            r.cell_line,
-            r.her2_per_cell,
-            r.her2_gene_copies,
-            akt,
-            erk,
-            prolif * 1440.0,
-            apopt * 1440.0,
-            migr,
-            cells
-        );
+    // Few conditions: one column each; many: the HER2-high mean and the HER2-low reference.
+    let columns: Vec<(String, Vec<usize>)> = if results.conditions.len() <= 6 {
+        (0..results.conditions.len())
+            .map(|c| (results.conditions[c].label(), vec![c]))
+            .collect()
+    } else {
+        let mut cols = vec![(
+            "HER2-high".to_string(),
+            (0..results.conditions.len()).filter(|&c| high[c]).collect(),
+        )];
+        if let Some(l) = low {
+            cols.push((results.conditions[l].label(), vec![l]));
+        }
+        cols
+    };
+    print!("{:>4}  {:<34}", "rank", "treatment");
+    for (name, _) in &columns {
+        print!(" {:>16}", truncate(name, 16));
     }
-    println!("Treatments (the strategy catalogue: `her2sim strategies`) are the next step of this study.");
+    println!();
+    for (i, &(t, _)) in rank.iter().enumerate() {
+        print!("{:>4}  {:<34}", i + 1, truncate(&results.treatments[t], 34));
+        for (_, cs) in &columns {
+            let vals: Vec<f64> = cs
+                .iter()
+                .map(|&c| results.predictions[c][t].relative[v])
+                .collect();
+            print!(
+                " {:>16.3}",
+                vals.iter().sum::<f64>() / vals.len().max(1) as f64
+            );
+        }
+        println!();
+    }
+    println!("report: {}", out.join("index.html").display());
     Ok(())
+}
+
+fn finite(x: f64) -> serde_json::Value {
+    serde_json::Number::from_f64(x).map_or(serde_json::Value::Null, serde_json::Value::Number)
+}
+
+/// HER2-amplified conditions (no modifiers, >= 2e5 HER2 per cell) and the HER2-low reference
+/// (the unmodified condition with the fewest HER2).
+fn groups(lab: &Lab, r: &StudyResults) -> (Vec<bool>, Option<usize>) {
+    let her2 = |c: usize| {
+        lab.catalogue()
+            .cell_line(&r.conditions[c].cell_line)
+            .ok()
+            .and_then(her2sim_her2::panel::gene_copies)
+            .map_or(f64::NAN, |(per_cell, _)| per_cell)
+    };
+    let plain: Vec<usize> = (0..r.conditions.len())
+        .filter(|&c| r.conditions[c].modifiers.is_empty())
+        .collect();
+    let mut high: Vec<bool> = (0..r.conditions.len())
+        .map(|c| r.conditions[c].modifiers.is_empty() && her2(c) >= 2e5)
+        .collect();
+    if !high.iter().any(|h| *h) {
+        // A study without HER2-high lines ranks over all its conditions.
+        high = vec![true; r.conditions.len()];
+    }
+    let low = plain
+        .iter()
+        .copied()
+        .filter(|&c| her2(c) < 2e5)
+        .min_by(|&a, &b| her2(a).total_cmp(&her2(b)));
+    (high, low)
+}
+
+fn write_outputs(
+    lab: &Lab,
+    r: &StudyResults,
+    high: &[bool],
+    low: Option<usize>,
+    out: &Path,
+) -> anyhow::Result<()> {
+    let about = about_model(lab);
+    let html = report::build(r, high, low, &about).to_html();
+    let files = [
+        ("index.html", html),
+        ("predictions.csv", report::predictions_csv(r)),
+        ("time_courses.csv", report::time_courses_csv(r)),
+        ("dose_response.csv", report::dose_response_csv(r)),
+        ("synergy.csv", report::synergy_csv(r)),
+    ];
+    let parent = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let tmp = parent.join(format!(
+        ".{}.tmp-{}",
+        out.file_name().and_then(|n| n.to_str()).unwrap_or("report"),
+        std::process::id()
+    ));
+    let fail = |e: std::io::Error, what: &Path| anyhow::anyhow!("{}: {e}", what.display());
+    std::fs::create_dir_all(&tmp).map_err(|e| fail(e, &tmp))?;
+    for (name, text) in files {
+        let p = tmp.join(name);
+        std::fs::write(&p, text).map_err(|e| fail(e, &p))?;
+    }
+    if out.exists() {
+        std::fs::remove_dir_all(out).map_err(|e| fail(e, out))?;
+    }
+    std::fs::rename(&tmp, out).map_err(|e| fail(e, out))?;
+    Ok(())
+}
+
+fn about_model(lab: &Lab) -> String {
+    let m = &lab.simulator().compiled().model;
+    let species = m
+        .symbols
+        .iter()
+        .filter(|s| matches!(s.kind, her2sim_model::SymbolKind::Species { .. }))
+        .count();
+    let params = m
+        .symbols
+        .iter()
+        .filter(|s| matches!(s.kind, her2sim_model::SymbolKind::Parameter))
+        .count();
+    format!(
+        "The built-in HER2 network model (models/her2/her2_network.xml, SBML Level 3; {species} species, {} reactions, {params} parameters): \
+         HER2 gene copies, transcription and translation; HSP90 chaperoning; EGF and heregulin binding; EGFR/HER2/HER3 homo- and heterodimers with \
+         phosphorylation, internalisation, recycling and degradation; p95HER2; PI3K -> PIP3 (PTEN) -> AKT -> mTORC1/S6K and SOS -> RAS -> RAF -> MEK -> ERK \
+         with the AKT -| FOXO -> HER3, ERK -| SOS and S6K -| PI3K feedbacks; proliferation, apoptosis (AKT survival against drug damage), migration and \
+         cell number. Every parameter's source or the reason it was assumed is in docs/her2_model.md; drug potencies, doses and cell-line receptor numbers \
+         come from the sourced catalogue (models/her2/strategies.toml, cell_lines.toml) and reach the model through models/her2/actions.toml. \
+         Cell lines differ by HER2 gene dose (from HER2 per cell) and, for oestrogen-receptor-driven HER2-low lines, a HER2-independent growth drive. \
+         Each condition starts from its untreated steady state; drugs are held at constant concentration (in vitro).",
+        m.reactions.len()
+    )
+}
+
+/// At most `n` characters (an ellipsis marks a cut).
+fn truncate(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        let mut t: String = s.chars().take(n.saturating_sub(1)).collect();
+        t.push('…');
+        t
+    }
 }

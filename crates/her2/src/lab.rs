@@ -132,6 +132,11 @@ impl Lab {
         })
     }
 
+    /// The compiled network model.
+    pub fn simulator(&self) -> &Simulator {
+        &self.sim
+    }
+
     pub fn catalogue(&self) -> &Catalogue {
         &self.catalogue
     }
@@ -292,7 +297,7 @@ impl Lab {
 }
 
 /// `a / b`, with 0/0 = 1 (a read-out absent with and without drug is unchanged).
-fn ratio(a: f64, b: f64) -> f64 {
+pub(crate) fn ratio(a: f64, b: f64) -> f64 {
     if a == 0.0 && b == 0.0 {
         1.0
     } else {

@@ -17,6 +17,8 @@ pub mod catalogue;
 pub mod hooks;
 pub mod lab;
 pub mod panel;
+pub mod report;
+pub mod study;
 pub mod treatment;
 pub mod units;
 

@@ -106,6 +106,31 @@ impl Treatment {
         Treatment { components }
     }
 
+    /// Strategy ids joined by " + " (`"none"` when untreated), for charts.
+    pub fn short_label(&self) -> String {
+        if self.components.is_empty() {
+            return "none".into();
+        }
+        self.components
+            .iter()
+            .map(|c| c.strategy.as_str())
+            .collect::<Vec<_>>()
+            .join(" + ")
+    }
+
+    /// The doses joined by " + " (`"fixed"` for dose-independent agents).
+    pub fn dose_label(&self) -> String {
+        self.components
+            .iter()
+            .map(|c| {
+                c.dose.map_or("fixed".to_string(), |q| {
+                    format!("{}{}", q.value, q.unit.symbol)
+                })
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
     pub fn is_none(&self) -> bool {
         self.components.is_empty()
     }
@@ -169,10 +194,12 @@ impl Component {
                 .iter()
                 .all(|e| matches!(e.response, Response::Fixed(_)));
         let dose = match (dose, fixed) {
-            (Some(_), true) => return Err(TreatmentError::Invalid(format!(
+            (Some(_), true) => {
+                return Err(TreatmentError::Invalid(format!(
                 "{}: a fixed-effect agent (gene delivery / siRNA) takes no dose; write just \"{}\"",
                 s.id, s.id
-            ))),
+            )))
+            }
             (None, true) => None,
             (Some(d), false) => Some(d),
             (None, false) => Some(

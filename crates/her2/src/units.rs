@@ -350,3 +350,51 @@ mod tests {
         assert_eq!(number_prefix_len("2e"), 1);
     }
 }
+
+/// Reads a log-spaced dose series `"1nM..10uM:12"` (12 doses from 1 nM to 10 uM, evenly spaced
+/// on a log scale; both ends in units of one dimension) or a list `"1nM,10nM,100nM"`.
+pub fn parse_dose_series(text: &str) -> Result<Vec<Quantity>, DoseError> {
+    let t = text.trim();
+    if let Some((range, count)) = t.split_once(':') {
+        let (lo, hi) = range
+            .split_once("..")
+            .ok_or_else(|| DoseError::NoNumber(format!("{t} (expected LOW..HIGH:COUNT)")))?;
+        let (lo, hi) = (parse_dose(lo)?, parse_dose(hi)?);
+        let n: usize = count.trim().parse().map_err(|_| {
+            DoseError::NoNumber(format!("{count:?} in {t:?} (expected a count of doses)"))
+        })?;
+        let hi_in_lo = hi.to_unit(lo.unit.symbol, None)?.value;
+        if n < 2 || lo.value <= 0.0 || hi_in_lo <= lo.value {
+            return Err(DoseError::NoNumber(format!(
+                "{t:?}: a series needs 0 < LOW < HIGH and at least 2 doses"
+            )));
+        }
+        let ratio = (hi_in_lo / lo.value).powf(1.0 / (n - 1) as f64);
+        Ok((0..n)
+            .map(|i| Quantity {
+                value: lo.value * ratio.powi(i as i32),
+                unit: lo.unit,
+            })
+            .collect())
+    } else {
+        t.split(',').map(parse_dose).collect()
+    }
+}
+
+#[cfg(test)]
+mod series_tests {
+    use super::*;
+
+    #[test]
+    fn log_series_and_lists() {
+        let s = parse_dose_series("1nM..10uM:5").unwrap();
+        let v: Vec<f64> = s.iter().map(|q| q.to_nanomolar(None).unwrap()).collect();
+        for (a, b) in v.iter().zip([1.0, 10.0, 100.0, 1000.0, 10000.0]) {
+            assert!((a - b).abs() < 1e-9 * b, "{v:?}");
+        }
+        assert_eq!(parse_dose_series("1nM, 3 nM").unwrap().len(), 2);
+        assert!(parse_dose_series("10uM..1nM:5").is_err());
+        assert!(parse_dose_series("1nM..10ug/mL:5").is_err());
+        assert!(parse_dose_series("1nM..10uM:x").is_err());
+    }
+}
