@@ -93,18 +93,20 @@ MU_MAX = math.log(2) / (37.4 * 60.0)  # SK-BR-3 doubling 37.4 h
 # Measured with her2sim for the documentation (rerun the scans when the model changes):
 # change | HER2_total | HER3_total | pAKT | pERK | pS6K | proliferation_rate at 72 h.
 BEHAVIOUR = [
-    "default (BT-474-like) | 249 | 10.6 | 0.564 | 0.369 | 0.474 | 1.76e-04",
-    "`her2_gene_copies` = 2 (MCF7-like) | 25 | 13.9 | 0.270 | 0.073 | 0.347 | 5.51e-05",
-    "`tki_her2_inhibition` = 0.9 | 249 | 12.6 | 0.356 | 0.193 | 0.396 | 1.16e-04",
-    "`pten_activity` = 0.1 | 249 | 9.3 | 0.794 | 0.369 | 0.525 | 1.83e-04",
-    "`pik3ca_gain` = 3 | 249 | 9.7 | 0.716 | 0.369 | 0.511 | 1.81e-04",
-    "`domainIV_block` = 1 | 135 | 12.6 | 0.360 | 0.138 | 0.398 | 9.39e-05",
-    "`hsp90_inhibition` = 0.9 | 130 | 11.8 | 0.428 | 0.251 | 0.428 | 1.40e-04",
-    "`sirna_knockdown` = 0.8 | 46 | 12.9 | 0.331 | 0.142 | 0.384 | 9.40e-05",
-    "`pi3k_inhibition` = 0.9 | 250 | 16.2 | 0.167 | 0.369 | 0.263 | 1.35e-04",
-    "`akt_inhibition` = 0.9 | 250 | 17.2 | 0.131 | 0.369 | 0.225 | 1.23e-04",
-    "`mek_inhibition` = 0.9 | 249 | 10.6 | 0.564 | 0.014 | 0.474 | 1.45e-05",
-    "`[HRG]` = 1 nM | 253 | 9.8 | 0.697 | 0.399 | 0.507 | 1.87e-04",
+    "default (BT-474-like) | 249 | 10.6 | 0.564 | 0.369 | 0.474 | 1.58e-04",
+    "`her2_gene_copies` = 2 (MCF7-like, no other drive) | 25 | 13.6 | 0.289 | 0.073 | 0.359 | 1.22e-05",
+    "`tki_her2_inhibition` = 0.9 | 249 | 12.8 | 0.340 | 0.193 | 0.388 | 6.73e-05",
+    "`pten_activity` = 0.1 | 249 | 9.3 | 0.793 | 0.369 | 0.525 | 1.67e-04",
+    "`pik3ca_gain` = 3 | 249 | 9.7 | 0.714 | 0.369 | 0.510 | 1.64e-04",
+    "`domainIV_block` = 1 | 134 | 12.6 | 0.353 | 0.243 | 0.395 | 9.20e-05",
+    "`hsp90_inhibition` = 0.9 | 130 | 11.6 | 0.445 | 0.251 | 0.435 | 1.03e-04",
+    "`sirna_knockdown` = 0.8 | 46 | 12.6 | 0.353 | 0.142 | 0.395 | 4.24e-05",
+    "`pi3k_inhibition` = 0.9 | 250 | 16.0 | 0.173 | 0.369 | 0.270 | 9.88e-05",
+    "`akt_inhibition` = 0.9 | 250 | 17.1 | 0.136 | 0.369 | 0.230 | 8.18e-05",
+    "`mek_inhibition` = 0.9 | 249 | 10.6 | 0.564 | 0.014 | 0.474 | 5.89e-07",
+    "`[HRG]` = 1 nM | 253 | 9.7 | 0.708 | 0.399 | 0.509 | 1.74e-04",
+    "`p95_expression` = 0.5 | 249 | 10.3 | 0.604 | 0.401 | 0.485 | 1.70e-04",
+    "`other_drive` = 1 | 249 | 9.8 | 0.691 | 0.396 | 0.505 | 1.72e-04",
 ]
 
 
@@ -379,9 +381,9 @@ par("k_erk_dephos", 0.5, "per_min", "assumed", "assumed: DUSP dephosphorylation 
 group("Phenotype read-outs")
 par("mu_max", MU_MAX, "per_min", "derived",
     "derived: ln2 / 37.4 h, the SK-BR-3 in-vitro doubling time (yuezheli/ADC-archives param-tdm1.jl, citing Cellosaurus CVCL_0033, sourced), taken as the maximal proliferation rate")
-par("K_prolif_erk", 0.3, "dimensionless", "assumed", "assumed: half-saturation of proliferation in the active-ERK fraction")
+par("K_prolif_erk", 0.3, "dimensionless", "assumed", "assumed: half-saturation (Hill n = 2) of proliferation in the active-ERK fraction; the steep dependence makes HER2-amplified lines HER2-addicted")
 par("w_prolif_erk", 1.0, "dimensionless", "assumed",
-    "assumed: the MAPK arm carries half of the proliferative drive, the PI3K/mTORC1 arm gates all of it (HER2-amplified breast cells depend chiefly on PI3K/AKT: trastuzumab lowers pAKT, PTEN loss rescues growth, Nagata 2004 via facts.md 5)")
+    "assumed: share of the proliferative drive gated by ERK (1 = ERK and mTORC1/S6K both gate all of it, as in G1 progression needing both cyclin D1 induction and translation); lower values make growth less ERK-dependent")
 par("K_prolif_s6k", 0.3, "dimensionless", "assumed", "assumed: half-saturation of proliferation in the active-S6K fraction")
 par("apoptosis_basal", 1.0e-5, "per_min", "assumed", "assumed: ~1.4% of cells per day die without drug")
 par("survival_max", 0.8, "dimensionless", "assumed", "assumed: full AKT survival signalling removes up to 80% of the apoptotic drive (HER2 signalling protects from chemotherapy)")
@@ -846,6 +848,12 @@ def write_doc() -> str:
              "ligand-induced internalisation of EGF:EGFR and EGFR homodimers, slower internalisation of EGFR:HER2 dimers, "
              "endosomal recycling/degradation. HER3: fast whole-cell turnover (Zhou 2024); synthesis driven by active FOXO "
              "(AKT -| FOXO -> HER3 feedback).\n"
+             "- **p95HER2:** made from the same ERBB2 mRNA (`p95_expression` per full-length HER2), constitutively phosphorylated "
+             "(blocked by HER2 kinase inhibitors only: no ectodomain, so no antibody acts on it), feeding SOS and PI3K like HER2 dimers.\n"
+             "- **ADC payload:** conjugate-bound HER2 (`adc_occupancy`) degraded in endosomes releases `adc_dar` payload molecules; "
+             "the payload leaves slowly and kills (`payload_damage`, half-maximal at the sourced DM1 IC50).\n"
+             "- **HER2-independent drive:** `other_drive` (oestrogen receptor, IGF1R, ...) feeds SOS and PI3K in nM of active-receptor "
+             "equivalents; 0 for HER2-addicted lines, set for oestrogen-receptor-driven HER2-low lines.\n"
              "- **Ligands and dimers:** EGF:EGFR and HRG:HER3; dimers (EGF:EGFR)2, EGF:EGFR:HER2, HER2:HER2 "
              "(ligand-independent; mass action in HER2 makes it matter only at high HER2), HER2:HER3 (ligand-independent), "
              "HER2:HRG:HER3 and EGF:EGFR:HRG:HER3. Each dimer is trans-phosphorylated (`pD_*`, active); "
@@ -856,8 +864,8 @@ def write_doc() -> str:
              "- **MAPK arm:** Grb2-SOS recruited by phospho-dimers; SOS -> RAS-GTP -> RAF -> MEK-PP -> ERK-PP "
              "(two-site phosphorylation); ERK phosphorylates active SOS (negative feedback).\n"
              "- **Phenotype (assignment rules):** `pAKT_fraction`, `pERK_fraction` (ERK-PP), `pS6K_fraction`, "
-             "`HER2_total`, `HER3_total`, `proliferation_rate` = mu_max x saturating(pERK) x saturating(pS6K) "
-             "(each normalised to 1 at full activity), `apoptosis_rate` = (apoptosis_basal + chemo_damage) x "
+             "`HER2_total`, `HER3_total`, `pHER2_total`, `pHER3_total`, `proliferation_rate` = mu_max x (1 - w + w x H(pERK)) x H(pS6K) "
+             "with H a Hill function (n = 2) normalised to 1 at full activity, `apoptosis_rate` = (apoptosis_basal + chemo_damage + payload_damage) x "
              "(1 - survival_max x saturating(pAKT)), `migration_index` (0..1 from pERK and pAKT). "
              "`cells` (relative, starts at 1) follows d(cells)/dt = (proliferation_rate - apoptosis_rate) * cells.\n")
     D.append("## Drug hooks and controls\n")
@@ -876,8 +884,10 @@ def write_doc() -> str:
              "HER2:HRG:HER3 by (1 - tki_her2); (EGF:EGFR)2 and EGFR:HER3 by (1 - tki_egfr); EGFR:HER2 by "
              "(1 - (tki_her2 + tki_egfr)/2).\n"
              "- `dimerisation_block_her2her3`: multiplies the formation rate of both HER2:HER3 dimers by (1 - x).\n"
-             "- `domainIV_block`: multiplies HER2:HER2 homodimer phosphorylation by (1 - x) and the internalisation of "
+             "- `domainIV_block`: disrupts ligand-independent HER2:HER3 (formation x (1 - x)), multiplies HER2:HER2 homodimer "
+             "phosphorylation by (1 - domainIV_kinase_block x) and the internalisation of "
              "HER2 monomers and HER2:HER2 homodimers by 1 + x (domainIV_internalisation_fold - 1).\n"
+             "- `adc_occupancy`: payload release from degraded conjugate-bound HER2. `p95_expression`, `other_drive`: see above.\n"
              "- `hsp90_inhibition`: multiplies HSP90 rebinding of free HER2 by (1 - x); free HER2 is degraded fast.\n"
              "- `pi3k_inhibition`, `pik3ca_gain`: multiply PIP3 synthesis by (1 - x) and by the gain.\n"
              "- `akt_inhibition`: multiplies AKT phosphorylation by (1 - x). `mtor_inhibition`: S6K phosphorylation. "
@@ -906,20 +916,21 @@ def write_doc() -> str:
              "MEK 200, ERK 300 nM) are **assumed** orders of magnitude typical of published ErbB ODE models; the "
              "read-outs use fractions, which depend on them only through the rate constants.\n")
     D.append("## Behaviour at 72 h (measured with her2sim)\n")
-    D.append("One parameter changed from the BT-474-like default at a time (`her2sim scan ... --final`); "
+    D.append("One parameter changed from the BT-474-like default at a time (`her2sim simulate models/her2/her2_network.xml --duration 4320 --set ID=VALUE`); "
              "HER2 and HER3 are surface totals in nM (x 1888 for receptors per cell), proliferation in min^-1. "
              "The test checks the first four rows qualitatively.\n")
     D.append("| change | HER2 | HER3 | pAKT | pERK | pS6K | proliferation |\n|---|---|---|---|---|---|---|")
     D += [f"| {row} |" for row in BEHAVIOUR]
-    D.append("\nWith `[HRG]` = 1 nM, `dimerisation_block_her2her3` = 1 lowers pAKT from 0.697 to 0.551 (without "
-             "heregulin it does nothing, as ligand-independent HER2:HER3 is weak). With `chemo_damage` = 5e-4 min^-1 "
-             "the apoptosis rate is 1.49e-4 min^-1 at default HER2 and 2.29e-4 min^-1 at 2 gene copies "
-             "(cells at 72 h: 1.12 vs 0.70): HER2 signalling protects from chemotherapy.\n")
+    D.append("\nHow strategies, modifiers and cell lines set these hooks (dose -> occupancy or inhibited fraction from "
+             "sourced potencies, competing binders, fixed-effect agents) is in `models/her2/actions.toml`; the published "
+             "behaviours the laboratory reproduces are tested in `crates/her2/tests/behaviour.rs`.\n")
     D.append("## Known simplifications\n")
     D.append("- Internalised receptors do not signal; phospho-dimers dissociate into dephosphorylated monomers; "
              "ligand is degraded on internalisation.\n"
-             "- HER4, p95HER2, antibodies as molecules (drugs are fractional hooks), drug PK and the cell cycle are not "
+             "- HER4, antibodies as molecules (drugs are fractional hooks), drug PK and the cell cycle are not "
              "modelled yet.\n"
+             "- Trastuzumab also lowers ERK through the HER2:HER2 homodimers, so PTEN loss rescues its effect on AKT "
+             "far more than its effect on cell number.\n"
              "- Downstream kinase constants are assumed: the model is for qualitative, comparative in-silico "
              "experiments until it is calibrated.\n")
     return "\n".join(D) + "\n"

@@ -143,6 +143,10 @@ struct SimulateArgs {
     /// Write the CSV here (written to a temporary file, then renamed); default stdout.
     #[arg(short = 'o', long = "output")]
     output: Option<PathBuf>,
+    /// Change a start value before simulating (repeatable): `k1=0.5`, `S1=10` (amount),
+    /// `[S1]=2` (concentration). Everything that depends on it is recomputed.
+    #[arg(long = "set", value_name = "ID=VALUE")]
+    set: Vec<String>,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -190,10 +194,25 @@ fn simulate(args: SimulateArgs) -> anyhow::Result<()> {
     let sim = Simulator::from_file(&args.model).map_err(|e| anyhow::anyhow!("{path}: {e}"))?;
     let c = &args.course;
     let selection = c.selection(&sim);
+    let mut overrides = Vec::new();
+    for item in &args.set {
+        let (id, value) = item
+            .split_once('=')
+            .ok_or_else(|| anyhow::anyhow!("--set {item:?}: expected ID=VALUE"))?;
+        let value: f64 = value
+            .trim()
+            .parse()
+            .map_err(|_| anyhow::anyhow!("--set {item:?}: {value:?} is not a number"))?;
+        let target = sim
+            .override_target(id.trim())
+            .map_err(|e| anyhow::anyhow!("{path}: --set {item:?}: {e}"))?;
+        overrides.push((target, value));
+    }
     let opts = SimOptions {
         max_steps: args.max_steps,
         seed: args.seed,
         method: args.method.into(),
+        overrides,
         ..c.options()
     };
     if c.steps == 0 {
@@ -201,6 +220,9 @@ fn simulate(args: SimulateArgs) -> anyhow::Result<()> {
     }
     let table = match args.method {
         MethodArg::Ssa => {
+            if !args.set.is_empty() {
+                anyhow::bail!("--set is not supported with --method ssa yet (edit the model's start values instead)");
+            }
             let ssa = her2sim_engine::ssa::SsaOptions {
                 start: c.start,
                 duration: c.duration,

@@ -212,13 +212,22 @@ fn about_model(lab: &Lab) -> String {
         .iter()
         .filter(|s| matches!(s.kind, her2sim_model::SymbolKind::Species { .. }))
         .count();
+    let is_param =
+        |s: &&her2sim_model::Symbol| matches!(s.kind, her2sim_model::SymbolKind::Parameter);
     let params = m
         .symbols
         .iter()
-        .filter(|s| matches!(s.kind, her2sim_model::SymbolKind::Parameter))
+        .filter(is_param)
+        .filter(|s| s.constant)
+        .count();
+    let computed = m
+        .symbols
+        .iter()
+        .filter(is_param)
+        .filter(|s| !s.constant)
         .count();
     format!(
-        "The built-in HER2 network model (models/her2/her2_network.xml, SBML Level 3; {species} species, {} reactions, {params} parameters): \
+        "The built-in HER2 network model (models/her2/her2_network.xml, SBML Level 3; {species} species, {} reactions, {params} parameters and {computed} read-outs computed by rules): \
          HER2 gene copies, transcription and translation; HSP90 chaperoning; EGF and heregulin binding; EGFR/HER2/HER3 homo- and heterodimers with \
          phosphorylation, internalisation, recycling and degradation; p95HER2; PI3K -> PIP3 (PTEN) -> AKT -> mTORC1/S6K and SOS -> RAS -> RAF -> MEK -> ERK \
          with the AKT -| FOXO -> HER3, ERK -| SOS and S6K -| PI3K feedbacks; proliferation, apoptosis (AKT survival against drug damage), migration and \

@@ -1,0 +1,166 @@
+//! Published behaviours the HER2 laboratory must reproduce (issue 4, section 5). Each test
+//! names its source and tolerance; numbers are `her2sim predict` read-outs (treated /
+//! untreated, same condition, same time) after 5 days unless stated.
+
+use her2sim_analysis::hill;
+use her2sim_her2::{Lab, Prediction};
+
+fn predict(lab: &Lab, line: &str, mods: &[&str], treatment: &str, days: f64) -> Prediction {
+    let mods: Vec<String> = mods.iter().map(|m| m.to_string()).collect();
+    let cond = lab.condition(line, &mods).expect("condition");
+    let t = lab.treatment(treatment).expect("treatment");
+    lab.predict(&cond, &t, days).expect("simulation")
+}
+
+fn get(p: &Prediction, k: &str) -> f64 {
+    p.get(k).expect("read-out")
+}
+
+/// Behaviour 1: HER2 knockdown (siRNA, or E1A repressing the HER2 promoter) cuts BT-474 proliferation by
+/// more than half and MCF-7's by less than 20 % (MCF-7 grows on oestrogen-receptor signalling).
+/// Sources: E1A/PEA3 repression of the HER2 promoter (Xing 2000 Nat Med; facts.md 2), siRNA
+/// knock-down extent (facts.md 2); thresholds from the issue.
+#[test]
+fn her2_knockdown_hits_amplified_not_low_lines() {
+    let lab = Lab::builtin().unwrap();
+    for agent in ["her2-sirna", "e1a"] {
+        let bt = get(&predict(&lab, "bt474", &[], agent, 5.0), "proliferation");
+        let mcf = get(&predict(&lab, "mcf7", &[], agent, 5.0), "proliferation");
+        assert!(bt < 0.5, "{agent}: BT-474 proliferation {bt}");
+        assert!(mcf > 0.8, "{agent}: MCF-7 proliferation {mcf}");
+    }
+}
+
+/// Behaviour 2: Trastuzumab lowers pAKT and viable BT-474 / SK-BR-3 cells, barely touches MCF-7, and with
+/// PTEN loss loses most of its effect on AKT (Nagata 2004 Cancer Cell: PTEN loss makes
+/// trastuzumab fail to inhibit PI3K/AKT; PharmGKB PMID 15324695, sourced). Tolerances: pAKT
+/// and viable cells below 0.85 in the amplified lines, MCF-7 within 5 % of untreated, at least
+/// half of the pAKT effect gone with PTEN loss and the viable-cell effect smaller.
+#[test]
+fn trastuzumab_needs_pten() {
+    let lab = Lab::builtin().unwrap();
+    for line in ["bt474", "skbr3"] {
+        let p = predict(&lab, line, &[], "trastuzumab@10ug/mL", 5.0);
+        let (akt, viable) = (get(&p, "pAKT"), get(&p, "viable_cells"));
+        assert!(
+            akt < 0.85 && viable < 0.85,
+            "{line}: pAKT {akt}, viable {viable}"
+        );
+        let q = predict(&lab, line, &["pten-loss"], "trastuzumab@10ug/mL", 5.0);
+        let (akt_p, viable_p) = (get(&q, "pAKT"), get(&q, "viable_cells"));
+        assert!(
+            1.0 - akt_p < 0.5 * (1.0 - akt),
+            "{line}: pAKT effect {akt} -> {akt_p}"
+        );
+        assert!(
+            viable_p > viable,
+            "{line}: viable {viable} -> {viable_p} with PTEN loss"
+        );
+    }
+    let m = predict(&lab, "mcf7", &[], "trastuzumab@10ug/mL", 5.0);
+    assert!(
+        get(&m, "viable_cells") > 0.95,
+        "MCF-7 {}",
+        get(&m, "viable_cells")
+    );
+}
+
+/// Behaviour 3: Under heregulin (hrg-high), pertuzumab blocks the HER2:HER3 signalling that trastuzumab
+/// leaves, and the pair beats each alone (dual blockade, CLEOPATRA rationale; pertuzumab
+/// blocks ligand-induced HER2:HER3, PMC11030689 / Lua 2015, sourced in the catalogue).
+#[test]
+fn pertuzumab_adds_under_heregulin() {
+    let lab = Lab::builtin().unwrap();
+    let t = predict(&lab, "bt474", &["hrg-high"], "trastuzumab", 5.0);
+    let p = predict(&lab, "bt474", &["hrg-high"], "pertuzumab", 5.0);
+    let tp = predict(&lab, "bt474", &["hrg-high"], "trastuzumab+pertuzumab", 5.0);
+    assert!(
+        get(&t, "pHER3") > 0.9,
+        "trastuzumab leaves pHER3: {}",
+        get(&t, "pHER3")
+    );
+    assert!(
+        get(&p, "pHER3") < 0.6,
+        "pertuzumab blocks pHER3: {}",
+        get(&p, "pHER3")
+    );
+    let v = |x: &Prediction| get(x, "viable_cells");
+    assert!(
+        v(&tp) < v(&t) - 0.05 && v(&tp) < v(&p) - 0.05,
+        "pair {} vs {} / {}",
+        v(&tp),
+        v(&t),
+        v(&p)
+    );
+}
+
+/// Behaviour 4: With p95HER2 (no trastuzumab epitope, active kinase) trastuzumab loses activity and
+/// lapatinib keeps it (Scaltriti 2007 JNCI, PubMed 17440164, sourced mechanism). Tolerances:
+/// trastuzumab's viable-cell effect shrinks by more than half; lapatinib's stays within 0.1.
+#[test]
+fn p95her2_resists_trastuzumab_not_lapatinib() {
+    let lab = Lab::builtin().unwrap();
+    let v = |mods: &[&str], t: &str| get(&predict(&lab, "bt474", mods, t, 5.0), "viable_cells");
+    let (t0, t95) = (v(&[], "trastuzumab"), v(&["p95her2"], "trastuzumab"));
+    let (l0, l95) = (v(&[], "lapatinib@1uM"), v(&["p95her2"], "lapatinib@1uM"));
+    assert!(1.0 - t95 < 0.5 * (1.0 - t0), "trastuzumab {t0} -> {t95}");
+    assert!(
+        (l95 - l0).abs() < 0.1 && l95 < 0.5,
+        "lapatinib {l0} -> {l95}"
+    );
+}
+
+/// Behaviour 5: HER2-high cells survive paclitaxel better than HER2-low ones (the isogenic MCF-7 /
+/// MCF-7-HER2 pair: AKT survival signalling opposes drug-induced death), and trastuzumab +
+/// paclitaxel beats either alone (Slamon 2001 NEJM: paclitaxel +/- trastuzumab ORR 41 vs 17 %,
+/// facts.md). Tolerance: strict ordering.
+#[test]
+fn her2_protects_from_paclitaxel_and_trastuzumab_adds() {
+    let lab = Lab::builtin().unwrap();
+    let low = predict(&lab, "mcf7", &[], "paclitaxel@5nM", 3.0);
+    let high = predict(&lab, "mcf7-her2", &[], "paclitaxel@5nM", 3.0);
+    assert!(
+        high.treated[2] < low.treated[2],
+        "apoptosis rate {} vs {}",
+        high.treated[2],
+        low.treated[2]
+    );
+    assert!(get(&high, "viable_cells") > get(&low, "viable_cells"));
+    let v = |t: &str| get(&predict(&lab, "bt474", &[], t, 5.0), "viable_cells");
+    let (p, t, tp) = (
+        v("paclitaxel@5nM"),
+        v("trastuzumab"),
+        v("trastuzumab+paclitaxel@5nM"),
+    );
+    assert!(
+        tp < p && tp < t,
+        "combination {tp} vs paclitaxel {p}, trastuzumab {t}"
+    );
+}
+
+/// Behaviour 6: Lapatinib's simulated IC50 on BT-474 (viable cells, 5 days) lies in the published range
+/// of cellular IC50s: 0.010-18.6 uM across 31 breast lines (Konecny 2006 Cancer Res 66:1630,
+/// sourced); the BT-474 value is quoted as ~0.03-0.1 uM (facts.md, unverified), so the test
+/// also requires the IC50 within a factor 3 of that range (0.01-0.3 uM).
+#[test]
+fn lapatinib_ic50_in_published_range() {
+    let lab = Lab::builtin().unwrap();
+    let cond = lab.condition("bt474", &[]).unwrap();
+    let mut doses = Vec::new();
+    let mut viable = Vec::new();
+    for i in 0..13 {
+        let nm = 10f64.powf(i as f64 * 0.33);
+        let t = lab.treatment(&format!("lapatinib@{nm}nM")).unwrap();
+        doses.push(nm);
+        viable.push(
+            lab.predict(&cond, &t, 5.0)
+                .unwrap()
+                .get("viable_cells")
+                .unwrap(),
+        );
+    }
+    let fit = hill::fit(&doses, &viable).unwrap();
+    assert!(fit.r_squared > 0.99, "{fit:?}");
+    assert!((10.0..18_600.0).contains(&fit.ic50), "IC50 {} nM", fit.ic50);
+    assert!((10.0..300.0).contains(&fit.ic50), "IC50 {} nM", fit.ic50);
+}
