@@ -1,5 +1,7 @@
-//! `her2sim combo --csv FILE`: HSA, Bliss, Loewe and ZIP synergy of a measured (or exported) dose
-//! matrix of viabilities, SynergyFinder's sign and scale (positive = synergy, % points).
+//! `her2sim combo`: HSA, Bliss, Loewe and ZIP synergy (SynergyFinder's sign and scale: positive =
+//! synergy, % points) of a measured dose matrix (`--csv FILE`) or of one simulated in the HER2
+//! laboratory (`--cell-line BT474 --treatment trastuzumab --treatment paclitaxel --doses ...
+//! --doses ...`).
 
 use std::path::{Path, PathBuf};
 
@@ -8,8 +10,10 @@ use her2sim_analysis::synergy::{score, DoseMatrix, Model};
 #[derive(clap::Args)]
 pub struct ComboArgs {
     /// CSV with a header and columns `dose1`, `dose2`, `response` (viability, 1 = untreated).
-    #[arg(long)]
-    csv: PathBuf,
+    #[arg(long, conflicts_with_all = ["cell_line", "treatment", "doses"], required_unless_present = "cell_line")]
+    csv: Option<PathBuf>,
+    #[command(flatten)]
+    sim: crate::lab_args::SimulatedDoses,
     /// Print one JSON object (per model: summary score and per-cell scores).
     #[arg(long)]
     json: bool,
@@ -23,29 +27,126 @@ fn read_matrix(path: &Path) -> anyhow::Result<DoseMatrix> {
 }
 
 pub fn run(args: ComboArgs) -> anyhow::Result<()> {
-    let m = read_matrix(&args.csv)?;
-    let name = args.csv.display();
-    let mut out = serde_json::Map::new();
+    let Some(csv) = &args.csv else {
+        return simulated(&args);
+    };
+    let m = read_matrix(csv)?;
+    let name = csv.display().to_string();
+    print_scores(&m, &name, args.json, serde_json::Map::new())
+}
+
+/// The dose matrix simulated in the laboratory (each series plus the untreated edge), scored.
+fn simulated(args: &ComboArgs) -> anyhow::Result<()> {
+    let s = &args.sim;
+    let treatments = s.treatments()?;
+    let [a, b] = treatments.as_slice() else {
+        anyhow::bail!("--treatment: give exactly two strategies for a combination matrix");
+    };
+    let series = s.series(2)?;
+    let (lab, cond) = s.lab()?;
+    let spec = her2sim_her2::study::CombinationSpec {
+        condition: cond.clone(),
+        strategies: [
+            lab.catalogue().strategy(a)?.id.clone(),
+            lab.catalogue().strategy(b)?.id.clone(),
+        ],
+        doses: [series[0].clone(), series[1].clone()],
+        readout: s.readout_index()?,
+    };
+    let study = s.study(Vec::new(), vec![spec]);
+    let bar = s.progress(study.run_count(), args.json);
+    let results = study.run(&lab, &|| bar.inc(1))?;
+    bar.finish_and_clear();
+    let Some(c) = results.combinations.first() else {
+        anyhow::bail!("no combination result");
+    };
+    let mut points = Vec::new();
+    for (i, da) in c.doses_nm[0].iter().enumerate() {
+        for (j, db) in c.doses_nm[1].iter().enumerate() {
+            points.push((*da, *db, c.response[i][j]));
+        }
+    }
+    if !args.json {
+        println!(
+            "{} | {} x {} | {} after {} days (relative to untreated); rows {} nM, columns {} nM",
+            cond.label(),
+            c.strategies[0],
+            c.strategies[1],
+            c.readout,
+            s.days,
+            c.strategies[0],
+            c.strategies[1]
+        );
+        print!("{:>12}", "");
+        for db in &c.doses_nm[1] {
+            print!(" {db:>10.3e}");
+        }
+        println!();
+        for (i, da) in c.doses_nm[0].iter().enumerate() {
+            print!("{da:>12.3e}");
+            for v in &c.response[i] {
+                print!(" {v:>10.4}");
+            }
+            println!();
+        }
+    }
+    let mut ctx = serde_json::Map::new();
+    ctx.insert("cell_line".into(), cond.cell_line.clone().into());
+    ctx.insert("modifiers".into(), cond.modifiers.clone().into());
+    ctx.insert("treatments".into(), c.strategies.to_vec().into());
+    ctx.insert("readout".into(), c.readout.into());
+    ctx.insert("days".into(), s.days.into());
+    ctx.insert(
+        "doses_nM".into(),
+        serde_json::json!([c.doses_nm[0], c.doses_nm[1]]),
+    );
+    ctx.insert("response".into(), serde_json::json!(c.response));
+    print_scores(&DoseMatrix { points }, &cond.label(), args.json, ctx)
+}
+
+fn print_scores(
+    m: &DoseMatrix,
+    name: &str,
+    json: bool,
+    mut out: serde_json::Map<String, serde_json::Value>,
+) -> anyhow::Result<()> {
+    let mut failures = Vec::new();
     for (key, model) in [
         ("hsa", Model::Hsa),
         ("bliss", Model::Bliss),
         ("loewe", Model::Loewe),
         ("zip", Model::Zip),
     ] {
-        let s = score(&m, model).map_err(|e| anyhow::anyhow!("{name}: {key}: {e}"))?;
-        if args.json {
-            out.insert(
-                key.into(),
-                serde_json::json!({
-                    "score": s.summary,
-                    "cells": s.cells.iter().map(|c| [c.0, c.1, c.2]).collect::<Vec<_>>(),
-                }),
-            );
-        } else {
-            println!("{key:<6} {:>8.3}", s.summary);
+        // A model that cannot score this matrix (e.g. Loewe needs 5 doses per drug for its
+        // single-agent fits) is reported as unavailable; the others still are.
+        match score(m, model) {
+            Ok(s) if json => {
+                out.insert(
+                    key.into(),
+                    serde_json::json!({
+                        "score": s.summary,
+                        "cells": s.cells.iter().map(|c| [c.0, c.1, c.2]).collect::<Vec<_>>(),
+                    }),
+                );
+            }
+            Ok(s) => println!("{key:<6} {:>8.3}", s.summary),
+            Err(e) => {
+                failures.push(format!("{key}: {e}"));
+                if json {
+                    out.insert(key.into(), serde_json::json!({"error": e.to_string()}));
+                } else {
+                    println!("{key:<6} n/a ({e})");
+                }
+            }
         }
     }
-    if args.json {
+    if failures.len() == 4 {
+        anyhow::bail!(
+            "{name}: no synergy model could score the matrix: {}",
+            failures.join("; ")
+        );
+    }
+    if json {
         println!("{}", serde_json::Value::Object(out));
     }
     Ok(())

@@ -1,5 +1,6 @@
-//! `her2sim dose-response --csv FILE`: a four-parameter Hill fit with 95 % confidence
-//! intervals on measured (or exported) dose-response data.
+//! `her2sim dose-response`: a four-parameter Hill fit with 95 % confidence intervals, either on
+//! measured (or exported) data (`--csv FILE`) or on the HER2 laboratory simulated over a dose
+//! series (`--cell-line BT474 --treatment lapatinib --doses 1nM..10uM:12`).
 
 use std::path::{Path, PathBuf};
 
@@ -9,8 +10,10 @@ use her2sim_analysis::hill;
 pub struct DoseArgs {
     /// CSV with a header row and a dose and a response column (other columns are ignored),
     /// e.g. measured data or the output of `her2sim scan --final`.
-    #[arg(long)]
-    csv: PathBuf,
+    #[arg(long, conflicts_with_all = ["cell_line", "treatment", "doses"], required_unless_present = "cell_line")]
+    csv: Option<PathBuf>,
+    #[command(flatten)]
+    sim: crate::lab_args::SimulatedDoses,
     /// Name of the dose column.
     #[arg(long, default_value = "dose")]
     dose_column: String,
@@ -29,15 +32,77 @@ pub fn read_pairs(path: &Path, dose: &str, response: &str) -> anyhow::Result<(Ve
 }
 
 pub fn run(args: DoseArgs) -> anyhow::Result<()> {
+    let Some(csv) = &args.csv else {
+        return simulated(&args);
+    };
     let (doses, responses) = read_pairs(
-        &args.csv,
+        csv,
         &args.dose_column.to_lowercase(),
         &args.response_column.to_lowercase(),
     )?;
-    let f = hill::fit(&doses, &responses)
-        .map_err(|e| anyhow::anyhow!("{}: {e}", args.csv.display()))?;
-    if args.json {
-        let out = serde_json::json!({
+    let f = hill::fit(&doses, &responses).map_err(|e| anyhow::anyhow!("{}: {e}", csv.display()))?;
+    print_fit(&f, args.json, None);
+    Ok(())
+}
+
+/// The dose series simulated in the laboratory, then fitted.
+fn simulated(args: &DoseArgs) -> anyhow::Result<()> {
+    let s = &args.sim;
+    let treatments = s.treatments()?;
+    let [treatment] = treatments.as_slice() else {
+        anyhow::bail!("--treatment: give exactly one strategy for a dose-response series");
+    };
+    let series = s.series(1)?;
+    let (lab, cond) = s.lab()?;
+    let strategy = lab.catalogue().strategy(treatment)?.id.clone();
+    let spec = her2sim_her2::study::DoseResponseSpec {
+        condition: cond.clone(),
+        strategy,
+        doses: series[0].clone(),
+        readout: s.readout_index()?,
+    };
+    let study = s.study(vec![spec], Vec::new());
+    let bar = s.progress(study.run_count(), args.json);
+    let results = study.run(&lab, &|| bar.inc(1))?;
+    bar.finish_and_clear();
+    let Some(d) = results.dose_responses.first() else {
+        anyhow::bail!("no dose-response result");
+    };
+    let points: Vec<serde_json::Value> = d
+        .doses
+        .iter()
+        .zip(&d.doses_nm)
+        .zip(&d.responses)
+        .map(|((q, nm), y)| serde_json::json!({"dose": q.to_string(), "nM": nm, "response": y}))
+        .collect();
+    if !args.json {
+        println!(
+            "{} | {} | {} after {} days (relative to untreated)",
+            cond.label(),
+            d.strategy,
+            d.readout,
+            s.days
+        );
+        println!("{:>14} {:>12} {:>10}", "dose", "nM", d.readout);
+        for ((q, nm), y) in d.doses.iter().zip(&d.doses_nm).zip(&d.responses) {
+            println!("{:>14} {:>12.4e} {:>10.4}", short(q), nm, y);
+        }
+    }
+    let f = d
+        .fit
+        .as_ref()
+        .map_err(|e| anyhow::anyhow!("{}: {e}", d.strategy))?;
+    let context = serde_json::json!({
+        "cell_line": cond.cell_line, "modifiers": cond.modifiers, "treatment": d.strategy,
+        "readout": d.readout, "days": s.days, "points": points, "ic50_unit": "nM",
+    });
+    print_fit(f, args.json, Some(context));
+    Ok(())
+}
+
+fn print_fit(f: &hill::HillFit, json: bool, context: Option<serde_json::Value>) {
+    if json {
+        let mut out = serde_json::json!({
             "n": f.n,
             "ic50": f.ic50, "ic50_ci": [f.ic50_ci.0, f.ic50_ci.1],
             "hill": f.hill, "hill_ci": [f.hill_ci.0, f.hill_ci.1],
@@ -45,6 +110,9 @@ pub fn run(args: DoseArgs) -> anyhow::Result<()> {
             "emax": f.emax, "emax_ci": [f.emax_ci.0, f.emax_ci.1],
             "r_squared": f.r_squared,
         });
+        if let (Some(serde_json::Value::Object(ctx)), Some(o)) = (context, out.as_object_mut()) {
+            o.extend(ctx);
+        }
         println!("{out}");
     } else {
         println!("parameter   estimate      95% CI");
@@ -57,5 +125,16 @@ pub fn run(args: DoseArgs) -> anyhow::Result<()> {
         row("Emax", f.emax, f.emax_ci);
         println!("R² = {:.5} (n = {})", f.r_squared, f.n);
     }
-    Ok(())
+}
+
+/// A dose with four significant digits, e.g. "2.31 nM".
+fn short(q: &her2sim_her2::Quantity) -> String {
+    let digits = (3 - q.value.abs().log10().floor() as i32).clamp(0, 8) as usize;
+    let v = format!("{:.digits$}", q.value);
+    let v = if v.contains('.') {
+        v.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        v
+    };
+    format!("{v} {}", q.unit.symbol)
 }

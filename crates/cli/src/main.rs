@@ -6,6 +6,7 @@ mod columns;
 mod combo;
 mod csv;
 mod dose;
+mod lab_args;
 mod predict;
 mod scan;
 mod study;

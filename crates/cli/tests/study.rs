@@ -203,3 +203,107 @@ fn predict_keeps_its_json_contract() {
         assert!(!out.status.success() && err.contains(known), "{err}");
     }
 }
+
+#[test]
+fn simulated_dose_response_and_combination() {
+    let dir = temp_dir("series");
+    let out = her2sim(
+        &[
+            "dose-response",
+            "--cell-line",
+            "BT474",
+            "--treatment",
+            "lapatinib",
+            "--doses",
+            "1nM..10uM:9",
+            "--json",
+        ],
+        &dir,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["points"].as_array().map(Vec::len), Some(9));
+    let ic50 = v["ic50"].as_f64().unwrap();
+    // The library's own fit on the same series (behaviour test 6 checks the literature range).
+    assert!((5.0..200.0).contains(&ic50), "IC50 {ic50} nM");
+    let out = her2sim(
+        &[
+            "combo",
+            "--cell-line",
+            "bt474",
+            "--treatment",
+            "trastuzumab",
+            "--treatment",
+            "paclitaxel",
+            "--doses",
+            "0.1ug/mL..20ug/mL:3",
+            "--doses",
+            "0.5nM..20nM:3",
+            "--json",
+        ],
+        &dir,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let m = v["response"].as_array().unwrap();
+    assert_eq!(m.len(), 6, "5 doses + untreated edge");
+    assert_eq!(m[0][0].as_f64(), Some(1.0));
+    for k in ["hsa", "bliss", "loewe", "zip"] {
+        assert!(v[k]["score"].as_f64().is_some_and(f64::is_finite), "{k}");
+    }
+    for (args, needle) in [
+        (
+            vec![
+                "dose-response",
+                "--cell-line",
+                "bt474",
+                "--treatment",
+                "lapatinib",
+                "--doses",
+                "1nM..lots",
+            ],
+            "LOW..HIGH:COUNT",
+        ),
+        (
+            vec![
+                "dose-response",
+                "--cell-line",
+                "bt474",
+                "--treatment",
+                "lapatinib",
+                "--doses",
+                "1nM..1uM:3",
+                "--readout",
+                "x",
+            ],
+            "pAKT",
+        ),
+        (
+            vec![
+                "combo",
+                "--cell-line",
+                "bt474",
+                "--treatment",
+                "lapatinib",
+                "--doses",
+                "1nM..1uM:3",
+            ],
+            "two strategies",
+        ),
+    ] {
+        let out = her2sim(&args, &dir);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !out.status.success() && err.contains(needle),
+            "{args:?}: {err}"
+        );
+    }
+}

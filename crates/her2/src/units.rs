@@ -376,6 +376,10 @@ pub fn parse_dose_series(text: &str) -> Result<Vec<Quantity>, DoseError> {
                 unit: lo.unit,
             })
             .collect())
+    } else if t.contains("..") {
+        Err(DoseError::NoNumber(format!(
+            "{t} (a range needs a count: LOW..HIGH:COUNT, e.g. 1nM..10uM:12)"
+        )))
     } else {
         t.split(',').map(parse_dose).collect()
     }
