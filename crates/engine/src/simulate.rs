@@ -30,7 +30,8 @@ pub struct SimOptions {
     /// The integration method.
     pub method: Method,
     /// Initial values to use instead of the model's (from `Simulator::override_target`):
-    /// everything that depends on them is recomputed.
+    /// everything that depends on them is recomputed. When a symbol is listed more than once,
+    /// the last entry wins.
     pub overrides: Vec<(Selector, f64)>,
 }
 
@@ -426,7 +427,9 @@ fn override_for(
         }) => Some((*compartment, *amount_valued)),
         _ => None,
     };
-    overrides.iter().find_map(|(sel, x)| match *sel {
+    // The last override of a symbol wins, so callers can layer settings (model defaults, a
+    // condition, then a treatment) by appending.
+    overrides.iter().rev().find_map(|(sel, x)| match *sel {
         Selector::Value(s) if s == slot => Some(*x),
         Selector::Amount(s) if s == slot => Some(match species(s) {
             Some((comp, false)) => x / v[comp],

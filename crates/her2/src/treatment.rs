@@ -19,6 +19,75 @@ pub struct Component {
     pub dose: Option<Quantity>,
     /// The dose in nM, where it is a concentration.
     pub concentration_nm: Option<f64>,
+    /// When the agent is present (hours from the start of treatment).
+    pub window: Window,
+}
+
+/// An exposure window: the agent is added at `start_h` and washed out at `stop_h` (never if
+/// `None`). Written after the dose as `(24h-72h)`, `(0-2d)` or `(1d-)`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Window {
+    pub start_h: f64,
+    pub stop_h: Option<f64>,
+}
+
+impl Default for Window {
+    fn default() -> Self {
+        Window {
+            start_h: 0.0,
+            stop_h: None,
+        }
+    }
+}
+
+impl Window {
+    /// Whether the agent is present at `t_h`.
+    pub fn contains(&self, t_h: f64) -> bool {
+        t_h >= self.start_h && self.stop_h.is_none_or(|stop| t_h < stop)
+    }
+
+    fn is_always(&self) -> bool {
+        self.start_h == 0.0 && self.stop_h.is_none()
+    }
+
+    /// Reads `24h-72h`, `0-2d`, `1d-` (a bare number takes the unit of the other end, or h).
+    fn parse(text: &str) -> Result<Window, String> {
+        let (a, b) = text.split_once('-').ok_or_else(|| {
+            format!("exposure window {text:?}: expected START-STOP, e.g. (0-24h) or (1d-)")
+        })?;
+        let unit_of = |x: &str| {
+            if x.trim().ends_with('d') {
+                Some(24.0)
+            } else if x.trim().ends_with('h') {
+                Some(1.0)
+            } else {
+                None
+            }
+        };
+        let default = unit_of(b).or(unit_of(a)).unwrap_or(1.0);
+        let hours = |x: &str| -> Result<Option<f64>, String> {
+            let x = x.trim();
+            if x.is_empty() {
+                return Ok(None);
+            }
+            let factor = unit_of(x).unwrap_or(default);
+            let v: f64 = x.trim_end_matches(['h', 'd']).trim().parse().map_err(|_| {
+                format!("exposure window {text:?}: {x:?} is not a time (e.g. 24h, 2d)")
+            })?;
+            if !(v.is_finite() && v >= 0.0) {
+                return Err(format!("exposure window {text:?}: times must be >= 0"));
+            }
+            Ok(Some(v * factor))
+        };
+        let start_h = hours(a)?.unwrap_or(0.0);
+        let stop_h = hours(b)?;
+        if stop_h.is_some_and(|s| s <= start_h) {
+            return Err(format!(
+                "exposure window {text:?}: the stop must come after the start"
+            ));
+        }
+        Ok(Window { start_h, stop_h })
+    }
 }
 
 /// Any number of agents given together; empty = untreated.
@@ -64,6 +133,15 @@ impl Treatment {
         }
         let mut components = Vec::new();
         for part in split_components(t) {
+            // An exposure window closes the component: "paclitaxel@5nM(0-24h)".
+            let (part, window) = match part
+                .trim()
+                .strip_suffix(')')
+                .and_then(|p| p.rsplit_once('('))
+            {
+                Some((p, w)) => (p, Window::parse(w).map_err(TreatmentError::Invalid)?),
+                None => (part, Window::default()),
+            };
             let (name, dose) = match part.split_once('@') {
                 Some((n, d)) => (n.trim(), Some(d.trim())),
                 None => (part.trim(), None),
@@ -81,7 +159,9 @@ impl Treatment {
                 })?),
                 None => None,
             };
-            components.push(Component::new(s.id.clone(), dose, cat, actions)?);
+            let mut c = Component::new(s.id.clone(), dose, cat, actions)?;
+            c.window = window;
+            components.push(c);
         }
         Ok(Treatment { components })
     }
@@ -113,7 +193,11 @@ impl Treatment {
         }
         self.components
             .iter()
-            .map(|c| c.strategy.as_str())
+            .map(|c| match (c.window.is_always(), c.window.stop_h) {
+                (true, _) => c.strategy.clone(),
+                (false, Some(stop)) => format!("{} ({}-{}h)", c.strategy, c.window.start_h, stop),
+                (false, None) => format!("{} ({}h-)", c.strategy, c.window.start_h),
+            })
             .collect::<Vec<_>>()
             .join(" + ")
     }
@@ -135,12 +219,42 @@ impl Treatment {
         self.components.is_empty()
     }
 
-    /// The hook values this treatment sets (in vitro, constant concentrations).
+    /// The hook values this treatment sets with every agent present (in vitro, constant
+    /// concentrations).
     pub fn hooks(&self, actions: &Actions) -> HookValues {
+        self.hooks_where(actions, |_| true)
+    }
+
+    /// The hook values at `t_h` hours: only agents whose exposure window contains it.
+    pub fn hooks_at(&self, actions: &Actions, t_h: f64) -> HookValues {
+        self.hooks_where(actions, |c| c.window.contains(t_h))
+    }
+
+    /// Whether every agent is present for the whole run.
+    pub fn is_continuous(&self) -> bool {
+        self.components.iter().all(|c| c.window.is_always())
+    }
+
+    /// Times (hours) at which an agent is added or washed out, sorted, without 0.
+    pub fn change_points(&self) -> Vec<f64> {
+        let mut t: Vec<f64> = self
+            .components
+            .iter()
+            .flat_map(|c| [Some(c.window.start_h), c.window.stop_h])
+            .flatten()
+            .filter(|t| *t > 0.0)
+            .collect();
+        t.sort_by(f64::total_cmp);
+        t.dedup();
+        t
+    }
+
+    fn hooks_where(&self, actions: &Actions, present: impl Fn(&Component) -> bool) -> HookValues {
+        let active: Vec<&Component> = self.components.iter().filter(|c| present(c)).collect();
         let mut h = HookValues::default();
         // Competing binders: sum of C/K over every binder of each site.
         let mut site_load: Vec<(String, f64)> = Vec::new();
-        for c in &self.components {
+        for c in &active {
             for e in actions.effects(&c.strategy) {
                 if let (Some(site), Response::Concentration { ec50_nm, .. }, Some(conc)) =
                     (&e.site, &e.response, c.concentration_nm)
@@ -160,7 +274,7 @@ impl Treatment {
                 .map(|(_, x)| x)
                 .sum()
         };
-        for c in &self.components {
+        for c in &active {
             for e in actions.effects(&c.strategy) {
                 let x = match (&e.response, c.concentration_nm) {
                     (Response::Fixed(x), _) => *x,
@@ -237,6 +351,7 @@ impl Component {
             strategy,
             dose,
             concentration_nm,
+            window: Window::default(),
         })
     }
 }
@@ -254,6 +369,12 @@ impl fmt::Display for Treatment {
             match &c.dose {
                 Some(q) => write!(f, "{}@{}{}", c.strategy, q.value, q.unit.symbol)?,
                 None => f.write_str(&c.strategy)?,
+            }
+            if !c.window.is_always() {
+                match c.window.stop_h {
+                    Some(stop) => write!(f, "({}h-{}h)", c.window.start_h, stop)?,
+                    None => write!(f, "({}h-)", c.window.start_h)?,
+                }
             }
         }
         Ok(())
@@ -332,6 +453,36 @@ mod tests {
         assert!(e.contains("no dose"), "{e}");
         assert!(Treatment::parse("", &c, &a).is_err());
         assert!(Treatment::parse("lapatinib+", &c, &a).is_err());
+    }
+
+    #[test]
+    fn exposure_windows() {
+        let (c, a) = cat();
+        let t = Treatment::parse("lapatinib@1uM(0-24h)+paclitaxel@5nM(1d-)", &c, &a).unwrap();
+        assert_eq!(
+            t.components[0].window,
+            Window {
+                start_h: 0.0,
+                stop_h: Some(24.0)
+            }
+        );
+        assert_eq!(
+            t.components[1].window,
+            Window {
+                start_h: 24.0,
+                stop_h: None
+            }
+        );
+        assert_eq!(t.change_points(), vec![24.0]);
+        assert!(t.hooks_at(&a, 12.0).get("tki_her2_inhibition") > 0.9);
+        assert_eq!(t.hooks_at(&a, 12.0).get("chemo_damage"), 0.0);
+        assert_eq!(t.hooks_at(&a, 30.0).get("tki_her2_inhibition"), 0.0);
+        assert!(t.hooks_at(&a, 30.0).get("chemo_damage") > 0.0);
+        assert_eq!(t.to_string(), "lapatinib@1uM(0h-24h)+paclitaxel@5nM(24h-)");
+        assert_eq!(Treatment::parse(&t.to_string(), &c, &a).unwrap(), t);
+        for bad in ["lapatinib(5-2h)", "lapatinib(x-2h)", "lapatinib(12h)"] {
+            assert!(Treatment::parse(bad, &c, &a).is_err(), "{bad}");
+        }
     }
 
     #[test]
