@@ -1,5 +1,5 @@
 //! `ssa-bench`: reaction events per second of her2sim's stochastic simulator on the Vilar
-//! circadian oscillator and on a 100-species network, side by side with rebop (a fast Rust
+//! circadian oscillator and on 100- and 1000-species networks, side by side with rebop (a fast Rust
 //! SSA from PyPI) on the identical mass-action networks in the same run.
 //!
 //! ```sh
@@ -62,10 +62,9 @@ fn vilar() -> Network {
     }
 }
 
-/// A 100-species network: production into a chain of conversions, reversible neighbour
-/// binding and first-order decay of every species.
-fn chain100() -> Network {
-    let n = 100;
+/// An n-species network: production into a chain of conversions, neighbour binding and
+/// first-order decay of every species (3n - 2 reactions).
+fn chain(n: usize, tmax: f64, replicates: usize, name: &'static str) -> Network {
     let x = |i: usize| format!("X{i}");
     let mut reactions = vec![(200.0, vec![], vec![x(0)])];
     for i in 0..n {
@@ -78,11 +77,11 @@ fn chain100() -> Network {
         }
     }
     Network {
-        name: "100-species network (298 reactions)",
+        name,
         reactions,
         init: (0..n).map(|i| (x(i), 10)).collect(),
-        tmax: 50.0,
-        replicates: 50,
+        tmax,
+        replicates,
     }
 }
 
@@ -174,7 +173,11 @@ fn main() -> Result<()> {
         "{:<44} {:>10} {:>14} {:>14} {:>7}",
         "network", "replicates", "her2sim ev/s", "rebop ev/s", "ratio"
     );
-    for net in [vilar(), chain100()] {
+    for net in [
+        vilar(),
+        chain(100, 50.0, 50, "100-species network (298 reactions)"),
+        chain(1000, 20.0, 10, "1000-species network (2998 reactions)"),
+    ] {
         let sim = Simulator::from_sbml_text(&sbml(&net)).context("benchmark model")?;
         let first = &net.init[0].0;
         let opts = SsaOptions {

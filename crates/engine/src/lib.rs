@@ -19,6 +19,7 @@ pub(crate) mod runtime;
 mod select;
 mod simulate;
 pub mod ssa;
+mod sumtree;
 mod tauleap;
 pub mod testsuite;
 

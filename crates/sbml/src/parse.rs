@@ -28,6 +28,7 @@ pub fn read_str(text: &str) -> Result<Document, SbmlError> {
             message: format!("malformed XML: {e}"),
         }
     })?;
+    crate::mathml::reset_line_index();
     let root = xml.root_element();
     if root.tag_name().name() != "sbml" {
         return Err(SbmlError::new(format!(
