@@ -176,7 +176,7 @@ fn main() -> Result<()> {
     for net in [
         vilar(),
         chain(100, 50.0, 50, "100-species network (298 reactions)"),
-        chain(1000, 20.0, 10, "1000-species network (2998 reactions)"),
+        chain(1000, 5.0, 2, "1000-species network (2998 reactions)"),
     ] {
         let sim = Simulator::from_sbml_text(&sbml(&net)).context("benchmark model")?;
         let first = &net.init[0].0;

@@ -76,6 +76,49 @@ pub(crate) struct Changes {
     updates: Option<Vec<Vec<usize>>>,
     /// Per reaction: the reactions whose propensity changes when it fires (from `updates`).
     dependents: Option<Vec<Vec<usize>>>,
+    /// Per program entry: a constant times a product of slots, when the expression is one
+    /// (mass action), evaluated without walking the expression tree.
+    kernels: Vec<Option<Product>>,
+}
+
+/// `constant * v[slots[0]] * v[slots[1]] * ...`
+pub(crate) struct Product {
+    constant: f64,
+    slots: Vec<usize>,
+}
+
+impl Product {
+    fn of(e: &crate::eval::CExpr) -> Option<Product> {
+        use crate::eval::CExpr;
+        match e {
+            CExpr::Const(c) => Some(Product {
+                constant: *c,
+                slots: Vec::new(),
+            }),
+            CExpr::Var(s) => Some(Product {
+                constant: 1.0,
+                slots: vec![*s],
+            }),
+            CExpr::Mul(children) => {
+                let mut p = Product {
+                    constant: 1.0,
+                    slots: Vec::new(),
+                };
+                for child in children {
+                    let q = Product::of(child)?;
+                    p.constant *= q.constant;
+                    p.slots.extend(q.slots);
+                }
+                Some(p)
+            }
+            _ => None,
+        }
+    }
+
+    #[inline]
+    fn eval(&self, v: &[f64]) -> f64 {
+        self.slots.iter().fold(self.constant, |acc, &s| acc * v[s])
+    }
 }
 
 /// From this many reactions on, the firing reaction is chosen with a sum tree (logarithmic
@@ -132,6 +175,7 @@ fn changes(c: &Compiled) -> Changes {
         rate_slots,
         updates,
         dependents,
+        kernels: c.program.iter().map(|(_, e)| Product::of(e)).collect(),
     }
 }
 
@@ -456,7 +500,10 @@ fn trajectory(
             }
             for &i in &updates[r] {
                 let (slot, e) = &c.program[i];
-                let x = sys.eval(e, t);
+                let x = match &ch.kernels[i] {
+                    Some(p) => p.eval(&sys.v),
+                    None => sys.eval(e, t),
+                };
                 sys.v[*slot] = x;
             }
         }
