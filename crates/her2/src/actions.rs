@@ -110,6 +110,8 @@ pub struct Actions {
     default_doses: Vec<(String, Quantity, String)>,
     modifiers: Vec<(String, Vec<Setting>)>,
     cell_lines: Vec<(String, Vec<Setting>)>,
+    /// Clinical regimens with PK (`models/her2/regimens.toml`).
+    regimens: crate::pk::Regimens,
 }
 
 impl Actions {
@@ -181,6 +183,7 @@ impl Actions {
                 default_doses,
                 modifiers,
                 cell_lines,
+                regimens: crate::pk::Regimens::builtin(cat)?,
             })
         } else {
             Err(format!(
@@ -211,6 +214,11 @@ impl Actions {
     /// The settings of a modifier (by catalogue id).
     pub fn settings(&self, modifier_id: &str) -> &[Setting] {
         lookup(&self.modifiers, modifier_id)
+    }
+
+    /// Clinical regimens and their PK models.
+    pub fn regimens(&self) -> &crate::pk::Regimens {
+        &self.regimens
     }
 
     /// The settings of a cell line beyond its HER2 gene dose (by catalogue id).

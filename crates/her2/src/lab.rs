@@ -28,6 +28,10 @@ pub enum LabError {
     Engine(#[from] EngineError),
 }
 
+/// Longest time (hours) a clinical-regimen concentration is held constant: the run is cut
+/// into pieces this long and each piece uses the concentration at its midpoint.
+pub const PK_STEP_H: f64 = 1.0;
+
 /// Model read-outs recorded in trajectories, and the `predict` names they go by.
 pub const READOUTS: [(&str, &str); 9] = [
     ("viable_cells", "cells"),
@@ -299,6 +303,17 @@ impl Lab {
         let steps = steps.max(1);
         let dt = hours / steps as f64;
         let mut cuts: Vec<f64> = (1..=steps).map(|k| k as f64 * dt).collect();
+        if treatment.has_pk() {
+            if hours > crate::treatment::MAX_PK_DAYS * 24.0 {
+                return Err(LabError::Invalid(format!(
+                    "clinical regimens are simulated for at most {} days",
+                    crate::treatment::MAX_PK_DAYS
+                )));
+            }
+            // Concentrations change continuously: hold each for at most PK_STEP_H.
+            let n = (hours / PK_STEP_H).ceil() as usize;
+            cuts.extend((1..n).map(|k| k as f64 * PK_STEP_H));
+        }
         cuts.extend(treatment.change_points().into_iter().filter(|t| *t < hours));
         cuts.sort_by(f64::total_cmp);
         cuts.dedup_by(|a, b| (*a - *b).abs() < 1e-9 * hours);
@@ -445,5 +460,38 @@ mod tests {
         );
         // Cells lost on drug stay lost: the viable-cell ratio stays below 1.
         assert!(wash.last()[0] < none[0]);
+    }
+
+    /// Clinical regimens: trastuzumab 8 -> 6 mg/kg q3w keeps domain IV nearly saturated
+    /// through the cycle (its trough, ~45 ug/mL x 0.3 tumour exposure, is ~100x its Kd), so
+    /// it acts like the in-vitro drug; daily lapatinib's unbound exposure (~1 % of ~3 uM)
+    /// inhibits HER2 far less than 1 uM in vitro.
+    #[test]
+    fn clinical_regimens_follow_their_pk() {
+        let lab = Lab::builtin().unwrap();
+        let c = lab.condition("bt474", &[]).unwrap();
+        let pk = lab
+            .predict(&c, &lab.treatment("trastuzumab@clinical").unwrap(), 21.0)
+            .unwrap();
+        let vitro = lab
+            .predict(&c, &lab.treatment("trastuzumab@10ug/mL").unwrap(), 21.0)
+            .unwrap();
+        assert_eq!(pk.treatment, "trastuzumab@clinical");
+        let (a, b) = (pk.get("pAKT").unwrap(), vitro.get("pAKT").unwrap());
+        assert!((a - b).abs() < 0.02, "pAKT {a} vs {b}");
+        let lap = lab
+            .predict(&c, &lab.treatment("lapatinib@clinical").unwrap(), 7.0)
+            .unwrap();
+        let lap_vitro = lab
+            .predict(&c, &lab.treatment("lapatinib@1uM").unwrap(), 7.0)
+            .unwrap();
+        assert!(lap.get("pERK").unwrap() > 2.0 * lap_vitro.get("pERK").unwrap());
+        // Regimens exist only where the catalogue has PK; others say which do.
+        let err = lab
+            .treatment("paclitaxel@clinical")
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(err.contains("trastuzumab"), "{err}");
     }
 }

@@ -17,6 +17,7 @@ pub mod catalogue;
 pub mod hooks;
 pub mod lab;
 pub mod panel;
+pub mod pk;
 pub mod report;
 pub mod study;
 pub mod treatment;

@@ -7,6 +7,7 @@ use std::fmt;
 use crate::actions::{Actions, Response};
 use crate::catalogue::{Catalogue, CatalogueError};
 use crate::hooks::HookValues;
+use crate::pk::Profile;
 use crate::units::{parse_dose, Dimension, DoseError, Quantity};
 
 /// One drug or agent of a treatment.
@@ -21,7 +22,13 @@ pub struct Component {
     pub concentration_nm: Option<f64>,
     /// When the agent is present (hours from the start of treatment).
     pub window: Window,
+    /// Given by its clinical regimen (`@clinical`): the concentration at the cells over time
+    /// from the regimen's PK model, instead of a constant.
+    pub profile: Option<std::sync::Arc<Profile>>,
 }
+
+/// Longest run a clinical regimen's concentration profile covers (days).
+pub const MAX_PK_DAYS: f64 = 366.0;
 
 /// An exposure window: the agent is added at `start_h` and washed out at `stop_h` (never if
 /// `None`). Written after the dose as `(24h-72h)`, `(0-2d)` or `(1d-)`.
@@ -152,6 +159,12 @@ impl Treatment {
                 )));
             }
             let s = cat.strategy(name)?;
+            if dose.is_some_and(|d| d.eq_ignore_ascii_case("clinical")) {
+                let mut c = Component::clinical(&s.id, cat, actions)?;
+                c.window = window;
+                components.push(c);
+                continue;
+            }
             let dose = match dose {
                 Some(d) => Some(parse_dose(d).map_err(|source| TreatmentError::Dose {
                     strategy: s.id.clone(),
@@ -206,10 +219,10 @@ impl Treatment {
     pub fn dose_label(&self) -> String {
         self.components
             .iter()
-            .map(|c| {
-                c.dose.map_or("fixed".to_string(), |q| {
-                    format!("{}{}", q.value, q.unit.symbol)
-                })
+            .map(|c| match (&c.profile, c.dose) {
+                (Some(_), _) => "clinical regimen".to_string(),
+                (None, Some(q)) => format!("{}{}", q.value, q.unit.symbol),
+                (None, None) => "fixed".to_string(),
             })
             .collect::<Vec<_>>()
             .join(", ")
@@ -222,17 +235,24 @@ impl Treatment {
     /// The hook values this treatment sets with every agent present (in vitro, constant
     /// concentrations).
     pub fn hooks(&self, actions: &Actions) -> HookValues {
-        self.hooks_where(actions, |_| true)
+        self.hooks_where(actions, |_| true, None)
     }
 
     /// The hook values at `t_h` hours: only agents whose exposure window contains it.
     pub fn hooks_at(&self, actions: &Actions, t_h: f64) -> HookValues {
-        self.hooks_where(actions, |c| c.window.contains(t_h))
+        self.hooks_where(actions, |c| c.window.contains(t_h), Some(t_h))
     }
 
     /// Whether every agent is present for the whole run.
     pub fn is_continuous(&self) -> bool {
-        self.components.iter().all(|c| c.window.is_always())
+        self.components
+            .iter()
+            .all(|c| c.window.is_always() && c.profile.is_none())
+    }
+
+    /// Whether an agent's concentration changes with time (a clinical regimen).
+    pub fn has_pk(&self) -> bool {
+        self.components.iter().any(|c| c.profile.is_some())
     }
 
     /// Times (hours) at which an agent is added or washed out, sorted, without 0.
@@ -249,7 +269,12 @@ impl Treatment {
         t
     }
 
-    fn hooks_where(&self, actions: &Actions, present: impl Fn(&Component) -> bool) -> HookValues {
+    fn hooks_where(
+        &self,
+        actions: &Actions,
+        present: impl Fn(&Component) -> bool,
+        t_h: Option<f64>,
+    ) -> HookValues {
         let active: Vec<&Component> = self.components.iter().filter(|c| present(c)).collect();
         let mut h = HookValues::default();
         // Competing binders: sum of C/K over every binder of each site.
@@ -257,7 +282,7 @@ impl Treatment {
         for c in &active {
             for e in actions.effects(&c.strategy) {
                 if let (Some(site), Response::Concentration { ec50_nm, .. }, Some(conc)) =
-                    (&e.site, &e.response, c.concentration_nm)
+                    (&e.site, &e.response, c.concentration_at(t_h))
                 {
                     // One binder counts once per site, however many hooks it drives.
                     let key = format!("{site}\u{0}{}", c.strategy);
@@ -276,7 +301,7 @@ impl Treatment {
         };
         for c in &active {
             for e in actions.effects(&c.strategy) {
-                let x = match (&e.response, c.concentration_nm) {
+                let x = match (&e.response, c.concentration_at(t_h)) {
                     (Response::Fixed(x), _) => *x,
                     (Response::Concentration { ec50_nm, hill, max }, Some(conc)) => match &e.site {
                         Some(site) => max * (conc / ec50_nm) / (1.0 + load_of(site)),
@@ -295,6 +320,50 @@ impl Treatment {
 }
 
 impl Component {
+    /// The agent at its clinical regimen, with the concentration profile of its PK model.
+    fn clinical(id: &str, cat: &Catalogue, actions: &Actions) -> Result<Component, TreatmentError> {
+        let s = cat.strategy(id)?;
+        let known = || {
+            actions
+                .regimens()
+                .all()
+                .iter()
+                .map(|r| r.strategy.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let r = actions.regimens().get(&s.id).ok_or_else(|| {
+            TreatmentError::Invalid(format!(
+                "{}: no clinical regimen with PK yet; regimens exist for: {}",
+                s.id,
+                known()
+            ))
+        })?;
+        let mw = s.molecular_weight().ok_or_else(|| {
+            TreatmentError::Invalid(format!(
+                "{}: no molecular weight to convert mg/L to nM",
+                s.id
+            ))
+        })?;
+        let profile = Profile::of(r, mw, MAX_PK_DAYS * 24.0).map_err(TreatmentError::Invalid)?;
+        Ok(Component {
+            strategy: s.id.clone(),
+            dose: None,
+            concentration_nm: None,
+            window: Window::default(),
+            profile: Some(std::sync::Arc::new(profile)),
+        })
+    }
+
+    /// The concentration at the cells (nM) at `t_h`, if the agent has one.
+    fn concentration_at(&self, t_h: Option<f64>) -> Option<f64> {
+        match (&self.profile, t_h) {
+            (Some(p), Some(t)) => Some(p.at(t)),
+            (Some(_), None) => None,
+            (None, _) => self.concentration_nm,
+        }
+    }
+
     fn new(
         strategy: String,
         dose: Option<Quantity>,
@@ -352,6 +421,7 @@ impl Component {
             dose,
             concentration_nm,
             window: Window::default(),
+            profile: None,
         })
     }
 }
@@ -366,9 +436,10 @@ impl fmt::Display for Treatment {
             if i > 0 {
                 f.write_str("+")?;
             }
-            match &c.dose {
-                Some(q) => write!(f, "{}@{}{}", c.strategy, q.value, q.unit.symbol)?,
-                None => f.write_str(&c.strategy)?,
+            match (&c.dose, &c.profile) {
+                (_, Some(_)) => write!(f, "{}@clinical", c.strategy)?,
+                (Some(q), None) => write!(f, "{}@{}{}", c.strategy, q.value, q.unit.symbol)?,
+                (None, None) => f.write_str(&c.strategy)?,
             }
             if !c.window.is_always() {
                 match c.window.stop_h {
