@@ -280,12 +280,8 @@ impl Lab {
             values: Vec::new(),
         };
         for (i, row) in out.rows.iter().enumerate() {
-            let mut v = [f64::NAN; 9];
-            for (slot, x) in v.iter_mut().zip(row) {
-                *slot = *x;
-            }
             t.hours.push(i as f64 * step);
-            t.values.push(v);
+            t.values.push(readout_row(row));
         }
         Ok(t)
     }
@@ -343,17 +339,10 @@ impl Lab {
                 ..self.options()
             };
             let out = self.sim.simulate(&opts, &selection)?;
-            let readouts = |row: &[f64]| {
-                let mut v = [f64::NAN; 9];
-                for (slot, x) in v.iter_mut().zip(row) {
-                    *slot = *x;
-                }
-                v
-            };
             if t.hours.is_empty() {
                 if let Some(first) = out.rows.first() {
                     t.hours.push(0.0);
-                    t.values.push(readouts(first));
+                    t.values.push(readout_row(first));
                 }
             }
             let Some(last) = out.rows.last() else {
@@ -366,7 +355,7 @@ impl Lab {
             while next_sample < steps && ((next_sample + 1) as f64 * dt - to).abs() < 1e-9 * hours {
                 next_sample += 1;
                 t.hours.push(next_sample as f64 * dt);
-                t.values.push(readouts(last));
+                t.values.push(readout_row(last));
             }
             from = to;
         }
@@ -400,6 +389,15 @@ impl Lab {
             treated,
         })
     }
+}
+
+/// The first `READOUTS.len()` values of a simulation row (NaN where the row is short).
+fn readout_row(row: &[f64]) -> [f64; 9] {
+    let mut v = [f64::NAN; 9];
+    for (slot, x) in v.iter_mut().zip(row) {
+        *slot = *x;
+    }
+    v
 }
 
 /// `a / b`, with 0/0 = 1 (a read-out absent with and without drug is unchanged).
