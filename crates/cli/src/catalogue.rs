@@ -40,7 +40,8 @@ pub fn strategies(args: StrategiesArgs) -> anyhow::Result<()> {
         };
         format!("{json}\n")
     } else {
-        strategies_text(&chosen, args.id.is_none())
+        let actions = her2sim_her2::Actions::builtin(&cat).map_err(|e| anyhow::anyhow!(e))?;
+        strategies_text(&chosen, args.id.is_none(), &actions)
     };
     print!("{out}");
     Ok(())
@@ -63,7 +64,8 @@ pub fn cell_lines(args: CellLinesArgs) -> anyhow::Result<()> {
         let v = serde_json::json!({ "cell_lines": lines, "modifiers": mods });
         format!("{}\n", serde_json::to_string_pretty(&v)?)
     } else {
-        cell_lines_text(&lines, &mods, args.id.is_none())
+        let actions = her2sim_her2::Actions::builtin(&cat).map_err(|e| anyhow::anyhow!(e))?;
+        cell_lines_text(&lines, &mods, args.id.is_none(), &actions)
     };
     print!("{out}");
     Ok(())
@@ -202,7 +204,7 @@ fn table(out: &mut String, header: &[&str], rows: &[Vec<String>]) {
     }
 }
 
-fn strategies_text(list: &[&Strategy], summary: bool) -> String {
+fn strategies_text(list: &[&Strategy], summary: bool, actions: &her2sim_her2::Actions) -> String {
     let mut out = String::new();
     if summary {
         let rows: Vec<Vec<String>> = list
@@ -270,11 +272,46 @@ fn strategies_text(list: &[&Strategy], summary: bool) -> String {
         if let Some(t) = &s.todo {
             wrapped(&mut out, "  todo:          ", t);
         }
+        model_text(&mut out, s, actions);
     }
     out
 }
 
-fn cell_lines_text(lines: &[&CellLine], mods: &[&Modifier], summary: bool) -> String {
+/// How the strategy acts on the network model (models/her2/actions.toml, regimens.toml).
+fn model_text(out: &mut String, s: &Strategy, actions: &her2sim_her2::Actions) {
+    use her2sim_her2::actions::Response;
+    if let Some((q, why)) = actions.default_dose(&s.id) {
+        wrapped(out, "  study dose:    ", &format!("{q} ({why})"));
+    }
+    for e in actions.effects(&s.id) {
+        let how = match &e.response {
+            Response::Fixed(x) => format!("{} = {x} (fixed)", e.hook),
+            Response::Concentration { ec50_nm, hill, max } => format!(
+                "{} = {max} C^{hill} / (C^{hill} + {ec50_nm:.4} nM^{hill}){}; EC50 from {}",
+                e.hook,
+                e.site
+                    .as_ref()
+                    .map_or(String::new(), |site| format!(", competing for {site}")),
+                e.basis
+            ),
+        };
+        wrapped(out, "  in the model:  ", &format!("{how}. {}", e.reason));
+    }
+    if let Some(r) = actions.regimens().get(&s.id) {
+        let t = format!(
+            "\"{}@clinical\": {} ({}); PK: {}; exposure at the cells x{} ({})",
+            s.id, r.dose, r.regimen_source, r.pk_source, r.exposure, r.exposure_reason
+        );
+        wrapped(out, "  regimen:       ", &t);
+    }
+}
+
+fn cell_lines_text(
+    lines: &[&CellLine],
+    mods: &[&Modifier],
+    summary: bool,
+    actions: &her2sim_her2::Actions,
+) -> String {
     let mut out = String::new();
     let opt = |m: &Option<Measure>| m.as_ref().map_or("-".to_string(), count_short);
     if summary && !lines.is_empty() {
@@ -353,6 +390,11 @@ fn cell_lines_text(lines: &[&CellLine], mods: &[&Modifier], summary: bool) -> St
         if let Some(t) = &l.todo {
             wrapped(&mut out, "  todo:          ", t);
         }
+        if let Some((_, copies)) = her2sim_her2::panel::gene_copies(l) {
+            let t = format!("her2_gene_copies = {copies:.2} (20 x HER2 per cell / 4.7e5: protein tracks copy number)");
+            wrapped(&mut out, "  in the model:  ", &t);
+        }
+        settings_text(&mut out, actions.cell_line_settings(&l.id));
     }
     if !mods.is_empty() {
         if summary {
@@ -370,7 +412,18 @@ fn cell_lines_text(lines: &[&CellLine], mods: &[&Modifier], summary: bool) -> St
             if let Some(t) = &m.todo {
                 wrapped(&mut out, "  todo:          ", t);
             }
+            settings_text(&mut out, actions.settings(&m.id));
         }
     }
     out
+}
+
+fn settings_text(out: &mut String, settings: &[her2sim_her2::actions::Setting]) {
+    for s in settings {
+        wrapped(
+            out,
+            "  in the model:  ",
+            &format!("{} = {} ({})", s.param, s.value, s.reason),
+        );
+    }
 }
