@@ -57,9 +57,11 @@ enum Command {
     /// output time, or per run with --final).
     Scan(scan::ScanArgs),
     /// Fit a four-parameter Hill curve (IC50, Hill slope, E0, Emax, with 95 % confidence
-    /// intervals) to dose-response data from a CSV file.
+    /// intervals) to dose-response data from a CSV file, or to a dose series simulated in the
+    /// HER2 laboratory (--cell-line --treatment --doses).
     DoseResponse(dose::DoseArgs),
-    /// Score drug-combination synergy (HSA, Bliss, Loewe) on a dose matrix from a CSV file.
+    /// Score drug-combination synergy (HSA, Bliss, Loewe, ZIP) on a dose matrix from a CSV
+    /// file, or on one simulated in the HER2 laboratory (--cell-line, two --treatment/--doses).
     Combo(combo::ComboArgs),
     /// One cell line (with resistance modifiers) under one treatment: every read-out relative
     /// to the same condition untreated at the same time (1.0 = no effect).
