@@ -93,20 +93,20 @@ MU_MAX = math.log(2) / (37.4 * 60.0)  # SK-BR-3 doubling 37.4 h
 # Measured with her2sim for the documentation (rerun the scans when the model changes):
 # change | HER2_total | HER3_total | pAKT | pERK | pS6K | proliferation_rate at 72 h.
 BEHAVIOUR = [
-    "default (BT-474-like) | 249 | 10.6 | 0.564 | 0.369 | 0.474 | 1.58e-04",
-    "`her2_gene_copies` = 2 (MCF7-like, no other drive) | 25 | 13.6 | 0.289 | 0.073 | 0.359 | 1.22e-05",
-    "`tki_her2_inhibition` = 0.9 | 249 | 12.8 | 0.340 | 0.193 | 0.388 | 6.73e-05",
-    "`pten_activity` = 0.1 | 249 | 9.3 | 0.793 | 0.369 | 0.525 | 1.67e-04",
-    "`pik3ca_gain` = 3 | 249 | 9.7 | 0.714 | 0.369 | 0.510 | 1.64e-04",
-    "`domainIV_block` = 1 | 134 | 12.6 | 0.353 | 0.243 | 0.395 | 9.20e-05",
-    "`hsp90_inhibition` = 0.9 | 130 | 11.6 | 0.445 | 0.251 | 0.435 | 1.03e-04",
-    "`sirna_knockdown` = 0.8 | 46 | 12.6 | 0.353 | 0.142 | 0.395 | 4.24e-05",
-    "`pi3k_inhibition` = 0.9 | 250 | 16.0 | 0.173 | 0.369 | 0.270 | 9.88e-05",
-    "`akt_inhibition` = 0.9 | 250 | 17.1 | 0.136 | 0.369 | 0.230 | 8.18e-05",
-    "`mek_inhibition` = 0.9 | 249 | 10.6 | 0.564 | 0.014 | 0.474 | 5.89e-07",
-    "`[HRG]` = 1 nM | 253 | 9.7 | 0.708 | 0.399 | 0.509 | 1.74e-04",
-    "`p95_expression` = 0.5 | 249 | 10.3 | 0.604 | 0.401 | 0.485 | 1.70e-04",
-    "`other_drive` = 1 | 249 | 9.8 | 0.691 | 0.396 | 0.505 | 1.72e-04",
+    "default (BT-474-like) | 249 | 10.6 | 0.564 | 0.369 | 0.474 | 1.10e-04",
+    "`her2_gene_copies` = 2 (MCF7-like, no other drive) | 25 | 13.6 | 0.289 | 0.073 | 0.359 | 3.83e-06",
+    "`tki_her2_inhibition` = 0.9 | 249 | 12.8 | 0.340 | 0.193 | 0.388 | 2.66e-05",
+    "`pten_activity` = 0.1 | 249 | 9.3 | 0.793 | 0.369 | 0.525 | 1.49e-04",
+    "`pik3ca_gain` = 3 | 249 | 9.7 | 0.714 | 0.369 | 0.510 | 1.38e-04",
+    "`domainIV_block` = 1 | 134 | 12.3 | 0.384 | 0.274 | 0.410 | 5.03e-05",
+    "`hsp90_inhibition` = 0.9 | 130 | 11.6 | 0.445 | 0.251 | 0.435 | 5.67e-05",
+    "`sirna_knockdown` = 0.8 | 46 | 12.6 | 0.353 | 0.142 | 0.395 | 1.77e-05",
+    "`pi3k_inhibition` = 0.9 | 250 | 16.0 | 0.173 | 0.369 | 0.270 | 1.33e-05",
+    "`akt_inhibition` = 0.9 | 250 | 17.1 | 0.136 | 0.369 | 0.230 | 7.01e-06",
+    "`mek_inhibition` = 0.9 | 249 | 10.6 | 0.564 | 0.014 | 0.474 | 4.12e-07",
+    "`[HRG]` = 1 nM | 253 | 9.7 | 0.708 | 0.399 | 0.509 | 1.45e-04",
+    "`p95_expression` = 0.5 | 249 | 10.3 | 0.604 | 0.401 | 0.485 | 1.26e-04",
+    "`other_drive` = 1 | 249 | 9.8 | 0.691 | 0.396 | 0.505 | 1.41e-04",
 ]
 
 
@@ -303,8 +303,8 @@ group("Receptor trafficking and turnover")
 par("k_int_her2", K_INT_HER2, "per_min", "sourced", f"{SCHEUHER}: HER2 endocytosis 4.27e-5 s^-1 (SK-BR-3, fit to Austin 2004)")
 par("k_rec_her2", K_REC_HER2, "per_min", "sourced", f"{SCHEUHER}: HER2 recycling 2.4e-5 s^-1")
 par("k_deg_her2_endo", K_DEG_HER2_ENDO, "per_min", "sourced", f"{SCHEUHER}: HER2 endosomal degradation 1.27e-4 s^-1")
-par("domainIV_kinase_block", 0.5, "dimensionless", "assumed",
-    "assumed: trastuzumab-like binding halves HER2:HER2 homodimer signalling at full occupancy; its main action in HER2-amplified cells is disrupting ligand-independent HER2:HER3 complexes (Junttila 2009 Cancer Cell; not in facts.md), so PI3K/AKT falls more than ERK")
+par("domainIV_kinase_block", 0.25, "dimensionless", "assumed",
+    "assumed: trastuzumab-like binding lowers HER2:HER2 homodimer signalling by a quarter at full occupancy; its main action in HER2-amplified cells is disrupting ligand-independent HER2:HER3 complexes (Junttila 2009 Cancer Cell; not in facts.md), so PI3K/AKT falls more than ERK")
 par("domainIV_internalisation_fold", 2.0, "dimensionless", "assumed",
     "assumed: trastuzumab-like binding raises HER2 internalisation (issue text; no number in facts.md) by 2x at full occupancy")
 par("k_syn_egfr", EGFR_NM * K_DEG_EGFR, "nM_per_min", "derived",
@@ -384,6 +384,8 @@ par("mu_max", MU_MAX, "per_min", "derived",
 par("K_prolif_erk", 0.3, "dimensionless", "assumed", "assumed: half-saturation (Hill n = 2) of proliferation in the active-ERK fraction; the steep dependence makes HER2-amplified lines HER2-addicted")
 par("w_prolif_erk", 1.0, "dimensionless", "assumed",
     "assumed: share of the proliferative drive gated by ERK (1 = ERK and mTORC1/S6K both gate all of it, as in G1 progression needing both cyclin D1 induction and translation); lower values make growth less ERK-dependent")
+par("K_prolif_akt", 0.5, "dimensionless", "assumed",
+    "assumed: AKT licenses G1/S progression (p27 phosphorylation and cytoplasmic retention, FOXO exclusion: trastuzumab raises p27 in BT-474, Yakes 2002; not in facts.md); half-saturation (Hill n = 2) in the active-AKT fraction")
 par("K_prolif_s6k", 0.3, "dimensionless", "assumed", "assumed: half-saturation of proliferation in the active-S6K fraction")
 par("apoptosis_basal", 1.0e-5, "per_min", "assumed", "assumed: ~1.4% of cells per day die without drug")
 par("survival_max", 0.8, "dimensionless", "assumed", "assumed: full AKT survival signalling removes up to 80% of the apoptotic drive (HER2 signalling protects from chemotherapy)")
@@ -510,8 +512,9 @@ READOUTS = [
     ("HER3_total", "HER3 + HRG_HER3 + D_23 + pD_23 + D_H23 + pD_H23 + D_E3 + pD_E3", "surface HER3 in all forms (nM)"),
     ("proliferation_rate",
      "mu_max * (1 - w_prolif_erk + w_prolif_erk * (1 + K_prolif_erk^2) * pERK_fraction^2 / (K_prolif_erk^2 + pERK_fraction^2))"
-     " * (1 + K_prolif_s6k^2) * pS6K_fraction^2 / (K_prolif_s6k^2 + pS6K_fraction^2)",
-     "per min; mu_max when ERK and S6K are fully active; without ERK, 1 - w_prolif_erk of it"),
+     " * (1 + K_prolif_s6k^2) * pS6K_fraction^2 / (K_prolif_s6k^2 + pS6K_fraction^2)"
+     " * (1 + K_prolif_akt^2) * pAKT_fraction^2 / (K_prolif_akt^2 + pAKT_fraction^2)",
+     "per min; mu_max when ERK, S6K and AKT are fully active (each gate a Hill function, n = 2, normalised to 1)"),
     ("apoptosis_rate",
      "(apoptosis_basal + chemo_damage + payload_damage) * (1 - survival_max * (1 + K_survival) * pAKT_fraction / (K_survival + pAKT_fraction))",
      "per min; AKT survival signalling lowers basal and chemotherapy-driven death"),
@@ -864,7 +867,7 @@ def write_doc() -> str:
              "- **MAPK arm:** Grb2-SOS recruited by phospho-dimers; SOS -> RAS-GTP -> RAF -> MEK-PP -> ERK-PP "
              "(two-site phosphorylation); ERK phosphorylates active SOS (negative feedback).\n"
              "- **Phenotype (assignment rules):** `pAKT_fraction`, `pERK_fraction` (ERK-PP), `pS6K_fraction`, "
-             "`HER2_total`, `HER3_total`, `pHER2_total`, `pHER3_total`, `proliferation_rate` = mu_max x (1 - w + w x H(pERK)) x H(pS6K) "
+             "`HER2_total`, `HER3_total`, `pHER2_total`, `pHER3_total`, `proliferation_rate` = mu_max x (1 - w + w x H(pERK)) x H(pS6K) x H(pAKT) "
              "with H a Hill function (n = 2) normalised to 1 at full activity, `apoptosis_rate` = (apoptosis_basal + chemo_damage + payload_damage) x "
              "(1 - survival_max x saturating(pAKT)), `migration_index` (0..1 from pERK and pAKT). "
              "`cells` (relative, starts at 1) follows d(cells)/dt = (proliferation_rate - apoptosis_rate) * cells.\n")
@@ -929,8 +932,8 @@ def write_doc() -> str:
              "ligand is degraded on internalisation.\n"
              "- HER4, antibodies as molecules (drugs are fractional hooks), drug PK and the cell cycle are not "
              "modelled yet.\n"
-             "- Trastuzumab also lowers ERK through the HER2:HER2 homodimers, so PTEN loss rescues its effect on AKT "
-             "far more than its effect on cell number.\n"
+             "- Trastuzumab also lowers ERK through the HER2:HER2 homodimers (partly) and HER2 internalisation, so PTEN "
+             "loss rescues its effect on AKT (~80 %) more than its effect on cell number (~30-50 %).\n"
              "- Downstream kinase constants are assumed: the model is for qualitative, comparative in-silico "
              "experiments until it is calibrated.\n")
     return "\n".join(D) + "\n"

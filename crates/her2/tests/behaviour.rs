@@ -31,30 +31,38 @@ fn her2_knockdown_hits_amplified_not_low_lines() {
     }
 }
 
-/// Behaviour 2: Trastuzumab lowers pAKT and viable BT-474 / SK-BR-3 cells, barely touches MCF-7, and with
-/// PTEN loss loses most of its effect on AKT (Nagata 2004 Cancer Cell: PTEN loss makes
-/// trastuzumab fail to inhibit PI3K/AKT; PharmGKB PMID 15324695, sourced). Tolerances: pAKT
-/// and viable cells below 0.85 in the amplified lines, MCF-7 within 5 % of untreated, at least
-/// half of the pAKT effect gone with PTEN loss and the viable-cell effect smaller.
+/// Behaviour 2: Trastuzumab lowers pAKT and viable BT-474 / SK-BR-3 cells, barely touches
+/// MCF-7, and with PTEN loss loses much of its effect (Nagata 2004 Cancer Cell: PTEN loss makes
+/// trastuzumab fail to inhibit PI3K/AKT and cell growth; PharmGKB PMID 15324695, sourced).
+/// Tolerances: pAKT and viable cells below 0.85 in the amplified lines, MCF-7 within 5 % of
+/// untreated; with PTEN loss at least half of the pAKT effect and 40 % of the proliferation
+/// effect gone, and the viable-cell effect at least 20 % smaller.
 #[test]
 fn trastuzumab_needs_pten() {
     let lab = Lab::builtin().unwrap();
     for line in ["bt474", "skbr3"] {
         let p = predict(&lab, line, &[], "trastuzumab@10ug/mL", 5.0);
-        let (akt, viable) = (get(&p, "pAKT"), get(&p, "viable_cells"));
-        assert!(
-            akt < 0.85 && viable < 0.85,
-            "{line}: pAKT {akt}, viable {viable}"
-        );
         let q = predict(&lab, line, &["pten-loss"], "trastuzumab@10ug/mL", 5.0);
-        let (akt_p, viable_p) = (get(&q, "pAKT"), get(&q, "viable_cells"));
+        let effect = |x: &Prediction, k: &str| 1.0 - get(x, k);
         assert!(
-            1.0 - akt_p < 0.5 * (1.0 - akt),
-            "{line}: pAKT effect {akt} -> {akt_p}"
+            effect(&p, "pAKT") > 0.15 && effect(&p, "viable_cells") > 0.15,
+            "{line}: {p:?}"
         );
         assert!(
-            viable_p > viable,
-            "{line}: viable {viable} -> {viable_p} with PTEN loss"
+            effect(&q, "pAKT") < 0.5 * effect(&p, "pAKT"),
+            "{line}: pAKT {p:?} / {q:?}"
+        );
+        assert!(
+            effect(&q, "proliferation") < 0.6 * effect(&p, "proliferation"),
+            "{line}: proliferation {} -> {}",
+            get(&p, "proliferation"),
+            get(&q, "proliferation")
+        );
+        assert!(
+            effect(&q, "viable_cells") < 0.8 * effect(&p, "viable_cells"),
+            "{line}: viable {} -> {}",
+            get(&p, "viable_cells"),
+            get(&q, "viable_cells")
         );
     }
     let m = predict(&lab, "mcf7", &[], "trastuzumab@10ug/mL", 5.0);
