@@ -538,3 +538,48 @@ fn sig3(x: f64) -> String {
     let decimals = (2 - mag).max(0) as usize;
     format!("{x:.decimals$}")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::study::{Study, StudyFile};
+    use crate::Lab;
+
+    /// A small study's report names every condition and treatment, and its CSVs have one row
+    /// per condition x treatment x read-out (predictions) and per sample (time courses).
+    #[test]
+    fn report_and_csv_cover_the_study() {
+        let lab = Lab::builtin().unwrap();
+        let file = StudyFile {
+            cell_lines: vec!["bt474".into(), "mcf7".into()],
+            modifiers: vec![vec![], vec!["pten-loss".into()]],
+            treatments: vec!["trastuzumab".into(), "lapatinib@100nM(0-24h)".into()],
+            days: Some(2.0),
+            samples_per_day: Some(4),
+            ..StudyFile::default()
+        };
+        let study = Study::from_file(file, &lab).unwrap();
+        let r = study.run(&lab, &|| {}).unwrap();
+        assert_eq!(r.conditions.len(), 4);
+        let html = build(&r, &[true, false, true, false], Some(2), "about").to_html();
+        for c in &r.conditions {
+            assert!(html.contains(&c.label()), "{}", c.label());
+        }
+        for t in &r.treatment_names {
+            assert!(html.contains(t.as_str()), "{t}");
+        }
+        let preds = predictions_csv(&r);
+        assert_eq!(preds.lines().count(), 1 + 4 * 2 * READOUTS.len());
+        let courses = time_courses_csv(&r);
+        assert_eq!(courses.lines().count(), 1 + 4 * 2 * (2 * 4 + 1));
+        // Ranked by mean viable cells over the marked conditions, lowest first, and the mean is
+        // the mean of the predictions.
+        let high = [true, false, true, false];
+        let rank = ranking(&r, &high);
+        assert_eq!(rank.len(), 2);
+        assert!(rank[0].1 <= rank[1].1);
+        let t = rank[0].0;
+        let mean = (r.predictions[0][t].relative[0] + r.predictions[2][t].relative[0]) / 2.0;
+        assert!((rank[0].1 - mean).abs() < 1e-12);
+    }
+}
