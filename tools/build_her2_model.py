@@ -296,8 +296,8 @@ par("adc_dar", 3.5, "dimensionless", "sourced", "Scheuher 2023 Table S2a (Kadcyl
 par("k_payload_out", 0.01, "per_min", "assumed",
     "assumed: the charged lysine-SMCC-DM1 catabolite leaves cells slowly (t1/2 ~70 min); no number in facts.md")
 par("payload_ic50", 23.8, "nM", "sourced", "yuezheli/ADC-archives param-tdm1.jl citing Scheuher 2023: DM1 payload IC50 23.8 nM")
-par("payload_kill_max", 1.0e-3, "per_min", "assumed",
-    "assumed, calibrated: with saturating T-DM1, SK-BR-3-like cells end near the sourced 0.33 relative viability plateau at 72 h (Cancer Res 68:9280 digitised in yuezheli/ADC-archives)")
+par("payload_kill_max", 8.0e-4, "per_min", "assumed",
+    "assumed, calibrated with her2sim to the sourced SK-BR-3 T-DM1 viability plateau of 0.33 at >= 0.11 ug/mL, 48-72 h (Cancer Res 68:9280 digitised in yuezheli/ADC-archives): 72-h viability 0.37 at 0.11 and 0.33 at 1 ug/mL; at 0.013 ug/mL 0.46 against the measured 0.59 (tested in crates/her2/tests/behaviour.rs)")
 
 group("Receptor trafficking and turnover")
 par("k_int_her2", K_INT_HER2, "per_min", "sourced", f"{SCHEUHER}: HER2 endocytosis 4.27e-5 s^-1 (SK-BR-3, fit to Austin 2004)")

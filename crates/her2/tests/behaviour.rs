@@ -172,3 +172,26 @@ fn lapatinib_ic50_in_published_range() {
     assert!((10.0..18_600.0).contains(&fit.ic50), "IC50 {} nM", fit.ic50);
     assert!((10.0..300.0).contains(&fit.ic50), "IC50 {} nM", fit.ic50);
 }
+
+/// Behaviour 7 (beyond the six): T-DM1 kills SK-BR-3 to the measured viability
+/// plateau. Cancer Res 68:9280 (digitised in github yuezheli/ADC-archives, sourced in the
+/// catalogue): relative viability 0.33 at >= 0.11 ug/mL and 0.59 at 0.013 ug/mL after 48-72 h.
+/// The plateau calibrates `payload_kill_max`; tolerances: plateau within 0.05 at 0.11 and
+/// 1 ug/mL, and the low dose between the plateau and 0.75 (the model gives 0.46: its
+/// occupancy curve is steeper than the data).
+#[test]
+fn tdm1_reaches_the_measured_plateau() {
+    let lab = Lab::builtin().unwrap();
+    let v = |dose: &str| {
+        get(
+            &predict(&lab, "skbr3", &[], &format!("t-dm1@{dose}"), 3.0),
+            "viable_cells",
+        )
+    };
+    for dose in ["0.11ug/mL", "1ug/mL"] {
+        let x = v(dose);
+        assert!((x - 0.33).abs() < 0.05, "{dose}: {x}");
+    }
+    let low = v("0.013ug/mL");
+    assert!(low > v("0.11ug/mL") && low < 0.75, "0.013 ug/mL: {low}");
+}
