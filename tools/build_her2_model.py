@@ -74,9 +74,10 @@ _F_FREE = K_HSP_RELEASE / (K_HSP_RELEASE + K_HSP_BIND)
 HER2_LOSS = K_INT_HER2 * K_DEG_HER2_ENDO / (K_REC_HER2 + K_DEG_HER2_ENDO) + _F_FREE * K_DEG_HER2_FREE
 # Calibration factor measured with her2sim (surface HER2 at 72 h was 272 nM with the formula
 # alone, because HER2 held in dimers escapes the HSP90-free degradation and HER2 partners of
-# HER3 complexes return to the surface): 248.9 / 272.3 = 0.914. Re-measure when trafficking
+# HER3 complexes return to the surface: 248.9 / 272.3 = 0.914; ectodomain shedding then lowered
+# it to 232.7 nM: 0.914 x 248.9 / 232.7 = 0.978). Re-measure when trafficking
 # or dimerisation changes (target: HER2_total ~249 nM at 72 h).
-HER2_SYNTH_CORRECTION = 0.914
+HER2_SYNTH_CORRECTION = 0.978
 K_TL_HER2 = HER2_SYNTH_CORRECTION * HER2_NM * HER2_LOSS / (HER2_GENE_COPIES * 1.0)
 
 K_DEG_EGFR = 0.0018  # Zhou 2024
@@ -93,20 +94,20 @@ MU_MAX = math.log(2) / (37.4 * 60.0)  # SK-BR-3 doubling 37.4 h
 # Measured with her2sim for the documentation (rerun the scans when the model changes):
 # change | HER2_total | HER3_total | pAKT | pERK | pS6K | proliferation_rate at 72 h.
 BEHAVIOUR = [
-    "default (BT-474-like) | 249 | 10.6 | 0.564 | 0.369 | 0.474 | 1.10e-04",
-    "`her2_gene_copies` = 2 (MCF7-like, no other drive) | 25 | 13.6 | 0.289 | 0.073 | 0.359 | 3.83e-06",
-    "`tki_her2_inhibition` = 0.9 | 249 | 12.8 | 0.340 | 0.193 | 0.388 | 2.66e-05",
-    "`pten_activity` = 0.1 | 249 | 9.3 | 0.793 | 0.369 | 0.525 | 1.49e-04",
-    "`pik3ca_gain` = 3 | 249 | 9.7 | 0.714 | 0.369 | 0.510 | 1.38e-04",
-    "`domainIV_block` = 1 | 134 | 12.3 | 0.384 | 0.274 | 0.410 | 5.03e-05",
-    "`hsp90_inhibition` = 0.9 | 130 | 11.6 | 0.445 | 0.251 | 0.435 | 5.67e-05",
-    "`sirna_knockdown` = 0.8 | 46 | 12.6 | 0.353 | 0.142 | 0.395 | 1.77e-05",
-    "`pi3k_inhibition` = 0.9 | 250 | 16.0 | 0.173 | 0.369 | 0.270 | 1.33e-05",
-    "`akt_inhibition` = 0.9 | 250 | 17.1 | 0.136 | 0.369 | 0.230 | 7.01e-06",
-    "`mek_inhibition` = 0.9 | 249 | 10.6 | 0.564 | 0.014 | 0.474 | 4.12e-07",
-    "`[HRG]` = 1 nM | 253 | 9.7 | 0.708 | 0.399 | 0.509 | 1.45e-04",
-    "`p95_expression` = 0.5 | 249 | 10.3 | 0.604 | 0.401 | 0.485 | 1.26e-04",
-    "`other_drive` = 1 | 249 | 9.8 | 0.691 | 0.396 | 0.505 | 1.41e-04",
+    "default (BT-474-like) | 250 | 10.5 | 0.571 | 0.376 | 0.476 | 1.14e-04",
+    "`her2_gene_copies` = 2 (MCF7-like, no other drive) | 25 | 13.5 | 0.296 | 0.089 | 0.364 | 5.73e-06",
+    "`tki_her2_inhibition` = 0.9 | 250 | 12.7 | 0.345 | 0.200 | 0.391 | 2.88e-05",
+    "`pten_activity` = 0.1 | 250 | 9.3 | 0.795 | 0.376 | 0.525 | 1.51e-04",
+    "`pik3ca_gain` = 3 | 250 | 9.7 | 0.719 | 0.376 | 0.511 | 1.40e-04",
+    "`domainIV_block` = 1 | 143 | 12.1 | 0.395 | 0.283 | 0.414 | 5.45e-05",
+    "`hsp90_inhibition` = 0.9 | 135 | 11.4 | 0.461 | 0.276 | 0.441 | 6.60e-05",
+    "`sirna_knockdown` = 0.8 | 46 | 12.5 | 0.362 | 0.162 | 0.399 | 2.28e-05",
+    "`pi3k_inhibition` = 0.9 | 251 | 15.9 | 0.177 | 0.376 | 0.273 | 1.42e-05",
+    "`akt_inhibition` = 0.9 | 251 | 17.0 | 0.138 | 0.376 | 0.233 | 7.44e-06",
+    "`mek_inhibition` = 0.9 | 250 | 10.5 | 0.571 | 0.015 | 0.476 | 4.47e-07",
+    "`[HRG]` = 1 nM | 254 | 9.7 | 0.708 | 0.402 | 0.509 | 1.46e-04",
+    "`p95_expression` = 0.5 | 250 | 10.3 | 0.610 | 0.405 | 0.486 | 1.28e-04",
+    "`other_drive` = 1 | 250 | 9.8 | 0.692 | 0.399 | 0.505 | 1.42e-04",
 ]
 
 
@@ -259,6 +260,8 @@ par("pten_activity", 1.0, "dimensionless", "control", "control: PTEN activity re
 par("pik3ca_gain", 1.0, "dimensionless", "control", "control: factor on the PI3K catalytic rate (activating PIK3CA mutation > 1)")
 par("other_drive", 0.0, "nM", "control",
     "control: HER2-independent growth-factor drive (oestrogen receptor, IGF1R and other inputs) in nM of active-receptor equivalents feeding SOS and PI3K; 0 for HER2-addicted lines, larger for lines that grow without HER2 (MCF-7)")
+par("effector_activity", 0.0, "dimensionless", "control",
+    "control: immune effector cells (NK) available for ADCC, relative to an in-vivo tumour (0 = plain in-vitro culture; the immune-effectors modifier sets 1)")
 par("p95_expression", 0.0, "dimensionless", "control",
     "control: p95HER2 made per full-length HER2 from the same ERBB2 mRNA (0 = none; the p95her2 modifier sets it). p95 lacks domains II and IV, so trastuzumab and pertuzumab cannot act on it; kinase inhibitors can (PubMed 17440164, sourced)")
 
@@ -298,6 +301,14 @@ par("k_payload_out", 0.01, "per_min", "assumed",
 par("payload_ic50", 23.8, "nM", "sourced", "yuezheli/ADC-archives param-tdm1.jl citing Scheuher 2023: DM1 payload IC50 23.8 nM")
 par("payload_kill_max", 8.0e-4, "per_min", "assumed",
     "assumed, calibrated with her2sim to the sourced SK-BR-3 T-DM1 viability plateau of 0.33 at >= 0.11 ug/mL, 48-72 h (Cancer Res 68:9280 digitised in yuezheli/ADC-archives): 72-h viability 0.37 at 0.11 and 0.33 at 1 ug/mL; at 0.013 ug/mL 0.46 against the measured 0.59 (tested in crates/her2/tests/behaviour.rs)")
+
+group("Shedding and ADCC")
+par("k_shed_her2", 0.1 * K_INT_HER2, "per_min", "assumed",
+    "assumed: ADAM10 sheds the HER2 ectodomain at a tenth of the constitutive internalisation rate, leaving membrane-bound p95HER2 (648-CTF); serum ECD is detectable in 64% of MBC patients (Herceptin SmPC, sourced) but no cellular rate is in facts.md")
+par("adcc_kill_max", 1.5e-4, "per_min", "assumed",
+    "assumed: fully opsonised, HER2-rich cells with effectors present die at ~0.2 per day by ADCC, comparable to their growth rate, as BT-474 xenografts regress on trastuzumab (BJC 2011, facts.md 7, sourced qualitatively)")
+par("K_adcc", 50.0, "nM", "assumed",
+    "assumed: ADCC half-maximal at ~1e5 HER2 per cell (50 nM x 1888), rising steeply (Hill n = 2): it needs high antigen density, so HER2-amplified lines are killed and HER2-low ones hardly")
 
 group("Receptor trafficking and turnover")
 par("k_int_her2", K_INT_HER2, "per_min", "sourced", f"{SCHEUHER}: HER2 endocytosis 4.27e-5 s^-1 (SK-BR-3, fit to Austin 2004)")
@@ -412,6 +423,8 @@ rxn("p95_synthesis", "p95HER2 synthesis (alternative translation of ERBB2 mRNA)"
     "k_tl_her2 * p95_expression * HER2_mRNA", modifiers=["HER2_mRNA"])
 rxn("p95_phosphorylation", "p95HER2 phosphorylation (constitutive; HER2 kinase inhibitors block it)", ["p95"], ["pP95"],
     "k_phos_p95 * (1 - tki_her2_inhibition) * p95 - k_dephos * pP95", reversible=True)
+rxn("her2_shedding", "HER2 ectodomain shedding leaves p95HER2 (blocked by domain IV antibodies)", ["HER2"], ["p95"],
+    "k_shed_her2 * (1 - domainIV_block) * HER2")
 rxn("p95_degradation", "p95HER2 degradation", ["p95"], [], "k_deg_p95 * p95")
 rxn("pP95_degradation", "phospho-p95HER2 degradation", ["pP95"], [], "k_deg_p95 * pP95")
 # ADC payload: conjugate-bound HER2 degraded in lysosomes releases DAR payload molecules
@@ -502,6 +515,10 @@ rxn("erk_dephosphorylation_1", "ERK-P dephosphorylated", ["ERK_p"], ["ERK"], "k_
 # ---- read-outs (assignment rules) and the cell population (rate rule) -------------------------
 READOUTS = [
     ("payload_damage", "payload_kill_max * payload / (payload_ic50 + payload)", "per min; lethal damage from the ADC payload (DM1 binds tubulin)"),
+    ("adcc_damage",
+     "effector_activity * adcc_kill_max * (domainIV_block + dimerisation_block_her2her3 - domainIV_block * dimerisation_block_her2her3)"
+     " * HER2_total^2 / (K_adcc^2 + HER2_total^2)",
+     "per min; ADCC: effector cells kill antibody-coated (IgG1 at domain IV or II) cells, more the more HER2 they carry; AKT survival does not protect"),
     ("pHER2_total", "pD_E2 + 2 * pD_22 + pD_23 + pD_H23 + pP95", "phosphorylated HER2 in all active dimers and p95HER2 (nM)"),
     ("pHER3_total", "pD_23 + pD_H23 + pD_E3", "phosphorylated HER3 (nM)"),
     ("pAKT_fraction", "pAKT / (AKT + pAKT)", "fraction of AKT phosphorylated"),
@@ -516,7 +533,8 @@ READOUTS = [
      " * (1 + K_prolif_akt^2) * pAKT_fraction^2 / (K_prolif_akt^2 + pAKT_fraction^2)",
      "per min; mu_max when ERK, S6K and AKT are fully active (each gate a Hill function, n = 2, normalised to 1)"),
     ("apoptosis_rate",
-     "(apoptosis_basal + chemo_damage + payload_damage) * (1 - survival_max * (1 + K_survival) * pAKT_fraction / (K_survival + pAKT_fraction))",
+     "(apoptosis_basal + chemo_damage + payload_damage) * (1 - survival_max * (1 + K_survival) * pAKT_fraction / (K_survival + pAKT_fraction))"
+     " + adcc_damage",
      "per min; AKT survival signalling lowers basal and chemotherapy-driven death"),
     ("migration_index",
      "0.5 * (1 + K_migration) * (pERK_fraction / (K_migration + pERK_fraction) + pAKT_fraction / (K_migration + pAKT_fraction))",

@@ -195,3 +195,48 @@ fn tdm1_reaches_the_measured_plateau() {
     let low = v("0.013ug/mL");
     assert!(low > v("0.11ug/mL") && low < 0.75, "0.013 ug/mL: {low}");
 }
+
+/// Behaviour 8: trastuzumab's in-vivo options (issue 4: "blocks ... shedding ...; ADCC as an
+/// in-vivo option"). With immune effector cells, ADCC at least doubles trastuzumab's effect on
+/// the HER2-amplified lines and leaves HER2-low MCF-7 nearly untouched (it needs antigen
+/// density); BT-474 xenografts regress on trastuzumab (BJC 2011 PMC3171020, sourced,
+/// qualitative). Domain IV occupancy blocks ectodomain shedding, so less p95HER2 is made.
+#[test]
+fn trastuzumab_adcc_and_shedding() {
+    let lab = Lab::builtin().unwrap();
+    for line in ["bt474", "skbr3"] {
+        let plain = get(
+            &predict(&lab, line, &[], "trastuzumab", 5.0),
+            "viable_cells",
+        );
+        let adcc = get(
+            &predict(&lab, line, &["immune-effectors"], "trastuzumab", 5.0),
+            "viable_cells",
+        );
+        assert!(
+            1.0 - adcc > 2.0 * (1.0 - plain),
+            "{line}: {plain} -> {adcc}"
+        );
+    }
+    let mcf7 = get(
+        &predict(&lab, "mcf7", &["immune-effectors"], "trastuzumab", 5.0),
+        "viable_cells",
+    );
+    assert!(mcf7 > 0.95, "MCF-7 with effectors: {mcf7}");
+    // Shedding: p95HER2 (here only from cleavage) after 72 h with and without domain IV block.
+    let sim = lab.simulator();
+    let p95 = |block: f64| {
+        let opts = her2sim_engine::SimOptions {
+            duration: 4320.0,
+            steps: 1,
+            overrides: vec![(sim.override_target("domainIV_block").unwrap(), block)],
+            ..her2sim_engine::SimOptions::default()
+        };
+        sim.simulate(&opts, "p95").unwrap().rows[1][0]
+    };
+    let (free, blocked) = (p95(0.0), p95(1.0));
+    assert!(
+        free > 1.0 && blocked < 0.5 * free,
+        "p95 {free} -> {blocked}"
+    );
+}
