@@ -107,7 +107,7 @@ BEHAVIOUR = [
     "`mek_inhibition` = 0.9 | 250 | 10.5 | 0.571 | 0.015 | 0.476 | 4.47e-07",
     "`[HRG]` = 1 nM | 254 | 9.7 | 0.708 | 0.402 | 0.509 | 1.46e-04",
     "`p95_expression` = 0.5 | 250 | 10.3 | 0.610 | 0.405 | 0.486 | 1.28e-04",
-    "`other_drive` = 1 | 250 | 9.8 | 0.692 | 0.399 | 0.505 | 1.42e-04",
+    "`other_drive` = 1 | 250 | 10.3 | 0.601 | 0.399 | 0.484 | 1.25e-04",
 ]
 
 
@@ -259,7 +259,7 @@ par("sirna_knockdown", 0.0, "dimensionless", "control",
 par("pten_activity", 1.0, "dimensionless", "control", "control: PTEN activity relative to wild type (PTEN loss < 1)")
 par("pik3ca_gain", 1.0, "dimensionless", "control", "control: factor on the PI3K catalytic rate (activating PIK3CA mutation > 1)")
 par("other_drive", 0.0, "nM", "control",
-    "control: HER2-independent growth-factor drive (oestrogen receptor, IGF1R and other inputs) in nM of active-receptor equivalents feeding SOS and PI3K; 0 for HER2-addicted lines, larger for lines that grow without HER2 (MCF-7)")
+    "control: HER2-independent growth-factor drive (oestrogen receptor, IGF1R and other inputs) in nM of active-receptor equivalents; it recruits SOS like a receptor dimer and PI3K only at the weak non-HER3 weight (w_pi3k_other), so HER2 overexpression still raises AKT in such lines; 0 for HER2-addicted lines, larger for lines that grow without HER2 (MCF-7)")
 par("effector_activity", 0.0, "dimensionless", "control",
     "control: immune effector cells (NK) available for ADCC, relative to an in-vivo tumour (0 = plain in-vitro culture; the immune-effectors modifier sets 1)")
 par("p95_expression", 0.0, "dimensionless", "control",
@@ -473,7 +473,7 @@ for d, (kon, koff, kin, kint, internal) in DIMER_KIN.items():
     rxn(f"{pd}_internalisation", f"phospho-{DIMERS[d][0]} internalisation", [pd], internal, f"{kint} * {pd}")
 
 # PI3K / AKT / mTORC1 / FOXO
-PI3K_INPUT = "(pD_H23 + pD_23 + pD_E3 + other_drive + w_pi3k_other * (pD_22 + pD_E2 + pD_EE + pP95))"
+PI3K_INPUT = "(pD_H23 + pD_23 + pD_E3 + w_pi3k_other * (pD_22 + pD_E2 + pD_EE + pP95 + other_drive))"
 rxn("pi3k_recruitment", "PI3K recruited by phospho-dimers (HER3 strongest; S6K feedback)", ["PI3K"], ["PI3K_act"],
     f"k_pi3k_act * {PI3K_INPUT} * PI3K / (1 + pS6K / (pS6K + S6K) / K_s6k_fb)",
     modifiers=["pD_H23", "pD_23", "pD_E3", "pD_22", "pD_E2", "pD_EE", "pP95", "pS6K", "S6K"])
@@ -873,8 +873,9 @@ def write_doc() -> str:
              "(blocked by HER2 kinase inhibitors only: no ectodomain, so no antibody acts on it), feeding SOS and PI3K like HER2 dimers.\n"
              "- **ADC payload:** conjugate-bound HER2 (`adc_occupancy`) degraded in endosomes releases `adc_dar` payload molecules; "
              "the payload leaves slowly and kills (`payload_damage`, half-maximal at the sourced DM1 IC50).\n"
-             "- **HER2-independent drive:** `other_drive` (oestrogen receptor, IGF1R, ...) feeds SOS and PI3K in nM of active-receptor "
-             "equivalents; 0 for HER2-addicted lines, set for oestrogen-receptor-driven HER2-low lines.\n"
+             "- **HER2-independent drive:** `other_drive` (oestrogen receptor, IGF1R, ...) in nM of active-receptor equivalents "
+             "recruits SOS like a dimer and PI3K at the weak non-HER3 weight; 0 for HER2-addicted lines, set for "
+             "oestrogen-receptor-driven HER2-low lines.\n"
              "- **Ligands and dimers:** EGF:EGFR and HRG:HER3; dimers (EGF:EGFR)2, EGF:EGFR:HER2, HER2:HER2 "
              "(ligand-independent; mass action in HER2 makes it matter only at high HER2), HER2:HER3 (ligand-independent), "
              "HER2:HRG:HER3 and EGF:EGFR:HRG:HER3. Each dimer is trans-phosphorylated (`pD_*`, active); "

@@ -118,22 +118,32 @@ fn p95her2_resists_trastuzumab_not_lapatinib() {
     );
 }
 
-/// Behaviour 5: HER2-high cells survive paclitaxel better than HER2-low ones (the isogenic MCF-7 /
-/// MCF-7-HER2 pair: AKT survival signalling opposes drug-induced death), and trastuzumab +
-/// paclitaxel beats either alone (Slamon 2001 NEJM: paclitaxel +/- trastuzumab ORR 41 vs 17 %,
-/// facts.md). Tolerance: strict ordering.
+/// Behaviour 5: HER2-high cells survive paclitaxel better than HER2-low ones (AKT survival
+/// signalling opposes drug-induced death): the isogenic MCF-7 / MCF-7-HER2 pair and the
+/// HER2-amplified lines against MCF-7; and trastuzumab + paclitaxel beats either alone (Slamon
+/// 2001 NEJM: paclitaxel +/- trastuzumab ORR 41 vs 17 %, facts.md). Tolerance: the isogenic
+/// pair differs by at least 0.05 in relative viable cells after 3 days; strict ordering
+/// otherwise.
 #[test]
 fn her2_protects_from_paclitaxel_and_trastuzumab_adds() {
     let lab = Lab::builtin().unwrap();
-    let low = predict(&lab, "mcf7", &[], "paclitaxel@5nM", 3.0);
-    let high = predict(&lab, "mcf7-her2", &[], "paclitaxel@5nM", 3.0);
+    let pac = |line: &str| predict(&lab, line, &[], "paclitaxel@5nM", 3.0);
+    let (low, high) = (pac("mcf7"), pac("mcf7-her2"));
     assert!(
         high.treated[2] < low.treated[2],
         "apoptosis rate {} vs {}",
         high.treated[2],
         low.treated[2]
     );
-    assert!(get(&high, "viable_cells") > get(&low, "viable_cells"));
+    let low_v = get(&low, "viable_cells");
+    assert!(
+        get(&high, "viable_cells") > low_v + 0.05,
+        "{} vs {low_v}",
+        get(&high, "viable_cells")
+    );
+    for line in ["bt474", "skbr3"] {
+        assert!(get(&pac(line), "viable_cells") > low_v, "{line}");
+    }
     let v = |t: &str| get(&predict(&lab, "bt474", &[], t, 5.0), "viable_cells");
     let (p, t, tp) = (
         v("paclitaxel@5nM"),
