@@ -207,8 +207,23 @@ pub(crate) fn render(c: &HeatMap, ctx: &mut Ctx) -> String {
         let cy = top + cell_h * (r as f64 + 0.5);
         out.push_str(&text(left - 8.0, cy, "end", FONT, r#" dy="0.35em""#, l));
     }
-    // cells
-    let cell_font = 11.0;
+    // cells: one font size for the whole map, shrunk (down to 8 px) so that the widest value
+    // fits; if even that does not fit, no cell is labelled. Deciding cell by cell would label
+    // some cells and not others, which reads as missing data.
+    let widest = (0..nrows)
+        .flat_map(|r| (0..ncols).map(move |k| (r, k)))
+        .map(|(r, k)| {
+            let shown = value(r, k).map_or("n/a".to_string(), |v| cell_text(v, c.value_digits));
+            text_width(&shown, 11.0)
+        })
+        .fold(0.0_f64, f64::max);
+    let cell_font = if widest > 0.0 {
+        (11.0 * (cell_w - 6.0) / widest).min(11.0)
+    } else {
+        11.0
+    };
+    let label_cells = cell_font >= 8.0 && cell_h >= 15.0;
+    let cell_font = (cell_font * 10.0).floor() / 10.0;
     for r in 0..nrows {
         for k in 0..ncols {
             let (x, y) = (left + cell_w * k as f64, top + cell_h * r as f64);
@@ -235,7 +250,7 @@ pub(crate) fn render(c: &HeatMap, ctx: &mut Ctx) -> String {
                 coord(cell_h),
                 escape(&tip)
             );
-            if text_width(&shown, cell_font) + 6.0 <= cell_w && cell_h >= 15.0 {
+            if label_cells {
                 let _ = write!(
                     out,
                     r#"<text x="{}" y="{}" dy="0.35em" text-anchor="middle" font-size="{cell_font}" fill="{ink}" pointer-events="none">{}</text>"#,
