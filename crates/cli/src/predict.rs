@@ -54,7 +54,7 @@ pub fn to_json(p: &Prediction) -> serde_json::Value {
 }
 
 /// JSON has no NaN: a read-out that is undefined (0/x impossible here, but x/0) becomes null.
-fn number(x: f64) -> serde_json::Value {
+pub fn number(x: f64) -> serde_json::Value {
     serde_json::Number::from_f64(x).map_or(serde_json::Value::Null, serde_json::Value::Number)
 }
 

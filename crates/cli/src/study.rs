@@ -78,8 +78,8 @@ fn execute(lab: &Lab, study: &Study, args: &StudyArgs) -> anyhow::Result<()> {
             .map(|&(t, viable)| {
                 serde_json::json!({
                     "treatment": results.treatments[t],
-                    "viable_cells_her2_high": finite(viable),
-                    "viable_cells_her2_low": low.map(|l| finite(results.predictions[l][t].relative[v])),
+                    "viable_cells_her2_high": crate::predict::number(viable),
+                    "viable_cells_her2_low": low.map(|l| crate::predict::number(results.predictions[l][t].relative[v])),
                 })
             })
             .collect();
@@ -133,10 +133,6 @@ fn execute(lab: &Lab, study: &Study, args: &StudyArgs) -> anyhow::Result<()> {
     }
     println!("report: {}", out.join("index.html").display());
     Ok(())
-}
-
-fn finite(x: f64) -> serde_json::Value {
-    serde_json::Number::from_f64(x).map_or(serde_json::Value::Null, serde_json::Value::Number)
 }
 
 /// HER2-amplified conditions (no modifiers, >= 2e5 HER2 per cell) and the HER2-low reference

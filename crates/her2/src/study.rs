@@ -511,13 +511,8 @@ impl Study {
             let Some(q) = t.components[0].dose else {
                 continue;
             };
-            // Nine log-spaced doses from 1/1000 to 10x the default dose.
-            let doses = (0..9)
-                .map(|i| Quantity {
-                    value: q.value * 10f64.powf(-3.0 + 0.5 * i as f64),
-                    unit: q.unit,
-                })
-                .collect();
+            // Nine doses from 1/1000 to 10x the default dose.
+            let doses = half_decades(q, -3.0, 9);
             dose_responses.push(DoseResponseSpec {
                 condition: bt474.clone(),
                 strategy: s.id.clone(),
@@ -537,13 +532,8 @@ impl Study {
                 let q = t.components[0]
                     .dose
                     .ok_or_else(|| LabError::Invalid(format!("{id} has no dose")))?;
-                // Five doses from 1/100 of the default to the default, evenly on a log scale.
-                Ok((0..5)
-                    .map(|i| Quantity {
-                        value: q.value * 10f64.powf(-2.0 + 0.5 * i as f64),
-                        unit: q.unit,
-                    })
-                    .collect())
+                // Five doses from 1/100 of the default to the default.
+                Ok(half_decades(q, -2.0, 5))
             };
             combinations.push(CombinationSpec {
                 condition: bt474.clone(),
@@ -563,4 +553,14 @@ impl Study {
             combinations,
         })
     }
+}
+
+/// `n` doses half a decade apart, the first at `q x 10^first_decade`.
+fn half_decades(q: Quantity, first_decade: f64, n: usize) -> Vec<Quantity> {
+    (0..n)
+        .map(|i| Quantity {
+            value: q.value * 10f64.powf(first_decade + 0.5 * i as f64),
+            unit: q.unit,
+        })
+        .collect()
 }
