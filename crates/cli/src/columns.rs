@@ -6,7 +6,7 @@ use std::path::Path;
 /// The values of `wanted` columns (matched case-insensitively), one row per data line.
 pub fn read_columns(path: &Path, wanted: &[&str]) -> anyhow::Result<Vec<Vec<f64>>> {
     let name = path.display();
-    let text = std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
+    let text = crate::input::read(path)?;
     let mut lines = text
         .lines()
         .enumerate()

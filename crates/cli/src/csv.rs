@@ -1,10 +1,10 @@
-//! CSV output of time courses; files are written to a temporary name and renamed, so a
-//! failed run never leaves a file that looks complete.
+//! CSV output of time courses (RFC 4180 quoting where a name needs it); files go through
+//! `her2sim-files`, so a failed or killed run never leaves a file that looks complete and an
+//! input is never overwritten.
 
 use std::io::Write;
 use std::path::Path;
 
-use anyhow::Context;
 use her2sim_engine::TimeCourse;
 
 /// Shortest text that reads back to the same f64; NaN and infinities spelled as Python reads them.
@@ -18,8 +18,18 @@ pub fn number(x: f64) -> String {
     }
 }
 
-pub fn write(out: &mut impl Write, table: &TimeCourse) -> std::io::Result<()> {
-    writeln!(out, "{}", table.columns.join(","))?;
+/// A header cell, quoted when it holds a comma, quote or line break (RFC 4180).
+pub fn field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+pub fn write(out: &mut dyn Write, table: &TimeCourse) -> std::io::Result<()> {
+    let header: Vec<String> = table.columns.iter().map(|c| field(c)).collect();
+    writeln!(out, "{}", header.join(","))?;
     for row in &table.rows {
         let cells: Vec<String> = row.iter().map(|&x| number(x)).collect();
         writeln!(out, "{}", cells.join(","))?;
@@ -27,19 +37,10 @@ pub fn write(out: &mut impl Write, table: &TimeCourse) -> std::io::Result<()> {
     out.flush()
 }
 
-pub fn write_atomic(path: &Path, table: &TimeCourse) -> anyhow::Result<()> {
-    let tmp = path.with_extension("csv.tmp");
-    let result = (|| {
-        let file = std::fs::File::create(&tmp)?;
-        let mut buf = std::io::BufWriter::new(file);
-        write(&mut buf, table)?;
-        buf.into_inner().map_err(|e| e.into_error())?.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result.with_context(|| format!("cannot write {}", path.display()))
+/// Writes the table to `path` safely; `inputs` are the files this run read.
+pub fn write_atomic(path: &Path, inputs: &[&Path], table: &TimeCourse) -> anyhow::Result<()> {
+    her2sim_files::write_file(path, inputs, |w| write(w, table))?;
+    Ok(())
 }
 
 #[cfg(test)]
@@ -54,5 +55,13 @@ mod tests {
         assert_eq!(number(f64::NEG_INFINITY), "-inf");
         assert_eq!(number(3.0), "3.0");
         assert_eq!(number(6.02214179e23).parse::<f64>().unwrap(), 6.02214179e23);
+    }
+
+    #[test]
+    fn header_cells_are_quoted_when_needed() {
+        assert_eq!(field("[S1]"), "[S1]");
+        assert_eq!(field("a,b"), "\"a,b\"");
+        assert_eq!(field("x\ny"), "\"x\ny\"");
+        assert_eq!(field("q\""), "\"q\"\"\"");
     }
 }

@@ -6,6 +6,7 @@ mod columns;
 mod combo;
 mod csv;
 mod dose;
+mod input;
 mod lab_args;
 mod predict;
 mod scan;
@@ -32,6 +33,9 @@ struct Cli {
     /// Options of the default study (when no command is given).
     #[command(flatten)]
     study: study::StudyArgs,
+    /// Largest input file read (models, study files, tables), in MB.
+    #[arg(long, global = true, default_value_t = 256, value_name = "MB")]
+    max_input_mb: u64,
 }
 
 #[derive(Subcommand)]
@@ -170,6 +174,8 @@ impl From<MethodArg> for her2sim_ode::Method {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    her2sim_files::install_cleanup_handler();
+    input::set_limit_mb(cli.max_input_mb);
     let result = match cli.command {
         Some(Command::Simulate(args)) => simulate(args),
         Some(Command::Suite(args)) => suite::run(args),
@@ -194,7 +200,7 @@ fn main() -> ExitCode {
 
 fn simulate(args: SimulateArgs) -> anyhow::Result<()> {
     let path = args.model.display().to_string();
-    let sim = Simulator::from_file(&args.model).map_err(|e| anyhow::anyhow!("{path}: {e}"))?;
+    let sim = input::model(&args.model)?;
     let c = &args.course;
     let selection = c.selection(&sim);
     let mut overrides = Vec::new();
@@ -240,7 +246,7 @@ fn simulate(args: SimulateArgs) -> anyhow::Result<()> {
     }
     .map_err(|e| anyhow::anyhow!("{path}: {e}"))?;
     match args.output {
-        Some(out) => csv::write_atomic(&out, &table),
+        Some(out) => csv::write_atomic(&out, &[&args.model], &table),
         None => {
             let mut stdout = std::io::stdout().lock();
             csv::write(&mut stdout, &table)?;

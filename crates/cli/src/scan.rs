@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use her2sim_analysis::scan::{self, Axis, Sampled, ScanSpec};
-use her2sim_engine::{Simulator, TimeCourse};
+use her2sim_engine::TimeCourse;
 
 #[derive(clap::Args)]
 pub struct ScanArgs {
@@ -37,7 +37,7 @@ pub struct ScanArgs {
 
 pub fn run(args: ScanArgs) -> anyhow::Result<()> {
     let path = args.model.display().to_string();
-    let sim = Simulator::from_file(&args.model).map_err(|e| anyhow::anyhow!("{path}: {e}"))?;
+    let sim = crate::input::model(&args.model)?;
     if args.vary.is_empty() && args.sample.is_empty() {
         anyhow::bail!("give at least one --vary or --sample");
     }
@@ -76,7 +76,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<()> {
         rows: table.rows,
     };
     match args.output {
-        Some(p) => crate::csv::write_atomic(&p, &out),
+        Some(p) => crate::csv::write_atomic(&p, &[&args.model], &out),
         None => Ok(crate::csv::write(&mut std::io::stdout().lock(), &out)?),
     }
 }

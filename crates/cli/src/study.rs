@@ -1,6 +1,7 @@
 //! `her2sim` / `her2sim study` (the default study) and `her2sim run STUDY.toml`: run a study
 //! with a progress bar, print the ranked table (or JSON), and write the HTML report and CSVs
-//! into a directory (built in a temporary directory, then renamed into place).
+//! into a directory (built in a temporary directory, then moved into place; an existing
+//! directory is only replaced when it is empty or a previous her2sim report).
 
 use std::path::{Path, PathBuf};
 
@@ -37,7 +38,7 @@ pub fn run_default(args: StudyArgs) -> anyhow::Result<()> {
 
 pub fn run_file(args: RunArgs) -> anyhow::Result<()> {
     let name = args.study.display().to_string();
-    let text = std::fs::read_to_string(&args.study).map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
+    let text = crate::input::read(&args.study)?;
     let lab = Lab::builtin()?;
     let study = Study::from_toml(&text, &name, &lab)?;
     execute(&lab, &study, &args.common)
@@ -49,6 +50,8 @@ fn execute(lab: &Lab, study: &Study, args: &StudyArgs) -> anyhow::Result<()> {
     } else {
         args.out.clone()
     };
+    // Refuse an --out that would destroy a user's files before spending minutes on the run.
+    her2sim_files::check_report_dir(&out)?;
     let bar = if args.quiet || args.json {
         indicatif::ProgressBar::hidden()
     } else {
@@ -179,25 +182,8 @@ fn write_outputs(
         ("dose_response.csv", report::dose_response_csv(r)),
         ("synergy.csv", report::synergy_csv(r)),
     ];
-    let parent = out
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let tmp = parent.join(format!(
-        ".{}.tmp-{}",
-        out.file_name().and_then(|n| n.to_str()).unwrap_or("report"),
-        std::process::id()
-    ));
-    let fail = |e: std::io::Error, what: &Path| anyhow::anyhow!("{}: {e}", what.display());
-    std::fs::create_dir_all(&tmp).map_err(|e| fail(e, &tmp))?;
-    for (name, text) in files {
-        let p = tmp.join(name);
-        std::fs::write(&p, text).map_err(|e| fail(e, &p))?;
-    }
-    if out.exists() {
-        std::fs::remove_dir_all(out).map_err(|e| fail(e, out))?;
-    }
-    std::fs::rename(&tmp, out).map_err(|e| fail(e, out))?;
+    let files: Vec<(&str, &[u8])> = files.iter().map(|(n, t)| (*n, t.as_bytes())).collect();
+    her2sim_files::write_report_dir(out, &files)?;
     Ok(())
 }
 
