@@ -19,6 +19,8 @@ pub enum FitError {
     BadResponse(f64),
     #[error("the fit did not converge ({0})")]
     NoConvergence(String),
+    #[error("the responses do not change with dose (all {0}): there is no curve to fit")]
+    Flat(f64),
 }
 
 /// A fitted curve: estimates and 95 % confidence intervals.
@@ -216,6 +218,14 @@ pub fn fit(doses: &[f64], responses: &[f64]) -> Result<HillFit, FitError> {
     if n < 5 || positive < 4 {
         return Err(FitError::TooFewPoints(n));
     }
+    let (min, max) = responses[..n]
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &y| {
+            (a.min(y), b.max(y))
+        });
+    if max - min <= 1e-12 * max.abs().max(min.abs()) {
+        return Err(FitError::Flat(responses[0]));
+    }
     // Start: e0 and emax from the lowest and highest doses, ic50 where the response
     // crosses halfway, slope 1 (sign given by the direction of the response).
     let mut order: Vec<usize> = (0..n).collect();
@@ -257,8 +267,15 @@ pub fn fit(doses: &[f64], responses: &[f64]) -> Result<HillFit, FitError> {
         .map(|m| m * s2)
         .unwrap_or_else(|| nalgebra::Matrix4::from_element(f64::NAN));
     let t = t975(dof);
+    // An interval the data cannot determine (no residual degrees of freedom, or a singular
+    // information matrix) is NaN, never a zero-width interval that looks exact.
     let ci = |k: usize| {
-        let half = t * cov[(k, k)].max(0.0).sqrt();
+        let var = cov[(k, k)];
+        let half = if var.is_finite() && var >= 0.0 && t.is_finite() {
+            t * var.sqrt()
+        } else {
+            f64::NAN
+        };
         (p[k] - half, p[k] + half)
     };
     let (l_lo, l_hi) = ci(2);
@@ -271,7 +288,7 @@ pub fn fit(doses: &[f64], responses: &[f64]) -> Result<HillFit, FitError> {
         emax_ci: ci(1),
         ic50_ci: (l_lo.exp(), l_hi.exp()),
         hill_ci: ci(3),
-        r_squared: if tss > 0.0 { 1.0 - rss / tss } else { 1.0 },
+        r_squared: 1.0 - rss / tss,
         n,
     })
 }

@@ -9,6 +9,13 @@ use rayon::prelude::*;
 
 use her2sim_engine::{EngineError, SimOptions, Simulator};
 
+/// Most runs one scan may ask for: every run's assignment is held in memory, and at a
+/// millisecond per run this is already hours of work.
+pub const MAX_RUNS: usize = 10_000_000;
+
+/// Most values one scan table may hold (runs x rows x columns; 8 bytes each).
+pub const MAX_VALUES: usize = 100_000_000;
+
 #[derive(Debug, thiserror::Error)]
 pub enum ScanError {
     #[error("bad axis '{0}': {1}")]
@@ -23,6 +30,8 @@ pub enum ScanError {
     },
     #[error("{0}")]
     Engine(#[from] EngineError),
+    #[error("{0}")]
+    Spec(String),
 }
 
 /// One scanned quantity and its values.
@@ -39,10 +48,10 @@ impl Axis {
         let (name, spec) = text
             .split_once('=')
             .ok_or_else(|| bad("expected NAME=..."))?;
-        let num = |s: &str| {
-            s.trim()
-                .parse::<f64>()
-                .map_err(|_| bad(&format!("'{s}' is not a number")))
+        let num = |s: &str| match s.trim().parse::<f64>() {
+            Ok(x) if x.is_finite() => Ok(x),
+            Ok(_) => Err(bad(&format!("'{s}' is not a finite number"))),
+            Err(_) => Err(bad(&format!("'{s}' is not a number"))),
         };
         let values = if spec.contains(':') {
             let parts: Vec<&str> = spec.split(':').collect();
@@ -56,6 +65,11 @@ impl Axis {
                 .map_err(|_| bad("count must be a whole number"))?;
             if n == 0 {
                 return Err(bad("count must be at least 1"));
+            }
+            if n > MAX_RUNS {
+                return Err(bad(&format!(
+                    "count {n} is over the limit of {MAX_RUNS} runs"
+                )));
             }
             let log = match parts.get(3).map(|s| s.trim()) {
                 None | Some("lin") => false,
@@ -124,10 +138,9 @@ impl Sampled {
             .ok_or_else(|| bad("missing ')'"))?;
         let nums: Vec<f64> = args
             .split(',')
-            .map(|s| {
-                s.trim()
-                    .parse::<f64>()
-                    .map_err(|_| bad(&format!("'{s}' is not a number")))
+            .map(|s| match s.trim().parse::<f64>() {
+                Ok(x) if x.is_finite() => Ok(x),
+                _ => Err(bad(&format!("'{s}' is not a finite number"))),
             })
             .collect::<Result<_, _>>()?;
         if nums.len() != 2 {
@@ -189,6 +202,32 @@ pub struct ScanTable {
     pub rows: Vec<Vec<f64>>,
 }
 
+impl ScanSpec {
+    /// How many runs the spec asks for, refused over [`MAX_RUNS`] (checked before anything
+    /// is allocated) or when draws are asked for with zero samples.
+    pub fn run_count(&self) -> Result<usize, ScanError> {
+        if !self.sampled.is_empty() && self.samples == 0 {
+            return Err(ScanError::Spec(
+                "--samples must be at least 1 when quantities are sampled".into(),
+            ));
+        }
+        let draws = if self.sampled.is_empty() {
+            1
+        } else {
+            self.samples
+        };
+        self.axes
+            .iter()
+            .try_fold(draws, |n, a| n.checked_mul(a.values.len()))
+            .filter(|&n| n <= MAX_RUNS)
+            .ok_or_else(|| {
+                ScanError::Spec(format!(
+                    "the scan asks for more than {MAX_RUNS} runs; use fewer values or samples"
+                ))
+            })
+    }
+}
+
 /// The assignments of every run, in run order.
 pub fn runs(spec: &ScanSpec) -> Vec<Vec<f64>> {
     let mut grid: Vec<Vec<f64>> = vec![Vec::new()];
@@ -240,6 +279,30 @@ pub fn run(
         .iter()
         .map(|n| sim.override_target(n))
         .collect::<Result<Vec<_>, _>>()?;
+    // The same quantity twice (also as `S` and `[S]`) would give two columns for one value.
+    for (i, a) in targets.iter().enumerate() {
+        if let Some(j) = targets[..i].iter().position(|b| a.symbol() == b.symbol()) {
+            return Err(ScanError::Spec(format!(
+                "'{}' and '{}' vary the same quantity; give each quantity once",
+                names[j], names[i]
+            )));
+        }
+    }
+    let count = spec.run_count()?;
+    let rows_per_run = if spec.final_only {
+        1
+    } else {
+        base.steps.saturating_add(1)
+    };
+    let columns_per_row = selection.split(',').count() + names.len() + 1;
+    let values = count
+        .checked_mul(rows_per_run)
+        .and_then(|n| n.checked_mul(columns_per_row));
+    if values.is_none_or(|v| v > MAX_VALUES) {
+        return Err(ScanError::Spec(format!(
+            "{count} runs x {rows_per_run} rows x {columns_per_row} columns is over the limit of {MAX_VALUES} values; use --final, fewer steps or fewer runs"
+        )));
+    }
     let points = runs(spec);
     let tables: Vec<_> = points
         .par_iter()

@@ -187,6 +187,7 @@ fn main() -> Result<()> {
             replicates: net.replicates,
             seed: 1,
             tau_leap: None,
+            max_steps: her2sim_engine::ssa::DEFAULT_SSA_MAX_STEPS,
         };
         let t0 = Instant::now();
         let (_, events) = sim.simulate_ssa_counted(&opts, &format!("time,{first}-mean"))?;

@@ -128,9 +128,10 @@ struct SimulateArgs {
     model: PathBuf,
     #[command(flatten)]
     course: TimeCourseArgs,
-    /// Largest number of solver steps between two discontinuities.
-    #[arg(long, default_value_t = 500_000)]
-    max_steps: usize,
+    /// Step budget: solver steps between two discontinuities (default 500000), or with
+    /// --method ssa the steps of one replicate (default 100000000).
+    #[arg(long)]
+    max_steps: Option<u64>,
     /// Seed for random choices (simultaneous events of equal priority).
     #[arg(long, default_value_t = 1)]
     seed: u64,
@@ -211,14 +212,18 @@ fn simulate(args: SimulateArgs) -> anyhow::Result<()> {
         let value: f64 = value
             .trim()
             .parse()
-            .map_err(|_| anyhow::anyhow!("--set {item:?}: {value:?} is not a number"))?;
+            .ok()
+            .filter(|v: &f64| v.is_finite())
+            .ok_or_else(|| anyhow::anyhow!("--set {item:?}: {value:?} is not a finite number"))?;
         let target = sim
             .override_target(id.trim())
             .map_err(|e| anyhow::anyhow!("{path}: --set {item:?}: {e}"))?;
         overrides.push((target, value));
     }
     let opts = SimOptions {
-        max_steps: args.max_steps,
+        max_steps: args.max_steps.map_or(SimOptions::default().max_steps, |m| {
+            usize::try_from(m).unwrap_or(usize::MAX)
+        }),
         seed: args.seed,
         method: args.method.into(),
         overrides,
@@ -239,6 +244,9 @@ fn simulate(args: SimulateArgs) -> anyhow::Result<()> {
                 replicates: args.replicates,
                 seed: args.seed,
                 tau_leap: args.tau_leap.then_some(args.epsilon),
+                max_steps: args
+                    .max_steps
+                    .unwrap_or(her2sim_engine::ssa::DEFAULT_SSA_MAX_STEPS),
             };
             sim.simulate_ssa(&ssa, &selection)
         }

@@ -58,7 +58,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<()> {
     };
     let opts = args.course.options();
     let selection = args.course.selection(&sim);
-    let total = scan::runs(&spec).len();
+    let total = spec.run_count()?;
     let bar = if args.quiet {
         indicatif::ProgressBar::hidden()
     } else {

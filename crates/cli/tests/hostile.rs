@@ -156,7 +156,7 @@ fn output_files_are_written_safely() {
     let text = std::fs::read_to_string(d.join("same.csv")).unwrap();
     let rows = text.lines().count() - 1;
     assert!(
-        (1001..=1501).contains(&rows) && (rows - 1) % 100 == 0,
+        (1001..=1501).contains(&rows) && (rows - 1).is_multiple_of(100),
         "{rows} rows"
     );
     let width = text.lines().next().unwrap().split(',').count();
@@ -244,4 +244,286 @@ fn unsafe_kill(pid: u32) {
         .status()
         .unwrap();
     assert!(ok.success());
+}
+
+const HEAD: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<sbml xmlns="http://www.sbml.org/sbml/level3/version2/core" level="3" version="2"><model id="m">
+<listOfCompartments><compartment id="C" size="1" constant="true"/></listOfCompartments>
+"#;
+const TAIL: &str = "</model></sbml>\n";
+const MATH: &str = r#"<math xmlns="http://www.w3.org/1998/Math/MathML">"#;
+
+fn species(id: &str, amount: &str) -> String {
+    format!(
+        r#"<species id="{id}" compartment="C" initialAmount="{amount}" hasOnlySubstanceUnits="true" boundaryCondition="false" constant="false"/>"#
+    )
+}
+
+/// A model with one species `S` decaying at rate k*S (mass action) plus `extra` elements.
+fn decay_model(amount: &str, extra: &str) -> String {
+    format!(
+        r#"{HEAD}<listOfSpecies>{}</listOfSpecies>
+<listOfParameters><parameter id="k" value="1" constant="true"/></listOfParameters>
+<listOfReactions><reaction id="R" reversible="false"><listOfReactants><speciesReference species="S" stoichiometry="1" constant="true"/></listOfReactants>
+<kineticLaw>{MATH}<apply><times/><ci>k</ci><ci>S</ci></apply></math></kineticLaw></reaction></listOfReactions>
+{extra}{TAIL}"#,
+        species("S", amount)
+    )
+}
+
+/// Writes `text` as a model in a scratch directory and runs her2sim with `args` after
+/// `simulate MODEL`; returns the output.
+fn simulate_text(dir: &Path, text: &str, args: &[&str]) -> Output {
+    std::fs::write(dir.join("m.xml"), text).unwrap();
+    let mut all = vec!["simulate", "m.xml"];
+    all.extend_from_slice(args);
+    run_in(dir, &all)
+}
+
+fn assert_fails_with(o: &Output, needle: &str) {
+    assert!(
+        !o.status.success(),
+        "expected failure containing {needle:?}"
+    );
+    let e = stderr(o);
+    assert!(e.contains(needle), "expected {needle:?} in: {e}");
+    assert_eq!(e.trim().lines().count(), 1, "one message, once: {e}");
+}
+
+/// Item 5: silent wrong results become errors or correct results.
+#[test]
+fn no_silent_wrong_results() {
+    let d = scratch("silent");
+    // NaN start values are not zero.
+    let o = simulate_text(&d, &decay_model("NaN", ""), &["--steps", "2"]);
+    assert_fails_with(&o, "initial value of 'S' is NaN");
+    let o = simulate_text(&d, &decay_model("1", ""), &["--set", "S=NaN"]);
+    assert_fails_with(&o, "not a finite number");
+    // A huge duration keeps every row, at the right times.
+    let o = simulate_text(
+        &d,
+        &decay_model("1", ""),
+        &["--duration", "1e308", "--steps", "4", "--select", "time"],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    let times: Vec<f64> = out.lines().skip(1).map(|l| l.parse().unwrap()).collect();
+    assert_eq!(times, vec![0.0, 2.5e307, 5e307, 7.5e307, 1e308]);
+    // An id holding a line break is not an SBML id.
+    let bad_id = decay_model("1", "").replace(r#"id="k""#, "id=\"k&#10;x\"");
+    let o = simulate_text(&d, &bad_id, &[]);
+    assert_fails_with(&o, "not a valid SBML identifier");
+    // A negative delay is undefined.
+    let delayed = format!(
+        r#"{HEAD}<listOfSpecies>{}</listOfSpecies><listOfParameters><parameter id="p" constant="false"/></listOfParameters><listOfRules><assignmentRule variable="p">{MATH}<apply><csymbol encoding="text" definitionURL="http://www.sbml.org/sbml/symbols/delay">delay</csymbol><ci>S</ci><cn>-1</cn></apply></math></assignmentRule></listOfRules>{TAIL}"#,
+        species("S", "1")
+    );
+    let o = simulate_text(&d, &delayed, &[]);
+    assert_fails_with(&o, "non-negative");
+
+    // Scans: one quantity twice, zero samples.
+    std::fs::write(d.join("m.xml"), decay_model("1", "")).unwrap();
+    let o = run_in(&d, &["scan", "m.xml", "--vary", "k=1,2", "--vary", "k=3,4"]);
+    assert_fails_with(&o, "same quantity");
+    let o = run_in(
+        &d,
+        &[
+            "scan",
+            "m.xml",
+            "--vary",
+            "S=1,2",
+            "--sample",
+            "[S]=uniform(1,2)",
+        ],
+    );
+    assert_fails_with(&o, "same quantity");
+    let o = run_in(
+        &d,
+        &[
+            "scan",
+            "m.xml",
+            "--sample",
+            "k=uniform(1,2)",
+            "--samples",
+            "0",
+        ],
+    );
+    assert_fails_with(&o, "--samples must be at least 1");
+
+    // A combination of three is not silently cut to two.
+    let study = "cell_lines = [\"BT474\"]\ntreatments = [\"none\"]\ndays = 1\n[[combination]]\ncell_line = \"BT474\"\ntreatments = [\"lapatinib\", \"trastuzumab\", \"pertuzumab\"]\ndoses = [\"1nM,10nM\", \"1ug/mL,10ug/mL\", \"1ug/mL\"]\n";
+    std::fs::write(d.join("s.toml"), study).unwrap();
+    let o = run_in(&d, &["run", "s.toml", "--quiet", "--out", "r"]);
+    assert_fails_with(&o, "exactly two, got 3");
+    assert!(!d.join("r").exists());
+
+    // A flat dose-response has no IC50 (and no zero-width interval pretending to be one).
+    std::fs::write(
+        d.join("flat.csv"),
+        "dose,response\n0,1\n1,1\n2,1\n3,1\n4,1\n5,1\n",
+    )
+    .unwrap();
+    let o = run_in(&d, &["dose-response", "--csv", "flat.csv"]);
+    assert_fails_with(&o, "do not change with dose");
+    std::fs::remove_dir_all(&d).unwrap();
+}
+
+/// Item 6, 8, 11: documents that would crash, hang or take quadratic time are refused fast.
+#[test]
+fn hostile_documents_are_refused_fast() {
+    let d = scratch("documents");
+    let deep_xml = decay_model(
+        "1",
+        &format!(
+            "<annotation>{}{}</annotation>",
+            "<a>".repeat(20_000),
+            "</a>".repeat(20_000)
+        ),
+    );
+    let o = simulate_text(&d, &deep_xml, &[]);
+    assert_fails_with(&o, "nested deeper than 1000");
+    let deep_math = format!(
+        r#"{HEAD}<listOfParameters><parameter id="p" constant="false"/></listOfParameters><listOfRules><assignmentRule variable="p">{MATH}{}<cn>1</cn>{}</math></assignmentRule></listOfRules>{TAIL}"#,
+        "<apply><plus/><cn>1</cn>".repeat(10_000),
+        "</apply>".repeat(10_000)
+    );
+    let o = simulate_text(&d, &deep_math, &[]);
+    assert_fails_with(&o, "nested deeper than 1000");
+    let attrs: String = (0..100_000).map(|i| format!(" a{i}=\"1\"")).collect();
+    let o = simulate_text(
+        &d,
+        &decay_model("1", "").replace("<model id=\"m\"", &format!("<model id=\"m\"{attrs}")),
+        &[],
+    );
+    assert_fails_with(&o, "attributes");
+    let entity = format!(
+        "{}\n{}",
+        r#"<?xml version="1.0"?><!DOCTYPE sbml [<!ENTITY big "xxxxxxxxxxxxxxxxxxxxxxxx">]>"#,
+        decay_model("1", "<notes>&big;&big;</notes>").replacen(
+            r#"<?xml version="1.0" encoding="UTF-8"?>"#,
+            "",
+            1
+        )
+    );
+    let o = simulate_text(&d, &entity, &[]);
+    assert_fails_with(&o, "entity");
+    // Endless input and oversized files.
+    let o = run_in(&d, &["simulate", "/dev/zero", "--max-input-mb", "1"]);
+    assert_fails_with(&o, "input limit of 1 MB");
+    // A doubling chain of function definitions stops at the inlining budget.
+    let mut fds = format!(
+        r#"<functionDefinition id="f0">{MATH}<lambda><bvar><ci>x</ci></bvar><apply><times/><ci>x</ci><cn>2</cn></apply></lambda></math></functionDefinition>"#
+    );
+    for i in 1..=22 {
+        fds += &format!(
+            r#"<functionDefinition id="f{i}">{MATH}<lambda><bvar><ci>x</ci></bvar><apply><plus/><apply><ci>f{j}</ci><ci>x</ci></apply><apply><ci>f{j}</ci><ci>x</ci></apply></apply></lambda></math></functionDefinition>"#,
+            j = i - 1
+        );
+    }
+    let chain = format!(
+        r#"{}<listOfFunctionDefinitions>{fds}</listOfFunctionDefinitions>{}<listOfParameters><parameter id="p" constant="false"/></listOfParameters><listOfRules><assignmentRule variable="p">{MATH}<apply><ci>f22</ci><cn>1</cn></apply></math></assignmentRule></listOfRules>{TAIL}"#,
+        &HEAD[..HEAD.find("<listOfCompartments>").unwrap()],
+        &HEAD[HEAD.find("<listOfCompartments>").unwrap()..]
+    );
+    let o = simulate_text(&d, &chain, &[]);
+    assert_fails_with(&o, "function definitions are inlined");
+    std::fs::remove_dir_all(&d).unwrap();
+}
+
+/// Item 7, 8: sizes a user gives are checked before allocating; SSA has a step budget.
+#[test]
+fn sizes_are_checked_before_allocating() {
+    let d = scratch("sizes");
+    std::fs::write(d.join("m.xml"), decay_model("1", "")).unwrap();
+    for steps in ["1000000000", "18446744073709551615"] {
+        let o = run_in(&d, &["simulate", "m.xml", "--steps", steps]);
+        assert_fails_with(&o, "over the limit");
+    }
+    let o = run_in(
+        &d,
+        &["scan", "m.xml", "--vary", "k=0.1:10:18446744073709551615"],
+    );
+    assert_fails_with(&o, "over the limit");
+    let o = run_in(
+        &d,
+        &[
+            "scan",
+            "m.xml",
+            "--sample",
+            "k=uniform(1,2)",
+            "--samples",
+            "1000000000",
+        ],
+    );
+    assert_fails_with(&o, "more than");
+    let o = run_in(
+        &d,
+        &[
+            "scan",
+            "m.xml",
+            "--vary",
+            "k=0.1:10:100000",
+            "--steps",
+            "10000",
+        ],
+    );
+    assert_fails_with(&o, "over the limit");
+    let o = run_in(
+        &d,
+        &[
+            "dose-response",
+            "--cell-line",
+            "BT474",
+            "--treatment",
+            "lapatinib",
+            "--doses",
+            "1nM..10uM:18446744073709551615",
+        ],
+    );
+    assert_fails_with(&o, "over the limit");
+    let o = run_in(
+        &d,
+        &[
+            "combo",
+            "--cell-line",
+            "BT474",
+            "--treatment",
+            "lapatinib",
+            "--doses",
+            "1nM..10uM:100000",
+            "--treatment",
+            "trastuzumab",
+            "--doses",
+            "1nM..10uM:100000",
+        ],
+    );
+    assert_fails_with(&o, "over the limit");
+    std::fs::write(d.join("s.toml"), "cell_lines = [\"BT474\"]\ntreatments = [\"none\"]\n[[dose_response]]\ncell_line = \"BT474\"\ntreatment = \"lapatinib\"\ndoses = \"1nM..10uM:18446744073709551615\"\n").unwrap();
+    let o = run_in(&d, &["run", "s.toml", "--quiet", "--out", "r"]);
+    assert_fails_with(&o, "over the limit");
+    // 1e15 molecules: the stochastic run stops at its step budget.
+    std::fs::write(d.join("big.xml"), decay_model("1e15", "")).unwrap();
+    let o = run_in(
+        &d,
+        &[
+            "simulate",
+            "big.xml",
+            "--method",
+            "ssa",
+            "--max-steps",
+            "100000",
+        ],
+    );
+    assert_fails_with(&o, "limit of 100000 steps");
+    std::fs::remove_dir_all(&d).unwrap();
+}
+
+/// Item 12: messages name what is wrong.
+#[test]
+fn messages_name_the_right_option() {
+    let d = scratch("messages");
+    std::fs::write(d.join("m.xml"), decay_model("1", "")).unwrap();
+    let o = run_in(&d, &["simulate", "m.xml", "--start", "NaN"]);
+    assert_fails_with(&o, "start must be a finite number");
+    std::fs::remove_dir_all(&d).unwrap();
 }

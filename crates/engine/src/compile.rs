@@ -333,7 +333,19 @@ impl Compiled {
             }
         }
         let mut has_delay = false;
-        let mut check = |e: &CExpr| has_delay |= e.has_delay();
+        let mut negative_delay = None;
+        let mut check = |e: &CExpr| {
+            e.visit(&mut |n| {
+                if let CExpr::Delay(ab) = n {
+                    has_delay = true;
+                    if let CExpr::Const(d) = ab[1] {
+                        if d.is_nan() || d < 0.0 {
+                            negative_delay = Some(d);
+                        }
+                    }
+                }
+            })
+        };
         program.iter().for_each(|(_, e)| check(e));
         for st in &states {
             match &st.rate {
@@ -345,6 +357,11 @@ impl Compiled {
             check(&ev.trigger);
             ev.assignments.iter().for_each(|(_, e)| check(e));
             ev.delay.iter().chain(&ev.priority).for_each(&mut check);
+        }
+        if let Some(d) = negative_delay {
+            return Err(EngineError::InvalidModel(format!(
+                "delay(x, {d}): a delay must be a non-negative number (a value from the future is undefined)"
+            )));
         }
         let mut compiled = Compiled {
             model,

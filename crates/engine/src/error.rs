@@ -16,6 +16,8 @@ pub enum EngineError {
     Selection(String, String),
     #[error("invalid option: {0}")]
     Options(String),
+    #[error("invalid model: {0}")]
+    InvalidModel(String),
     #[error("{0}")]
     Event(String),
     #[error("time limit of {limit:?} reached at t = {t}")]

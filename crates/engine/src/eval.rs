@@ -124,6 +124,8 @@ impl CExpr {
             CExpr::Delay(ab) => {
                 let tau = ab[1].eval(cx);
                 match cx.history {
+                    // A negative (or NaN) delay asks for the future: undefined.
+                    _ if tau.is_nan() || tau < 0.0 => f64::NAN,
                     Some(h) if tau > 0.0 => h.delayed(&ab[0], cx.t - tau),
                     _ => ab[0].eval(cx),
                 }
@@ -147,12 +149,6 @@ impl CExpr {
     }
 
     /// True if this expression contains a `delay`.
-    pub fn has_delay(&self) -> bool {
-        let mut found = false;
-        self.visit(&mut |e| found |= matches!(e, CExpr::Delay(_)));
-        found
-    }
-
     pub fn visit(&self, f: &mut impl FnMut(&CExpr)) {
         f(self);
         self.for_each_child(&mut |c| c.visit(f));

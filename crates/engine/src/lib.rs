@@ -14,6 +14,7 @@ mod error;
 mod eval;
 mod events;
 mod fast;
+mod grid;
 mod jacobian;
 pub(crate) mod runtime;
 mod select;
@@ -27,6 +28,7 @@ use std::path::Path;
 
 pub use compile::Compiled;
 pub use error::EngineError;
+pub use grid::MAX_OUTPUT_VALUES;
 pub use her2sim_ode::Method;
 pub use select::{parse_selector, parse_symbol_selector, Selector};
 pub use simulate::{SimOptions, TimeCourse};

@@ -14,6 +14,16 @@ pub enum Selector {
     Value(SymbolId),
 }
 
+impl Selector {
+    /// The model symbol selected (`None` for time).
+    pub fn symbol(&self) -> Option<SymbolId> {
+        match *self {
+            Selector::Time => None,
+            Selector::Amount(s) | Selector::Concentration(s) | Selector::Value(s) => Some(s),
+        }
+    }
+}
+
 /// Parses one selection name against the model.
 pub fn parse_selector(c: &Compiled, name: &str) -> Result<Selector, EngineError> {
     let name = name.trim();

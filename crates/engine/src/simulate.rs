@@ -68,29 +68,16 @@ pub fn simulate(
     selection: &[Selector],
     names: &[String],
 ) -> Result<TimeCourse, EngineError> {
-    if opts.duration.is_nan()
-        || opts.duration < 0.0
-        || !opts.start.is_finite()
-        || !opts.duration.is_finite()
-    {
-        return Err(EngineError::Options(format!(
-            "duration must be a finite non-negative number, got {}",
-            opts.duration
-        )));
-    }
-    if opts.rtol.is_nan() || opts.rtol <= 0.0 || opts.atol.is_nan() || opts.atol <= 0.0 {
-        return Err(EngineError::Options("tolerances must be positive".into()));
+    let grid = crate::grid::Grid::new(opts.start, opts.duration, opts.steps, selection.len())?;
+    if !(opts.rtol > 0.0 && opts.atol > 0.0 && opts.rtol.is_finite() && opts.atol.is_finite()) {
+        return Err(EngineError::Options(
+            "tolerances must be positive finite numbers".into(),
+        ));
     }
     let t0 = opts.start;
-    let t_end = opts.start + opts.duration;
-    let steps = opts.steps.max(1);
-    let out_time = |i: usize| {
-        if i == steps {
-            t_end
-        } else {
-            t0 + opts.duration * (i as f64) / (steps as f64)
-        }
-    };
+    let t_end = grid.time(grid.steps());
+    let steps = grid.steps();
+    let out_time = |i: usize| grid.time(i);
     let mut solver_opts = Options {
         rtol: opts.rtol,
         atol: opts.atol,
@@ -134,14 +121,17 @@ pub fn simulate(
     let mut y: Vec<f64> = c
         .states
         .iter()
-        .map(|st| sys.v[st.slot])
-        .map(|x| if x.is_nan() { 0.0 } else { x })
+        .map(|st| match (&st.rate, sys.v[st.slot]) {
+            // An algebraic variable without a start value: consistent_init solves for it.
+            (crate::compile::StateRate::Algebraic(_), x) if x.is_nan() => 0.0,
+            (_, x) => x,
+        })
         .collect();
     // A state the solver must integrate cannot start undefined (e.g. after a division by zero).
     for (st, &y0) in c.states.iter().zip(&y) {
         if !y0.is_finite() {
             return Err(EngineError::Options(format!(
-                "the initial value of '{}' is {y0}; a variable that changes over time needs a finite start value (check for a division by zero)",
+                "the initial value of '{}' is {y0}; a variable that changes over time needs a finite start value (check for a missing value, NaN or a division by zero)",
                 c.name(st.symbol)
             )));
         }

@@ -30,7 +30,16 @@ pub struct SsaOptions {
     /// `Some(epsilon)`: adaptive tau-leaping (Cao, Gillespie & Petzold 2006) with this
     /// error-control parameter (0.03 is usual) instead of the exact direct method.
     pub tau_leap: Option<f64>,
+    /// Steps (reaction firings, events or leaps) one replicate may take before the run is
+    /// stopped with an error: a model with 1e15 molecules would otherwise run for days.
+    pub max_steps: u64,
 }
+
+/// The default step budget per replicate: about five seconds of the direct method.
+pub const DEFAULT_SSA_MAX_STEPS: u64 = 100_000_000;
+
+/// Replicates simulated at once; the ensemble keeps running sums, not every trajectory.
+const CHUNK: usize = 256;
 
 /// One output column of an ensemble.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -236,23 +245,8 @@ pub fn simulate_ssa_counted(
             "--replicates must be at least 1".into(),
         ));
     }
-    if !opts.duration.is_finite() || opts.duration < 0.0 || !opts.start.is_finite() {
-        return Err(EngineError::Options(format!(
-            "bad duration {}",
-            opts.duration
-        )));
-    }
-    let steps = opts.steps.max(1);
-    let t_end = opts.start + opts.duration;
-    let times: Vec<f64> = (0..=steps)
-        .map(|i| {
-            if i == steps {
-                t_end
-            } else {
-                opts.start + opts.duration * i as f64 / steps as f64
-            }
-        })
-        .collect();
+    let grid = crate::grid::Grid::new(opts.start, opts.duration, opts.steps, columns.len())?;
+    let times = grid.times();
     let selectors: Vec<Selector> = columns
         .iter()
         .filter_map(|col| match col {
@@ -261,20 +255,55 @@ pub fn simulate_ssa_counted(
         })
         .collect();
     let ch = changes(c);
-    let runs: Vec<(Vec<Vec<f64>>, u64)> = (0..opts.replicates)
-        .into_par_iter()
-        .map(|rep| {
-            let mut rng = Pcg64Mcg::seed_from_u64(stream_seed(opts.seed, rep as u64));
-            match opts.tau_leap {
-                Some(eps) => crate::tauleap::trajectory(c, &ch, &times, &selectors, &mut rng, eps),
-                None => trajectory(c, &ch, &times, &selectors, &mut rng),
+    // Welford's running mean and sum of squares per (time, selector), updated in replicate
+    // order chunk by chunk: memory stays bounded and the result is bit-identical whatever
+    // the thread count.
+    let width = selectors.len();
+    let mut mean = vec![0.0; times.len() * width];
+    let mut m2 = vec![0.0; times.len() * width];
+    let mut events = 0u64;
+    let mut done = 0usize;
+    while done < opts.replicates {
+        let chunk = CHUNK.min(opts.replicates - done);
+        let runs: Vec<(Vec<Vec<f64>>, u64)> = (done..done + chunk)
+            .into_par_iter()
+            .map(|rep| {
+                let mut rng = Pcg64Mcg::seed_from_u64(stream_seed(opts.seed, rep as u64));
+                match opts.tau_leap {
+                    Some(eps) => crate::tauleap::trajectory(
+                        c,
+                        &ch,
+                        &times,
+                        &selectors,
+                        &mut rng,
+                        eps,
+                        opts.max_steps,
+                    ),
+                    None => trajectory(c, &ch, &times, &selectors, &mut rng, opts.max_steps),
+                }
+                .map_err(|e| match e {
+                    EngineError::Options(m) if opts.replicates > 1 => {
+                        EngineError::Options(format!("replicate {rep}: {m}"))
+                    }
+                    e => e,
+                })
+            })
+            .collect::<Result<_, _>>()?;
+        for (values, fired) in runs {
+            done += 1;
+            events += fired;
+            let n = done as f64;
+            for (i, row) in values.iter().enumerate() {
+                for (k, &x) in row.iter().enumerate() {
+                    let at = i * width + k;
+                    let delta = x - mean[at];
+                    mean[at] += delta / n;
+                    m2[at] += delta * (x - mean[at]);
+                }
             }
-        })
-        .collect::<Result<_, _>>()?;
-    let events = runs.iter().map(|r| r.1).sum();
-    let runs: Vec<Vec<Vec<f64>>> = runs.into_iter().map(|r| r.0).collect();
-    // Reduce in replicate order (bit-identical whatever the thread count).
-    let n = runs.len() as f64;
+        }
+    }
+    let n = opts.replicates as f64;
     let mut rows = Vec::with_capacity(times.len());
     for (i, &t) in times.iter().enumerate() {
         let mut row = Vec::with_capacity(columns.len());
@@ -282,20 +311,16 @@ pub fn simulate_ssa_counted(
         for col in columns {
             row.push(match col {
                 Column::Time => t,
-                Column::Single(_) => {
+                Column::Single(_) | Column::Mean(_) => {
                     k += 1;
-                    runs[0][i][k - 1]
+                    mean[i * width + k - 1]
                 }
-                Column::Mean(_) | Column::Sd(_) => {
+                Column::Sd(_) => {
                     k += 1;
-                    let mean = runs.iter().map(|r| r[i][k - 1]).sum::<f64>() / n;
-                    if matches!(col, Column::Mean(_)) {
-                        mean
-                    } else if runs.len() < 2 {
+                    if opts.replicates < 2 {
                         0.0
                     } else {
-                        let ss: f64 = runs.iter().map(|r| (r[i][k - 1] - mean).powi(2)).sum();
-                        (ss / (n - 1.0)).sqrt()
+                        (m2[i * width + k - 1] / (n - 1.0)).max(0.0).sqrt()
                     }
                 }
             });
@@ -308,6 +333,13 @@ pub fn simulate_ssa_counted(
             rows,
         },
         events,
+    ))
+}
+
+/// The error of a replicate that used up its step budget.
+pub(crate) fn budget_exhausted(max_steps: u64, t: f64) -> EngineError {
+    EngineError::Options(format!(
+        "the stochastic simulation reached its limit of {max_steps} steps at t = {t}; raise --max-steps, shorten the run, or use --tau-leap"
     ))
 }
 
@@ -379,8 +411,10 @@ fn trajectory(
     times: &[f64],
     selectors: &[Selector],
     rng: &mut Pcg64Mcg,
+    max_steps: u64,
 ) -> Result<(Vec<Vec<f64>>, u64), EngineError> {
     let t0 = times[0];
+    let mut steps = 0u64;
     let mut fired = 0u64;
     let t_end = times[times.len() - 1];
     let (mut sys, mut y) = start_state(c, t0)?;
@@ -411,6 +445,10 @@ fn trajectory(
     let mut reload = true;
     let mut fired_reaction: Option<usize> = None;
     loop {
+        steps += 1;
+        if steps > max_steps {
+            return Err(budget_exhausted(max_steps, t));
+        }
         let full = reload;
         if reload {
             sys.load(t, &y);
@@ -578,6 +616,7 @@ mod tests {
             replicates,
             seed,
             tau_leap: None,
+            max_steps: crate::ssa::DEFAULT_SSA_MAX_STEPS,
         }
     }
 
@@ -676,6 +715,7 @@ mod tests {
             replicates: reps,
             seed: 7,
             tau_leap: None,
+            max_steps: crate::ssa::DEFAULT_SSA_MAX_STEPS,
         };
         let sel: Vec<String> = (0..n)
             .flat_map(|i| [format!("X{i}-mean"), format!("X{i}-sd")])

@@ -38,7 +38,9 @@ pub(crate) fn trajectory(
     selectors: &[Selector],
     rng: &mut Pcg64Mcg,
     eps: f64,
+    max_steps: u64,
 ) -> Result<(Vec<Vec<f64>>, u64), EngineError> {
+    let mut steps = 0u64;
     let t_end = times[times.len() - 1];
     let (mut sys, mut y) = start_state(c, times[0])?;
     let n_r = ch.rate_slots.len();
@@ -69,6 +71,10 @@ pub(crate) fn trajectory(
         next_out += 1;
     }
     while t < t_end {
+        steps += 1;
+        if steps > max_steps {
+            return Err(crate::ssa::budget_exhausted(max_steps, t));
+        }
         sys.load(t, &y);
         let mut a0 = propensities_at(&sys, ch, t, &mut a)?;
         let t_out = times.get(next_out).copied().unwrap_or(t_end);
@@ -271,6 +277,7 @@ mod tests {
             replicates: 2000,
             seed: 5,
             tau_leap: Some(0.03),
+            max_steps: crate::ssa::DEFAULT_SSA_MAX_STEPS,
         };
         let (leap, _) = sim.simulate_ssa_counted(&opts, "time,X-mean,X-sd").unwrap();
         // Mean: 10000 (1 - e^{-0.1 t}); the count is Poisson, so sd = sqrt(mean). Leaps with

@@ -115,6 +115,7 @@ impl Case {
             replicates,
             seed,
             tau_leap: None,
+            max_steps: crate::ssa::DEFAULT_SSA_MAX_STEPS,
         };
         let selection = format!("time,{}", self.setting("output")?);
         let got = match sim.simulate_ssa(&opts, &selection) {

@@ -54,10 +54,10 @@ pub struct CombinationEntry {
     pub cell_line: String,
     #[serde(default)]
     pub modifiers: Vec<String>,
-    /// Two strategy names.
-    pub treatments: [String; 2],
+    /// Two strategy names (a list, so that any other length is an error, not silently cut).
+    pub treatments: Vec<String>,
     /// A dose series for each (zero is added to each series as the single-agent edge).
-    pub doses: [String; 2],
+    pub doses: Vec<String>,
     pub readout: Option<String>,
 }
 
@@ -226,6 +226,13 @@ impl Study {
             let condition = lab
                 .condition(&c.cell_line, &c.modifiers)
                 .map_err(|e| LabError::Invalid(format!("{w}: {e}")))?;
+            for (key, n) in [("treatments", c.treatments.len()), ("doses", c.doses.len())] {
+                if n != 2 {
+                    return Err(LabError::Invalid(format!(
+                        "{w}.{key}: a combination matrix takes exactly two, got {n}"
+                    )));
+                }
+            }
             let mut ids = Vec::new();
             let mut series = Vec::new();
             for k in 0..2 {

@@ -351,10 +351,19 @@ mod tests {
     }
 }
 
+/// Most doses one series may hold: a dose-response curve is well resolved by a few dozen,
+/// and a combination matrix simulates the product of two series.
+pub const MAX_SERIES_DOSES: usize = 200;
+
 /// Reads a log-spaced dose series `"1nM..10uM:12"` (12 doses from 1 nM to 10 uM, evenly spaced
 /// on a log scale; both ends in units of one dimension) or a list `"1nM,10nM,100nM"`.
 pub fn parse_dose_series(text: &str) -> Result<Vec<Quantity>, DoseError> {
     let t = text.trim();
+    let too_many = |n: usize| {
+        DoseError::NoNumber(format!(
+            "{t:?}: {n} doses is over the limit of {MAX_SERIES_DOSES} per series (each dose is a simulation)"
+        ))
+    };
     if let Some((range, count)) = t.split_once(':') {
         let (lo, hi) = range
             .split_once("..")
@@ -363,6 +372,9 @@ pub fn parse_dose_series(text: &str) -> Result<Vec<Quantity>, DoseError> {
         let n: usize = count.trim().parse().map_err(|_| {
             DoseError::NoNumber(format!("{count:?} in {t:?} (expected a count of doses)"))
         })?;
+        if n > MAX_SERIES_DOSES {
+            return Err(too_many(n));
+        }
         let hi_in_lo = hi.to_unit(lo.unit.symbol, None)?.value;
         if n < 2 || lo.value <= 0.0 || hi_in_lo <= lo.value {
             return Err(DoseError::NoNumber(format!(
@@ -381,6 +393,10 @@ pub fn parse_dose_series(text: &str) -> Result<Vec<Quantity>, DoseError> {
             "{t} (a range needs a count: LOW..HIGH:COUNT, e.g. 1nM..10uM:12)"
         )))
     } else {
+        let n = t.split(',').count();
+        if n > MAX_SERIES_DOSES {
+            return Err(too_many(n));
+        }
         t.split(',').map(parse_dose).collect()
     }
 }

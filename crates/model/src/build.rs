@@ -26,6 +26,13 @@ pub fn build(doc: &sbml::Document) -> Result<Model, ModelError> {
     Builder::new(&doc.model)?.finish()
 }
 
+/// Most terms one formula may have after function definitions are inlined.
+pub const MAX_EXPR_NODES: usize = 1_000_000;
+
+/// Deepest nesting of one formula after inlining: every later pass (compilation, derivatives,
+/// evaluation) recurses over it, and must stay far from the end of a thread's stack.
+pub const MAX_EXPR_DEPTH: usize = 1500;
+
 struct Builder<'a> {
     sbml: &'a sbml::Model,
     symbols: Vec<Symbol>,
@@ -213,7 +220,17 @@ impl<'a> Builder<'a> {
     }
 
     fn expr(&self, math: &Math, scope: &Scope) -> Result<Expr, ModelError> {
-        self.expr_in(math, scope, &HashMap::new(), 0)
+        let budget = std::cell::Cell::new(MAX_EXPR_NODES);
+        let e = self.expr_in(math, scope, &HashMap::new(), 0, &budget)?;
+        let depth = e.depth();
+        if depth > MAX_EXPR_DEPTH {
+            return Err(ModelError::new(
+                scope.element.clone(),
+                Some(scope.line),
+                format!("its formula (with function definitions inlined) is nested {depth} levels deep, over the limit of {MAX_EXPR_DEPTH}"),
+            ));
+        }
+        Ok(e)
     }
 
     fn expr_in(
@@ -222,14 +239,29 @@ impl<'a> Builder<'a> {
         scope: &Scope,
         args: &HashMap<&str, Expr>,
         depth: usize,
+        budget: &std::cell::Cell<usize>,
     ) -> Result<Expr, ModelError> {
         let err = |msg: String| ModelError::new(scope.element.clone(), Some(scope.line), msg);
+        // Inlining copies a function's body at every call: a chain of functions that each
+        // call the previous one twice grows exponentially. Count what is built, and stop.
+        let spend = |n: usize| {
+            match budget.get().checked_sub(n) {
+            Some(left) => {
+                budget.set(left);
+                Ok(())
+            }
+            None => Err(err(format!(
+                "its formula grows past {MAX_EXPR_NODES} terms when function definitions are inlined; write the repeated parts as assignment rules"
+            ))),
+        }
+        };
+        spend(1)?;
         if depth > 64 {
             return Err(err(
                 "function definitions call each other recursively".into()
             ));
         }
-        let rec = |m: &Math| self.expr_in(m, scope, args, depth);
+        let rec = |m: &Math| self.expr_in(m, scope, args, depth, budget);
         Ok(match math {
             Math::Num(x) => Expr::Num(*x),
             Math::Time => Expr::Time,
@@ -244,6 +276,7 @@ impl<'a> Builder<'a> {
             }),
             Math::Ident(name) => {
                 if let Some(e) = args.get(name.as_str()) {
+                    spend(e.size())?;
                     return Ok(e.clone());
                 }
                 if depth > 0 {
@@ -298,7 +331,7 @@ impl<'a> Builder<'a> {
                 for (p, x) in params.iter().zip(xs) {
                     inner.insert(p.as_str(), rec(x)?);
                 }
-                self.expr_in(body, scope, &inner, depth + 1)?
+                self.expr_in(body, scope, &inner, depth + 1, budget)?
             }
             Math::Lambda(..) => return Err(err("a <lambda> can only define a function".into())),
         })

@@ -19,6 +19,45 @@ pub enum Expr {
 }
 
 impl Expr {
+    /// Number of nodes, counted without recursion.
+    pub fn size(&self) -> usize {
+        let mut n = 0;
+        let mut stack = vec![self];
+        while let Some(e) = stack.pop() {
+            n += 1;
+            e.push_children(&mut stack);
+        }
+        n
+    }
+
+    /// Nesting depth (a leaf is 1), measured without recursion.
+    pub fn depth(&self) -> usize {
+        let mut deepest = 0;
+        let mut stack = vec![(self, 1usize)];
+        let mut children = Vec::new();
+        while let Some((e, d)) = stack.pop() {
+            deepest = deepest.max(d);
+            e.push_children(&mut children);
+            stack.extend(children.drain(..).map(|c| (c, d + 1)));
+        }
+        deepest
+    }
+
+    fn push_children<'a>(&'a self, out: &mut Vec<&'a Expr>) {
+        match self {
+            Expr::Num(_) | Expr::Sym(_) | Expr::Time => {}
+            Expr::Apply(_, args) => out.extend(args),
+            Expr::Piecewise(pieces, otherwise) => {
+                for (c, v) in pieces {
+                    out.push(c);
+                    out.push(v);
+                }
+                out.extend(otherwise.as_deref());
+            }
+            Expr::Rate(e) => out.push(e),
+        }
+    }
+
     /// Symbols whose *current* value this expression reads. The first argument of `delay`
     /// reads past values, so it adds no instantaneous dependency.
     pub fn instant_deps(&self, out: &mut Vec<SymbolId>) {

@@ -10,7 +10,7 @@ mod expr;
 mod order;
 mod rateof;
 
-pub use build::build;
+pub use build::{build, MAX_EXPR_DEPTH, MAX_EXPR_NODES};
 pub use error::ModelError;
 pub use expr::{Expr, Op};
 

@@ -14,8 +14,10 @@ mod math;
 mod mathml;
 mod model;
 mod parse;
+mod xml_guard;
 
 pub use error::SbmlError;
 pub use math::{Constant, Math, Op};
 pub use model::*;
 pub use parse::{read_file, read_str};
+pub use xml_guard::{MAX_ATTRIBUTES, MAX_XML_DEPTH};

@@ -16,6 +16,7 @@ pub fn read_file(path: &Path) -> Result<Document, SbmlError> {
 
 /// Reads an SBML document from text.
 pub fn read_str(text: &str) -> Result<Document, SbmlError> {
+    crate::xml_guard::check(text)?;
     let opts = roxmltree::ParsingOptions {
         allow_dtd: true,
         ..Default::default()
@@ -87,7 +88,8 @@ fn elements<'a, 'i>(node: Node<'a, 'i>) -> impl Iterator<Item = Node<'a, 'i>> {
 
 fn describe(node: Node) -> String {
     match node.attribute("id").or_else(|| node.attribute("variable")) {
-        Some(id) => format!("{} '{}'", node.tag_name().name(), id),
+        // Escaped: an id holding a line break must not split the one-line error.
+        Some(id) => format!("{} '{}'", node.tag_name().name(), id.escape_debug()),
         None => format!("<{}>", node.tag_name().name()),
     }
 }
@@ -129,8 +131,35 @@ fn attr_bool(node: Node, name: &str, default: bool) -> Result<bool, SbmlError> {
 
 fn required_id(node: Node, attr: &str) -> Result<String, SbmlError> {
     match node.attribute(attr) {
-        Some(v) if !v.trim().is_empty() => Ok(v.trim().to_string()),
+        Some(v) if !v.trim().is_empty() => checked_sid(node, attr, v.trim()),
         _ => Err(err(node, format!("missing required attribute '{attr}'"))),
+    }
+}
+
+fn optional_id(node: Node, attr: &str) -> Result<Option<String>, SbmlError> {
+    node.attribute(attr)
+        .map(|v| checked_sid(node, attr, v.trim()))
+        .transpose()
+}
+
+/// SId syntax (a letter or '_', then letters, digits and '_'): an id is a column name in
+/// the output and a token in formulas, so anything else (a comma, a line break) is refused.
+fn checked_sid(node: Node, attr: &str, v: &str) -> Result<String, SbmlError> {
+    let mut chars = v.chars();
+    let ok = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if ok {
+        Ok(v.to_string())
+    } else {
+        Err(err(
+            node,
+            format!(
+                "attribute {attr}={:?} is not a valid SBML identifier (a letter or '_', then letters, digits or '_')",
+                v
+            ),
+        ))
     }
 }
 
@@ -161,7 +190,7 @@ struct Reader {
 impl Reader {
     fn model(&self, node: Node) -> Result<Model, SbmlError> {
         let mut m = Model {
-            id: node.attribute("id").map(str::to_string),
+            id: optional_id(node, "id")?,
             name: node.attribute("name").map(str::to_string),
             conversion_factor: node.attribute("conversionFactor").map(str::to_string),
             ..Default::default()
@@ -362,7 +391,7 @@ impl Reader {
         };
         let constant_default = self.level < 3 && stoichiometry_math.is_none();
         Ok(SpeciesReference {
-            id: n.attribute("id").map(str::to_string),
+            id: optional_id(n, "id")?,
             species: required_id(n, "species")?,
             stoichiometry,
             constant: attr_bool(n, "constant", constant_default)?,
@@ -392,7 +421,7 @@ impl Reader {
 
     fn event(&self, n: Node) -> Result<Event, SbmlError> {
         let mut e = Event {
-            id: n.attribute("id").map(str::to_string),
+            id: optional_id(n, "id")?,
             use_values_from_trigger_time: attr_bool(n, "useValuesFromTriggerTime", true)?,
             trigger: None,
             delay: None,
