@@ -193,10 +193,16 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", message(&e));
             ExitCode::FAILURE
         }
     }
+}
+
+/// The one-line message of an error. Every error type of the workspace already writes its
+/// source into its own message, so the chain (`{:#}`) would repeat it.
+fn message(e: &anyhow::Error) -> String {
+    e.to_string()
 }
 
 fn simulate(args: SimulateArgs) -> anyhow::Result<()> {
@@ -271,4 +277,15 @@ fn default_selection(sim: &Simulator) -> String {
         }
     }
     cols.join(",")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn nested_errors_are_printed_once() {
+        let solver = her2sim_ode::SolverError::StepTooSmall { t: 1.5, h: 1e-300 };
+        let lab = her2sim_her2::LabError::Engine(her2sim_engine::EngineError::Solver(solver));
+        let text = super::message(&anyhow::Error::from(lab));
+        assert_eq!(text.matches("1.5").count(), 1, "{text}");
+    }
 }
