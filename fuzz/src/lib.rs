@@ -46,7 +46,7 @@ pub fn sbml_pipeline(text: &str) {
         Ok(sim) => sim,
         Err(e) => return note(|| format!("compile: {e}")),
     };
-    let r = sim.simulate(&sim_options(), "time");
+    let r = sim.simulate_list(&sim_options(), "time");
     note(|| match r {
         Ok(tc) => format!("simulated: {} rows", tc.rows.len()),
         Err(e) => format!("simulate: {e}"),

@@ -289,12 +289,13 @@ pub fn run(
         }
     }
     let count = spec.run_count()?;
+    let selection = sim.selection_list(selection)?;
     let rows_per_run = if spec.final_only {
         1
     } else {
         base.steps.saturating_add(1)
     };
-    let columns_per_row = selection.split(',').count() + names.len() + 1;
+    let columns_per_row = selection.names.len() + names.len() + 1;
     let values = count
         .checked_mul(rows_per_run)
         .and_then(|n| n.checked_mul(columns_per_row));
@@ -315,7 +316,7 @@ pub fn run(
                 .zip(values.iter().copied())
                 .collect();
             let r = sim
-                .simulate(&opts, selection)
+                .simulate(&opts, &selection)
                 .map_err(|source| ScanError::Run {
                     run: i,
                     assignment: names

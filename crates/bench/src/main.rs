@@ -134,7 +134,7 @@ fn main() -> Result<()> {
             Err(e) => (None, format!("load error: {e}")),
             Ok(sim) => {
                 let t1 = Instant::now();
-                match sim.simulate(&opts, s.get("select").map_or("time", String::as_str)) {
+                match sim.simulate_list(&opts, s.get("select").map_or("time", String::as_str)) {
                     Ok(tc) => {
                         let secs = t1.elapsed().as_secs_f64();
                         let want = reference(&dir.join("reference.csv"))?;

@@ -164,11 +164,11 @@ enum MethodArg {
     Ssa,
 }
 
-impl From<MethodArg> for her2sim_ode::Method {
+impl From<MethodArg> for her2sim_engine::Method {
     fn from(m: MethodArg) -> Self {
         match m {
-            MethodArg::Rodas4 => her2sim_ode::Method::Rodas4,
-            MethodArg::Bdf | MethodArg::Ssa => her2sim_ode::Method::Bdf,
+            MethodArg::Rodas4 => her2sim_engine::Method::Rodas4,
+            MethodArg::Bdf | MethodArg::Ssa => her2sim_engine::Method::Bdf,
         }
     }
 }
@@ -256,7 +256,7 @@ fn simulate(args: SimulateArgs) -> anyhow::Result<()> {
             };
             sim.simulate_ssa(&ssa, &selection)
         }
-        _ => sim.simulate(&opts, &selection),
+        _ => sim.simulate_list(&opts, &selection),
     }
     .map_err(|e| anyhow::anyhow!("{path}: {e}"))?;
     match args.output {
@@ -270,20 +270,14 @@ fn simulate(args: SimulateArgs) -> anyhow::Result<()> {
 }
 
 fn default_selection(sim: &Simulator) -> String {
-    let mut cols = vec!["time".to_string()];
-    for s in &sim.compiled().model.symbols {
-        if matches!(s.kind, her2sim_model::SymbolKind::Species { .. }) {
-            cols.push(format!("[{}]", s.id));
-        }
-    }
-    cols.join(",")
+    sim.default_selection().names.join(",")
 }
 
 #[cfg(test)]
 mod tests {
     #[test]
     fn nested_errors_are_printed_once() {
-        let solver = her2sim_ode::SolverError::StepTooSmall { t: 1.5, h: 1e-300 };
+        let solver = her2sim_engine::SolverError::StepTooSmall { t: 1.5, h: 1e-300 };
         let lab = her2sim_her2::LabError::Engine(her2sim_engine::EngineError::Solver(solver));
         let text = super::message(&anyhow::Error::from(lab));
         assert_eq!(text.matches("1.5").count(), 1, "{text}");

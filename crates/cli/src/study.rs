@@ -188,26 +188,17 @@ fn write_outputs(
 }
 
 fn about_model(lab: &Lab) -> String {
-    let m = &lab.simulator().compiled().model;
-    let species = m
-        .symbols
-        .iter()
-        .filter(|s| matches!(s.kind, her2sim_model::SymbolKind::Species { .. }))
-        .count();
-    let is_param =
-        |s: &&her2sim_model::Symbol| matches!(s.kind, her2sim_model::SymbolKind::Parameter);
-    let params = m
-        .symbols
-        .iter()
-        .filter(is_param)
-        .filter(|s| s.constant)
-        .count();
-    let computed = m
-        .symbols
-        .iter()
-        .filter(is_param)
-        .filter(|s| !s.constant)
-        .count();
+    use her2sim_engine::DeterminedBy;
+    let sim = lab.simulator();
+    let species = sim.species().len();
+    let (params, computed) =
+        sim.parameters()
+            .iter()
+            .filter(|p| !p.local)
+            .fold((0, 0), |(k, r), p| match p.determined_by {
+                DeterminedBy::Constant => (k + 1, r),
+                _ => (k, r + 1),
+            });
     format!(
         "The built-in HER2 network model (models/her2/her2_network.xml, SBML Level 3; {species} species, {} reactions, {params} parameters and {computed} read-outs computed by rules): \
          HER2 gene copies, transcription and translation; HSP90 chaperoning; EGF and heregulin binding; EGFR/HER2/HER3 homo- and heterodimers with \
@@ -217,7 +208,7 @@ fn about_model(lab: &Lab) -> String {
          come from the sourced catalogue (models/her2/strategies.toml, cell_lines.toml) and reach the model through models/her2/actions.toml. \
          Cell lines differ by HER2 gene dose (from HER2 per cell) and, for oestrogen-receptor-driven HER2-low lines, a HER2-independent growth drive. \
          Each condition starts from its untreated steady state; drugs are held at constant concentration (in vitro).",
-        m.reactions.len()
+        sim.reactions().len()
     )
 }
 

@@ -1,11 +1,20 @@
 //! The her2sim simulation engine: compiles a model to slot programs and runs deterministic
-//! time courses with exact SBML event semantics, algebraic rules (as a DAE) and delays.
+//! time courses with exact SBML event semantics, algebraic rules (as a DAE) and delays, and
+//! stochastic ensembles (SSA, tau-leaping).
 //!
 //! ```no_run
 //! use her2sim_engine::{Simulator, SimOptions};
 //! let sim = Simulator::from_file("model.xml".as_ref()).unwrap();
-//! let out = sim.simulate(&SimOptions::default(), "time,S1,[S2]").unwrap();
+//! let selection = sim.selection(&["time", "S1", "[S2]"]).unwrap();
+//! let out = sim.simulate(&SimOptions::default(), &selection).unwrap();
 //! println!("{:?}", out.rows.last());
+//!
+//! // A stateful run: advance, dose, advance, sample.
+//! let mut run = sim.start(&SimOptions::default()).unwrap();
+//! run.advance_to(5.0).unwrap();
+//! run.set(sim.selector("S1").unwrap(), 10.0).unwrap();
+//! run.advance_to(10.0).unwrap();
+//! println!("{:?}", run.sample(&selection.selectors));
 //! ```
 
 mod compile;
@@ -15,7 +24,9 @@ mod eval;
 mod events;
 mod fast;
 mod grid;
+mod info;
 mod jacobian;
+mod run;
 pub(crate) mod runtime;
 mod select;
 mod simulate;
@@ -26,11 +37,13 @@ pub mod testsuite;
 
 use std::path::Path;
 
-pub use compile::Compiled;
+use compile::Compiled;
 pub use error::EngineError;
 pub use grid::MAX_OUTPUT_VALUES;
-pub use her2sim_ode::Method;
-pub use select::{parse_selector, parse_symbol_selector, Selector};
+pub use her2sim_ode::{Method, SolverError, Stats};
+pub use info::{CompartmentInfo, DeterminedBy, ParameterInfo, Selection, SpeciesInfo};
+pub use run::Run;
+pub use select::Selector;
 pub use simulate::{SimOptions, TimeCourse};
 
 /// The factor on fast reaction rates when they are simulated as a singular perturbation.
@@ -65,22 +78,103 @@ impl Simulator {
         Ok(Simulator { compiled })
     }
 
-    pub fn compiled(&self) -> &Compiled {
+    pub(crate) fn compiled(&self) -> &Compiled {
         &self.compiled
     }
 
-    /// Runs a time course; `selection` is a comma-separated list like `time,S1,[S2],k1`.
-    pub fn simulate(&self, opts: &SimOptions, selection: &str) -> Result<TimeCourse, EngineError> {
-        let names: Vec<String> = selection
-            .split(',')
-            .map(|s| s.trim().to_string())
-            .filter(|s| !s.is_empty())
+    /// The model's species, in document order.
+    pub fn species(&self) -> Vec<SpeciesInfo> {
+        info::species(&self.compiled)
+    }
+
+    /// The model's parameters (global, then reaction-local as `reaction.id`).
+    pub fn parameters(&self) -> Vec<ParameterInfo> {
+        info::parameters(&self.compiled)
+    }
+
+    /// The model's compartments.
+    pub fn compartments(&self) -> Vec<CompartmentInfo> {
+        info::compartments(&self.compiled)
+    }
+
+    /// The ids of the reactions.
+    pub fn reactions(&self) -> Vec<String> {
+        let c = &self.compiled;
+        c.model
+            .reactions
+            .iter()
+            .map(|r| c.name(r.symbol).to_string())
+            .collect()
+    }
+
+    /// The ids of the state vector's entries ([`Run::state`]), in order.
+    pub fn state_ids(&self) -> Vec<String> {
+        let c = &self.compiled;
+        c.states
+            .iter()
+            .map(|s| c.name(s.symbol).to_string())
+            .collect()
+    }
+
+    /// How one selection name (`time`, `S1`, `[S1]`, `k1`) reads the model.
+    pub fn selector(&self, name: &str) -> Result<Selector, EngineError> {
+        select::parse_selector(&self.compiled, name)
+    }
+
+    /// Parses output columns given by name.
+    pub fn selection<S: AsRef<str>>(&self, names: &[S]) -> Result<Selection, EngineError> {
+        let names: Vec<String> = names
+            .iter()
+            .map(|n| n.as_ref().trim().to_string())
             .collect();
-        if names.is_empty() {
-            return Err(EngineError::Options("the selection is empty".into()));
+        if names.is_empty() || names.iter().any(String::is_empty) {
+            return Err(EngineError::Options(
+                "the selection is empty or has an empty name".into(),
+            ));
         }
-        let sel = select::parse_selection(&self.compiled, selection)?;
-        self.simulate_selectors(opts, &sel, &names)
+        let selectors = names
+            .iter()
+            .map(|n| self.selector(n))
+            .collect::<Result<_, _>>()?;
+        Ok(Selection { selectors, names })
+    }
+
+    /// Parses a comma-separated selection like `time,S1,[S2],k1` (the CLI's `--select`).
+    pub fn selection_list(&self, list: &str) -> Result<Selection, EngineError> {
+        let names: Vec<&str> = list.split(',').filter(|s| !s.trim().is_empty()).collect();
+        self.selection(&names)
+    }
+
+    /// Time and every species concentration (every species' amount if it has no compartment
+    /// size): what a time course shows when nothing is selected.
+    pub fn default_selection(&self) -> Selection {
+        let mut names = vec!["time".to_string()];
+        names.extend(self.species().into_iter().map(|s| format!("[{}]", s.id)));
+        let selectors = names
+            .iter()
+            .map(|n| self.selector(n).unwrap_or(Selector::Time))
+            .collect();
+        Selection { selectors, names }
+    }
+
+    /// Starts a run at `opts.start` (initial values with `opts.overrides`, initial events);
+    /// advance it with [`Run::advance_to`], change values with [`Run::set`].
+    pub fn start(&self, opts: &SimOptions) -> Result<Run<'_>, EngineError> {
+        Run::start(&self.compiled, opts)
+    }
+
+    /// Runs a time course: `steps + 1` rows of `selection` at evenly spaced times.
+    pub fn simulate(
+        &self,
+        opts: &SimOptions,
+        selection: &Selection,
+    ) -> Result<TimeCourse, EngineError> {
+        self.simulate_selectors(opts, &selection.selectors, &selection.names)
+    }
+
+    /// As [`Simulator::simulate`] with a comma-separated selection (`time,S1,[S2]`).
+    pub fn simulate_list(&self, opts: &SimOptions, list: &str) -> Result<TimeCourse, EngineError> {
+        self.simulate(opts, &self.selection_list(list)?)
     }
 
     /// The target of a start-value override (`k1`, `S` amount, `[S]` concentration): any

@@ -160,10 +160,10 @@ pub fn derivatives(
 
 /// The model as an ODE/DAE system for the solver. Owns the slot vector, whose non-state
 /// slots (event-set parameters) persist between calls.
-pub struct Sys<'c, 'h> {
+pub struct Sys<'c> {
     pub c: &'c Compiled,
     pub v: Vec<f64>,
-    pub history: Option<&'h DelayHistory<'c>>,
+    pub history: Option<std::rc::Rc<DelayHistory<'c>>>,
     /// Values of the right-hand side's relationals held during the current solver step.
     pub locked: Vec<bool>,
     /// Scratch gradients for the analytic Jacobian.
@@ -173,9 +173,9 @@ pub struct Sys<'c, 'h> {
     pub fast_only: Option<f64>,
 }
 
-impl Sys<'_, '_> {
+impl Sys<'_> {
     pub fn load(&mut self, t: f64, y: &[f64]) {
-        let h = self.history.map(|h| h as &dyn History);
+        let h = self.history.as_deref().map(|h| h as &dyn History);
         load(self.c, &mut self.v, t, y, h, false, None);
     }
 
@@ -192,21 +192,21 @@ impl Sys<'_, '_> {
         e.eval(&Ctx {
             v: &self.v,
             t,
-            history: self.history.map(|h| h as &dyn History),
+            history: self.history.as_deref().map(|h| h as &dyn History),
             before_start: false,
             locked: None,
         })
     }
 }
 
-impl System for Sys<'_, '_> {
+impl System for Sys<'_> {
     fn dim(&self) -> usize {
         self.c.states.len()
     }
 
     fn rhs(&mut self, t: f64, y: &[f64], dy: &mut [f64]) -> Result<(), String> {
         let t = self.fast_only.unwrap_or(t);
-        let h = self.history.map(|h| h as &dyn History);
+        let h = self.history.as_deref().map(|h| h as &dyn History);
         let locked = (!self.locked.is_empty()).then_some(self.locked.as_slice());
         load(self.c, &mut self.v, t, y, h, false, locked);
         derivatives(self.c, &self.v, t, h, locked, self.fast_only.is_some(), dy);
@@ -223,7 +223,7 @@ impl System for Sys<'_, '_> {
             return None;
         }
         let program = self.c.jacobian.as_ref()?;
-        let h = self.history.map(|h| h as &dyn History);
+        let h = self.history.as_deref().map(|h| h as &dyn History);
         let locked = (!self.locked.is_empty()).then_some(self.locked.as_slice());
         load(self.c, &mut self.v, t, y, h, false, locked);
         let cx = Ctx {

@@ -73,14 +73,6 @@ pub fn parse_symbol_selector(c: &Compiled, name: &str) -> Result<Selector, Engin
     })
 }
 
-/// Parses a comma-separated selection list.
-pub fn parse_selection(c: &Compiled, list: &str) -> Result<Vec<Selector>, EngineError> {
-    list.split(',')
-        .filter(|s| !s.trim().is_empty())
-        .map(|s| parse_selector(c, s))
-        .collect()
-}
-
 /// The selected value from loaded slots at time `t`.
 pub fn value(c: &Compiled, v: &[f64], t: f64, sel: Selector) -> f64 {
     let species = |s: SymbolId| match c.model.symbols[s].kind {

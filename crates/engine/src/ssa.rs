@@ -52,7 +52,11 @@ pub enum Column {
 }
 
 /// Parses `time`, `X`, `X-mean`, `X-sd`, `[X]-mean` ... against the model.
-pub fn parse_column(c: &Compiled, name: &str, replicates: usize) -> Result<Column, EngineError> {
+pub(crate) fn parse_column(
+    c: &Compiled,
+    name: &str,
+    replicates: usize,
+) -> Result<Column, EngineError> {
     let name = name.trim();
     let (base, stat) = if let Some(b) = name.strip_suffix("-mean") {
         (b, 1)
@@ -212,18 +216,9 @@ fn check_supported(c: &Compiled) -> Result<(), EngineError> {
     Ok(())
 }
 
-/// Runs `opts.replicates` trajectories and returns one row per output time.
-pub fn simulate_ssa(
-    c: &Compiled,
-    opts: &SsaOptions,
-    columns: &[Column],
-    names: &[String],
-) -> Result<TimeCourse, EngineError> {
-    simulate_ssa_counted(c, opts, columns, names).map(|(t, _)| t)
-}
-
-/// As [`simulate_ssa`], also returning the number of reaction firings over all replicates.
-pub fn simulate_ssa_counted(
+/// Runs `opts.replicates` trajectories and returns one row per output time, and the number
+/// of reaction firings over all replicates.
+pub(crate) fn simulate_ssa_counted(
     c: &Compiled,
     opts: &SsaOptions,
     columns: &[Column],
@@ -376,7 +371,7 @@ pub(crate) fn propensities_at(
 }
 
 /// The slots and state at `t0`, with every species a non-negative whole number of molecules.
-pub(crate) fn start_state(c: &Compiled, t0: f64) -> Result<(Sys<'_, '_>, Vec<f64>), EngineError> {
+pub(crate) fn start_state(c: &Compiled, t0: f64) -> Result<(Sys<'_>, Vec<f64>), EngineError> {
     let mut sys = Sys {
         c,
         v: vec![0.0; c.n_slots],

@@ -276,7 +276,7 @@ impl Case {
         let names: Vec<String> = self.selection()?.split(',').map(str::to_string).collect();
         let mut selectors = vec![crate::Selector::Time];
         for n in &names[1..] {
-            match crate::parse_symbol_selector(sim.compiled(), n) {
+            match crate::select::parse_symbol_selector(sim.compiled(), n) {
                 Ok(s) => selectors.push(s),
                 Err(e) => return Ok(Outcome::Fail(e.to_string())),
             }

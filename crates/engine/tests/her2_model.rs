@@ -43,7 +43,7 @@ fn options(overrides: &[(&str, f64)], sim: &Simulator) -> SimOptions {
 /// The read-outs at 72 h: (pAKT fraction, active-ERK fraction, proliferation rate per min).
 fn readouts(sim: &Simulator, overrides: &[(&str, f64)]) -> (f64, f64, f64) {
     let out = sim
-        .simulate(
+        .simulate_list(
             &options(overrides, sim),
             "pAKT_fraction,pERK_fraction,proliferation_rate",
         )
@@ -63,7 +63,7 @@ fn simulates_72_hours_with_non_negative_species() {
     );
     let selection: Vec<String> = ids.iter().map(|s| format!("[{s}]")).collect();
     let out = sim
-        .simulate(&options(&[], &sim), &selection.join(","))
+        .simulate_list(&options(&[], &sim), &selection.join(","))
         .expect("72 h time course");
     assert_eq!(out.rows.len(), 73);
     for row in &out.rows {
@@ -155,7 +155,7 @@ fn agrees_with_libroadrunner() {
         atol: 1e-14,
         ..SimOptions::default()
     };
-    let ours = sim.simulate(&opts, KEY).expect("her2sim simulates");
+    let ours = sim.simulate_list(&opts, KEY).expect("her2sim simulates");
     let out = Command::new("python3")
         .args(["-c", ROADRUNNER])
         .arg(model_path())

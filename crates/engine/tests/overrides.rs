@@ -33,7 +33,7 @@ fn the_last_override_wins() {
         overrides: vec![(k, 5.0), (s, 1.0), (k, 2.0), (s, 4.0)],
         ..SimOptions::default()
     };
-    let out = sim.simulate(&opts, "k,S").unwrap();
+    let out = sim.simulate_list(&opts, "k,S").unwrap();
     assert_eq!(out.rows[0], vec![2.0, 4.0]);
     // S(1) = 4 exp(-2)
     assert!(

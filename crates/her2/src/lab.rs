@@ -6,7 +6,6 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 
 use her2sim_engine::{EngineError, Selector, SimOptions, Simulator};
-use her2sim_model::SymbolKind;
 
 use crate::actions::Actions;
 use crate::catalogue::{Catalogue, CatalogueError};
@@ -104,10 +103,8 @@ pub struct Lab {
     sim: Simulator,
     catalogue: Catalogue,
     actions: Actions,
+    /// Species that change (what a steady state records).
     species: Vec<String>,
-    /// Everything that carries state from one time to the next: dynamic species and
-    /// rate-rule variables (the cell number).
-    state: Vec<String>,
     steady: Mutex<HashMap<Condition, Vec<(Selector, f64)>>>,
     /// Solver tolerances for study runs.
     pub rtol: f64,
@@ -120,32 +117,18 @@ impl Lab {
         let catalogue = Catalogue::builtin()?;
         let actions = Actions::builtin(&catalogue).map_err(LabError::Actions)?;
         let sim = Simulator::from_sbml_text(MODEL_SBML)?;
+        use her2sim_engine::DeterminedBy;
         let species = sim
-            .compiled()
-            .model
-            .symbols
-            .iter()
-            .filter(|s| !s.constant && matches!(s.kind, SymbolKind::Species { .. }))
-            .map(|s| s.id.clone())
+            .species()
+            .into_iter()
+            .filter(|s| s.determined_by != DeterminedBy::Constant)
+            .map(|s| s.id)
             .collect::<Vec<_>>();
-        let mut state = species.clone();
-        state.extend(
-            sim.compiled()
-                .model
-                .symbols
-                .iter()
-                .filter(|s| {
-                    matches!(s.kind, SymbolKind::Parameter)
-                        && matches!(s.determined, her2sim_model::Determined::Rate(_))
-                })
-                .map(|s| s.id.clone()),
-        );
         Ok(Lab {
             sim,
             catalogue,
             actions,
             species,
-            state,
             steady: Mutex::new(HashMap::new()),
             rtol: 1e-7,
             atol: 1e-10,
@@ -216,7 +199,7 @@ impl Lab {
             overrides: base.clone(),
             ..self.options()
         };
-        let out = self.sim.simulate(&opts, &self.species.join(","))?;
+        let out = self.sim.simulate_list(&opts, &self.species.join(","))?;
         let last = out.rows.last().cloned().unwrap_or_default();
         let mut start = base;
         for (id, v) in self.species.iter().zip(last) {
@@ -273,7 +256,7 @@ impl Lab {
             ..self.options()
         };
         let names: Vec<&str> = READOUTS.iter().map(|(_, id)| *id).collect();
-        let out = self.sim.simulate(&opts, &names.join(","))?;
+        let out = self.sim.simulate_list(&opts, &names.join(","))?;
         let step = hours / steps.max(1) as f64;
         let mut t = Trajectory {
             hours: Vec::new(),
@@ -314,50 +297,59 @@ impl Lab {
         cuts.sort_by(f64::total_cmp);
         cuts.dedup_by(|a, b| (*a - *b).abs() < 1e-9 * hours);
         let names: Vec<&str> = READOUTS.iter().map(|(_, id)| *id).collect();
-        let selection = format!("{},{}", names.join(","), self.state.join(","));
-        let condition = self.steady_state(cond)?;
-        let mut state: Vec<(Selector, f64)> = Vec::new();
+        let selection = self.sim.selection(&names)?;
+        // One run carries the state through every piece; at each cut the hooks of the agents
+        // present next are set (agents that left return to their untreated value).
+        let first = treatment.hooks_at(&self.actions, 0.5 * cuts.first().copied().unwrap_or(hours));
+        let mut overrides = self.steady_state(cond)?;
+        let mut applied: Vec<(String, f64)> = Vec::new();
+        for (hook, v) in first.entries() {
+            overrides.push((self.sim.override_target(hook)?, *v));
+            applied.push((hook.clone(), *v));
+        }
+        let opts = SimOptions {
+            duration: hours * 60.0,
+            overrides,
+            ..self.options()
+        };
+        let mut run = self.sim.start(&opts)?;
         let mut t = Trajectory {
-            hours: Vec::new(),
-            values: Vec::new(),
+            hours: vec![0.0],
+            values: vec![readout_row(&run.sample(&selection.selectors))],
         };
         let mut from = 0.0;
         let mut next_sample = 0;
-        for &to in &cuts {
-            let mut overrides = condition.clone();
-            overrides.extend(state.iter().copied());
-            for (hook, v) in treatment
-                .hooks_at(&self.actions, 0.5 * (from + to))
-                .entries()
-            {
-                overrides.push((self.sim.override_target(hook)?, *v));
-            }
-            let opts = SimOptions {
-                duration: (to - from) * 60.0,
-                steps: 1,
-                overrides,
-                ..self.options()
-            };
-            let out = self.sim.simulate(&opts, &selection)?;
-            if t.hours.is_empty() {
-                if let Some(first) = out.rows.first() {
-                    t.hours.push(0.0);
-                    t.values.push(readout_row(first));
+        for (k, &to) in cuts.iter().enumerate() {
+            if k > 0 {
+                let hooks = treatment.hooks_at(&self.actions, 0.5 * (from + to));
+                for (hook, _) in hooks.entries() {
+                    if !applied.iter().any(|(h, _)| h == hook) {
+                        applied.push((hook.clone(), f64::NAN));
+                    }
+                }
+                let mut changes = Vec::new();
+                for (hook, current) in applied.iter_mut() {
+                    let want = hooks.get(hook);
+                    if *current != want {
+                        changes.push((self.sim.override_target(hook)?, want));
+                        *current = want;
+                    }
+                }
+                if !changes.is_empty() {
+                    run.set_all(&changes)?;
                 }
             }
-            let Some(last) = out.rows.last() else {
-                return Err(LabError::Invalid("a simulation returned no rows".into()));
-            };
-            state.clear();
-            for (id, v) in self.state.iter().zip(&last[names.len()..]) {
-                state.push((self.sim.override_target(id)?, *v));
-            }
+            run.advance_to(to * 60.0)?;
             while next_sample < steps && ((next_sample + 1) as f64 * dt - to).abs() < 1e-9 * hours {
                 next_sample += 1;
                 t.hours.push(next_sample as f64 * dt);
-                t.values.push(readout_row(last));
+                t.values
+                    .push(readout_row(&run.sample(&selection.selectors)));
             }
             from = to;
+        }
+        if std::env::var_os("HER2SIM_SOLVER_STATS").is_some() {
+            eprintln!("solver: {:?}", run.solver_stats());
         }
         Ok(t)
     }

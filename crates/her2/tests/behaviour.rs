@@ -242,7 +242,7 @@ fn trastuzumab_adcc_and_shedding() {
             overrides: vec![(sim.override_target("domainIV_block").unwrap(), block)],
             ..her2sim_engine::SimOptions::default()
         };
-        sim.simulate(&opts, "p95").unwrap().rows[1][0]
+        sim.simulate_list(&opts, "p95").unwrap().rows[1][0]
     };
     let (free, blocked) = (p95(0.0), p95(1.0));
     assert!(
