@@ -33,29 +33,11 @@ pub fn run(args: PredictArgs) -> anyhow::Result<()> {
     let treatment = lab.treatment(&args.treatment)?;
     let p = lab.predict(&cond, &treatment, args.days)?;
     if args.json {
-        println!("{}", to_json(&p));
+        println!("{}", her2sim_her2::outputs::prediction_json(&p));
     } else {
         print_table(&p);
     }
     Ok(())
-}
-
-/// The contract object: fields in a fixed order, numbers relative to untreated.
-pub fn to_json(p: &Prediction) -> serde_json::Value {
-    let mut o = serde_json::Map::new();
-    o.insert("cell_line".into(), p.condition.cell_line.clone().into());
-    o.insert("modifiers".into(), p.condition.modifiers.clone().into());
-    o.insert("treatment".into(), p.treatment.clone().into());
-    o.insert("days".into(), p.days.into());
-    for (i, (name, _)) in READOUTS.iter().enumerate() {
-        o.insert((*name).into(), number(p.relative[i]));
-    }
-    serde_json::Value::Object(o)
-}
-
-/// JSON has no NaN: a read-out that is undefined (0/x impossible here, but x/0) becomes null.
-pub fn number(x: f64) -> serde_json::Value {
-    serde_json::Number::from_f64(x).map_or(serde_json::Value::Null, serde_json::Value::Number)
 }
 
 fn print_table(p: &Prediction) {

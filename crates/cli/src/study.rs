@@ -3,10 +3,10 @@
 //! into a directory (built in a temporary directory, then moved into place; an existing
 //! directory is only replaced when it is empty or a previous her2sim report).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use her2sim_her2::report;
-use her2sim_her2::study::{Study, StudyResults};
+use her2sim_her2::study::Study;
+use her2sim_her2::{outputs, report};
 use her2sim_her2::{Lab, READOUTS};
 
 #[derive(clap::Args, Default)]
@@ -68,24 +68,18 @@ fn execute(lab: &Lab, study: &Study, args: &StudyArgs) -> anyhow::Result<()> {
     let results = study.run(lab, &|| bar.inc(1))?;
     bar.finish_and_clear();
     let elapsed = started.elapsed().as_secs_f64();
-    let (high, low) = groups(lab, &results);
-    write_outputs(lab, &results, &high, low, &out)?;
-    let rank = report::ranking(&results, &high);
+    let g = outputs::groups(lab, &results);
+    let files = outputs::report_files(lab, &results, &g);
+    let files: Vec<(&str, &[u8])> = files.iter().map(|(n, t)| (*n, t.as_bytes())).collect();
+    her2sim_files::write_report_dir(&out, &files)?;
+    let (high, low) = (&g.her2_high, g.her2_low);
+    let rank = report::ranking(&results, high);
     let v = READOUTS
         .iter()
         .position(|(n, _)| *n == "viable_cells")
         .unwrap_or(0);
     if args.json {
-        let rows: Vec<serde_json::Value> = rank
-            .iter()
-            .map(|&(t, viable)| {
-                serde_json::json!({
-                    "treatment": results.treatments[t],
-                    "viable_cells_her2_high": crate::predict::number(viable),
-                    "viable_cells_her2_low": low.map(|l| crate::predict::number(results.predictions[l][t].relative[v])),
-                })
-            })
-            .collect();
+        let rows = outputs::ranking_json(&results, &g);
         println!(
             "{}",
             serde_json::json!({"study": results.name, "days": results.days, "report": out.join("index.html"), "ranking": rows})
@@ -136,80 +130,6 @@ fn execute(lab: &Lab, study: &Study, args: &StudyArgs) -> anyhow::Result<()> {
     }
     println!("report: {}", out.join("index.html").display());
     Ok(())
-}
-
-/// HER2-amplified conditions (no modifiers, >= 2e5 HER2 per cell) and the HER2-low reference
-/// (the unmodified condition with the fewest HER2).
-fn groups(lab: &Lab, r: &StudyResults) -> (Vec<bool>, Option<usize>) {
-    let her2 = |c: usize| {
-        lab.catalogue()
-            .cell_line(&r.conditions[c].cell_line)
-            .ok()
-            .and_then(her2sim_her2::panel::gene_copies)
-            .map_or(f64::NAN, |(per_cell, _)| per_cell)
-    };
-    let plain: Vec<usize> = (0..r.conditions.len())
-        .filter(|&c| r.conditions[c].modifiers.is_empty())
-        .collect();
-    let mut high: Vec<bool> = (0..r.conditions.len())
-        .map(|c| r.conditions[c].modifiers.is_empty() && her2(c) >= 2e5)
-        .collect();
-    if !high.iter().any(|h| *h) {
-        // A study without HER2-high lines ranks over all its conditions.
-        high = vec![true; r.conditions.len()];
-    }
-    let low = plain
-        .iter()
-        .copied()
-        .filter(|&c| her2(c) < 2e5)
-        .min_by(|&a, &b| her2(a).total_cmp(&her2(b)));
-    (high, low)
-}
-
-fn write_outputs(
-    lab: &Lab,
-    r: &StudyResults,
-    high: &[bool],
-    low: Option<usize>,
-    out: &Path,
-) -> anyhow::Result<()> {
-    let about = about_model(lab);
-    let html = report::build(r, high, low, &about).to_html();
-    let files = [
-        ("index.html", html),
-        ("predictions.csv", report::predictions_csv(r)),
-        ("time_courses.csv", report::time_courses_csv(r)),
-        ("dose_response.csv", report::dose_response_csv(r)),
-        ("synergy.csv", report::synergy_csv(r)),
-    ];
-    let files: Vec<(&str, &[u8])> = files.iter().map(|(n, t)| (*n, t.as_bytes())).collect();
-    her2sim_files::write_report_dir(out, &files)?;
-    Ok(())
-}
-
-fn about_model(lab: &Lab) -> String {
-    use her2sim_engine::DeterminedBy;
-    let sim = lab.simulator();
-    let species = sim.species().len();
-    let (params, computed) =
-        sim.parameters()
-            .iter()
-            .filter(|p| !p.local)
-            .fold((0, 0), |(k, r), p| match p.determined_by {
-                DeterminedBy::Constant => (k + 1, r),
-                _ => (k, r + 1),
-            });
-    format!(
-        "The built-in HER2 network model (models/her2/her2_network.xml, SBML Level 3; {species} species, {} reactions, {params} parameters and {computed} read-outs computed by rules): \
-         HER2 gene copies, transcription and translation; HSP90 chaperoning; EGF and heregulin binding; EGFR/HER2/HER3 homo- and heterodimers with \
-         phosphorylation, internalisation, recycling and degradation; p95HER2; PI3K -> PIP3 (PTEN) -> AKT -> mTORC1/S6K and SOS -> RAS -> RAF -> MEK -> ERK \
-         with the AKT -| FOXO -> HER3, ERK -| SOS and S6K -| PI3K feedbacks; proliferation, apoptosis (AKT survival against drug damage), migration and \
-         cell number. Every parameter's source or the reason it was assumed is in docs/her2_model.md; drug potencies, doses and cell-line receptor numbers \
-         come from the sourced catalogue (models/her2/strategies.toml, cell_lines.toml) and reach the model through models/her2/actions.toml. \
-         Cell lines differ by HER2 gene dose (from HER2 per cell) and, for oestrogen-receptor-driven HER2-low lines, a HER2-independent growth drive. \
-         Each condition starts from its untreated steady state; drugs are held at constant concentration (in vitro).",
-        sim.reactions().len()
-    )
 }
 
 /// At most `n` characters (an ellipsis marks a cut).

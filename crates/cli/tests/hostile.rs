@@ -231,16 +231,17 @@ fn killed_write_leaves_nothing_behind() {
     }
     assert!(seen_temp, "never saw the temporary being written");
     // SIGTERM, as `kill` sends.
-    unsafe_kill(child.id());
+    terminate(child.id());
     let status = child.wait().unwrap();
     assert!(!status.success());
     assert!(names(&d).is_empty(), "left behind: {:?}", names(&d));
     std::fs::remove_dir_all(&d).unwrap();
 }
 
-fn unsafe_kill(pid: u32) {
-    let ok = Command::new("kill")
-        .args(["-TERM", &pid.to_string()])
+fn terminate(pid: u32) {
+    // The shell's builtin `kill`: present wherever `sh` is.
+    let ok = Command::new("sh")
+        .args(["-c", &format!("kill -TERM {pid}")])
         .status()
         .unwrap();
     assert!(ok.success());

@@ -16,6 +16,7 @@ pub mod actions;
 pub mod catalogue;
 pub mod hooks;
 pub mod lab;
+pub mod outputs;
 pub mod panel;
 pub mod pk;
 pub mod report;
