@@ -8,6 +8,7 @@ mod csv;
 mod dose;
 mod input;
 mod lab_args;
+mod petab;
 mod predict;
 mod scan;
 mod study;
@@ -73,6 +74,9 @@ enum Command {
     /// List the HER2 targeting strategies: mechanism, default dose and potencies, each number
     /// with its source.
     Strategies(catalogue::StrategiesArgs),
+    /// The PEtab objective (log-likelihood, chi2, log-prior) of a parameter-estimation
+    /// problem at its nominal parameters or those of another parameter table.
+    PetabLlh(petab::LlhArgs),
     /// List the HER2 cell-line presets and resistance modifiers, each number with its source.
     CellLines(catalogue::CellLinesArgs),
 }
@@ -185,6 +189,7 @@ fn main() -> ExitCode {
         Some(Command::Combo(args)) => combo::run(args),
         Some(Command::Predict(args)) => predict::run(args),
         Some(Command::Strategies(args)) => catalogue::strategies(args),
+        Some(Command::PetabLlh(args)) => petab::llh(args),
         Some(Command::CellLines(args)) => catalogue::cell_lines(args),
         Some(Command::Study(args)) => study::run_default(args),
         Some(Command::Run(args)) => study::run_file(args),

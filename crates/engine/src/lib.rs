@@ -121,6 +121,18 @@ impl Simulator {
         select::parse_selector(&self.compiled, name)
     }
 
+    /// The value `id` has in the model's formulas: a species' concentration (its amount when
+    /// it has only substance units), any other symbol's value.
+    pub fn formula_selector(&self, id: &str) -> Result<Selector, EngineError> {
+        self.compiled
+            .model
+            .symbols
+            .iter()
+            .position(|s| s.id == id)
+            .map(Selector::Value)
+            .ok_or_else(|| EngineError::Selection(id.into(), "no such symbol in the model".into()))
+    }
+
     /// Parses output columns given by name.
     pub fn selection<S: AsRef<str>>(&self, names: &[S]) -> Result<Selection, EngineError> {
         let names: Vec<String> = names

@@ -196,6 +196,50 @@ impl<'c> Run<'c> {
             .collect()
     }
 
+    /// The time derivatives of the state at [`Run::time`] (zero rows of algebraic variables).
+    pub fn rates(&mut self) -> Result<Vec<f64>, EngineError> {
+        use her2sim_ode::System;
+        let mut dy = vec![0.0; self.y.len()];
+        self.sys
+            .rhs(self.t, &self.y, &mut dy)
+            .map_err(EngineError::Event)?;
+        Ok(dy)
+    }
+
+    /// Advances until the state is steady: every rate below `atol + rtol * |x|` (checked at
+    /// t + 1, 10, 100, ... up to `max_time` past the current time). Returns the time reached.
+    pub fn advance_to_steady_state(
+        &mut self,
+        rtol: f64,
+        atol: f64,
+        max_time: f64,
+    ) -> Result<f64, EngineError> {
+        let t0 = self.t;
+        let mut span = 1.0f64;
+        loop {
+            let rates = self.rates()?;
+            let steady = rates
+                .iter()
+                .zip(&self.y)
+                .zip(self.c.states.iter())
+                .all(|((d, x), st)| {
+                    matches!(st.rate, crate::compile::StateRate::Algebraic(_))
+                        || d.abs() <= atol + rtol * x.abs()
+                });
+            if steady {
+                return Ok(self.t);
+            }
+            if self.t - t0 >= max_time {
+                return Err(EngineError::Options(format!(
+                    "no steady state within {max_time} time units of t = {t0} (largest rate {:e})",
+                    rates.iter().fold(0.0f64, |a, d| a.max(d.abs()))
+                )));
+            }
+            self.advance_to(t0 + span.min(max_time))?;
+            span *= 10.0;
+        }
+    }
+
     /// Integrates to `t_end` (events included); the run then stands exactly at `t_end`.
     pub fn advance_to(&mut self, t_end: f64) -> Result<(), EngineError> {
         self.advance(t_end, &[], &mut |_, _| {})

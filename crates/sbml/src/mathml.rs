@@ -242,6 +242,9 @@ fn parse_apply(node: Node) -> Result<Math, SbmlError> {
     }
     let head_name = head.tag_name().name();
     match head_name {
+        // `<apply><apply>…</apply></apply>`: an expression applied to nothing is the
+        // expression itself (as libSBML reads it; real models, e.g. Beer 2014, use it).
+        "apply" if args.is_empty() && qualifier.is_none() => return parse_apply(head),
         "ci" => return Ok(Math::Call(text_of(head), args)),
         "csymbol" => {
             let op = match csymbol_kind(head)? {
