@@ -77,6 +77,9 @@ enum Command {
     /// The PEtab objective (log-likelihood, chi2, log-prior) of a parameter-estimation
     /// problem at its nominal parameters or those of another parameter table.
     PetabLlh(petab::LlhArgs),
+    /// Fit a PEtab problem: multi-start, bounded Levenberg-Marquardt on the parameter scales;
+    /// writes parameters.tsv, starts.csv (the waterfall) and index.html.
+    Fit(petab::FitArgs),
     /// List the HER2 cell-line presets and resistance modifiers, each number with its source.
     CellLines(catalogue::CellLinesArgs),
 }
@@ -190,6 +193,7 @@ fn main() -> ExitCode {
         Some(Command::Predict(args)) => predict::run(args),
         Some(Command::Strategies(args)) => catalogue::strategies(args),
         Some(Command::PetabLlh(args)) => petab::llh(args),
+        Some(Command::Fit(args)) => petab::fit(args),
         Some(Command::CellLines(args)) => catalogue::cell_lines(args),
         Some(Command::Study(args)) => study::run_default(args),
         Some(Command::Run(args)) => study::run_file(args),

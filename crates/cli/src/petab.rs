@@ -49,3 +49,110 @@ pub fn llh(args: LlhArgs) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+#[derive(clap::Args)]
+pub struct FitArgs {
+    /// The PEtab problem file (YAML, format version 1).
+    problem: PathBuf,
+    /// Number of starts (Latin hypercube within the bounds, on the parameter scales).
+    #[arg(long, default_value_t = 20)]
+    starts: usize,
+    /// Seed of the starts.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Levenberg-Marquardt iterations per start.
+    #[arg(long, default_value_t = 200)]
+    max_iterations: usize,
+    /// Directory for parameters.tsv, starts.csv and index.html.
+    #[arg(short = 'o', long = "out", default_value = "her2sim-fit")]
+    out: PathBuf,
+    /// Print {"best_llh", "best_log_posterior", "parameters", "starts", "converged", "seconds"}.
+    #[arg(long)]
+    json: bool,
+    /// No progress bar.
+    #[arg(long)]
+    quiet: bool,
+}
+
+/// Most starts one fit may run (each a full optimisation).
+const MAX_STARTS: usize = 100_000;
+
+pub fn fit(args: FitArgs) -> anyhow::Result<()> {
+    if args.starts == 0 || args.starts > MAX_STARTS {
+        anyhow::bail!("--starts must be 1..={MAX_STARTS}, got {}", args.starts);
+    }
+    her2sim_files::check_report_dir(&args.out)?;
+    let started = std::time::Instant::now();
+    let problem = Problem::read(&args.problem)?;
+    let bar = if args.quiet || args.json {
+        indicatif::ProgressBar::hidden()
+    } else {
+        let b = indicatif::ProgressBar::new(args.starts as u64);
+        if let Ok(style) =
+            indicatif::ProgressStyle::with_template("fit [{bar:40}] {pos}/{len} starts ({elapsed})")
+        {
+            b.set_style(style.progress_chars("=> "));
+        }
+        b
+    };
+    let opts = her2sim_petab::FitOptions {
+        starts: args.starts,
+        seed: args.seed,
+        max_iterations: args.max_iterations,
+    };
+    let result = problem.fit(&opts, &|| bar.inc(1))?;
+    bar.finish_and_clear();
+    let seconds = started.elapsed().as_secs_f64();
+    let Some(best) = result.best() else {
+        let why = result
+            .starts
+            .first()
+            .and_then(|s| s.error.clone())
+            .unwrap_or_default();
+        anyhow::bail!("{}: no start finished ({why})", args.problem.display());
+    };
+    use her2sim_petab::report;
+    let files = [
+        ("parameters.tsv", report::parameters_tsv(&problem, &result)),
+        ("starts.csv", report::starts_csv(&result)),
+        ("index.html", report::html(&problem, &result, seconds)?),
+    ];
+    let files: Vec<(&str, &[u8])> = files.iter().map(|(n, t)| (*n, t.as_bytes())).collect();
+    her2sim_files::write_report_dir(&args.out, &files)?;
+    let converged = result.starts.iter().filter(|s| s.converged).count();
+    let number = her2sim_her2::outputs::json_number;
+    if args.json {
+        let params: serde_json::Map<String, serde_json::Value> = result
+            .best_parameters(&problem)
+            .into_iter()
+            .filter(|(id, _)| {
+                result
+                    .estimated
+                    .iter()
+                    .any(|&i| &problem.parameters[i].id == id)
+            })
+            .map(|(id, v)| (id, number(v)))
+            .collect();
+        println!(
+            "{}",
+            serde_json::json!({
+                "best_llh": number(best.llh),
+                "best_log_posterior": number(-best.objective),
+                "parameters": params,
+                "starts": result.starts.len(),
+                "converged": converged,
+                "seconds": seconds,
+            })
+        );
+    } else {
+        println!(
+            "{}: best llh {:.6} (log-posterior {:.6}); {converged}/{} starts converged in {seconds:.1} s; report: {}",
+            args.problem.display(),
+            best.llh,
+            -best.objective,
+            result.starts.len(),
+            args.out.join("index.html").display()
+        );
+    }
+    Ok(())
+}

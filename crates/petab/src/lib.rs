@@ -11,15 +11,18 @@
 //! println!("llh = {}", value.llh);
 //! ```
 
+mod fit;
 mod formula;
 mod objective;
 mod problem;
+pub mod report;
 mod tables;
 
 use std::path::Path;
 
+pub use fit::{FitOptions, FitResult, StartResult};
 pub use formula::{Formula, FormulaError};
-pub use objective::Objective;
+pub use objective::{Objective, Term};
 pub use problem::{
     Cell, Measurement, Noise, Observable, ParameterRow, Prior, Problem, Scale, Transformation,
 };

@@ -29,6 +29,19 @@ pub struct Objective {
     pub n_measurements: usize,
 }
 
+/// One measurement's part of the objective.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Term {
+    /// (transformed measurement - transformed simulation) / sigma.
+    pub residual: f64,
+    pub sigma: f64,
+    pub noise: Noise,
+    /// The observable's simulated value (untransformed).
+    pub simulated: f64,
+    /// Its log-likelihood (with the normalisation and Jacobian terms).
+    pub llh: f64,
+}
+
 /// Simulated model values at each measured time of one condition pair.
 struct Simulated {
     /// Per time (as bits, for exact lookup): the values of `ids`.
@@ -38,6 +51,17 @@ struct Simulated {
 impl Problem {
     /// The objective at `parameters` (every parameter-table id on the linear scale).
     pub fn objective(&self, parameters: &HashMap<String, f64>) -> Result<Objective, PetabError> {
+        let terms = self.terms(parameters)?;
+        Ok(Objective {
+            llh: terms.iter().map(|t| t.llh).sum(),
+            chi2: terms.iter().map(|t| t.residual * t.residual).sum(),
+            log_prior: self.log_prior(parameters),
+            n_measurements: terms.len(),
+        })
+    }
+
+    /// Each measurement's term of the objective, in table order.
+    pub fn terms(&self, parameters: &HashMap<String, f64>) -> Result<Vec<Term>, PetabError> {
         // The model symbols the formulas read.
         let mut ids: Vec<String> = Vec::new();
         for o in &self.observables {
@@ -72,20 +96,14 @@ impl Problem {
             .enumerate()
             .map(|(i, (k, _))| (*k, i))
             .collect();
-        let mut total = Objective {
-            llh: 0.0,
-            chi2: 0.0,
-            log_prior: self.log_prior(parameters),
-            n_measurements: self.measurements.len(),
-        };
-        for m in &self.measurements {
-            let k = index[&(m.preequilibration.as_deref(), m.condition.as_str())];
-            let values = &simulated[k].at[&m.time.to_bits()];
-            let (llh, chi2) = self.measurement_term(m, &ids, values, parameters)?;
-            total.llh += llh;
-            total.chi2 += chi2;
-        }
-        Ok(total)
+        self.measurements
+            .iter()
+            .map(|m| {
+                let k = index[&(m.preequilibration.as_deref(), m.condition.as_str())];
+                let values = &simulated[k].at[&m.time.to_bits()];
+                self.measurement_term(m, &ids, values, parameters)
+            })
+            .collect()
     }
 
     /// Model parameters set from the parameter table.
@@ -192,14 +210,14 @@ impl Problem {
         Ok(Simulated { at })
     }
 
-    /// The (log-likelihood, χ²) contribution of one measurement.
+    /// The term of one measurement.
     fn measurement_term(
         &self,
         m: &Measurement,
         ids: &[String],
         values: &[f64],
         parameters: &HashMap<String, f64>,
-    ) -> Result<(f64, f64), PetabError> {
+    ) -> Result<Term, PetabError> {
         let o = &self.observables[m.observable];
         let err = |msg: String| {
             PetabError::Simulation(format!(
@@ -262,11 +280,17 @@ impl Problem {
             Noise::Normal => -0.5 * (2.0 * std::f64::consts::PI * sigma * sigma).ln() - 0.5 * r * r,
             Noise::Laplace => -(2.0 * sigma).ln() - r.abs(),
         } + jacobian;
-        Ok((llh, r * r))
+        Ok(Term {
+            residual: r,
+            sigma,
+            simulated: h,
+            noise: o.noise,
+            llh,
+        })
     }
 
     /// Log-density of the priors of estimated parameters.
-    fn log_prior(&self, parameters: &HashMap<String, f64>) -> f64 {
+    pub fn log_prior(&self, parameters: &HashMap<String, f64>) -> f64 {
         let ln2pi = (2.0 * std::f64::consts::PI).ln();
         self.parameters
             .iter()
