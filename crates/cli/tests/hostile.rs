@@ -528,3 +528,41 @@ fn messages_name_the_right_option() {
     assert_fails_with(&o, "start must be a finite number");
     std::fs::remove_dir_all(&d).unwrap();
 }
+
+/// Item 10: a model too large for dense linear algebra is refused before allocating, quickly
+/// (model loading and the stochastic simulator's dependency graph are linear in its size).
+#[test]
+fn huge_models_are_refused_or_run_without_quadratic_setup() {
+    let d = scratch("huge");
+    let n = 30_000;
+    let species: String = (0..n).map(|i| species(&format!("S{i}"), "1")).collect();
+    let reactions: String = (0..n - 1)
+        .map(|i| {
+            format!(
+                r#"<reaction id="R{i}" reversible="false"><listOfReactants><speciesReference species="S{i}" stoichiometry="1" constant="true"/></listOfReactants><listOfProducts><speciesReference species="S{j}" stoichiometry="1" constant="true"/></listOfProducts><kineticLaw>{MATH}<apply><times/><cn>0.1</cn><ci>S{i}</ci></apply></math></kineticLaw></reaction>"#,
+                j = i + 1
+            )
+        })
+        .collect();
+    let text = format!(
+        "{HEAD}<listOfSpecies>{species}</listOfSpecies><listOfReactions>{reactions}</listOfReactions>{TAIL}"
+    );
+    let o = simulate_text(&d, &text, &["--steps", "2", "--select", "time,S0"]);
+    assert_fails_with(&o, "dense Jacobian");
+    let o = simulate_text(
+        &d,
+        &text,
+        &[
+            "--method",
+            "ssa",
+            "--steps",
+            "2",
+            "--duration",
+            "0.5",
+            "--select",
+            "time,S1",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    std::fs::remove_dir_all(&d).unwrap();
+}

@@ -151,6 +151,20 @@ impl Compiled {
                 });
             }
         }
+        // Each species' appearances in reactions, in reaction order (reactants, then
+        // products): one pass over the reactions instead of one per species.
+        let mut appearances: Vec<
+            Vec<(&her2sim_model::Reaction, f64, &her2sim_model::Stoichiometry)>,
+        > = vec![Vec::new(); model.symbols.len()];
+        for r in &model.reactions {
+            for (list, sign) in [(&r.reactants, -1.0), (&r.products, 1.0)] {
+                for st in list.iter() {
+                    if let Some(a) = appearances.get_mut(st.species) {
+                        a.push((r, sign, st));
+                    }
+                }
+            }
+        }
         for (i, s) in model.symbols.iter().enumerate() {
             if s.determined == Determined::Reactions {
                 let mut terms = Vec::new();
@@ -163,26 +177,20 @@ impl Compiled {
                     _ => None,
                 };
                 // In equilibrium mode fast reactions act through the constraint rows (fast.rs).
-                for r in model
-                    .reactions
+                for &(r, sign, st) in appearances[i]
                     .iter()
-                    .filter(|r| !boundary && (!r.fast || scale.is_some()))
+                    .filter(|(r, _, _)| !boundary && (!r.fast || scale.is_some()))
                 {
-                    let sides = [(&r.reactants, -1.0), (&r.products, 1.0)];
-                    for (list, sign) in sides {
-                        for st in list.iter().filter(|st| st.species == i) {
-                            terms.push(Term {
-                                rate_slot: r.symbol,
-                                sign,
-                                stoich: match st.value {
-                                    StoichValue::Const(c) => StoichSlot::Const(c),
-                                    StoichValue::Symbol(sym) => StoichSlot::Slot(sym),
-                                },
-                                conversion_factor: cf,
-                                fast: r.fast,
-                            });
-                        }
-                    }
+                    terms.push(Term {
+                        rate_slot: r.symbol,
+                        sign,
+                        stoich: match st.value {
+                            StoichValue::Const(c) => StoichSlot::Const(c),
+                            StoichValue::Symbol(sym) => StoichSlot::Slot(sym),
+                        },
+                        conversion_factor: cf,
+                        fast: r.fast,
+                    });
                 }
                 states.push(StateVar {
                     symbol: i,

@@ -15,10 +15,14 @@ use crate::eval::{CExpr, Ctx};
 /// Partial derivatives of one expression: `(slot read, ∂expr/∂slot)`.
 type Partials = Vec<(usize, CExpr)>;
 
+/// A slot's partials, each with where the entries of that dependency's gradient land in the
+/// slot's own (sorted) pattern: gradients are stored sparsely, one value per pattern entry.
+type Chained = Vec<(usize, CExpr, Vec<usize>)>;
+
 #[derive(Debug, Clone)]
 pub struct JacobianProgram {
     /// For each program entry (same order as `Compiled::program`): its slot and partials.
-    program: Vec<(usize, Partials)>,
+    program: Vec<(usize, Chained)>,
     /// For each state row with an expression rate (rate rule, algebraic rule): its partials.
     rows: Vec<Option<Partials>>,
     /// Per slot: the states its value depends on (empty for constants).
@@ -54,17 +58,28 @@ impl JacobianProgram {
             pattern[st.slot] = vec![k];
         }
         let mut program = Vec::with_capacity(c.program.len());
+        // Kept up to date slot by slot (recomputing it per entry was quadratic).
+        let mut dynamic: Vec<bool> = pattern.iter().map(|p| !p.is_empty()).collect();
         for (slot, e) in &c.program {
-            let dynamic: Vec<bool> = pattern.iter().map(|p| !p.is_empty()).collect();
             let p = partials(e, &dynamic)?;
             let mut pat = Vec::new();
             for (q, _) in &p {
                 union(&mut pat, &pattern[*q]);
             }
+            let chained = p
+                .into_iter()
+                .map(|(q, d)| {
+                    let at = pattern[q]
+                        .iter()
+                        .map(|k| pat.binary_search(k).unwrap_or_default())
+                        .collect();
+                    (q, d, at)
+                })
+                .collect();
+            dynamic[*slot] = !pat.is_empty();
             pattern[*slot] = pat;
-            program.push((*slot, p));
+            program.push((*slot, chained));
         }
-        let dynamic: Vec<bool> = pattern.iter().map(|p| !p.is_empty()).collect();
         let rows = c
             .states
             .iter()
@@ -94,33 +109,21 @@ impl JacobianProgram {
         grads: &mut Vec<Vec<f64>>,
         jac: &mut DMatrix<f64>,
     ) {
-        let n = c.states.len();
         if grads.len() != c.n_slots {
-            *grads = self
-                .pattern
-                .iter()
-                .map(|p| {
-                    if p.is_empty() {
-                        Vec::new()
-                    } else {
-                        vec![0.0; n]
-                    }
-                })
-                .collect();
-            for (k, st) in c.states.iter().enumerate() {
-                grads[st.slot][k] = 1.0;
+            // grads[slot][i] is the derivative by state pattern[slot][i].
+            *grads = self.pattern.iter().map(|p| vec![0.0; p.len()]).collect();
+            for st in &c.states {
+                grads[st.slot] = vec![1.0];
             }
         }
         for (slot, parts) in &self.program {
             let mut g = std::mem::take(&mut grads[*slot]);
-            for &k in &self.pattern[*slot] {
-                g[k] = 0.0;
-            }
-            for (q, d) in parts {
+            g.fill(0.0);
+            for (q, d, at) in parts {
                 let coef = d.eval(cx);
                 if coef != 0.0 {
-                    for &k in &self.pattern[*q] {
-                        g[k] += coef * grads[*q][k];
+                    for (&i, gq) in at.iter().zip(&grads[*q]) {
+                        g[i] += coef * gq;
                     }
                 }
             }
@@ -128,8 +131,8 @@ impl JacobianProgram {
         }
         let add_row = |jac: &mut DMatrix<f64>, row: usize, coef: f64, slot: usize| {
             if coef != 0.0 {
-                for &k in &self.pattern[slot] {
-                    jac[(row, k)] += coef * grads[slot][k];
+                for (&k, gk) in self.pattern[slot].iter().zip(&grads[slot]) {
+                    jac[(row, k)] += coef * gk;
                 }
             }
         };

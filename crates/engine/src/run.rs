@@ -16,6 +16,10 @@ use crate::select::{value, Selector};
 use crate::simulate::SimOptions;
 use crate::EngineError;
 
+/// Largest dense Jacobian plus LU factors a deterministic run may allocate (bytes): 10,000
+/// states need 1.6 GB, 100,000 would need 160 GB.
+pub const MAX_DENSE_BYTES: usize = 4_000_000_000;
+
 /// A simulation in progress at [`Run::time`]. Created by [`crate::Simulator::start`].
 pub struct Run<'c> {
     c: &'c Compiled,
@@ -46,6 +50,17 @@ impl<'c> Run<'c> {
             return Err(EngineError::Options(
                 "tolerances must be positive finite numbers".into(),
             ));
+        }
+        // The integrators hold a dense Jacobian and its LU factors: refuse what cannot fit
+        // before allocating (a sparse linear solver is the way past this; not yet written).
+        let n = c.states.len();
+        let dense_bytes = n.saturating_mul(n).saturating_mul(16);
+        if dense_bytes > MAX_DENSE_BYTES {
+            return Err(EngineError::Unsupported(format!(
+                "{n} state variables: the dense Jacobian and its LU factors would need {:.1} GB, over the limit of {:.0} GB (deterministic simulation of models this large needs the sparse solver; --method ssa does not need a Jacobian)",
+                dense_bytes as f64 / 1e9,
+                MAX_DENSE_BYTES as f64 / 1e9
+            )));
         }
         let t0 = opts.start;
         let mut solver_opts = Options {

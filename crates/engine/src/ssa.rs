@@ -140,11 +140,16 @@ const SUM_TREE_FROM: usize = 32;
 
 fn changes(c: &Compiled) -> Changes {
     let rate_slots: Vec<usize> = c.model.reactions.iter().map(|r| r.symbol).collect();
+    // Inverse maps, so that building the dependency graph stays linear in the model size.
+    let mut reaction_of_slot = vec![None; c.n_slots];
+    for (r, &slot) in rate_slots.iter().enumerate() {
+        reaction_of_slot[slot] = Some(r);
+    }
     let mut per_reaction = vec![Vec::new(); rate_slots.len()];
     for (k, st) in c.states.iter().enumerate() {
         if let StateRate::Reactions(terms) = &st.rate {
             for term in terms {
-                if let Some(r) = rate_slots.iter().position(|&s| s == term.rate_slot) {
+                if let Some(r) = reaction_of_slot[term.rate_slot] {
                     per_reaction[r].push((k, term.clone()));
                 }
             }
@@ -158,28 +163,36 @@ fn changes(c: &Compiled) -> Changes {
         !t
     });
     let updates = c.jacobian.as_ref().filter(|_| timeless).map(|jp| {
+        let mut entries_of_state = vec![Vec::new(); c.states.len()];
+        for (i, (slot, _)) in c.program.iter().enumerate() {
+            for &k in jp.slot_pattern(*slot) {
+                entries_of_state[k].push(i);
+            }
+        }
         per_reaction
             .iter()
             .map(|changes| {
-                let touched: Vec<usize> = changes.iter().map(|(k, _)| *k).collect();
-                c.program
+                // Program entries reading a changed state, in program (dependency) order.
+                let mut entries: Vec<usize> = changes
                     .iter()
-                    .enumerate()
-                    .filter(|(_, (slot, _))| {
-                        jp.slot_pattern(*slot).iter().any(|k| touched.contains(k))
-                    })
-                    .map(|(i, _)| i)
-                    .collect()
+                    .flat_map(|(k, _)| entries_of_state[*k].iter().copied())
+                    .collect();
+                entries.sort_unstable();
+                entries.dedup();
+                entries
             })
             .collect()
     });
     let dependents = updates.as_ref().map(|u: &Vec<Vec<usize>>| {
         u.iter()
             .map(|entries| {
-                let slots: Vec<usize> = entries.iter().map(|&i| c.program[i].0).collect();
-                (0..rate_slots.len())
-                    .filter(|&j| slots.contains(&rate_slots[j]))
-                    .collect()
+                let mut rs: Vec<usize> = entries
+                    .iter()
+                    .filter_map(|&i| reaction_of_slot[c.program[i].0])
+                    .collect();
+                rs.sort_unstable();
+                rs.dedup();
+                rs
             })
             .collect()
     });
