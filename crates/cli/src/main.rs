@@ -80,6 +80,9 @@ enum Command {
     /// Fit a PEtab problem: multi-start, bounded Levenberg-Marquardt on the parameter scales;
     /// writes parameters.tsv, starts.csv (the waterfall) and index.html.
     Fit(petab::FitArgs),
+    /// Profile likelihoods around a fit's optimum: 95 % intervals and identifiability per
+    /// parameter; writes profiles.csv and index.html.
+    Profile(petab::ProfileArgs),
     /// List the HER2 cell-line presets and resistance modifiers, each number with its source.
     CellLines(catalogue::CellLinesArgs),
 }
@@ -194,6 +197,7 @@ fn main() -> ExitCode {
         Some(Command::Strategies(args)) => catalogue::strategies(args),
         Some(Command::PetabLlh(args)) => petab::llh(args),
         Some(Command::Fit(args)) => petab::fit(args),
+        Some(Command::Profile(args)) => petab::profile(args),
         Some(Command::CellLines(args)) => catalogue::cell_lines(args),
         Some(Command::Study(args)) => study::run_default(args),
         Some(Command::Run(args)) => study::run_file(args),

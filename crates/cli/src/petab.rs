@@ -156,3 +156,93 @@ pub fn fit(args: FitArgs) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+#[derive(clap::Args)]
+pub struct ProfileArgs {
+    /// The PEtab problem file.
+    problem: PathBuf,
+    /// The directory of a fit (`her2sim fit -o DIR`): its parameters.tsv is the optimum.
+    #[arg(long)]
+    fit: PathBuf,
+    /// Comma-separated parameter ids (default: every estimated parameter).
+    #[arg(long, value_delimiter = ',')]
+    parameters: Vec<String>,
+    /// Steps per side of each profile.
+    #[arg(long, default_value_t = 20)]
+    steps: usize,
+    /// Directory for profiles.csv and index.html.
+    #[arg(short = 'o', long = "out", default_value = "her2sim-profiles")]
+    out: PathBuf,
+    /// Print {"profiles": [{"parameter", "optimum", "lower", "upper", "identifiability"}]}.
+    #[arg(long)]
+    json: bool,
+    /// No progress bar.
+    #[arg(long)]
+    quiet: bool,
+}
+
+pub fn profile(args: ProfileArgs) -> anyhow::Result<()> {
+    if args.steps == 0 || args.steps > 10_000 {
+        anyhow::bail!("--steps must be 1..=10000, got {}", args.steps);
+    }
+    her2sim_files::check_report_dir(&args.out)?;
+    let problem = Problem::read(&args.problem)?;
+    let best = problem.parameters_from_table(&args.fit.join("parameters.tsv"))?;
+    let count = if args.parameters.is_empty() {
+        problem.parameters.iter().filter(|p| p.estimate).count()
+    } else {
+        args.parameters.len()
+    };
+    let bar = if args.quiet || args.json {
+        indicatif::ProgressBar::hidden()
+    } else {
+        indicatif::ProgressBar::new(count as u64)
+    };
+    let opts = her2sim_petab::ProfileOptions {
+        steps: args.steps,
+        ..Default::default()
+    };
+    let profiles = problem.profiles(&best, &args.parameters, &opts, &|| bar.inc(1))?;
+    bar.finish_and_clear();
+    use her2sim_petab::report;
+    let files = [
+        ("profiles.csv", report::profiles_csv(&problem, &profiles)),
+        ("index.html", report::profiles_html(&problem, &profiles)),
+    ];
+    let files: Vec<(&str, &[u8])> = files.iter().map(|(n, t)| (*n, t.as_bytes())).collect();
+    her2sim_files::write_report_dir(&args.out, &files)?;
+    let number = her2sim_her2::outputs::json_number;
+    if args.json {
+        let rows: Vec<serde_json::Value> = profiles
+            .iter()
+            .map(|p| {
+                let scale = problem
+                    .parameters
+                    .iter()
+                    .find(|q| q.id == p.id)
+                    .map(|q| q.scale);
+                serde_json::json!({
+                    "parameter": p.id,
+                    "optimum": number(scale.map_or(p.optimum, |s| s.to_lin(p.optimum))),
+                    "lower": p.lower.map(number),
+                    "upper": p.upper.map(number),
+                    "identifiability": format!("{:?}", p.verdict).to_lowercase(),
+                })
+            })
+            .collect();
+        println!("{}", serde_json::json!({ "profiles": rows }));
+    } else {
+        for p in &profiles {
+            let f = |x: Option<f64>| x.map_or("unbounded".into(), |v| format!("{v:.4e}"));
+            println!(
+                "{:<30} 95% CI [{}, {}]  {:?}",
+                p.id,
+                f(p.lower),
+                f(p.upper),
+                p.verdict
+            );
+        }
+        println!("report: {}", args.out.join("index.html").display());
+    }
+    Ok(())
+}

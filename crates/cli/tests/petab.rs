@@ -105,5 +105,45 @@ fn fit_writes_its_files_and_contract() {
     assert!(std::fs::read_to_string(d.join("fit/index.html"))
         .unwrap()
         .contains("<svg"));
+
+    // Profiles around that fit: the contract and the files.
+    let out = her2sim()
+        .args([
+            "profile",
+            "--parameters",
+            "sd_pSTAT5A_rel",
+            "--steps",
+            "5",
+            "--json",
+        ])
+        .arg("--fit")
+        .arg(d.join("fit"))
+        .arg("-o")
+        .arg(d.join("profiles"))
+        .arg(boehm().join("Boehm_JProteomeRes2014.yaml"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let p = &v["profiles"][0];
+    assert_eq!(p["parameter"], "sd_pSTAT5A_rel");
+    for key in ["optimum", "lower", "upper", "identifiability"] {
+        assert!(p.get(key).is_some(), "missing {key}: {v}");
+    }
+    assert!(d.join("profiles/profiles.csv").exists());
+    let out = her2sim()
+        .args(["profile", "--parameters", "nope", "--fit"])
+        .arg(d.join("fit"))
+        .arg("-o")
+        .arg(d.join("p2"))
+        .arg(boehm().join("Boehm_JProteomeRes2014.yaml"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("'nope' is not an estimated parameter"));
     std::fs::remove_dir_all(&d).unwrap();
 }

@@ -130,7 +130,7 @@ impl Problem {
     }
 
     /// Every parameter on the linear scale for estimated values `x` (on their scales).
-    fn values_at(&self, estimated: &[usize], x: &[f64]) -> HashMap<String, f64> {
+    pub(crate) fn values_at(&self, estimated: &[usize], x: &[f64]) -> HashMap<String, f64> {
         let mut values = self.nominal_parameters();
         for (&i, v) in estimated.iter().zip(x) {
             let p = &self.parameters[i];
@@ -141,7 +141,7 @@ impl Problem {
 
     /// The least-squares residuals whose half squared norm is the negative log-posterior
     /// (up to a constant).
-    fn residuals(&self, estimated: &[usize], x: &[f64]) -> Result<Vec<f64>, PetabError> {
+    pub(crate) fn residuals(&self, estimated: &[usize], x: &[f64]) -> Result<Vec<f64>, PetabError> {
         let values = self.values_at(estimated, x);
         let terms = self.terms(&values)?;
         let mut r = Vec::with_capacity(2 * terms.len() + estimated.len());
@@ -237,11 +237,11 @@ fn latin_hypercube(bounds: &[(f64, f64)], n: usize, seed: u64) -> Vec<Vec<f64>> 
     points
 }
 
-type Residuals<'a> = dyn Fn(&[f64]) -> Result<Vec<f64>, PetabError> + Sync + 'a;
+pub(crate) type Residuals<'a> = dyn Fn(&[f64]) -> Result<Vec<f64>, PetabError> + Sync + 'a;
 
 /// Projected Levenberg–Marquardt (Marquardt's diagonal scaling): steps are clipped to the
 /// box; a failed simulation counts as a rejected step. Returns (x, iterations, converged).
-fn levenberg_marquardt(
+pub(crate) fn levenberg_marquardt(
     f: &Residuals,
     mut x: Vec<f64>,
     bounds: &[(f64, f64)],

@@ -15,6 +15,7 @@ mod fit;
 mod formula;
 mod objective;
 mod problem;
+mod profile;
 pub mod report;
 mod tables;
 
@@ -26,6 +27,7 @@ pub use objective::{Objective, Term};
 pub use problem::{
     Cell, Measurement, Noise, Observable, ParameterRow, Prior, Problem, Scale, Transformation,
 };
+pub use profile::{Identifiability, Profile, ProfileOptions, PROFILE_THRESHOLD};
 
 /// What can go wrong reading or evaluating a PEtab problem; names the file, row and column.
 #[derive(Debug, thiserror::Error)]

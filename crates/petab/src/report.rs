@@ -170,3 +170,103 @@ pub fn html(problem: &Problem, fit: &FitResult, seconds: f64) -> Result<String, 
     };
     Ok(report.to_html())
 }
+
+/// Every profile point as CSV: parameter, value (linear), negative log-posterior, Δ to the optimum.
+pub fn profiles_csv(problem: &Problem, profiles: &[crate::Profile]) -> String {
+    let mut out = String::from("parameter,value,neg_log_posterior,delta\n");
+    for p in profiles {
+        let scale = problem
+            .parameters
+            .iter()
+            .find(|q| q.id == p.id)
+            .map_or(Scale::Lin, |q| q.scale);
+        for (x, f) in &p.points {
+            out.push_str(&format!(
+                "{},{:?},{:?},{:?}\n",
+                p.id,
+                scale.to_lin(*x),
+                f,
+                f - p.objective
+            ));
+        }
+    }
+    out
+}
+
+/// The HTML report of profiles: one plot per parameter with the 95 % threshold, and the table
+/// of intervals and verdicts.
+pub fn profiles_html(problem: &Problem, profiles: &[crate::Profile]) -> String {
+    let fmt = |x: Option<f64>| x.map_or("unbounded".to_string(), |v| format!("{v:.4e}"));
+    let rows = profiles
+        .iter()
+        .map(|p| {
+            let scale = problem
+                .parameters
+                .iter()
+                .find(|q| q.id == p.id)
+                .map_or(Scale::Lin, |q| q.scale);
+            vec![
+                Cell::text(&p.id),
+                Cell::text(format!("{:.4e}", scale.to_lin(p.optimum))),
+                Cell::text(fmt(p.lower)),
+                Cell::text(fmt(p.upper)),
+                Cell::text(format!("{:?}", p.verdict)),
+            ]
+        })
+        .collect();
+    let charts: Vec<Block> = profiles
+        .iter()
+        .map(|p| {
+            let points: Vec<(f64, f64)> = p
+                .points
+                .iter()
+                .map(|(x, f)| (*x, f - p.objective))
+                .collect();
+            let (x0, x1) = points
+                .iter()
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), q| {
+                    (a.min(q.0), b.max(q.0))
+                });
+            Block::LineChart(LineChart {
+                title: p.id.clone(),
+                x_label: "value (parameter scale)".into(),
+                y_label: "Δ negative log-posterior".into(),
+                series: vec![
+                    Series::new("profile", points),
+                    Series::new(
+                        "95 % threshold",
+                        vec![
+                            (x0, crate::PROFILE_THRESHOLD),
+                            (x1, crate::PROFILE_THRESHOLD),
+                        ],
+                    ),
+                ],
+                markers: true,
+                ..Default::default()
+            })
+        })
+        .collect();
+    let mut blocks = vec![Block::Table(Table {
+        caption: "95 % intervals from the χ²(1) threshold (Δ = 1.92), linear scale".into(),
+        headers: vec![
+            "parameter".into(),
+            "optimum".into(),
+            "lower".into(),
+            "upper".into(),
+            "identifiability".into(),
+        ],
+        rows,
+    })];
+    blocks.extend(charts);
+    Report {
+        title: "Profile likelihoods".into(),
+        subtitle: problem.file.display().to_string(),
+        sections: vec![Section {
+            id: "profiles".into(),
+            heading: "Profiles".into(),
+            intro: "Each parameter held at values stepped away from the optimum while all others are re-fitted; a side that never crosses the threshold is not bounded by the data.".into(),
+            blocks,
+        }],
+    }
+    .to_html()
+}
