@@ -38,7 +38,15 @@ struct Builder<'a> {
     symbols: Vec<Symbol>,
     index: HashMap<String, SymbolId>,
     functions: HashMap<&'a str, (&'a [String], &'a Math, u32)>,
+    /// Large inlined function calls hoisted into hidden assignment-rule symbols (ids follow
+    /// `symbols`), and the call (function and arguments) each one stands for: a call made
+    /// again reads the symbol, so the expression is a DAG, not an exponentially large tree.
+    hoisted: std::cell::RefCell<Vec<Symbol>>,
+    calls: std::cell::RefCell<HashMap<String, SymbolId>>,
 }
+
+/// An inlined call larger than this (in terms) becomes a hidden assignment rule.
+const HOIST_FROM: usize = 500;
 
 fn undefined(element: &str, line: u32, id: &str) -> ModelError {
     ModelError::new(
@@ -63,6 +71,8 @@ impl<'a> Builder<'a> {
             symbols: Vec::new(),
             index: HashMap::new(),
             functions: HashMap::new(),
+            hoisted: Default::default(),
+            calls: Default::default(),
         };
         for f in &m.function_definitions {
             match &f.math {
@@ -328,10 +338,33 @@ impl<'a> Builder<'a> {
                     )));
                 }
                 let mut inner = HashMap::new();
+                let mut args = Vec::with_capacity(xs.len());
                 for (p, x) in params.iter().zip(xs) {
-                    inner.insert(p.as_str(), rec(x)?);
+                    let a = rec(x)?;
+                    args.push(a.clone());
+                    inner.insert(p.as_str(), a);
                 }
-                self.expr_in(body, scope, &inner, depth + 1, budget)?
+                let key = format!("{name}{args:?}");
+                if let Some(&id) = self.calls.borrow().get(&key) {
+                    return Ok(Expr::Sym(id));
+                }
+                let e = self.expr_in(body, scope, &inner, depth + 1, budget)?;
+                if e.size() < HOIST_FROM {
+                    e
+                } else {
+                    let mut hoisted = self.hoisted.borrow_mut();
+                    let id = self.symbols.len() + hoisted.len();
+                    hoisted.push(Symbol {
+                        id: format!("__inlined_{name}_{id}"),
+                        kind: SymbolKind::Parameter,
+                        constant: false,
+                        initial: InitialValue::Undefined,
+                        determined: Determined::Assignment(e),
+                        line: scope.line,
+                    });
+                    self.calls.borrow_mut().insert(key, id);
+                    Expr::Sym(id)
+                }
             }
             Math::Lambda(..) => return Err(err("a <lambda> can only define a function".into())),
         })
@@ -467,6 +500,7 @@ impl<'a> Builder<'a> {
                 }
             }
         }
+        self.take_hoisted();
         self.match_algebraic(&algebraic, &in_reactions)?;
         // Remaining species keep their amount as state (reactions may change it; a changing
         // compartment then changes the concentration and keeps the amount, as the SBML Test
@@ -491,6 +525,7 @@ impl<'a> Builder<'a> {
             self.symbols[id].initial = InitialValue::Assigned(e);
         }
         let events = self.events()?;
+        self.take_hoisted();
         let mut model = Model {
             id: m.id.clone().unwrap_or_default(),
             symbols: std::mem::take(&mut self.symbols),
@@ -507,6 +542,12 @@ impl<'a> Builder<'a> {
         model.assignment_order = assignment_order;
         model.initial_order = initial_order;
         Ok(model)
+    }
+
+    /// Moves the hoisted call symbols into the symbol table (their ids were reserved).
+    fn take_hoisted(&mut self) {
+        let hoisted = std::mem::take(&mut *self.hoisted.borrow_mut());
+        self.symbols.extend(hoisted);
     }
 
     /// Pairs each algebraic rule with a distinct variable it mentions that nothing else
