@@ -14,11 +14,15 @@ pub enum DeterminedBy {
     /// Declared constant.
     Constant,
     /// Not constant, but nothing but events (or [`crate::Run::set`]) changes it.
+    /// PLACEHOLDER_SKIP
     Events,
+    /// An assignment rule gives its value at all times.
     AssignmentRule,
+    /// A rate rule gives its time derivative.
     RateRule,
     /// Changed by reactions.
     Reactions,
+    /// Solved from an algebraic rule.
     AlgebraicRule,
     /// A reaction id: its value is the rate.
     KineticLaw,
@@ -27,34 +31,46 @@ pub enum DeterminedBy {
 /// A species of the model.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SpeciesInfo {
+    /// The SBML id.
     pub id: String,
+    /// The id of its compartment.
     pub compartment: String,
     /// Its value in formulas is an amount (hasOnlySubstanceUnits), not a concentration.
     pub amount_valued: bool,
+    /// A boundary species: reactions do not change it.
     pub boundary: bool,
+    /// What changes it over time.
     pub determined_by: DeterminedBy,
 }
 
 /// A parameter: global, or local to a reaction (`reaction.id`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ParameterInfo {
+    /// The id (`reaction.id` for a kinetic-law local parameter).
     pub id: String,
+    /// Local to one reaction's kinetic law.
     pub local: bool,
+    /// What changes it over time.
     pub determined_by: DeterminedBy,
 }
 
 /// A compartment.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CompartmentInfo {
+    /// The SBML id.
     pub id: String,
+    /// Spatial dimensions (3 when the model does not say).
     pub dimensions: f64,
+    /// What changes its size over time.
     pub determined_by: DeterminedBy,
 }
 
 /// Parsed output columns: each selector with the name it was given by.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Selection {
+    /// How each column reads the model.
     pub selectors: Vec<Selector>,
+    /// Each column's name as given (the CSV header).
     pub names: Vec<String>,
 }
 

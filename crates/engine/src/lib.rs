@@ -17,6 +17,8 @@
 //! println!("{:?}", run.sample(&selection.selectors));
 //! ```
 
+#![warn(missing_docs)]
+
 mod compile;
 mod deriv;
 mod error;
@@ -61,11 +63,14 @@ impl Simulator {
         Self::from_document(&doc)
     }
 
+    /// Reads, validates and compiles an SBML document given as text.
     pub fn from_sbml_text(text: &str) -> Result<Self, EngineError> {
         let doc = her2sim_sbml::read_str(text)?;
         Self::from_document(&doc)
     }
 
+    /// Validates and compiles an already parsed SBML document (falls back to fast reactions
+    /// as a singular perturbation where the equilibrium constraint cannot express them).
     pub fn from_document(doc: &her2sim_sbml::Document) -> Result<Self, EngineError> {
         let model = her2sim_model::build(doc)?;
         let compiled = match Compiled::new(model.clone()) {

@@ -6,11 +6,16 @@ use her2sim_model::{SymbolId, SymbolKind};
 use crate::compile::Compiled;
 use crate::EngineError;
 
+/// How an output column or a set value reads the model (libRoadRunner's convention).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Selector {
+    /// Model time.
     Time,
+    /// A species' amount (`S`).
     Amount(SymbolId),
+    /// A species' concentration (`[S]`).
     Concentration(SymbolId),
+    /// Any symbol's value as its formulas see it (parameters, compartments, reaction rates).
     Value(SymbolId),
 }
 

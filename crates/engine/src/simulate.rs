@@ -11,11 +11,15 @@ use crate::EngineError;
 /// What a time course asks for.
 #[derive(Debug, Clone)]
 pub struct SimOptions {
+    /// Start time.
     pub start: f64,
+    /// Length of the simulated interval.
     pub duration: f64,
     /// Output intervals; the result has `steps + 1` rows.
     pub steps: usize,
+    /// Absolute tolerance of the integrator.
     pub atol: f64,
+    /// Relative tolerance of the integrator.
     pub rtol: f64,
     /// Solver step attempts allowed between two discontinuities.
     pub max_steps: usize,
@@ -53,7 +57,9 @@ impl Default for SimOptions {
 /// A table of sampled values: one row per output time, one column per selection.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TimeCourse {
+    /// Column names (the selection as given).
     pub columns: Vec<String>,
+    /// One row per output time.
     pub rows: Vec<Vec<f64>>,
 }
 

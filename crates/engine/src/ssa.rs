@@ -21,11 +21,15 @@ use crate::{EngineError, TimeCourse};
 /// What a stochastic ensemble asks for.
 #[derive(Debug, Clone)]
 pub struct SsaOptions {
+    /// Start time.
     pub start: f64,
+    /// Length of the simulated interval.
     pub duration: f64,
     /// Output intervals; the result has `steps + 1` rows.
     pub steps: usize,
+    /// Independent trajectories (each with its own seeded stream).
     pub replicates: usize,
+    /// Seed of the ensemble: replicate streams derive from it and the replicate index.
     pub seed: u64,
     /// `Some(epsilon)`: adaptive tau-leaping (Cao, Gillespie & Petzold 2006) with this
     /// error-control parameter (0.03 is usual) instead of the exact direct method.
@@ -44,10 +48,13 @@ const CHUNK: usize = 256;
 /// One output column of an ensemble.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Column {
+    /// Model time.
     Time,
     /// The value of one trajectory (only with one replicate).
     Single(Selector),
+    /// The ensemble mean (`NAME-mean`).
     Mean(Selector),
+    /// The ensemble standard deviation (`NAME-sd`).
     Sd(Selector),
 }
 

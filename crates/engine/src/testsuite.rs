@@ -10,16 +10,24 @@ use crate::{SimOptions, Simulator};
 /// One case's description from its `-settings.txt` and `-model.m`.
 #[derive(Debug, Clone)]
 pub struct Case {
+    /// The five-digit case number.
     pub id: String,
+    /// The case's folder.
     pub dir: PathBuf,
+    /// The `-settings.txt` entries (start, duration, steps, variables, tolerances, ...).
     pub settings: BTreeMap<String, String>,
+    /// Component and test tags from `-model.m`.
     pub tags: Vec<String>,
+    /// `TimeCourse`, `StochasticTimeCourse`, `FluxBalanceSteadyState`, ...
     pub test_type: String,
+    /// SBML packages the case needs.
     pub packages: Vec<String>,
 }
 
+/// How a case ended.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
+    /// Every value within the case's tolerances.
     Pass,
     /// Ran but values differ (or the simulation failed).
     Fail(String),
@@ -32,6 +40,7 @@ fn read(path: &Path) -> Result<String, String> {
 }
 
 impl Case {
+    /// Reads a case from its folder.
     pub fn load(dir: &Path) -> Result<Case, String> {
         let id = dir
             .file_name()

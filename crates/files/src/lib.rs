@@ -21,6 +21,8 @@
 //! .unwrap();
 //! ```
 
+#![warn(missing_docs)]
+
 mod error;
 mod read;
 mod report_dir;
