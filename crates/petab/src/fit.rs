@@ -22,7 +22,9 @@ const FD_STEP: f64 = 1e-4;
 /// How to fit.
 #[derive(Debug, Clone)]
 pub struct FitOptions {
+    /// Number of starts.
     pub starts: usize,
+    /// Seed of the Latin-hypercube starts.
     pub seed: u64,
     /// Levenberg–Marquardt iterations per start.
     pub max_iterations: usize,
@@ -41,15 +43,21 @@ impl Default for FitOptions {
 /// One start's outcome.
 #[derive(Debug, Clone)]
 pub struct StartResult {
+    /// Which start (before sorting).
     pub index: usize,
-    /// Estimated parameters on their scales: where it started and where it ended.
+    /// Estimated parameters on their scales where it started.
     pub start: Vec<f64>,
+    /// ... and where it ended.
     pub end: Vec<f64>,
     /// Negative log-posterior at `end` (llh + log-prior, negated); infinite if it failed.
     pub objective: f64,
+    /// Log-likelihood at `end` (without priors).
     pub llh: f64,
+    /// Levenberg–Marquardt iterations taken.
     pub iterations: usize,
+    /// Whether the optimiser met its convergence test (not only its iteration limit).
     pub converged: bool,
+    /// Why the start failed, if it did.
     pub error: Option<String>,
 }
 
@@ -58,6 +66,7 @@ pub struct StartResult {
 pub struct FitResult {
     /// Indices into `Problem::parameters` of the estimated parameters (the order of `end`).
     pub estimated: Vec<usize>,
+    /// Every start, best (lowest objective) first.
     pub starts: Vec<StartResult>,
 }
 

@@ -23,11 +23,17 @@ const TOO_DEEP: &str = "formula nested deeper than 500 levels";
 /// A parsed formula. Booleans are represented as the numbers 1.0 and 0.0.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Formula {
+    /// A number.
     Num(f64),
+    /// A model symbol, parameter or placeholder.
     Ident(String),
+    /// Unary minus.
     Neg(Box<Formula>),
+    /// Logical not.
     Not(Box<Formula>),
+    /// A binary operator.
     Bin(BinOp, Box<Formula>, Box<Formula>),
+    /// A function call.
     Call(Func, Vec<Formula>),
 }
 
@@ -83,8 +89,11 @@ pub enum Func {
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("{message} at character {position} of {text:?}")]
 pub struct FormulaError {
+    /// The formula text.
     pub text: String,
+    /// 0-based byte offset of the problem.
     pub position: usize,
+    /// What is wrong.
     pub message: String,
 }
 

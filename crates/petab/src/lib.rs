@@ -11,6 +11,8 @@
 //! println!("llh = {}", value.llh);
 //! ```
 
+#![warn(missing_docs)]
+
 mod fit;
 mod formula;
 mod objective;
@@ -33,17 +35,30 @@ pub use profile::{Identifiability, Profile, ProfileOptions, PROFILE_THRESHOLD};
 #[derive(Debug, thiserror::Error)]
 pub enum PetabError {
     #[error("{file}: line {line}, column '{column}': {message}")]
+    /// A cell or column of a table.
     Table {
+        /// The table file.
         file: String,
+        /// 1-based line.
         line: usize,
+        /// The column name.
         column: String,
+        /// What is wrong.
         message: String,
     },
     #[error("{0}")]
+    /// An input file could not be read.
     File(#[from] her2sim_files::FileError),
     #[error("{file}: {message}")]
-    Problem { file: String, message: String },
+    /// The problem as a whole is wrong (YAML, model, cross-references).
+    Problem {
+        /// The problem or model file.
+        file: String,
+        /// What is wrong.
+        message: String,
+    },
     #[error("{0}")]
+    /// A condition could not be simulated or a formula not evaluated.
     Simulation(String),
 }
 

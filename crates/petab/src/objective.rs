@@ -26,6 +26,7 @@ pub struct Objective {
     pub chi2: f64,
     /// Log-density of the objective priors of the estimated parameters.
     pub log_prior: f64,
+    /// Number of measurements.
     pub n_measurements: usize,
 }
 
@@ -34,7 +35,9 @@ pub struct Objective {
 pub struct Term {
     /// (transformed measurement - transformed simulation) / sigma.
     pub residual: f64,
+    /// The noise parameter (standard deviation or Laplace scale).
     pub sigma: f64,
+    /// The noise distribution.
     pub noise: Noise,
     /// The observable's simulated value (untransformed).
     pub simulated: f64,

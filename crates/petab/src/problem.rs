@@ -14,8 +14,11 @@ use crate::PetabError;
 /// The scale a parameter is estimated on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scale {
+    /// Linear.
     Lin,
+    /// Natural logarithm.
     Log,
+    /// Decimal logarithm.
     Log10,
 }
 
@@ -42,27 +45,45 @@ impl Scale {
 /// An objective prior (PEtab's `objectivePriorType` with its parameters).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Prior {
+    /// Normal density (on the parameter scale if `on_scale`).
     Normal {
+        /// Mean.
         mean: f64,
+        /// Standard deviation.
         sd: f64,
+        /// On the parameter scale rather than linear.
         on_scale: bool,
     },
+    /// Laplace density.
     Laplace {
+        /// Location.
         location: f64,
+        /// Scale.
         scale: f64,
+        /// On the parameter scale rather than linear.
         on_scale: bool,
     },
+    /// Uniform density.
     Uniform {
+        /// Lower end.
         low: f64,
+        /// Upper end.
         high: f64,
+        /// On the parameter scale rather than linear.
         on_scale: bool,
     },
+    /// Log-normal density.
     LogNormal {
+        /// Mean of the logarithm.
         mu: f64,
+        /// Standard deviation of the logarithm.
         sigma: f64,
     },
+    /// Log-Laplace density.
     LogLaplace {
+        /// Location of the logarithm.
         location: f64,
+        /// Scale of the logarithm.
         scale: f64,
     },
 }
@@ -70,56 +91,82 @@ pub enum Prior {
 /// One row of the parameter table.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ParameterRow {
+    /// The parameter id.
     pub id: String,
+    /// The scale it is estimated on.
     pub scale: Scale,
     /// Bounds and nominal value on the linear scale (as PEtab v1 writes them).
     pub lower: f64,
+    /// Upper bound.
     pub upper: f64,
+    /// Nominal value.
     pub nominal: f64,
+    /// Whether it is estimated.
     pub estimate: bool,
+    /// Its objective prior, if any.
     pub prior: Option<Prior>,
 }
 
 /// A condition-table or measurement-table cell: a number or a parameter id.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Cell {
+    /// A number (NaN keeps the model value).
     Num(f64),
+    /// A parameter-table id.
     Param(String),
 }
 
 /// How measurement and simulation are transformed before the noise model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Transformation {
+    /// No transformation.
     Lin,
+    /// Natural logarithm of data and simulation.
     Log,
+    /// Decimal logarithm of data and simulation.
     Log10,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The noise model of an observable.
 pub enum Noise {
+    /// Gaussian noise (`noiseFormula` is the standard deviation).
     Normal,
+    /// Laplace noise (`noiseFormula` is the scale).
     Laplace,
 }
 
 /// One row of the observable table.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Observable {
+    /// The observable id.
     pub id: String,
+    /// `observableFormula`.
     pub formula: Formula,
+    /// `noiseFormula`.
     pub noise_formula: Formula,
+    /// `observableTransformation`.
     pub transformation: Transformation,
+    /// `noiseDistribution`.
     pub noise: Noise,
 }
 
 /// One row of the measurement table.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Measurement {
+    /// Index into `Problem::observables`.
     pub observable: usize,
+    /// `preequilibrationConditionId`, if any.
     pub preequilibration: Option<String>,
+    /// `simulationConditionId`.
     pub condition: String,
+    /// Time (`inf` for steady state).
     pub time: f64,
+    /// The measured value.
     pub value: f64,
+    /// `observableParameters`, in order.
     pub observable_parameters: Vec<Cell>,
+    /// `noiseParameters`, in order.
     pub noise_parameters: Vec<Cell>,
     /// Where it came from, for error messages.
     pub line: usize,
@@ -127,12 +174,17 @@ pub struct Measurement {
 
 /// A checked PEtab problem with its compiled model.
 pub struct Problem {
+    /// The YAML file.
     pub file: PathBuf,
+    /// The compiled model.
     pub sim: Simulator,
+    /// The parameter table.
     pub parameters: Vec<ParameterRow>,
     /// Per condition id: (target id in the model, value); NaN values keep the model's.
     pub conditions: HashMap<String, Vec<(String, Cell)>>,
+    /// The observable table.
     pub observables: Vec<Observable>,
+    /// The measurement table.
     pub measurements: Vec<Measurement>,
 }
 

@@ -40,6 +40,7 @@ pub enum Identifiability {
     Finite,
     /// Only the lower (or only the upper) side is bounded by the data.
     LowerBounded,
+    /// Only the upper side is bounded by the data.
     UpperBounded,
     /// Neither side crosses: the data do not determine it.
     Flat,
@@ -48,15 +49,19 @@ pub enum Identifiability {
 /// One parameter's profile.
 #[derive(Debug, Clone)]
 pub struct Profile {
+    /// The parameter id.
     pub id: String,
     /// The optimum on the parameter's scale, and the objective there.
     pub optimum: f64,
+    /// The negative log-posterior at the optimum.
     pub objective: f64,
     /// (value on the parameter's scale, negative log-posterior), sorted by value.
     pub points: Vec<(f64, f64)>,
-    /// The 95 % interval on the linear scale; `None` on a side the data do not bound.
+    /// The 95 % interval's lower end on the linear scale; `None` if the data do not bound it.
     pub lower: Option<f64>,
+    /// The upper end, likewise.
     pub upper: Option<f64>,
+    /// The identifiability verdict.
     pub verdict: Identifiability,
 }
 
