@@ -206,7 +206,7 @@ pub fn profile(args: ProfileArgs) -> anyhow::Result<()> {
     bar.finish_and_clear();
     use her2sim_petab::report;
     let files = [
-        ("profiles.csv", report::profiles_csv(&problem, &profiles)),
+        ("profiles.csv", report::profiles_csv(&profiles)),
         ("index.html", report::profiles_html(&problem, &profiles)),
     ];
     let files: Vec<(&str, &[u8])> = files.iter().map(|(n, t)| (*n, t.as_bytes())).collect();
@@ -216,14 +216,9 @@ pub fn profile(args: ProfileArgs) -> anyhow::Result<()> {
         let rows: Vec<serde_json::Value> = profiles
             .iter()
             .map(|p| {
-                let scale = problem
-                    .parameters
-                    .iter()
-                    .find(|q| q.id == p.id)
-                    .map(|q| q.scale);
                 serde_json::json!({
                     "parameter": p.id,
-                    "optimum": number(scale.map_or(p.optimum, |s| s.to_lin(p.optimum))),
+                    "optimum": number(p.scale.to_lin(p.optimum)),
                     "lower": p.lower.map(number),
                     "upper": p.upper.map(number),
                     "identifiability": format!("{:?}", p.verdict).to_lowercase(),

@@ -51,6 +51,8 @@ pub enum Identifiability {
 pub struct Profile {
     /// The parameter id.
     pub id: String,
+    /// The scale it is profiled on (`optimum` and `points` are on it).
+    pub scale: crate::Scale,
     /// The optimum on the parameter's scale, and the objective there.
     pub optimum: f64,
     /// The negative log-posterior at the optimum.
@@ -211,6 +213,7 @@ impl Problem {
         };
         Ok(Profile {
             id: p.id.clone(),
+            scale: p.scale,
             optimum: x_best[k],
             objective: f_best,
             points,

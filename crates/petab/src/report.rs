@@ -172,14 +172,10 @@ pub fn html(problem: &Problem, fit: &FitResult, seconds: f64) -> Result<String, 
 }
 
 /// Every profile point as CSV: parameter, value (linear), negative log-posterior, Δ to the optimum.
-pub fn profiles_csv(problem: &Problem, profiles: &[crate::Profile]) -> String {
+pub fn profiles_csv(profiles: &[crate::Profile]) -> String {
     let mut out = String::from("parameter,value,neg_log_posterior,delta\n");
     for p in profiles {
-        let scale = problem
-            .parameters
-            .iter()
-            .find(|q| q.id == p.id)
-            .map_or(Scale::Lin, |q| q.scale);
+        let scale = p.scale;
         for (x, f) in &p.points {
             out.push_str(&format!(
                 "{},{:?},{:?},{:?}\n",
@@ -200,11 +196,7 @@ pub fn profiles_html(problem: &Problem, profiles: &[crate::Profile]) -> String {
     let rows = profiles
         .iter()
         .map(|p| {
-            let scale = problem
-                .parameters
-                .iter()
-                .find(|q| q.id == p.id)
-                .map_or(Scale::Lin, |q| q.scale);
+            let scale = p.scale;
             vec![
                 Cell::text(&p.id),
                 Cell::text(format!("{:.4e}", scale.to_lin(p.optimum))),
