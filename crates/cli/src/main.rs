@@ -74,6 +74,8 @@ enum Command {
     /// List the HER2 targeting strategies: mechanism, default dose and potencies, each number
     /// with its source.
     Strategies(catalogue::StrategiesArgs),
+    /// List the HER2 cell-line presets and resistance modifiers, each number with its source.
+    CellLines(catalogue::CellLinesArgs),
     /// The PEtab objective (log-likelihood, chi2, log-prior) of a parameter-estimation
     /// problem at its nominal parameters or those of another parameter table.
     PetabLlh(petab::LlhArgs),
@@ -83,8 +85,6 @@ enum Command {
     /// Profile likelihoods around a fit's optimum: 95 % intervals and identifiability per
     /// parameter; writes profiles.csv and index.html.
     Profile(petab::ProfileArgs),
-    /// List the HER2 cell-line presets and resistance modifiers, each number with its source.
-    CellLines(catalogue::CellLinesArgs),
 }
 
 /// The time-course options shared by `simulate` and `scan`.
