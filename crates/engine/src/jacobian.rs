@@ -205,14 +205,7 @@ mod tests {
             "{}: no analytic Jacobian",
             path.display()
         );
-        let mut sys = Sys {
-            c,
-            v: vec![0.0; c.n_slots],
-            history: None,
-            locked: Vec::new(),
-            grads: Vec::new(),
-            fast_only: None,
-        };
+        let mut sys = Sys::new(c);
         for (slot, e) in &c.initial {
             let x = sys.eval(e, 0.0);
             sys.v[*slot] = x;

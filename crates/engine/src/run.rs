@@ -81,14 +81,7 @@ impl<'c> Run<'c> {
                 depth: std::cell::Cell::new(0),
             })
         });
-        let mut sys = Sys {
-            c,
-            v: vec![0.0; c.n_slots],
-            history: None,
-            locked: Vec::new(),
-            grads: Vec::new(),
-            fast_only: None,
-        };
+        let mut sys = Sys::new(c);
         let passes = if history.is_some() { 2 } else { 1 };
         for pass in 0..passes {
             if pass == 1 {

@@ -173,7 +173,19 @@ pub struct Sys<'c> {
     pub fast_only: Option<f64>,
 }
 
-impl Sys<'_> {
+impl<'c> Sys<'c> {
+    /// All slots zero, no history, nothing locked.
+    pub fn new(c: &'c Compiled) -> Sys<'c> {
+        Sys {
+            c,
+            v: vec![0.0; c.n_slots],
+            history: None,
+            locked: Vec::new(),
+            grads: Vec::new(),
+            fast_only: None,
+        }
+    }
+
     pub fn load(&mut self, t: f64, y: &[f64]) {
         let h = self.history.as_deref().map(|h| h as &dyn History);
         load(self.c, &mut self.v, t, y, h, false, None);

@@ -392,14 +392,7 @@ pub(crate) fn propensities_at(
 
 /// The slots and state at `t0`, with every species a non-negative whole number of molecules.
 pub(crate) fn start_state(c: &Compiled, t0: f64) -> Result<(Sys<'_>, Vec<f64>), EngineError> {
-    let mut sys = Sys {
-        c,
-        v: vec![0.0; c.n_slots],
-        history: None,
-        locked: Vec::new(),
-        grads: Vec::new(),
-        fast_only: None,
-    };
+    let mut sys = Sys::new(c);
     for (slot, e) in &c.initial {
         let x = sys.eval(e, t0);
         sys.v[*slot] = x;

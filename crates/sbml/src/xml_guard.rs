@@ -98,47 +98,45 @@ fn skip_to(b: &[u8], from: usize, pat: &[u8]) -> (usize, u32) {
     (b.len(), lines)
 }
 
-/// A `<!DOCTYPE ...>` declaration, whose internal subset `[...]` may hold `>` characters.
-fn skip_declaration(b: &[u8], from: usize) -> (usize, u32) {
-    let (mut i, mut lines, mut bracket, mut quote) = (from, 0, 0i32, None);
-    while i < b.len() {
-        let c = b[i];
+/// Scans from `from`, skipping quoted attribute values, until `stop(byte)` says so:
+/// (index past the stopping byte, line breaks passed); the end of the text if it never does.
+fn scan_unquoted(b: &[u8], from: usize, mut stop: impl FnMut(u8) -> bool) -> (usize, u32) {
+    let (mut lines, mut quote) = (0, None);
+    for (i, &c) in b.iter().enumerate().skip(from) {
         lines += u32::from(c == b'\n');
         match quote {
             Some(q) if c == q => quote = None,
             Some(_) => {}
-            None => match c {
-                b'"' | b'\'' => quote = Some(c),
-                b'[' => bracket += 1,
-                b']' => bracket -= 1,
-                b'>' if bracket <= 0 => return (i + 1, lines),
-                _ => {}
-            },
+            None if c == b'"' || c == b'\'' => quote = Some(c),
+            None if stop(c) => return (i + 1, lines),
+            None => {}
         }
-        i += 1;
     }
     (b.len(), lines)
 }
 
+/// A `<!DOCTYPE ...>` declaration, whose internal subset `[...]` may hold `>` characters.
+fn skip_declaration(b: &[u8], from: usize) -> (usize, u32) {
+    let mut bracket = 0i32;
+    scan_unquoted(b, from, |c| {
+        match c {
+            b'[' => bracket += 1,
+            b']' => bracket -= 1,
+            _ => {}
+        }
+        c == b'>' && bracket <= 0
+    })
+}
+
 /// A start tag from just after `<`: (index past `>`, line breaks, attributes, self-closing).
 fn scan_start_tag(b: &[u8], from: usize) -> (usize, u32, usize, bool) {
-    let (mut i, mut lines, mut attributes, mut quote) = (from, 0, 0, None);
-    while i < b.len() {
-        let c = b[i];
-        lines += u32::from(c == b'\n');
-        match quote {
-            Some(q) if c == q => quote = None,
-            Some(_) => {}
-            None => match c {
-                b'"' | b'\'' => quote = Some(c),
-                b'=' => attributes += 1,
-                b'>' => return (i + 1, lines, attributes, i > from && b[i - 1] == b'/'),
-                _ => {}
-            },
-        }
-        i += 1;
-    }
-    (b.len(), lines, attributes, false)
+    let mut attributes = 0;
+    let (end, lines) = scan_unquoted(b, from, |c| {
+        attributes += usize::from(c == b'=');
+        c == b'>'
+    });
+    let empty = end >= from + 2 && b.get(end - 1) == Some(&b'>') && b[end - 2] == b'/';
+    (end, lines, attributes, empty)
 }
 
 #[cfg(test)]
