@@ -187,3 +187,20 @@ def test_example_study_file_runs() -> None:
     r = her2sim.study(REPO / "examples" / "chemotherapy_her2.toml")
     assert r["study"] == "HER2 and chemotherapy"
     assert len(r["synergy"]) == 25 and len(r["dose_response"]) == 9
+
+
+def test_lab_tables_without_pandas(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(__import__("sys").modules, "pandas", None)  # import pandas fails
+    arr = her2sim.dose_response("bt474", "lapatinib", ["10nM", "1uM"], days=1)
+    assert arr.dtype.names[:4] == ("condition", "strategy", "dose", "dose_nM")
+    assert list(arr["strategy"]) == ["lapatinib", "lapatinib"]
+    assert list(arr["dose_nM"]) == pytest.approx([10.0, 1000.0])
+
+
+def test_default_study_ranks_every_treatment() -> None:
+    r = her2sim.study()
+    assert r["study"] == "default study" and r["report"] is None
+    # 17 strategies and 8 clinical combinations, each ranked once.
+    assert len(r["ranking"]) == 25
+    assert len({row["treatment"] for row in r["ranking"]}) == 25
+    assert len(r["synergy"]) == 4 * 36

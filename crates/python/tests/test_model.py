@@ -209,3 +209,15 @@ def test_the_gil_is_released_while_simulating() -> None:
     # Held GIL: this loop could not run while the simulation did.
     assert elapsed > 0.1, f"the simulation was too short to tell ({elapsed:.3f} s)"
     assert ticks > 0.2 * elapsed / 0.001 * 0.1, (ticks, elapsed)
+
+
+def test_tables_without_pandas_or_numpy(monkeypatch: pytest.MonkeyPatch) -> None:
+    m = her2sim.load(REVERSIBLE)
+    frame = m.simulate(0, 1, 3, ["time", "[A]"])
+    monkeypatch.setitem(__import__("sys").modules, "pandas", None)  # import pandas fails
+    arr = m.simulate(0, 1, 3, ["time", "[A]"])
+    assert arr.dtype.names == ("time", "[A]")
+    assert list(arr["[A]"]) == list(frame["[A]"])
+    monkeypatch.setitem(__import__("sys").modules, "numpy", None)
+    plain = m.simulate(0, 1, 3, ["time", "[A]"])
+    assert plain == {"time": [0.0, 0.5, 1.0], "[A]": list(frame["[A]"])}
