@@ -8,6 +8,7 @@ mod csv;
 mod dose;
 mod input;
 mod lab_args;
+mod memory;
 mod petab;
 mod predict;
 mod scan;
@@ -19,6 +20,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use her2sim_engine::{SimOptions, Simulator};
+
+#[global_allocator]
+static ALLOCATOR: memory::Budgeted = memory::Budgeted;
 
 #[derive(Parser)]
 #[command(
@@ -37,6 +41,10 @@ struct Cli {
     /// Largest input file read (models, study files, tables), in MB.
     #[arg(long, global = true, default_value_t = 256, value_name = "MB")]
     max_input_mb: u64,
+    /// Most memory the process may allocate, in GB; past it a run stops with an error
+    /// instead of exhausting the machine. 0 = 80 % of physical memory.
+    #[arg(long, global = true, default_value_t = 0.0, value_name = "GB")]
+    max_memory_gb: f64,
 }
 
 #[derive(Subcommand)]
@@ -109,6 +117,28 @@ pub struct TimeCourseArgs {
     /// Relative tolerance of the integrator.
     #[arg(long, default_value_t = 1e-8)]
     pub rtol: f64,
+    /// Linear algebra of the BDF method's Newton iteration: `auto` (sparse LU from 400 state
+    /// variables on), `dense` or `sparse` (when the model allows: analytic Jacobian, no
+    /// algebraic rules or fast reactions).
+    #[arg(long, value_enum, default_value_t = LinearSolverArg::Auto)]
+    pub linear_solver: LinearSolverArg,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum LinearSolverArg {
+    Auto,
+    Dense,
+    Sparse,
+}
+
+impl From<LinearSolverArg> for her2sim_engine::LinearSolver {
+    fn from(l: LinearSolverArg) -> Self {
+        match l {
+            LinearSolverArg::Auto => her2sim_engine::LinearSolver::Auto,
+            LinearSolverArg::Dense => her2sim_engine::LinearSolver::Dense,
+            LinearSolverArg::Sparse => her2sim_engine::LinearSolver::Sparse,
+        }
+    }
 }
 
 impl TimeCourseArgs {
@@ -120,6 +150,7 @@ impl TimeCourseArgs {
             steps: self.steps,
             atol: self.atol,
             rtol: self.rtol,
+            linear_solver: self.linear_solver.into(),
             ..SimOptions::default()
         }
     }
@@ -187,7 +218,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     her2sim_files::install_cleanup_handler();
     input::set_limit_mb(cli.max_input_mb);
-    let result = match cli.command {
+    let result = memory::set_limit_gb(cli.max_memory_gb).and_then(|()| match cli.command {
         Some(Command::Simulate(args)) => simulate(args),
         Some(Command::Suite(args)) => suite::run(args),
         Some(Command::Scan(args)) => scan::run(args),
@@ -202,7 +233,7 @@ fn main() -> ExitCode {
         Some(Command::Study(args)) => study::run_default(args),
         Some(Command::Run(args)) => study::run_file(args),
         None => study::run_default(cli.study),
-    };
+    });
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

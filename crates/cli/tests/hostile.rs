@@ -529,11 +529,14 @@ fn messages_name_the_right_option() {
     std::fs::write(d.join("m.xml"), decay_model("1", "")).unwrap();
     let o = run_in(&d, &["simulate", "m.xml", "--start", "NaN"]);
     assert_fails_with(&o, "start must be a finite number");
+    let o = run_in(&d, &["simulate", "m.xml", "--max-memory-gb", "NaN"]);
+    assert_fails_with(&o, "--max-memory-gb must be a finite number");
     std::fs::remove_dir_all(&d).unwrap();
 }
 
-/// Item 10: a model too large for dense linear algebra is refused before allocating, quickly
-/// (model loading and the stochastic simulator's dependency graph are linear in its size).
+/// Item 10: a model too large for dense linear algebra runs with the sparse LU within a
+/// memory ceiling, or (with a method that needs dense matrices) is refused before allocating;
+/// model loading and the stochastic simulator's dependency graph are linear in its size.
 #[test]
 fn huge_models_are_refused_or_run_without_quadratic_setup() {
     let d = scratch("huge");
@@ -550,7 +553,57 @@ fn huge_models_are_refused_or_run_without_quadratic_setup() {
     let text = format!(
         "{HEAD}<listOfSpecies>{species}</listOfSpecies><listOfReactions>{reactions}</listOfReactions>{TAIL}"
     );
-    let o = simulate_text(&d, &text, &["--steps", "2", "--select", "time,S0"]);
+    // The chain S0 -> S1 -> ... at rate 0.1: S0 = e^(-0.1 t), S1 = (1 + 0.1 t) e^(-0.1 t).
+    // A dense Jacobian alone would take 7.2 GB; the ceiling of 1 GB makes the test fail if the
+    // run needed more.
+    let o = simulate_text(
+        &d,
+        &text,
+        &[
+            "--steps",
+            "2",
+            "--duration",
+            "4",
+            "--select",
+            "time,S0,S1",
+            "--max-memory-gb",
+            "1",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    let last: Vec<f64> = out
+        .lines()
+        .last()
+        .unwrap()
+        .split(',')
+        .map(|v| v.parse().unwrap())
+        .collect();
+    let e = (-0.4f64).exp();
+    assert!((last[1] - e).abs() < 1e-6 * e, "S0 = {}", last[1]);
+    assert!(
+        (last[2] - 1.4 * e).abs() < 1e-6 * 1.4 * e,
+        "S1 = {}",
+        last[2]
+    );
+    let o = simulate_text(
+        &d,
+        &text,
+        &["--steps", "2", "--select", "time,S0", "--method", "rodas4"],
+    );
+    assert_fails_with(&o, "dense Jacobian");
+    let o = simulate_text(
+        &d,
+        &text,
+        &[
+            "--steps",
+            "2",
+            "--select",
+            "time,S0",
+            "--linear-solver",
+            "dense",
+        ],
+    );
     assert_fails_with(&o, "dense Jacobian");
     let o = simulate_text(
         &d,

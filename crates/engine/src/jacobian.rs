@@ -6,6 +6,7 @@
 //! tight tolerances (finite differences make it a W-method of order 1–2) and cost one pass
 //! instead of one right-hand side per state.
 
+use her2sim_ode::SparsityPattern;
 use nalgebra::DMatrix;
 
 use crate::compile::{Compiled, FastRowC, StateRate, StoichSlot};
@@ -27,6 +28,67 @@ pub struct JacobianProgram {
     rows: Vec<Option<Partials>>,
     /// Per slot: the states its value depends on (empty for constants).
     pattern: Vec<Vec<usize>>,
+    /// The Jacobian's structure for sparse storage; `None` with fast reactions, whose rows
+    /// are rebuilt from whole dense rows.
+    sparse: Option<SparseLayout>,
+}
+
+/// Where ∂f/∂y's entries land when stored sparsely.
+#[derive(Debug, Clone)]
+pub struct SparseLayout {
+    /// Compressed sparse columns, rows ascending.
+    pub pattern: SparsityPattern,
+    /// Per state row: its columns, ascending, and each one's index into the stored values.
+    row_cols: Vec<(Vec<usize>, Vec<usize>)>,
+}
+
+impl SparseLayout {
+    /// From the columns of each row (sorted, deduplicated).
+    fn new(rows: Vec<Vec<usize>>) -> Self {
+        let n = rows.len();
+        let mut count = vec![0usize; n + 1];
+        for cols in &rows {
+            for &k in cols {
+                count[k + 1] += 1;
+            }
+        }
+        for j in 0..n {
+            count[j + 1] += count[j];
+        }
+        let col_start = count.clone();
+        let mut next = count;
+        let mut row_idx = vec![0; col_start[n]];
+        // Rows visited in order, so every column's rows come out ascending.
+        let row_cols = rows
+            .into_iter()
+            .enumerate()
+            .map(|(i, cols)| {
+                let at = cols
+                    .iter()
+                    .map(|&k| {
+                        let p = next[k];
+                        row_idx[p] = i;
+                        next[k] += 1;
+                        p
+                    })
+                    .collect();
+                (cols, at)
+            })
+            .collect();
+        SparseLayout {
+            pattern: SparsityPattern {
+                col_start,
+                rows: row_idx,
+            },
+            row_cols,
+        }
+    }
+
+    /// Index of entry (row, col) in the stored values (it must be in the pattern).
+    fn position(&self, row: usize, col: usize) -> usize {
+        let (cols, at) = &self.row_cols[row];
+        cols.binary_search(&col).map_or(usize::MAX, |k| at[k])
+    }
 }
 
 fn partials(e: &CExpr, dynamic: &[bool]) -> Option<Partials> {
@@ -88,11 +150,45 @@ impl JacobianProgram {
                 StateRate::Reactions(_) => Some(None),
             })
             .collect::<Option<Vec<_>>>()?;
+        let sparse = c.fast_rows.is_empty().then(|| {
+            let row_cols = c
+                .states
+                .iter()
+                .zip(&rows)
+                .map(|(st, parts)| {
+                    let mut cols = Vec::new();
+                    let mut add = |slot: usize| union(&mut cols, &pattern[slot]);
+                    match (&st.rate, parts) {
+                        (StateRate::Reactions(terms), _) => {
+                            for term in terms {
+                                add(term.rate_slot);
+                                if let StoichSlot::Slot(i) = term.stoich {
+                                    add(i);
+                                }
+                                if let Some(i) = term.conversion_factor {
+                                    add(i);
+                                }
+                            }
+                        }
+                        (_, Some(parts)) => parts.iter().for_each(|(q, _)| add(*q)),
+                        (_, None) => {}
+                    }
+                    cols
+                })
+                .collect();
+            SparseLayout::new(row_cols)
+        });
         Some(JacobianProgram {
             program,
             rows,
             pattern,
+            sparse,
         })
+    }
+
+    /// The sparse structure of the Jacobian, when it can be stored sparsely.
+    pub fn sparse_layout(&self) -> Option<&SparseLayout> {
+        self.sparse.as_ref()
     }
 
     /// The states the value in `slot` depends on (sorted).
@@ -108,6 +204,56 @@ impl JacobianProgram {
         cx: &Ctx,
         grads: &mut Vec<Vec<f64>>,
         jac: &mut DMatrix<f64>,
+    ) {
+        self.accumulate(c, cx, grads, &mut |row, col, v| jac[(row, col)] += v);
+        if !c.fast_rows.is_empty() {
+            let base = jac.clone();
+            for (k, row) in &c.fast_rows {
+                jac.row_mut(*k).fill(0.0);
+                match row {
+                    FastRowC::Conservation(coefs) => {
+                        for (j, coef) in coefs {
+                            let r = base.row(*j) * *coef;
+                            let mut target = jac.row_mut(*k);
+                            target += r;
+                        }
+                    }
+                    FastRowC::Equilibrium(rate) => {
+                        let (grads, pattern) = (&grads[*rate], &self.pattern[*rate]);
+                        for (&col, g) in pattern.iter().zip(grads) {
+                            jac[(*k, col)] += g;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Fills `values` (zeroed by the caller; one per entry of the sparse layout's pattern).
+    /// Only for programs with a [`sparse_layout`](Self::sparse_layout).
+    pub fn evaluate_sparse(
+        &self,
+        c: &Compiled,
+        cx: &Ctx,
+        grads: &mut Vec<Vec<f64>>,
+        values: &mut [f64],
+    ) {
+        let Some(layout) = &self.sparse else {
+            return;
+        };
+        self.accumulate(c, cx, grads, &mut |row, col, v| {
+            values[layout.position(row, col)] += v
+        });
+    }
+
+    /// Computes the slot gradients and hands every contribution to a state row's entry to
+    /// `add(row, column, value)` (fast-reaction rows get their plain reaction terms).
+    fn accumulate(
+        &self,
+        c: &Compiled,
+        cx: &Ctx,
+        grads: &mut Vec<Vec<f64>>,
+        add: &mut dyn FnMut(usize, usize, f64),
     ) {
         if grads.len() != c.n_slots {
             // grads[slot][i] is the derivative by state pattern[slot][i].
@@ -129,10 +275,10 @@ impl JacobianProgram {
             }
             grads[*slot] = g;
         }
-        let add_row = |jac: &mut DMatrix<f64>, row: usize, coef: f64, slot: usize| {
+        let mut add_row = |row: usize, coef: f64, slot: usize| {
             if coef != 0.0 {
                 for (&k, gk) in self.pattern[slot].iter().zip(&grads[slot]) {
-                    jac[(row, k)] += coef * gk;
+                    add(row, k, coef * gk);
                 }
             }
         };
@@ -151,37 +297,21 @@ impl JacobianProgram {
                         } else {
                             term.sign
                         };
-                        add_row(jac, row, sign * stoich * cf, term.rate_slot);
+                        add_row(row, sign * stoich * cf, term.rate_slot);
                         if let StoichSlot::Slot(i) = term.stoich {
-                            add_row(jac, row, sign * rate * cf, i);
+                            add_row(row, sign * rate * cf, i);
                         }
                         if let Some(i) = term.conversion_factor {
-                            add_row(jac, row, sign * stoich * rate, i);
+                            add_row(row, sign * stoich * rate, i);
                         }
                     }
                 }
                 (_, Some(parts)) => {
                     for (q, d) in parts {
-                        add_row(jac, row, d.eval(cx), *q);
+                        add_row(row, d.eval(cx), *q);
                     }
                 }
                 (_, None) => {}
-            }
-        }
-        if !c.fast_rows.is_empty() {
-            let base = jac.clone();
-            for (k, row) in &c.fast_rows {
-                jac.row_mut(*k).fill(0.0);
-                match row {
-                    FastRowC::Conservation(coefs) => {
-                        for (j, coef) in coefs {
-                            let r = base.row(*j) * *coef;
-                            let mut target = jac.row_mut(*k);
-                            target += r;
-                        }
-                    }
-                    FastRowC::Equilibrium(rate) => add_row(jac, *k, 1.0, *rate),
-                }
             }
         }
     }

@@ -42,7 +42,7 @@ use std::path::Path;
 use compile::Compiled;
 pub use error::EngineError;
 pub use grid::MAX_OUTPUT_VALUES;
-pub use her2sim_ode::{Method, SolverError, Stats};
+pub use her2sim_ode::{LinearSolver, Method, SolverError, Stats};
 pub use info::{CompartmentInfo, DeterminedBy, ParameterInfo, Selection, SpeciesInfo};
 pub use run::Run;
 pub use select::Selector;

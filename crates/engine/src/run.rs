@@ -51,13 +51,13 @@ impl<'c> Run<'c> {
                 "tolerances must be positive finite numbers".into(),
             ));
         }
-        // The integrators hold a dense Jacobian and its LU factors: refuse what cannot fit
-        // before allocating (a sparse linear solver is the way past this; not yet written).
+        // Without the sparse path the integrators hold a dense Jacobian and its LU factors:
+        // refuse what cannot fit before allocating.
         let n = c.states.len();
         let dense_bytes = n.saturating_mul(n).saturating_mul(16);
-        if dense_bytes > MAX_DENSE_BYTES {
+        if dense_bytes > MAX_DENSE_BYTES && !sparse_capable(c, opts) {
             return Err(EngineError::Unsupported(format!(
-                "{n} state variables: the dense Jacobian and its LU factors would need {:.1} GB, over the limit of {:.0} GB (deterministic simulation of models this large needs the sparse solver; --method ssa does not need a Jacobian)",
+                "{n} state variables: the dense Jacobian and its LU factors would need {:.1} GB, over the limit of {:.0} GB; the sparse solver needs the BDF method, an analytic Jacobian, no algebraic rules or fast reactions, and a Jacobian filling at most a quarter of the matrix (--method ssa needs no Jacobian)",
                 dense_bytes as f64 / 1e9,
                 MAX_DENSE_BYTES as f64 / 1e9
             )));
@@ -67,6 +67,7 @@ impl<'c> Run<'c> {
             rtol: opts.rtol,
             atol: opts.atol,
             max_steps: opts.max_steps,
+            linear_solver: opts.linear_solver,
             ..Options::default()
         };
         // Initial values in dependency order. With delays, a first pass without history gives the
@@ -526,6 +527,18 @@ fn find_trigger_change(
         }
     }
     None
+}
+
+/// Whether the BDF solver will store this model's Jacobian sparsely (the conditions of
+/// `Options::linear_solver`, checked the way the solver checks them).
+fn sparse_capable(c: &Compiled, opts: &SimOptions) -> bool {
+    let n = c.states.len();
+    opts.method == Method::Bdf
+        && c.mass.is_none()
+        && c.jacobian
+            .as_ref()
+            .and_then(|j| j.sparse_layout())
+            .is_some_and(|l| opts.linear_solver.sparse_for(n, l.pattern.nnz()))
 }
 
 /// In `FastMode::Scaled`, lets the fast reactions alone (at unscaled rates, time frozen at

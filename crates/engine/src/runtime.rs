@@ -186,6 +186,22 @@ impl<'c> Sys<'c> {
         }
     }
 
+    /// Loads (t, y) into the slots and returns the evaluation context over them, with the
+    /// Jacobian's gradient scratch space.
+    fn loaded(&mut self, t: f64, y: &[f64]) -> (Ctx<'_>, &mut Vec<Vec<f64>>) {
+        let h = self.history.as_deref().map(|h| h as &dyn History);
+        let locked = (!self.locked.is_empty()).then_some(self.locked.as_slice());
+        load(self.c, &mut self.v, t, y, h, false, locked);
+        let cx = Ctx {
+            v: &self.v,
+            t,
+            history: h,
+            before_start: false,
+            locked,
+        };
+        (cx, &mut self.grads)
+    }
+
     pub fn load(&mut self, t: f64, y: &[f64]) {
         let h = self.history.as_deref().map(|h| h as &dyn History);
         load(self.c, &mut self.v, t, y, h, false, None);
@@ -231,21 +247,33 @@ impl System for Sys<'_> {
         y: &[f64],
         jac: &mut nalgebra::DMatrix<f64>,
     ) -> Option<Result<(), String>> {
-        if self.fast_only.is_some() {
-            return None;
-        }
-        let program = self.c.jacobian.as_ref()?;
-        let h = self.history.as_deref().map(|h| h as &dyn History);
-        let locked = (!self.locked.is_empty()).then_some(self.locked.as_slice());
-        load(self.c, &mut self.v, t, y, h, false, locked);
-        let cx = Ctx {
-            v: &self.v,
-            t,
-            history: h,
-            before_start: false,
-            locked,
-        };
-        program.evaluate(self.c, &cx, &mut self.grads, jac);
+        let c = self.c;
+        let program = c.jacobian.as_ref().filter(|_| self.fast_only.is_none())?;
+        let (cx, grads) = self.loaded(t, y);
+        program.evaluate(c, &cx, grads, jac);
+        Some(Ok(()))
+    }
+
+    fn jacobian_pattern(&self) -> Option<her2sim_ode::SparsityPattern> {
+        let program = self
+            .c
+            .jacobian
+            .as_ref()
+            .filter(|_| self.fast_only.is_none())?;
+        Some(program.sparse_layout()?.pattern.clone())
+    }
+
+    fn jacobian_sparse(
+        &mut self,
+        t: f64,
+        y: &[f64],
+        values: &mut [f64],
+    ) -> Option<Result<(), String>> {
+        let c = self.c;
+        let program = c.jacobian.as_ref().filter(|_| self.fast_only.is_none())?;
+        program.sparse_layout()?;
+        let (cx, grads) = self.loaded(t, y);
+        program.evaluate_sparse(c, &cx, grads, values);
         Some(Ok(()))
     }
 

@@ -1,7 +1,7 @@
 //! Deterministic time courses: one [`Run`] advanced through evenly spaced output times,
 //! sampling the selections from the integrator's dense output.
 
-use her2sim_ode::Method;
+use her2sim_ode::{LinearSolver, Method};
 
 use crate::compile::Compiled;
 use crate::run::Run;
@@ -29,6 +29,8 @@ pub struct SimOptions {
     pub seed: u64,
     /// The integration method.
     pub method: Method,
+    /// Dense or sparse linear algebra in the BDF method (auto: sparse for large models).
+    pub linear_solver: LinearSolver,
     /// Initial values to use instead of the model's (from `Simulator::override_target`):
     /// everything that depends on them is recomputed. When a symbol is listed more than once,
     /// the last entry wins.
@@ -49,6 +51,7 @@ impl Default for SimOptions {
             // BDF reuses its Jacobian and LU across steps: on the curated BioModels it is
             // 10-100x faster than RODAS4 at the same tolerances, with the same conformance.
             method: Method::Bdf,
+            linear_solver: LinearSolver::Auto,
             overrides: Vec::new(),
         }
     }

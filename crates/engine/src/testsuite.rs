@@ -279,6 +279,12 @@ impl Case {
                 Ok("bdf") => her2sim_ode::Method::Bdf,
                 _ => SimOptions::default().method,
             },
+            // Likewise HER2SIM_LINEAR_SOLVER=sparse runs every case through the sparse LU.
+            linear_solver: match std::env::var("HER2SIM_LINEAR_SOLVER").as_deref() {
+                Ok("sparse") => crate::LinearSolver::Sparse,
+                Ok("dense") => crate::LinearSolver::Dense,
+                _ => SimOptions::default().linear_solver,
+            },
             ..SimOptions::default()
         };
         // Column 0 is time; the variables are model symbols even if one is called `time`.

@@ -29,6 +29,7 @@ use crate::derivs::{self, all_finite, eval};
 use crate::linalg::{lu_factor, lu_solve};
 use crate::mass::{self, MassKind};
 use crate::segment::Segment;
+use crate::sparse::SparseLinear;
 use crate::{Options, SolverError, Stats, System};
 
 /// Highest order.
@@ -155,11 +156,17 @@ pub struct Bdf {
     /// Step attempts counted against `Options::max_steps`.
     budget_used: usize,
     stats: Stats,
+    /// Dense J (0×0 when the sparse solver is used).
     jac: DMatrix<f64>,
+    /// J and the factors of M/c − J stored sparsely, for large systems (see
+    /// [`Options::linear_solver`]); `None` = the dense `jac`, `lu` and `piv`.
+    sparse: Option<Box<SparseLinear>>,
+    /// Dense or sparse storage has been chosen (at the first step, when the system is known).
+    storage_chosen: bool,
     jac_valid: bool,
     /// J was evaluated during the current step (refreshing it again cannot help).
     jac_current: bool,
-    /// LU factors of M/c − J, factorised for c = `lu_c`.
+    /// LU factors of M/c − J, factorised for c = `lu_c` (0×0 when sparse).
     lu: DMatrix<f64>,
     piv: Vec<usize>,
     lu_c: f64,
@@ -220,11 +227,13 @@ impl Bdf {
             started: false,
             budget_used: 0,
             stats: Stats::default(),
-            jac: DMatrix::zeros(n, n),
+            jac: DMatrix::zeros(0, 0),
+            sparse: None,
+            storage_chosen: false,
             jac_valid: false,
             jac_current: false,
-            lu: DMatrix::zeros(n, n),
-            piv: vec![0; n],
+            lu: DMatrix::zeros(0, 0),
+            piv: Vec::new(),
             lu_c: 0.0,
             lu_valid: false,
             rate: None,
@@ -333,6 +342,9 @@ impl Bdf {
             return Ok(());
         }
         let kind = self.classify(sys);
+        if !self.storage_chosen {
+            self.choose_storage(sys, kind)?;
+        }
         if !self.started {
             self.start(sys, kind, t_stop)?;
         }
@@ -393,7 +405,7 @@ impl Bdf {
             let stale = (c / self.lu_c - 1.0).abs() > LU_REUSE;
             if want_lu || !self.lu_valid || stale {
                 want_lu = false;
-                if !self.factor(sys, kind, c) {
+                if !self.factor(sys, kind, c)? {
                     if !self.jac_current {
                         // The Jacobian may be stale: the matrix built from a
                         // fresh one may be regular.
@@ -522,6 +534,40 @@ impl Bdf {
             }
         }
         kind
+    }
+
+    /// Chooses dense or sparse storage for J and the iteration matrix (once: the pattern and
+    /// the mass matrix are fixed) and allocates it.
+    fn choose_storage<S: System>(&mut self, sys: &S, kind: MassKind) -> Result<(), SolverError> {
+        let n = self.n;
+        let eligible = kind != MassKind::Full && !self.algebraic.iter().any(|&a| a);
+        let pattern = if eligible {
+            sys.jacobian_pattern()
+        } else {
+            None
+        };
+        match pattern.filter(|p| self.opts.linear_solver.sparse_for(n, p.nnz())) {
+            Some(p) => {
+                let sparse = SparseLinear::new(n, &p)
+                    .map_err(|message| SolverError::LinearAlgebra { t: self.t, message })?;
+                self.sparse = Some(Box::new(sparse));
+            }
+            None => {
+                self.jac = DMatrix::zeros(n, n);
+                self.lu = DMatrix::zeros(n, n);
+                self.piv = vec![0; n];
+            }
+        }
+        self.storage_chosen = true;
+        Ok(())
+    }
+
+    /// Solves (M/c − J)·x = b in place with the current factors.
+    fn solve_iteration(&mut self, b: &mut [f64]) {
+        match &mut self.sparse {
+            Some(sp) => sp.solve(b),
+            None => lu_solve(self.lu.as_slice(), self.n, &self.piv, b),
+        }
     }
 
     /// Sets up the history at order 1: y, h·y'(t) and the first step size.
@@ -722,17 +768,20 @@ impl Bdf {
         } else {
             (&self.dif[..n], &self.f[..])
         };
-        let result = derivs::jacobian(
-            sys,
-            t,
-            y,
-            f0,
-            &self.typ,
-            &self.algebraic,
-            &mut self.jac,
-            &mut self.fd,
-            &mut self.stats.rhs_evals,
-        );
+        let result = match &mut self.sparse {
+            Some(sp) => sparse_jacobian(sys, t, y, sp.jacobian_mut()),
+            None => derivs::jacobian(
+                sys,
+                t,
+                y,
+                f0,
+                &self.typ,
+                &self.algebraic,
+                &mut self.jac,
+                &mut self.fd,
+                &mut self.stats.rhs_evals,
+            ),
+        };
         match result {
             Ok(()) => {}
             Err(SolverError::NonFinite { .. }) if at_pred => {
@@ -752,7 +801,16 @@ impl Bdf {
 
     /// Factorises M/c − J (the Newton matrix M − c·J divided by c; c = h/α_q).
     /// Returns false if it is singular.
-    fn factor<S: System>(&mut self, sys: &S, kind: MassKind, c: f64) -> bool {
+    fn factor<S: System>(&mut self, sys: &S, kind: MassKind, c: f64) -> Result<bool, SolverError> {
+        if let Some(sp) = &mut self.sparse {
+            self.stats.lu_decomps += 1;
+            self.lu_c = c;
+            let diag = (kind == MassKind::Diagonal).then_some(&self.mass_diag[..]);
+            self.lu_valid = sp
+                .factor(1.0 / c, diag)
+                .map_err(|message| SolverError::LinearAlgebra { t: self.t, message })?;
+            return Ok(self.lu_valid);
+        }
         mass::iteration_matrix(
             kind,
             sys.mass(),
@@ -764,7 +822,7 @@ impl Bdf {
         self.stats.lu_decomps += 1;
         self.lu_c = c;
         self.lu_valid = lu_factor(self.lu.as_mut_slice(), self.n, &mut self.piv);
-        self.lu_valid
+        Ok(self.lu_valid)
     }
 
     /// Predictor y_pred = Σ_{k≤q} ∇^k y and the history term
@@ -837,7 +895,10 @@ impl Bdf {
             }
             self.rhs.copy_from_slice(&self.f);
             mass::add_mul(kind, sys.mass(), &self.mass_diag, &self.tmp, &mut self.rhs);
-            lu_solve(self.lu.as_slice(), n, &self.piv, &mut self.rhs);
+            // A singular matrix shows up as a non-finite correction, caught below.
+            let mut rhs = std::mem::take(&mut self.rhs);
+            self.solve_iteration(&mut rhs);
+            self.rhs = rhs;
             if corr != 1.0 {
                 self.rhs.iter_mut().for_each(|x| *x *= corr);
             }
@@ -985,6 +1046,25 @@ impl Bdf {
         }
         rescale(&mut self.dif, self.n, self.order, factor);
         self.h *= factor;
+    }
+}
+
+/// The system's analytic Jacobian into `values` (its sparsity pattern's order).
+fn sparse_jacobian<S: System>(
+    sys: &mut S,
+    t: f64,
+    y: &[f64],
+    values: &mut [f64],
+) -> Result<(), SolverError> {
+    values.fill(0.0);
+    match sys.jacobian_sparse(t, y, values) {
+        Some(Ok(())) if all_finite(values) => Ok(()),
+        Some(Ok(())) => Err(SolverError::NonFinite { t }),
+        Some(Err(message)) => Err(SolverError::System { t, message }),
+        None => Err(SolverError::System {
+            t,
+            message: "the system gave a Jacobian pattern but no sparse Jacobian".into(),
+        }),
     }
 }
 

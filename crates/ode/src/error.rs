@@ -27,6 +27,9 @@ pub enum SolverError {
     #[error("model evaluation failed at t = {t}: {message}")]
     System { t: f64, message: String },
 
+    #[error("linear algebra failed at t = {t}: {message}")]
+    LinearAlgebra { t: f64, message: String },
+
     #[error(
         "could not find initial values that satisfy the algebraic equations at t = {t} \
          (remaining residual {residual:e})"

@@ -23,14 +23,17 @@ mod linalg;
 mod mass;
 mod rodas4;
 mod segment;
+mod sparse;
 mod tableau;
 
 pub use bdf::Bdf;
 pub use error::SolverError;
 pub use init::consistent_init;
 pub use integrator::{integrate_to, Integrator, Method, Stepper};
+
 pub use rodas4::Rodas4;
 pub use segment::Segment;
+pub use sparse::SparsityPattern;
 
 /// A system of equations `M·y' = f(t, y)` with a constant mass matrix `M`.
 pub trait System {
@@ -52,12 +55,60 @@ pub trait System {
         None
     }
 
+    /// The structural nonzeros of ∂f/∂y, if the system knows them and can fill the Jacobian
+    /// sparsely ([`jacobian_sparse`](Self::jacobian_sparse)). Large systems then use a
+    /// sparse LU (see [`Options::linear_solver`]).
+    fn jacobian_pattern(&self) -> Option<SparsityPattern> {
+        None
+    }
+
+    /// Analytic Jacobian on the pattern of [`jacobian_pattern`](Self::jacobian_pattern):
+    /// fill `values` (one per pattern entry, in pattern order, zero on entry).
+    fn jacobian_sparse(
+        &mut self,
+        _t: f64,
+        _y: &[f64],
+        _values: &mut [f64],
+    ) -> Option<Result<(), String>> {
+        None
+    }
+
     /// Constant mass matrix; `None` means the identity (a plain ODE).
     /// Rows that are entirely zero are algebraic equations `0 = f_i(t, y)`.
     fn mass(&self) -> Option<&nalgebra::DMatrix<f64>> {
         None
     }
 }
+
+/// Dense or sparse linear algebra in the BDF solver's Newton iteration.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum LinearSolver {
+    /// Sparse from [`SPARSE_MIN_DIM`] variables on, dense below.
+    #[default]
+    Auto,
+    /// Always dense LU.
+    Dense,
+    /// Sparse LU whenever the system allows it.
+    Sparse,
+}
+
+impl LinearSolver {
+    /// Whether a system of `n` variables whose Jacobian has `nnz` structural nonzeros should
+    /// be factorised sparsely (when it can be). Auto also asks for a Jacobian filling at most
+    /// a quarter of the matrix: sparse only pays while the factors stay sparse.
+    pub fn sparse_for(self, n: usize, nnz: usize) -> bool {
+        match self {
+            LinearSolver::Auto => n >= SPARSE_MIN_DIM && nnz <= n * n / 4,
+            LinearSolver::Dense => false,
+            LinearSolver::Sparse => true,
+        }
+    }
+}
+
+/// Size from which [`LinearSolver::Auto`] goes sparse. Measured on reaction networks (dense LU as written
+/// in `linalg` against faer's sparse LU): below about this size the dense factorisation is as
+/// fast and needs no symbolic analysis.
+pub const SPARSE_MIN_DIM: usize = 400;
 
 /// Tolerances and limits of the integration.
 #[derive(Clone, Debug)]
@@ -83,6 +134,10 @@ pub struct Options {
     /// Give up with [`SolverError::StepTooSmall`] when the step size the
     /// error control asks for drops below `min_step_ratio * max(|t|, 1)`.
     pub min_step_ratio: f64,
+    /// How the BDF solver stores its Jacobian and iteration matrix. Sparse storage also needs
+    /// a system that offers a sparse analytic Jacobian, no algebraic equations and a diagonal
+    /// mass matrix; otherwise dense.
+    pub linear_solver: LinearSolver,
 }
 
 impl Default for Options {
@@ -96,6 +151,7 @@ impl Default for Options {
             initial_step: None,
             max_steps: 500_000,
             min_step_ratio: 1e-14,
+            linear_solver: LinearSolver::Auto,
         }
     }
 }
