@@ -196,6 +196,11 @@ struct SimulateArgs {
     /// `[S1]=2` (concentration). Everything that depends on it is recomputed.
     #[arg(long = "set", value_name = "ID=VALUE")]
     set: Vec<String>,
+    /// Forward sensitivities by these parameters or start values (comma-separated, e.g.
+    /// `k1,[S1]`): after the selected columns, one column `dX/dp` per selected X and p
+    /// (`d[S2]/dk1` for `[S2]`). Integrated with BDF together with the model.
+    #[arg(long, value_name = "P1,P2")]
+    sensitivities: Option<String>,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -284,6 +289,9 @@ fn simulate(args: SimulateArgs) -> anyhow::Result<()> {
     }
     let table = match args.method {
         MethodArg::Ssa => {
+            if args.sensitivities.is_some() {
+                anyhow::bail!("--sensitivities needs a deterministic method (bdf)");
+            }
             if !args.set.is_empty() {
                 anyhow::bail!("--set is not supported with --method ssa yet (edit the model's start values instead)");
             }
@@ -300,7 +308,13 @@ fn simulate(args: SimulateArgs) -> anyhow::Result<()> {
             };
             sim.simulate_ssa(&ssa, &selection)
         }
-        _ => sim.simulate_list(&opts, &selection),
+        _ => match &args.sensitivities {
+            Some(list) => sim.selection_list(&selection).and_then(|sel| {
+                let params: Vec<&str> = list.split(',').filter(|p| !p.trim().is_empty()).collect();
+                sim.simulate_sensitivities(&opts, &sel, &params)
+            }),
+            None => sim.simulate_list(&opts, &selection),
+        },
     }
     .map_err(|e| anyhow::anyhow!("{path}: {e}"))?;
     match args.output {

@@ -26,8 +26,11 @@ pub struct JacobianProgram {
     program: Vec<(usize, Chained)>,
     /// For each state row with an expression rate (rate rule, algebraic rule): its partials.
     rows: Vec<Option<Partials>>,
-    /// Per slot: the states its value depends on (empty for constants).
+    /// Per slot: the variables its value depends on (empty for constants): states are
+    /// columns 0..n, the parameters of [`with_parameters`](Self::with_parameters) n, n+1, ...
     pattern: Vec<Vec<usize>>,
+    /// Slots differentiated by besides the states (their columns follow the states').
+    parameters: Vec<usize>,
     /// The Jacobian's structure for sparse storage; `None` with fast reactions, whose rows
     /// are rebuilt from whole dense rows.
     sparse: Option<SparseLayout>,
@@ -115,9 +118,24 @@ fn union(into: &mut Vec<usize>, from: &[usize]) {
 impl JacobianProgram {
     /// Builds the program, or `None` when some function has no derivative rule.
     pub fn new(c: &Compiled) -> Option<Self> {
+        Self::build(c, &[])
+    }
+
+    /// Also differentiates by the values in the slots `parameters` (constant parameters or
+    /// compartments, not assigned by the program): their columns n, n+1, ... hold ∂f/∂p.
+    /// Used for forward sensitivities; such a program has no sparse layout.
+    pub fn with_parameters(c: &Compiled, parameters: &[usize]) -> Option<Self> {
+        Self::build(c, parameters)
+    }
+
+    fn build(c: &Compiled, parameters: &[usize]) -> Option<Self> {
+        let n = c.states.len();
         let mut pattern: Vec<Vec<usize>> = vec![Vec::new(); c.n_slots];
         for (k, st) in c.states.iter().enumerate() {
             pattern[st.slot] = vec![k];
+        }
+        for (j, &slot) in parameters.iter().enumerate() {
+            pattern[slot] = vec![n + j];
         }
         let mut program = Vec::with_capacity(c.program.len());
         // Kept up to date slot by slot (recomputing it per entry was quadratic).
@@ -150,7 +168,7 @@ impl JacobianProgram {
                 StateRate::Reactions(_) => Some(None),
             })
             .collect::<Option<Vec<_>>>()?;
-        let sparse = c.fast_rows.is_empty().then(|| {
+        let sparse = (c.fast_rows.is_empty() && parameters.is_empty()).then(|| {
             let row_cols = c
                 .states
                 .iter()
@@ -182,6 +200,7 @@ impl JacobianProgram {
             program,
             rows,
             pattern,
+            parameters: parameters.to_vec(),
             sparse,
         })
     }
@@ -246,9 +265,23 @@ impl JacobianProgram {
         });
     }
 
+    /// The derivative of the value in `slot` along a direction: `column(k)` is the change of
+    /// variable k (states, then parameters), from the gradients of the last evaluation.
+    pub fn directional(
+        &self,
+        slot: usize,
+        grads: &[Vec<f64>],
+        column: impl Fn(usize) -> f64,
+    ) -> f64 {
+        match (self.pattern.get(slot), grads.get(slot)) {
+            (Some(p), Some(g)) => p.iter().zip(g).map(|(&k, gk)| gk * column(k)).sum(),
+            _ => 0.0,
+        }
+    }
+
     /// Computes the slot gradients and hands every contribution to a state row's entry to
     /// `add(row, column, value)` (fast-reaction rows get their plain reaction terms).
-    fn accumulate(
+    pub fn accumulate(
         &self,
         c: &Compiled,
         cx: &Ctx,
@@ -258,8 +291,13 @@ impl JacobianProgram {
         if grads.len() != c.n_slots {
             // grads[slot][i] is the derivative by state pattern[slot][i].
             *grads = self.pattern.iter().map(|p| vec![0.0; p.len()]).collect();
-            for st in &c.states {
-                grads[st.slot] = vec![1.0];
+            for slot in c
+                .states
+                .iter()
+                .map(|st| st.slot)
+                .chain(self.parameters.iter().copied())
+            {
+                grads[slot] = vec![1.0];
             }
         }
         for (slot, parts) in &self.program {

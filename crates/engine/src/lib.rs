@@ -31,6 +31,7 @@ mod jacobian;
 mod run;
 pub(crate) mod runtime;
 mod select;
+mod sens;
 mod simulate;
 pub mod ssa;
 mod sumtree;
@@ -46,6 +47,7 @@ pub use her2sim_ode::{LinearSolver, Method, SolverError, Stats};
 pub use info::{CompartmentInfo, DeterminedBy, ParameterInfo, Selection, SpeciesInfo};
 pub use run::Run;
 pub use select::Selector;
+pub use sens::SensitivityParameter;
 pub use simulate::{SimOptions, TimeCourse};
 
 /// The factor on fast reaction rates when they are simulated as a singular perturbation.
@@ -243,6 +245,40 @@ impl Simulator {
             .map(|n| ssa::parse_column(&self.compiled, n, opts.replicates))
             .collect::<Result<Vec<_>, _>>()?;
         ssa::simulate_ssa_counted(&self.compiled, opts, &columns, &names)
+    }
+
+    /// A time course of `selection` with forward sensitivities: after its columns, `dX/dp`
+    /// for every selected X (in the order given) and every parameter or start value p of
+    /// `parameters` (names as for [`Simulator::override_target`]). Integrated with BDF.
+    pub fn simulate_sensitivities<S: AsRef<str>>(
+        &self,
+        opts: &SimOptions,
+        selection: &Selection,
+        parameters: &[S],
+    ) -> Result<TimeCourse, EngineError> {
+        let names: Vec<String> = parameters
+            .iter()
+            .map(|p| p.as_ref().trim().to_string())
+            .collect();
+        let mut seen = std::collections::HashSet::new();
+        let mut targets = Vec::with_capacity(names.len());
+        for name in &names {
+            let target = self.override_target(name)?;
+            if !seen.insert(target.symbol()) {
+                return Err(EngineError::Options(format!(
+                    "'{name}' is listed twice among the sensitivity parameters"
+                )));
+            }
+            targets.push(SensitivityParameter { target });
+        }
+        sens::simulate_sensitivities(
+            &self.compiled,
+            opts,
+            &selection.selectors,
+            &selection.names,
+            &targets,
+            &names,
+        )
     }
 
     /// Runs a time course with already parsed selectors; `names` label the columns.

@@ -249,6 +249,16 @@ impl<'c> Run<'c> {
         }
     }
 
+    /// Every slot's value at the current time (constants included).
+    pub(crate) fn slots(&self) -> &[f64] {
+        &self.sys.v
+    }
+
+    /// The integrator options this run was set up with (tolerance scales, non-negativity).
+    pub(crate) fn solver_options(&self) -> &Options {
+        &self.solver_opts
+    }
+
     /// Integrates to `t_end` (events included); the run then stands exactly at `t_end`.
     pub fn advance_to(&mut self, t_end: f64) -> Result<(), EngineError> {
         self.advance(t_end, &[], &mut |_, _| {})

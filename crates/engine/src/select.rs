@@ -79,6 +79,42 @@ pub fn parse_symbol_selector(c: &Compiled, name: &str) -> Result<Selector, Engin
 }
 
 /// The selected value from loaded slots at time `t`.
+/// The derivative of [`value`] along a direction in which slot `s` changes by `dv(s)`
+/// (product and quotient rules for amounts and concentrations).
+pub fn value_derivative(c: &Compiled, v: &[f64], dv: impl Fn(usize) -> f64, sel: Selector) -> f64 {
+    let species = |s: SymbolId| match c.model.symbols[s].kind {
+        SymbolKind::Species {
+            compartment,
+            amount_valued,
+            ..
+        } => (compartment, amount_valued),
+        _ => (s, true),
+    };
+    match sel {
+        Selector::Time => 0.0,
+        Selector::Value(s) => dv(s),
+        Selector::Amount(s) => {
+            if let Some(a) = c.amount_slot[s] {
+                return dv(a);
+            }
+            let (comp, amount_valued) = species(s);
+            if amount_valued {
+                dv(s)
+            } else {
+                dv(s) * v[comp] + v[s] * dv(comp)
+            }
+        }
+        Selector::Concentration(s) => {
+            let (comp, amount_valued) = species(s);
+            if amount_valued {
+                (dv(s) * v[comp] - v[s] * dv(comp)) / (v[comp] * v[comp])
+            } else {
+                dv(s)
+            }
+        }
+    }
+}
+
 pub fn value(c: &Compiled, v: &[f64], t: f64, sel: Selector) -> f64 {
     let species = |s: SymbolId| match c.model.symbols[s].kind {
         SymbolKind::Species {

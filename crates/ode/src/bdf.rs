@@ -163,6 +163,9 @@ pub struct Bdf {
     sparse: Option<Box<SparseLinear>>,
     /// Dense or sparse storage has been chosen (at the first step, when the system is known).
     storage_chosen: bool,
+    /// Size of the Jacobian block (see [`System::jacobian_block`]): `n` unless the system
+    /// is made of coupled copies sharing one block.
+    block: usize,
     jac_valid: bool,
     /// J was evaluated during the current step (refreshing it again cannot help).
     jac_current: bool,
@@ -230,6 +233,7 @@ impl Bdf {
             jac: DMatrix::zeros(0, 0),
             sparse: None,
             storage_chosen: false,
+            block: n,
             jac_valid: false,
             jac_current: false,
             lu: DMatrix::zeros(0, 0),
@@ -539,7 +543,19 @@ impl Bdf {
     /// Chooses dense or sparse storage for J and the iteration matrix (once: the pattern and
     /// the mass matrix are fixed) and allocates it.
     fn choose_storage<S: System>(&mut self, sys: &S, kind: MassKind) -> Result<(), SolverError> {
-        let n = self.n;
+        if let Some(b) = sys.jacobian_block() {
+            if b == 0 || !self.n.is_multiple_of(b) || kind != MassKind::Identity {
+                return Err(SolverError::System {
+                    t: self.t,
+                    message: format!(
+                        "a Jacobian block of {b} does not divide a system of {} variables with an identity mass matrix",
+                        self.n
+                    ),
+                });
+            }
+            self.block = b;
+        }
+        let n = self.block;
         let eligible = kind != MassKind::Full && !self.algebraic.iter().any(|&a| a);
         let pattern = if eligible {
             sys.jacobian_pattern()
@@ -562,11 +578,13 @@ impl Bdf {
         Ok(())
     }
 
-    /// Solves (M/c − J)·x = b in place with the current factors.
+    /// Solves (M/c − J)·x = b in place with the current factors (block by block).
     fn solve_iteration(&mut self, b: &mut [f64]) {
-        match &mut self.sparse {
-            Some(sp) => sp.solve(b),
-            None => lu_solve(self.lu.as_slice(), self.n, &self.piv, b),
+        for part in b.chunks_exact_mut(self.block) {
+            match &mut self.sparse {
+                Some(sp) => sp.solve(part),
+                None => lu_solve(self.lu.as_slice(), self.block, &self.piv, part),
+            }
         }
     }
 
@@ -814,14 +832,14 @@ impl Bdf {
         mass::iteration_matrix(
             kind,
             sys.mass(),
-            &self.mass_diag,
+            &self.mass_diag[..self.block],
             1.0 / c,
             &self.jac,
             &mut self.lu,
         );
         self.stats.lu_decomps += 1;
         self.lu_c = c;
-        self.lu_valid = lu_factor(self.lu.as_mut_slice(), self.n, &mut self.piv);
+        self.lu_valid = lu_factor(self.lu.as_mut_slice(), self.block, &mut self.piv);
         Ok(self.lu_valid)
     }
 

@@ -87,6 +87,12 @@ pub fn jacobian<S: System>(
             return Ok(());
         }
         Some(Err(message)) => return Err(SolverError::System { t, message }),
+        None if jac.nrows() != n => {
+            return Err(SolverError::System {
+                t,
+                message: "a system with a Jacobian block needs an analytic Jacobian".into(),
+            })
+        }
         None => {}
     }
     let global = typ.iter().fold(0.0_f64, |a, &b| a.max(b));

@@ -73,6 +73,17 @@ pub trait System {
         None
     }
 
+    /// For a system made of `dim / b` parts that share one Jacobian block b×b — forward
+    /// sensitivities: the state and, per parameter, its sensitivity, whose Jacobians all
+    /// equal ∂f/∂y — the block size b. [`jacobian`](Self::jacobian) and the sparse
+    /// variants then describe that block only (from the first b components of `y`), and the
+    /// BDF solver factorises it once and applies it to every part: the simultaneous
+    /// corrector with a block-diagonal Newton matrix (as CVODES). Needs an analytic Jacobian
+    /// and the identity mass matrix. `None` = one block.
+    fn jacobian_block(&self) -> Option<usize> {
+        None
+    }
+
     /// Constant mass matrix; `None` means the identity (a plain ODE).
     /// Rows that are entirely zero are algebraic equations `0 = f_i(t, y)`.
     fn mass(&self) -> Option<&nalgebra::DMatrix<f64>> {
