@@ -79,17 +79,22 @@ pub fn parse_symbol_selector(c: &Compiled, name: &str) -> Result<Selector, Engin
 }
 
 /// The selected value from loaded slots at time `t`.
-/// The derivative of [`value`] along a direction in which slot `s` changes by `dv(s)`
-/// (product and quotient rules for amounts and concentrations).
-pub fn value_derivative(c: &Compiled, v: &[f64], dv: impl Fn(usize) -> f64, sel: Selector) -> f64 {
-    let species = |s: SymbolId| match c.model.symbols[s].kind {
+/// A species' compartment and whether its slot holds an amount (a non-species: itself, true).
+fn compartment_of(c: &Compiled, s: SymbolId) -> (SymbolId, bool) {
+    match c.model.symbols[s].kind {
         SymbolKind::Species {
             compartment,
             amount_valued,
             ..
         } => (compartment, amount_valued),
         _ => (s, true),
-    };
+    }
+}
+
+/// The derivative of [`value`] along a direction in which slot `s` changes by `dv(s)`
+/// (product and quotient rules for amounts and concentrations).
+pub fn value_derivative(c: &Compiled, v: &[f64], dv: impl Fn(usize) -> f64, sel: Selector) -> f64 {
+    let species = |s: SymbolId| compartment_of(c, s);
     match sel {
         Selector::Time => 0.0,
         Selector::Value(s) => dv(s),
@@ -116,14 +121,7 @@ pub fn value_derivative(c: &Compiled, v: &[f64], dv: impl Fn(usize) -> f64, sel:
 }
 
 pub fn value(c: &Compiled, v: &[f64], t: f64, sel: Selector) -> f64 {
-    let species = |s: SymbolId| match c.model.symbols[s].kind {
-        SymbolKind::Species {
-            compartment,
-            amount_valued,
-            ..
-        } => (compartment, amount_valued),
-        _ => (s, true),
-    };
+    let species = |s: SymbolId| compartment_of(c, s);
     match sel {
         Selector::Time => t,
         Selector::Value(s) => v[s],
