@@ -124,7 +124,7 @@ impl Model {
 #[pymethods]
 impl Model {
     /// Runs a time course; returns `(column names, f64 bytes row by row, rows)`.
-    #[pyo3(signature = (start, end, points, selections, method_name, replicates, seed, atol, rtol, max_steps, tau_leap))]
+    #[pyo3(signature = (start, end, points, selections, method_name, replicates, seed, atol, rtol, max_steps, tau_leap, sensitivities=None))]
     #[allow(clippy::too_many_arguments)]
     fn simulate<'py>(
         &self,
@@ -140,6 +140,7 @@ impl Model {
         rtol: Option<f64>,
         max_steps: Option<u64>,
         tau_leap: Option<f64>,
+        sensitivities: Option<Vec<String>>,
     ) -> PyResult<(Vec<String>, Bound<'py, PyBytes>, usize)> {
         let how = method(method_name)?;
         if !(start.is_finite() && end.is_finite() && end >= start) {
@@ -161,6 +162,9 @@ impl Model {
         }
         if deterministic && tau_leap.is_some() {
             return Err(error("tau_leap applies to method='ssa' only"));
+        }
+        if sensitivities.is_some() && method_name != "bdf" {
+            return Err(error("sensitivities are integrated with method='bdf' only"));
         }
         let mut names = self.names(selections.clone())?;
         if !deterministic && replicates > 1 && selections.is_none() {
@@ -190,7 +194,10 @@ impl Model {
                 };
                 py.detach(move || {
                     let selection = sim.selection(&names)?;
-                    sim.simulate(&opts, &selection)
+                    match &sensitivities {
+                        Some(p) => sim.simulate_sensitivities(&opts, &selection, p),
+                        None => sim.simulate(&opts, &selection),
+                    }
                 })
             }
             How::Ssa => {

@@ -221,3 +221,18 @@ def test_tables_without_pandas_or_numpy(monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setitem(__import__("sys").modules, "numpy", None)
     plain = m.simulate(0, 1, 3, ["time", "[A]"])
     assert plain == {"time": [0.0, 0.5, 1.0], "[A]": list(frame["[A]"])}
+
+
+def test_forward_sensitivities_are_the_analytic_ones() -> None:
+    # Suite case 00001: S1 -> S2 at rate k1*S1 (k1 = 1, compartment of size 1, S1(0) = 1.5e-4):
+    # S1 = S1(0) e^(-k1 t), so dS1/dk1 = -t S1 and dS1/dS1(0) = e^(-t).
+    path, _, _, _ = suite_case("00001")
+    m = her2sim.load(path)
+    df = m.simulate(0, 4, 5, ["time", "S1"], sensitivities=["k1", "S1"])
+    assert list(df.columns) == ["time", "S1", "dS1/dk1", "dS1/dS1"]
+    for t, s1, ds_dk, ds_ds0 in df.itertuples(index=False):
+        assert s1 == pytest.approx(1.5e-4 * math.exp(-t), rel=1e-7)
+        assert ds_dk == pytest.approx(-t * s1, rel=1e-6, abs=1e-15)
+        assert ds_ds0 == pytest.approx(math.exp(-t), rel=1e-6)
+    with pytest.raises(her2sim.Her2simError, match="method='bdf'"):
+        m.simulate(0, 1, 2, ["time", "S1"], method="rodas4", sensitivities="k1")

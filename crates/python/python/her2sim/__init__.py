@@ -184,6 +184,7 @@ class Model:
         *,
         max_steps: int | None = None,
         tau_leap: float | None = None,
+        sensitivities: str | Iterable[str] | None = None,
     ) -> Any:
         """A time course: ``points`` rows evenly spaced from ``start`` to ``end``.
 
@@ -196,6 +197,9 @@ class Model:
         atol, rtol: integrator tolerances (default 1e-12 and 1e-8).
         max_steps: step budget (solver steps between discontinuities, or SSA steps).
         tau_leap: with SSA, adaptive tau-leaping with this epsilon (e.g. 0.03).
+        sensitivities: parameters, compartment sizes or start values (``k1``, ``[S1]``) to
+            differentiate by: after the selected columns, one column ``dX/dp`` per selected X
+            and p (forward sensitivities integrated with BDF).
         """
         columns, data, rows = self._m.simulate(
             float(start),
@@ -209,6 +213,7 @@ class Model:
             None if rtol is None else float(rtol),
             None if max_steps is None else int(max_steps),
             None if tau_leap is None else float(tau_leap),
+            _names(sensitivities, "sensitivities"),
         )
         return _time_course(columns, data, rows)
 

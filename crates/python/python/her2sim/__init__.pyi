@@ -79,6 +79,7 @@ class Model:
         *,
         max_steps: int | None = None,
         tau_leap: float | None = None,
+        sensitivities: str | Iterable[str] | None = None,
     ) -> Table: ...
     def steady_state(
         self,
