@@ -12,6 +12,7 @@ mod memory;
 mod petab;
 mod predict;
 mod scan;
+mod serve;
 mod study;
 mod suite;
 
@@ -93,6 +94,9 @@ enum Command {
     /// Profile likelihoods around a fit's optimum: 95 % intervals and identifiability per
     /// parameter; writes profiles.csv and index.html.
     Profile(petab::ProfileArgs),
+    /// Serve the web UI and JSON API: the HER2 laboratory (predict, dose-response,
+    /// combinations, the default study) and the SBML simulator, at http://127.0.0.1:8000/.
+    Serve(serve::ServeArgs),
 }
 
 /// The time-course options shared by `simulate` and `scan`.
@@ -237,6 +241,7 @@ fn main() -> ExitCode {
         Some(Command::CellLines(args)) => catalogue::cell_lines(args),
         Some(Command::Study(args)) => study::run_default(args),
         Some(Command::Run(args)) => study::run_file(args),
+        Some(Command::Serve(args)) => serve::run(args),
         None => study::run_default(cli.study),
     });
     match result {
