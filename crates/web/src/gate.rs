@@ -60,3 +60,46 @@ impl Gate {
         .map_err(|e| WebError::internal(format!("the simulation failed unexpectedly: {e}")))?
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::mpsc;
+
+    /// One slot and no queue: a second request while the first runs is refused (503); once the
+    /// first is done the gate admits again, and a panicking job is a 500, not a crash.
+    #[test]
+    fn bounds_running_and_waiting_work() {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .build()
+            .unwrap();
+        let gate = Arc::new(Gate::new(1, 0));
+        let (started_tx, started_rx) = mpsc::channel();
+        let (release_tx, release_rx) = mpsc::channel::<()>();
+        let g = gate.clone();
+        let first = rt.spawn(async move {
+            g.run(move || {
+                started_tx.send(()).ok();
+                release_rx.recv().ok();
+                Ok(1)
+            })
+            .await
+        });
+        started_rx.recv().unwrap();
+        let second = rt.block_on(gate.run(|| Ok(2)));
+        assert_eq!(
+            second.unwrap_err().status,
+            axum::http::StatusCode::SERVICE_UNAVAILABLE
+        );
+        release_tx.send(()).unwrap();
+        assert_eq!(rt.block_on(first).unwrap(), Ok(1));
+        assert_eq!(rt.block_on(gate.run(|| Ok(3))), Ok(3));
+        let panicked = rt.block_on(gate.run(|| -> Result<(), WebError> { panic!("boom") }));
+        assert_eq!(
+            panicked.unwrap_err().status,
+            axum::http::StatusCode::INTERNAL_SERVER_ERROR
+        );
+        assert_eq!(rt.block_on(gate.run(|| Ok(4))), Ok(4));
+    }
+}
