@@ -15,6 +15,11 @@ use her2sim_report::{Block, Cell, ColorScale, HeatMap, LineChart, Section, Serie
 
 use crate::lab_page::{days, modifiers};
 use crate::page::{self, Page};
+
+/// Four significant digits.
+fn sig(x: f64) -> String {
+    page::sig(x, 4)
+}
 use crate::params::Params;
 use crate::{api, Shared, WebError};
 
@@ -327,7 +332,7 @@ fn dose_sections(d: &DoseResponseResult) -> Vec<Section> {
         .zip(&d.responses)
         .map(|((q, nm), y)| {
             vec![
-                Cell::text(q.to_string()),
+                Cell::text(format!("{} {}", sig(q.value), q.unit.symbol)),
                 Cell::text(sig(*nm)),
                 Cell::number(*y, 4),
             ]
@@ -360,23 +365,6 @@ fn dose_sections(d: &DoseResponseResult) -> Vec<Section> {
             })],
         },
     ]
-}
-
-/// Four significant digits.
-fn sig(x: f64) -> String {
-    if !x.is_finite() {
-        return "n/a".into();
-    }
-    if x != 0.0 && (x.abs() >= 1e5 || x.abs() < 1e-3) {
-        return format!("{x:.3e}");
-    }
-    let digits = (3 - x.abs().max(1e-300).log10().floor() as i32).clamp(0, 8) as usize;
-    let s = format!("{x:.digits$}");
-    if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        s
-    }
 }
 
 /// `GET /api/dose-response`.

@@ -246,8 +246,8 @@ fn sections(r: &LabResult) -> Vec<Section> {
                 Cell::text(*name),
                 Cell::bar(p.relative[i], max_rel, format!("{:.3}", p.relative[i])),
                 Cell::number(p.relative[i], 4),
-                Cell::text(format!("{:.4e}", p.treated[i])),
-                Cell::text(format!("{:.4e}", p.untreated[i])),
+                Cell::text(page::sig(p.treated[i], 5)),
+                Cell::text(page::sig(p.untreated[i], 5)),
             ]
         })
         .collect();

@@ -256,3 +256,40 @@ form.params button:hover { background: #0550ae; }
 p.downloads { margin: 1rem 0; }
 pre.api { background: var(--soft); border: 1px solid var(--border); border-radius: 8px; padding: .8rem 1rem; overflow-x: auto; font-size: .85rem; }
 "#;
+
+/// `x` with `digits` significant digits: plain decimals for 1e-3 <= |x| < 1e5, scientific
+/// otherwise; "n/a" when not finite.
+pub(crate) fn sig(x: f64, digits: usize) -> String {
+    if !x.is_finite() {
+        return "n/a".into();
+    }
+    let digits = digits.max(1);
+    if x != 0.0 && (x.abs() >= 1e5 || x.abs() < 1e-3) {
+        return format!("{x:.prec$e}", prec = digits - 1);
+    }
+    let magnitude = if x == 0.0 {
+        0
+    } else {
+        x.abs().log10().floor() as i32
+    };
+    let decimals = (digits as i32 - 1 - magnitude).clamp(0, 17) as usize;
+    let s = format!("{x:.decimals$}");
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn significant_digits() {
+        assert_eq!(super::sig(4.641588833612778, 4), "4.642");
+        assert_eq!(super::sig(0.7000000000000001, 6), "0.7");
+        assert_eq!(super::sig(1.4274387e-5, 6), "1.42744e-5");
+        assert_eq!(super::sig(10000.0, 4), "10000");
+        assert_eq!(super::sig(0.0, 4), "0");
+        assert_eq!(super::sig(f64::NAN, 4), "n/a");
+    }
+}

@@ -302,9 +302,13 @@ fn sections(tc: &TimeCourse, p: &Params) -> Vec<Section> {
         .rows
         .iter()
         .take(SHOWN_ROWS)
-        .map(|r| r.iter().map(|x| Cell::text(api::csv_number(*x))).collect())
+        .map(|r| r.iter().map(|x| Cell::text(page::sig(*x, 6))).collect())
         .collect();
-    let mut intro = format!("{} rows × {} columns.", n, tc.columns.len());
+    let mut intro = format!(
+        "{} rows × {} columns (6 significant digits; the CSV has full precision).",
+        n,
+        tc.columns.len()
+    );
     if n > SHOWN_ROWS {
         intro.push_str(&format!(
             " The table shows the first {SHOWN_ROWS}; the CSV has all."
