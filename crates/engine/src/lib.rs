@@ -247,6 +247,72 @@ impl Simulator {
         ssa::simulate_ssa_counted(&self.compiled, opts, &columns, &names)
     }
 
+    /// Forward sensitivities at chosen times: `selection` and, after it, `dX/dp` for every
+    /// selected X and every target p (start-value override targets, see
+    /// [`Simulator::override_target`]; columns named after `target_names`). `times` must be
+    /// ascending and not before `opts.start` (`opts.duration`/`steps` are not used).
+    pub fn sensitivities_at(
+        &self,
+        opts: &SimOptions,
+        selection: &Selection,
+        targets: &[Selector],
+        target_names: &[String],
+        times: &[f64],
+    ) -> Result<TimeCourse, EngineError> {
+        if targets.len() != target_names.len() {
+            return Err(EngineError::Options(
+                "one name per sensitivity target is needed".into(),
+            ));
+        }
+        let params = self.sensitivity_targets(targets, target_names)?;
+        sens::sensitivities_at(
+            &self.compiled,
+            opts,
+            &selection.selectors,
+            &selection.names,
+            &params,
+            target_names,
+            times,
+        )
+    }
+
+    /// Checks sensitivity targets: settable, each symbol once.
+    fn sensitivity_targets(
+        &self,
+        targets: &[Selector],
+        names: &[String],
+    ) -> Result<Vec<SensitivityParameter>, EngineError> {
+        let mut seen = std::collections::HashSet::new();
+        targets
+            .iter()
+            .zip(names)
+            .map(|(&target, name)| {
+                let Some(sym) = target.symbol() else {
+                    return Err(EngineError::Selection(
+                        name.clone(),
+                        "time cannot be a parameter".into(),
+                    ));
+                };
+                if matches!(
+                    self.compiled.model.symbols[sym].determined,
+                    her2sim_model::Determined::Assignment(_)
+                        | her2sim_model::Determined::KineticLaw(_)
+                ) {
+                    return Err(EngineError::Selection(
+                        name.clone(),
+                        "its value is computed by a rule or kinetic law and cannot be set".into(),
+                    ));
+                }
+                if !seen.insert(sym) {
+                    return Err(EngineError::Options(format!(
+                        "'{name}' is listed twice among the sensitivity parameters"
+                    )));
+                }
+                Ok(SensitivityParameter { target })
+            })
+            .collect()
+    }
+
     /// A time course of `selection` with forward sensitivities: after its columns, `dX/dp`
     /// for every selected X (in the order given) and every parameter or start value p of
     /// `parameters` (names as for [`Simulator::override_target`]). Integrated with BDF.
@@ -260,17 +326,11 @@ impl Simulator {
             .iter()
             .map(|p| p.as_ref().trim().to_string())
             .collect();
-        let mut seen = std::collections::HashSet::new();
-        let mut targets = Vec::with_capacity(names.len());
-        for name in &names {
-            let target = self.override_target(name)?;
-            if !seen.insert(target.symbol()) {
-                return Err(EngineError::Options(format!(
-                    "'{name}' is listed twice among the sensitivity parameters"
-                )));
-            }
-            targets.push(SensitivityParameter { target });
-        }
+        let targets = names
+            .iter()
+            .map(|n| self.override_target(n))
+            .collect::<Result<Vec<_>, _>>()?;
+        let targets = self.sensitivity_targets(&targets, &names)?;
         sens::simulate_sensitivities(
             &self.compiled,
             opts,

@@ -149,7 +149,7 @@ fn initial_sensitivity(
 }
 
 /// A time course of `selection` with, after its columns, dX/dp for every non-time column X
-/// and parameter p (in that order: X-major), named `d<X>/d<p>`.
+/// and parameter p (in that order: X-major), named `d<X>/d<p>`, at the grid of `opts`.
 pub fn simulate_sensitivities(
     c: &Compiled,
     opts: &SimOptions,
@@ -158,18 +158,50 @@ pub fn simulate_sensitivities(
     parameters: &[SensitivityParameter],
     parameter_names: &[String],
 ) -> Result<TimeCourse, EngineError> {
+    let outputs = selection.iter().filter(|s| **s != Selector::Time).count();
+    let n_columns = selection.len() + outputs * parameters.len();
+    let grid = crate::grid::Grid::new(opts.start, opts.duration, opts.steps, n_columns)?;
+    sensitivities_at(
+        c,
+        opts,
+        selection,
+        names,
+        parameters,
+        parameter_names,
+        &grid.times(),
+    )
+}
+
+/// As [`simulate_sensitivities`] at the given times (ascending, from `opts.start` on).
+pub fn sensitivities_at(
+    c: &Compiled,
+    opts: &SimOptions,
+    selection: &[Selector],
+    names: &[String],
+    parameters: &[SensitivityParameter],
+    parameter_names: &[String],
+    times: &[f64],
+) -> Result<TimeCourse, EngineError> {
     check_supported(c)?;
     if parameters.is_empty() {
         return Err(EngineError::Options(
             "no parameters to differentiate by".into(),
         ));
     }
+    if times.windows(2).any(|w| w[0] > w[1]) || times.iter().any(|t| !t.is_finite()) {
+        return Err(EngineError::Options(
+            "output times must be finite and ascending".into(),
+        ));
+    }
+    if times.first().is_some_and(|&t| t < opts.start) {
+        return Err(EngineError::Options(format!(
+            "output times must not precede the start ({})",
+            opts.start
+        )));
+    }
     let outputs: Vec<usize> = (0..selection.len())
         .filter(|&i| selection[i] != Selector::Time)
         .collect();
-    let n_columns = selection.len() + outputs.len() * parameters.len();
-    let grid = crate::grid::Grid::new(opts.start, opts.duration, opts.steps, n_columns)?;
-    let times = grid.times();
     let mut run = Run::start(c, opts)?;
     let n = c.states.len();
     let np = parameters.len();
@@ -211,10 +243,10 @@ pub fn simulate_sensitivities(
         np,
     };
     let mut out_grads = Vec::new();
-    let mut solver = Integrator::new(Method::Bdf, grid.time(0), &y, solver_opts);
+    let mut solver = Integrator::new(Method::Bdf, opts.start, &y, solver_opts);
     let mut buf = vec![0.0; y.len()];
     let mut rows = Vec::with_capacity(times.len());
-    let t_end = grid.time(grid.steps());
+    let t_end = times.last().copied().unwrap_or(opts.start);
     let mut sample = |t: f64, yy: &[f64], rows: &mut Vec<Vec<f64>>| {
         out.load(t, &yy[..n]);
         let cx = Ctx {

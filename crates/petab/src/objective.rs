@@ -51,6 +51,38 @@ struct Simulated {
     at: HashMap<u64, Vec<f64>>,
 }
 
+/// Derivatives of the simulated values by the estimated parameters (linear scale).
+struct Gradient {
+    /// Per time: row-major, one row per observed id, one column per estimated parameter.
+    at: HashMap<u64, Vec<f64>>,
+}
+
+impl Simulated {
+    /// The values moved by `delta` along the derivatives by parameter `k`.
+    fn shifted(&self, g: &Gradient, k: usize, n_est: usize, delta: f64) -> Simulated {
+        let at = self
+            .at
+            .iter()
+            .map(|(t, v)| {
+                let d = &g.at[t];
+                let moved = v
+                    .iter()
+                    .enumerate()
+                    .map(|(i, x)| x + delta * d[i * n_est + k])
+                    .collect();
+                (*t, moved)
+            })
+            .collect();
+        Simulated { at }
+    }
+}
+
+/// The terms at a point and, per estimated parameter, at the points a step above and below.
+pub(crate) type TermsAndSides = (Vec<Term>, Vec<(Vec<Term>, Vec<Term>)>);
+
+/// A (pre-equilibration, simulation) condition pair and its measured times.
+type Pair<'a> = ((Option<&'a str>, &'a str), Vec<f64>);
+
 impl Problem {
     /// The objective at `parameters` (every parameter-table id on the linear scale).
     pub fn objective(&self, parameters: &HashMap<String, f64>) -> Result<Objective, PetabError> {
@@ -65,21 +97,38 @@ impl Problem {
 
     /// Each measurement's term of the objective, in table order.
     pub fn terms(&self, parameters: &HashMap<String, f64>) -> Result<Vec<Term>, PetabError> {
-        // The model symbols the formulas read.
+        let (ids, selectors) = self.observed_ids();
+        let pairs = self.condition_pairs();
+        let simulated: Vec<Simulated> = pairs
+            .par_iter()
+            .map(|((pre, cond), times)| {
+                self.simulate_pair(*pre, cond, times, &selectors, parameters)
+            })
+            .collect::<Result<_, _>>()?;
+        self.terms_from(&pairs, &simulated, &ids, parameters)
+    }
+
+    /// The model symbols the observable and noise formulas read, and their selectors.
+    fn observed_ids(&self) -> (Vec<String>, Vec<Selector>) {
         let mut ids: Vec<String> = Vec::new();
+        let mut selectors = Vec::new();
         for o in &self.observables {
             for f in [&o.formula, &o.noise_formula] {
                 for id in f.identifiers() {
-                    if self.sim.formula_selector(id).is_ok() && !ids.iter().any(|x| x == id) {
-                        ids.push(id.to_string());
+                    if let Ok(sel) = self.sim.formula_selector(id) {
+                        if !ids.iter().any(|x| x == id) {
+                            ids.push(id.to_string());
+                            selectors.push(sel);
+                        }
                     }
                 }
             }
         }
-        let selectors: Vec<Selector> = ids
-            .iter()
-            .filter_map(|id| self.sim.formula_selector(id).ok())
-            .collect();
+        (ids, selectors)
+    }
+
+    /// Every (pre-equilibration, simulation) condition pair with its measured times.
+    fn condition_pairs(&self) -> Vec<Pair<'_>> {
         let mut pairs: BTreeMap<(Option<&str>, &str), Vec<f64>> = BTreeMap::new();
         for m in &self.measurements {
             pairs
@@ -87,13 +136,17 @@ impl Problem {
                 .or_default()
                 .push(m.time);
         }
-        let pairs: Vec<_> = pairs.into_iter().collect();
-        let simulated: Vec<Simulated> = pairs
-            .par_iter()
-            .map(|((pre, cond), times)| {
-                self.simulate_pair(*pre, cond, times, &selectors, parameters)
-            })
-            .collect::<Result<_, _>>()?;
+        pairs.into_iter().collect()
+    }
+
+    /// The terms from simulated values (one `Simulated` per pair, in `pairs` order).
+    fn terms_from(
+        &self,
+        pairs: &[Pair<'_>],
+        simulated: &[Simulated],
+        ids: &[String],
+        parameters: &HashMap<String, f64>,
+    ) -> Result<Vec<Term>, PetabError> {
         let index: HashMap<(Option<&str>, &str), usize> = pairs
             .iter()
             .enumerate()
@@ -104,9 +157,183 @@ impl Problem {
             .map(|m| {
                 let k = index[&(m.preequilibration.as_deref(), m.condition.as_str())];
                 let values = &simulated[k].at[&m.time.to_bits()];
-                self.measurement_term(m, &ids, values, parameters)
+                self.measurement_term(m, ids, values, parameters)
             })
             .collect()
+    }
+
+    /// The terms, and for each estimated parameter k (ids in `estimated`) the terms at the
+    /// parameters `perturbed(k, +step)` and `perturbed(k, -step)` to first order: the
+    /// simulated values move along their forward sensitivities while the algebraic rest
+    /// (observable and noise formulas, transformations) is evaluated exactly, so central
+    /// differences of anything built from the terms need no further simulation. `None` when
+    /// some condition needs what the sensitivities do not cover yet (pre-equilibration,
+    /// steady-state measurements, events, ...): the caller then differences simulations.
+    pub(crate) fn terms_with_gradient(
+        &self,
+        parameters: &HashMap<String, f64>,
+        estimated: &[String],
+        perturbed: &(dyn Fn(usize, f64) -> HashMap<String, f64> + Sync),
+        step: f64,
+    ) -> Option<Result<TermsAndSides, PetabError>> {
+        let (ids, selectors) = self.observed_ids();
+        let pairs = self.condition_pairs();
+        if pairs
+            .iter()
+            .any(|((pre, _), times)| pre.is_some() || times.iter().any(|t| !t.is_finite()))
+        {
+            return None;
+        }
+        let runs: Vec<Option<Result<(Simulated, Gradient), PetabError>>> = pairs
+            .par_iter()
+            .map(|((_, cond), times)| {
+                self.simulate_pair_gradient(cond, times, &ids, &selectors, parameters, estimated)
+            })
+            .collect();
+        let mut simulated = Vec::with_capacity(runs.len());
+        let mut gradients = Vec::with_capacity(runs.len());
+        for r in runs {
+            match r? {
+                Ok((s, g)) => {
+                    simulated.push(s);
+                    gradients.push(g);
+                }
+                Err(e) => return Some(Err(e)),
+            }
+        }
+        let terms = match self.terms_from(&pairs, &simulated, &ids, parameters) {
+            Ok(t) => t,
+            Err(e) => return Some(Err(e)),
+        };
+        let mut sides = Vec::with_capacity(estimated.len());
+        for (k, id) in estimated.iter().enumerate() {
+            let side = |sign: f64| {
+                let moved = perturbed(k, sign * step);
+                let delta = moved.get(id).copied().unwrap_or(f64::NAN)
+                    - parameters.get(id).copied().unwrap_or(f64::NAN);
+                let shifted: Vec<Simulated> = simulated
+                    .iter()
+                    .zip(&gradients)
+                    .map(|(s, g)| s.shifted(g, k, estimated.len(), delta))
+                    .collect();
+                self.terms_from(&pairs, &shifted, &ids, &moved).ok()
+            };
+            sides.push((side(1.0)?, side(-1.0)?));
+        }
+        Some(Ok((terms, sides)))
+    }
+
+    /// One condition (no pre-equilibration) simulated with the sensitivities of the
+    /// observed values by the estimated parameters. `None` if the model is not covered.
+    fn simulate_pair_gradient(
+        &self,
+        cond: &str,
+        times: &[f64],
+        ids: &[String],
+        selectors: &[Selector],
+        parameters: &HashMap<String, f64>,
+        estimated: &[String],
+    ) -> Option<Result<(Simulated, Gradient), PetabError>> {
+        let fail = |e: her2sim_engine::EngineError| {
+            PetabError::Simulation(format!("condition '{cond}': {e}"))
+        };
+        // Which model targets carry which estimated parameter: the parameter table's own
+        // ids first, then what the condition sets (it wins, as in `simulate_pair`).
+        let mut carried: Vec<(Selector, Option<usize>)> = Vec::new();
+        let mut carry = |sel: Selector, k: Option<usize>| {
+            carried.retain(|(s, _)| s.symbol() != sel.symbol());
+            carried.push((sel, k));
+        };
+        for p in &self.parameters {
+            if let Ok(sel) = self.sim.override_target(&p.id) {
+                carry(sel, estimated.iter().position(|e| *e == p.id));
+            }
+        }
+        for (target, cell) in self.conditions.get(cond).into_iter().flatten() {
+            let sel = match self.sim.formula_selector(target) {
+                Ok(s) => s,
+                Err(e) => {
+                    return Some(Err(PetabError::Simulation(format!(
+                        "condition '{cond}': {e}"
+                    ))))
+                }
+            };
+            let k = match cell {
+                Cell::Param(id) => estimated.iter().position(|e| e == id),
+                Cell::Num(_) => None,
+            };
+            carry(sel, k);
+        }
+        let (targets, owners): (Vec<Selector>, Vec<usize>) = carried
+            .into_iter()
+            .filter_map(|(s, k)| Some((s, k?)))
+            .unzip();
+        let mut overrides = self.parameter_overrides(parameters);
+        match self.condition_overrides(cond, parameters) {
+            Ok(o) => overrides.extend(o),
+            Err(e) => return Some(Err(e)),
+        }
+        let opts = SimOptions {
+            rtol: 1e-8,
+            atol: 1e-12,
+            overrides,
+            ..SimOptions::default()
+        };
+        let mut sorted: Vec<f64> = times.to_vec();
+        sorted.sort_by(f64::total_cmp);
+        sorted.dedup();
+        let n_est = estimated.len();
+        let n_sel = selectors.len();
+        if targets.is_empty() {
+            // No estimated parameter reaches the model here: plain values, zero derivatives.
+            return Some(
+                self.simulate_pair(None, cond, &sorted, selectors, parameters)
+                    .map(|s| {
+                        let g =
+                            s.at.keys()
+                                .map(|&t| (t, vec![0.0; n_sel * n_est]))
+                                .collect();
+                        (s, Gradient { at: g })
+                    }),
+            );
+        }
+        let names: Vec<String> = (0..targets.len()).map(|i| format!("p{i}")).collect();
+        let selection = her2sim_engine::Selection {
+            selectors: selectors.to_vec(),
+            names: ids.to_vec(),
+        };
+        let course = match self
+            .sim
+            .sensitivities_at(&opts, &selection, &targets, &names, &sorted)
+        {
+            Ok(c) => c,
+            Err(e) if e.is_unsupported() => return None,
+            Err(e) => return Some(Err(fail(e))),
+        };
+        // Columns: the selection, then per non-time selection one per target.
+        let mut output_of = vec![None; n_sel];
+        let mut next = 0;
+        for (i, s) in selectors.iter().enumerate() {
+            if *s != Selector::Time {
+                output_of[i] = Some(next);
+                next += 1;
+            }
+        }
+        let nt = targets.len();
+        let mut at = HashMap::new();
+        let mut grad = HashMap::new();
+        for (row, &t) in course.rows.iter().zip(&sorted) {
+            at.insert(t.to_bits(), row[..n_sel].to_vec());
+            let mut g = vec![0.0; n_sel * n_est];
+            for (i, o) in output_of.iter().enumerate() {
+                let Some(o) = o else { continue };
+                for (j, &k) in owners.iter().enumerate() {
+                    g[i * n_est + k] += row[n_sel + o * nt + j];
+                }
+            }
+            grad.insert(t.to_bits(), g);
+        }
+        Some(Ok((Simulated { at }, Gradient { at: grad })))
     }
 
     /// Model parameters set from the parameter table.

@@ -170,8 +170,19 @@ impl Problem {
                     break;
                 }
                 let residuals = |z: &[f64]| self.residuals(estimated, &full(z, next));
+                // The sensitivity Jacobian without the profiled parameter's column.
+                let jacobian = |z: &[f64]| {
+                    self.residuals_and_jacobian(estimated, &full(z, next))
+                        .map(|r| {
+                            r.map(|(r, mut columns)| {
+                                columns.remove(k);
+                                (r, columns)
+                            })
+                        })
+                };
                 let (f_next, z) = match levenberg_marquardt(
                     &residuals,
+                    Some(&jacobian),
                     free.clone(),
                     &free_bounds,
                     opts.max_iterations,

@@ -99,8 +99,10 @@ fn fitting_boehm_reaches_the_published_optimum() {
         .find(|(id, _)| id == "Boehm_JProteomeRes2014")
         .expect("Boehm in the README table");
     let problem = her2sim_petab::Problem::read(&problem_file("Boehm_JProteomeRes2014")).unwrap();
+    // The criterion: 50-100 starts (with exact sensitivity Jacobians LM converges
+    // tightly into each start's basin; 20 starts of seed 1 find the 145.8 basin at best).
     let opts = her2sim_petab::FitOptions {
-        starts: 20,
+        starts: 50,
         seed: 1,
         max_iterations: 200,
     };
