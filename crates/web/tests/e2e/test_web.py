@@ -294,6 +294,13 @@ def test_pages_render(server: str, page: Page, tmp_path: Path):
             assert page.locator("svg").count() > 5
         no_horizontal_overflow(page)
         screenshot(page, tmp_path, name)
+    # The simulate form comes with an example model that runs as it is.
+    page.goto(server + "/simulate")
+    with page.expect_navigation() as nav:
+        page.click("button[type=submit]")
+    assert nav.value.status == 200, page.locator(".error").all_inner_texts()
+    assert page.locator("#table th").all_inner_texts() == ["time", "[A]", "[B]", "[C]"]
+    assert page.locator("figure.chart svg").count() == 1
     page.goto(server + "/study")
     rows = page.locator("#ranking table.data tbody tr")
     assert rows.count() >= 20
