@@ -156,16 +156,32 @@ impl Problem {
 
     /// The least-squares residuals whose half squared norm is the negative log-posterior
     /// (up to a constant).
-    pub(crate) fn residuals(&self, estimated: &[usize], x: &[f64]) -> Result<Vec<f64>, PetabError> {
+    pub fn residuals(&self, estimated: &[usize], x: &[f64]) -> Result<Vec<f64>, PetabError> {
         let values = self.values_at(estimated, x);
         let terms = self.terms(&values)?;
         self.residual_vector(&terms, estimated, x)
     }
 
+    /// Indices (in `parameters`) of the estimated parameters, and their nominal values on
+    /// their scales: the point `residuals_and_jacobian` and the fit work with.
+    pub fn estimated_at_nominal(&self) -> (Vec<usize>, Vec<f64>) {
+        let estimated: Vec<usize> = (0..self.parameters.len())
+            .filter(|&i| self.parameters[i].estimate)
+            .collect();
+        let x = estimated
+            .iter()
+            .map(|&i| {
+                let p = &self.parameters[i];
+                p.scale.to_scale(p.nominal)
+            })
+            .collect();
+        (estimated, x)
+    }
+
     /// The residuals and their Jacobian (one column per estimated parameter, on its scale)
     /// from forward sensitivities, or `None` where they do not apply (the optimiser then
     /// differences whole simulations).
-    pub(crate) fn residuals_and_jacobian(
+    pub fn residuals_and_jacobian(
         &self,
         estimated: &[usize],
         x: &[f64],
@@ -316,7 +332,7 @@ pub(crate) type ResidualJacobian<'a> =
     dyn Fn(&[f64]) -> Option<Result<ResidualsAndColumns, PetabError>> + Sync + 'a;
 
 /// Residuals and the Jacobian's columns (one per parameter).
-pub(crate) type ResidualsAndColumns = (Vec<f64>, Vec<Vec<f64>>);
+pub type ResidualsAndColumns = (Vec<f64>, Vec<Vec<f64>>);
 
 /// Projected Levenberg–Marquardt (Marquardt's diagonal scaling): steps are clipped to the
 /// box; a failed simulation counts as a rejected step. Returns (x, iterations, converged).
