@@ -102,14 +102,7 @@ fn simulated(args: &DoseArgs) -> anyhow::Result<()> {
 
 fn print_fit(f: &hill::HillFit, json: bool, context: Option<serde_json::Value>) {
     if json {
-        let mut out = serde_json::json!({
-            "n": f.n,
-            "ic50": f.ic50, "ic50_ci": [f.ic50_ci.0, f.ic50_ci.1],
-            "hill": f.hill, "hill_ci": [f.hill_ci.0, f.hill_ci.1],
-            "e0": f.e0, "e0_ci": [f.e0_ci.0, f.e0_ci.1],
-            "emax": f.emax, "emax_ci": [f.emax_ci.0, f.emax_ci.1],
-            "r_squared": f.r_squared,
-        });
+        let mut out = her2sim_her2::outputs::hill_fit_json(f);
         if let (Some(serde_json::Value::Object(ctx)), Some(o)) = (context, out.as_object_mut()) {
             o.extend(ctx);
         }

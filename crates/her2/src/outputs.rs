@@ -98,6 +98,21 @@ pub fn json_number(x: f64) -> serde_json::Value {
     serde_json::Number::from_f64(x).map_or(serde_json::Value::Null, serde_json::Value::Number)
 }
 
+/// A Hill fit as `her2sim dose-response --json` reports it (IC50 in the dose unit of the
+/// fitted data; NaN bounds of undetermined intervals as null). The one shape shared by the
+/// CLI, the Python package and the web API.
+pub fn hill_fit_json(f: &her2sim_analysis::hill::HillFit) -> serde_json::Value {
+    let ci = |c: (f64, f64)| serde_json::json!([json_number(c.0), json_number(c.1)]);
+    serde_json::json!({
+        "n": f.n,
+        "ic50": json_number(f.ic50), "ic50_ci": ci(f.ic50_ci),
+        "hill": json_number(f.hill), "hill_ci": ci(f.hill_ci),
+        "e0": json_number(f.e0), "e0_ci": ci(f.e0_ci),
+        "emax": json_number(f.emax), "emax_ci": ci(f.emax_ci),
+        "r_squared": json_number(f.r_squared),
+    })
+}
+
 /// The methods text of a report: what the built-in model holds and how conditions and
 /// treatments reach it.
 pub fn about_model(lab: &Lab) -> String {

@@ -145,15 +145,13 @@ fn strategy(lab: &Lab, name: &str) -> Result<String, String> {
 /// A Hill fit as `her2sim dose-response --json` reports it, or `{"error": ...}`.
 fn fit_json(fit: &Result<her2sim_analysis::hill::HillFit, String>) -> serde_json::Value {
     match fit {
-        Ok(f) => serde_json::json!({
-            "n": f.n,
-            "ic50": json_number(f.ic50), "ic50_ci": [json_number(f.ic50_ci.0), json_number(f.ic50_ci.1)],
-            "hill": json_number(f.hill), "hill_ci": [json_number(f.hill_ci.0), json_number(f.hill_ci.1)],
-            "e0": json_number(f.e0), "e0_ci": [json_number(f.e0_ci.0), json_number(f.e0_ci.1)],
-            "emax": json_number(f.emax), "emax_ci": [json_number(f.emax_ci.0), json_number(f.emax_ci.1)],
-            "r_squared": json_number(f.r_squared),
-            "ic50_unit": "nM",
-        }),
+        Ok(f) => {
+            let mut out = her2sim_her2::outputs::hill_fit_json(f);
+            if let Some(o) = out.as_object_mut() {
+                o.insert("ic50_unit".into(), "nM".into());
+            }
+            out
+        }
         Err(e) => serde_json::json!({ "error": e }),
     }
 }

@@ -169,17 +169,18 @@ fn dose_json(d: &DoseResponseResult, days: f64) -> Result<serde_json::Value, Web
         .zip(&d.responses)
         .map(|((q, nm), y)| serde_json::json!({"dose": q.to_string(), "nM": nm, "response": y}))
         .collect();
-    Ok(serde_json::json!({
-        "n": f.n,
-        "ic50": f.ic50, "ic50_ci": [f.ic50_ci.0, f.ic50_ci.1],
-        "hill": f.hill, "hill_ci": [f.hill_ci.0, f.hill_ci.1],
-        "e0": f.e0, "e0_ci": [f.e0_ci.0, f.e0_ci.1],
-        "emax": f.emax, "emax_ci": [f.emax_ci.0, f.emax_ci.1],
-        "r_squared": f.r_squared,
-        "cell_line": d.condition.cell_line, "modifiers": d.condition.modifiers,
-        "treatment": d.strategy, "readout": d.readout, "days": days,
-        "points": points, "ic50_unit": "nM",
-    }))
+    let mut out = her2sim_her2::outputs::hill_fit_json(f);
+    if let Some(o) = out.as_object_mut() {
+        let context = serde_json::json!({
+            "cell_line": d.condition.cell_line, "modifiers": d.condition.modifiers,
+            "treatment": d.strategy, "readout": d.readout, "days": days,
+            "points": points, "ic50_unit": "nM",
+        });
+        if let serde_json::Value::Object(c) = context {
+            o.extend(c);
+        }
+    }
+    Ok(out)
 }
 
 /// `GET /dose-response`.
