@@ -120,30 +120,10 @@ pub fn fit(args: FitArgs) -> anyhow::Result<()> {
     let files: Vec<(&str, &[u8])> = files.iter().map(|(n, t)| (*n, t.as_bytes())).collect();
     her2sim_files::write_report_dir(&args.out, &files)?;
     let converged = result.starts.iter().filter(|s| s.converged).count();
-    let number = her2sim_her2::outputs::json_number;
     if args.json {
-        let params: serde_json::Map<String, serde_json::Value> = result
-            .best_parameters(&problem)
-            .into_iter()
-            .filter(|(id, _)| {
-                result
-                    .estimated
-                    .iter()
-                    .any(|&i| &problem.parameters[i].id == id)
-            })
-            .map(|(id, v)| (id, number(v)))
-            .collect();
-        println!(
-            "{}",
-            serde_json::json!({
-                "best_llh": number(best.llh),
-                "best_log_posterior": number(-best.objective),
-                "parameters": params,
-                "starts": result.starts.len(),
-                "converged": converged,
-                "seconds": seconds,
-            })
-        );
+        if let Some(summary) = result.summary(&problem, seconds) {
+            println!("{}", serde_json::to_string(&summary)?);
+        }
     } else {
         println!(
             "{}: best llh {:.6} (log-posterior {:.6}); {converged}/{} starts converged in {seconds:.1} s; report: {}",

@@ -95,6 +95,49 @@ impl FitResult {
     }
 }
 
+/// What `her2sim fit --json` prints (and the Python package returns): the best start's
+/// log-likelihood, log-posterior and estimated parameters (linear scale), and how many of
+/// the starts converged in how long.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct FitSummary {
+    /// Log-likelihood at the best start's end.
+    pub best_llh: f64,
+    /// Log-likelihood plus log-prior there.
+    pub best_log_posterior: f64,
+    /// The estimated parameters there, by id, on the linear scale.
+    pub parameters: std::collections::BTreeMap<String, f64>,
+    /// Number of starts.
+    pub starts: usize,
+    /// Starts that met the convergence test.
+    pub converged: usize,
+    /// Wall time of the fit.
+    pub seconds: f64,
+}
+
+impl FitResult {
+    /// The summary, or `None` when no start finished.
+    pub fn summary(&self, problem: &Problem, seconds: f64) -> Option<FitSummary> {
+        let best = self.best()?;
+        let estimated: std::collections::HashSet<&str> = self
+            .estimated
+            .iter()
+            .map(|&i| problem.parameters[i].id.as_str())
+            .collect();
+        Some(FitSummary {
+            best_llh: best.llh,
+            best_log_posterior: -best.objective,
+            parameters: self
+                .best_parameters(problem)
+                .into_iter()
+                .filter(|(id, _)| estimated.contains(id.as_str()))
+                .collect(),
+            starts: self.starts.len(),
+            converged: self.starts.iter().filter(|s| s.converged).count(),
+            seconds,
+        })
+    }
+}
+
 impl Problem {
     /// Fits the estimated parameters from `opts.starts` starts; `progress` is called once
     /// per finished start (from any thread).
