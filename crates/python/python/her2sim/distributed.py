@@ -13,9 +13,10 @@ and every random draw comes from the item's own stream, ``numpy.random.SeedSeque
 spawn_key=(i,))`` (the i-th child of ``SeedSequence(seed).spawn(n)``). So ``local=True``
 (the same chunks in this process), any ``chunk_size`` and any Ray cluster give the same table.
 
-Ray: with ``ray_address=None`` the Ray instance this process is connected to is used (or a
-local one is started with ``ray.init()``); ``"local"`` starts a local one; ``"auto"`` or
-``"ray://host:10001"`` / ``"host:6379"`` connects to a running cluster. A Ray instance
+Ray: the Ray instance this process is connected to is always used. Otherwise
+``ray_address=None`` calls ``ray.init()`` (a new local instance, or the cluster in
+``RAY_ADDRESS``), ``"local"`` starts a local one, and ``"auto"`` or ``"ray://host:10001"`` /
+``"host:6379"`` connects to a running cluster. A Ray instance
 started here stays up for later calls (``ray.shutdown()`` ends it). Workers need her2sim
 installed (``pip install her2sim``); the model travels as SBML text, so paths need to exist
 only where this function is called.
