@@ -74,10 +74,8 @@ pub struct FitArgs {
     quiet: bool,
 }
 
-/// Most starts one fit may run (each a full optimisation).
-const MAX_STARTS: usize = 100_000;
-
 pub fn fit(args: FitArgs) -> anyhow::Result<()> {
+    use her2sim_petab::MAX_STARTS;
     if args.starts == 0 || args.starts > MAX_STARTS {
         anyhow::bail!("--starts must be 1..={MAX_STARTS}, got {}", args.starts);
     }
@@ -111,12 +109,7 @@ pub fn fit(args: FitArgs) -> anyhow::Result<()> {
             .unwrap_or_default();
         anyhow::bail!("{}: no start finished ({why})", args.problem.display());
     };
-    use her2sim_petab::report;
-    let files = [
-        ("parameters.tsv", report::parameters_tsv(&problem, &result)),
-        ("starts.csv", report::starts_csv(&result)),
-        ("index.html", report::html(&problem, &result, seconds)?),
-    ];
+    let files = her2sim_petab::report::fit_files(&problem, &result, seconds)?;
     let files: Vec<(&str, &[u8])> = files.iter().map(|(n, t)| (*n, t.as_bytes())).collect();
     her2sim_files::write_report_dir(&args.out, &files)?;
     let converged = result.starts.iter().filter(|s| s.converged).count();

@@ -25,6 +25,9 @@ const FD_STEP: f64 = 1e-4;
 /// move along their sensitivities (no simulation noise to swamp: a small step is exact).
 const SENS_STEP: f64 = 1e-6;
 
+/// Most starts one fit may ask for (each start holds its own state; checked before any run).
+pub const MAX_STARTS: usize = 100_000;
+
 /// How to fit.
 #[derive(Debug, Clone)]
 pub struct FitOptions {

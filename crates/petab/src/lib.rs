@@ -23,7 +23,9 @@ mod tables;
 
 use std::path::Path;
 
-pub use fit::{FitOptions, FitResult, FitSummary, ResidualsAndColumns, StartResult};
+pub use fit::{
+    FitOptions, FitResult, FitSummary, ResidualsAndColumns, StartResult, MAX_STARTS,
+};
 pub use formula::{Formula, FormulaError};
 pub use objective::{Objective, Term};
 pub use problem::{

@@ -13,6 +13,20 @@ use crate::PetabError;
 /// (time, measured) and (time, simulated) points of one observable in one condition.
 type DataAndFit = (Vec<(f64, f64)>, Vec<(f64, f64)>);
 
+/// The files of a fit report (`her2sim fit -o DIR`, `her2sim.fit(out=...)`): the parameter
+/// table with fitted nominal values, the waterfall of starts, and the HTML report.
+pub fn fit_files(
+    problem: &Problem,
+    fit: &FitResult,
+    seconds: f64,
+) -> Result<Vec<(&'static str, String)>, PetabError> {
+    Ok(vec![
+        ("parameters.tsv", parameters_tsv(problem, fit)),
+        ("starts.csv", starts_csv(fit)),
+        ("index.html", html(problem, fit, seconds)?),
+    ])
+}
+
 /// The parameter table (standard PEtab columns) with the best start's values as nominal.
 pub fn parameters_tsv(problem: &Problem, fit: &FitResult) -> String {
     let values = fit.best_parameters(problem);

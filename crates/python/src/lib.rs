@@ -1,5 +1,6 @@
 //! The native half of the Python package `her2sim` (module `her2sim._her2sim`): a loaded SBML
-//! model ([`model::Model`]) and the HER2 laboratory's entry points ([`lab`]), each a thin call
+//! model ([`model::Model`]), the HER2 laboratory's entry points ([`lab`]) and PEtab fitting
+//! ([`petab`]), each a thin call
 //! into the workspace crates with the GIL released while Rust computes. Results cross as plain
 //! Python values (column lists, bytes of `f64`, JSON text); the Python wrapper
 //! (`python/her2sim/__init__.py`) turns them into DataFrames and dicts. Every error becomes a
@@ -9,6 +10,7 @@ use pyo3::prelude::*;
 
 mod lab;
 mod model;
+mod petab;
 mod table;
 
 pyo3::create_exception!(
@@ -34,4 +36,7 @@ mod _her2sim {
 
     #[pymodule_export]
     use super::lab::{combo, dose_response, predict, study};
+
+    #[pymodule_export]
+    use super::petab::fit;
 }

@@ -36,6 +36,7 @@ __all__ = [
     "dose_response",
     "combo",
     "study",
+    "fit",
 ]
 
 def _time_course(columns: list[str], data: bytes, rows: int) -> Any:
@@ -366,4 +367,31 @@ def study(
     result: dict[str, Any] = json.loads(summary)
     for name, columns in tables:
         result[name] = _table(columns)
+    return result
+
+
+def fit(
+    problem: str | os.PathLike[str],
+    *,
+    starts: int = 20,
+    seed: int = 1,
+    max_iterations: int = 200,
+    out: str | os.PathLike[str] | None = None,
+) -> dict[str, Any]:
+    """Fits a PEtab problem (its YAML file), as ``her2sim fit`` does: Latin-hypercube starts
+    within the bounds, a bounded Levenberg-Marquardt on the parameter scales with Jacobians
+    from forward sensitivities where they apply.
+
+    Returns the ``her2sim fit --json`` object: best_llh, best_log_posterior, parameters
+    (estimated ids on the linear scale), starts, converged, seconds. With ``out``, also
+    writes the report directory (parameters.tsv, starts.csv, index.html).
+    """
+    summary = _native.fit(
+        os.fspath(problem),
+        int(starts),
+        int(seed),
+        int(max_iterations),
+        None if out is None else os.fspath(out),
+    )
+    result: dict[str, Any] = json.loads(summary)
     return result

@@ -121,3 +121,11 @@ def study(
     *,
     out: str | os.PathLike[str] | None = None,
 ) -> dict[str, Any]: ...
+def fit(
+    problem: str | os.PathLike[str],
+    *,
+    starts: int = 20,
+    seed: int = 1,
+    max_iterations: int = 200,
+    out: str | os.PathLike[str] | None = None,
+) -> dict[str, Any]: ...

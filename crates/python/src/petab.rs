@@ -1,0 +1,56 @@
+//! PEtab parameter estimation from Python: `her2sim.fit(problem.yaml, ...)` runs the same
+//! multi-start fit as `her2sim fit` and returns its `--json` summary.
+
+use std::path::PathBuf;
+
+use her2sim_petab::{FitOptions, Problem, MAX_STARTS};
+use pyo3::prelude::*;
+
+use crate::error;
+
+/// Fits a PEtab problem; returns the summary as JSON text. With `out`, writes the report
+/// directory (parameters.tsv, starts.csv, index.html) as the CLI does.
+#[pyfunction]
+#[pyo3(signature = (problem, starts, seed, max_iterations, out))]
+pub fn fit(
+    py: Python<'_>,
+    problem: PathBuf,
+    starts: usize,
+    seed: u64,
+    max_iterations: usize,
+    out: Option<PathBuf>,
+) -> PyResult<String> {
+    py.detach(move || -> Result<String, String> {
+        if starts == 0 || starts > MAX_STARTS {
+            return Err(format!("starts must be 1..={MAX_STARTS}, got {starts}"));
+        }
+        if let Some(o) = &out {
+            her2sim_files::check_report_dir(o).map_err(|e| e.to_string())?;
+        }
+        let started = std::time::Instant::now();
+        let p = Problem::read(&problem).map_err(|e| e.to_string())?;
+        let opts = FitOptions {
+            starts,
+            seed,
+            max_iterations,
+        };
+        let result = p.fit(&opts, &|| {}).map_err(|e| e.to_string())?;
+        let seconds = started.elapsed().as_secs_f64();
+        let summary = result.summary(&p, seconds).ok_or_else(|| {
+            let why = result
+                .starts
+                .first()
+                .and_then(|s| s.error.clone())
+                .unwrap_or_default();
+            format!("{}: no start finished ({why})", problem.display())
+        })?;
+        if let Some(o) = &out {
+            let files = her2sim_petab::report::fit_files(&p, &result, seconds)
+                .map_err(|e| e.to_string())?;
+            let files: Vec<(&str, &[u8])> = files.iter().map(|(n, t)| (*n, t.as_bytes())).collect();
+            her2sim_files::write_report_dir(o, &files).map_err(|e| e.to_string())?;
+        }
+        serde_json::to_string(&summary).map_err(|e| e.to_string())
+    })
+    .map_err(error)
+}
