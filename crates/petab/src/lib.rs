@@ -23,9 +23,7 @@ mod tables;
 
 use std::path::Path;
 
-pub use fit::{
-    FitOptions, FitResult, FitSummary, ResidualsAndColumns, StartResult, MAX_STARTS,
-};
+pub use fit::{FitOptions, FitResult, FitSummary, ResidualsAndColumns, StartResult, MAX_STARTS};
 pub use formula::{Formula, FormulaError};
 pub use objective::{Objective, Term};
 pub use problem::{
