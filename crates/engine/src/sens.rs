@@ -12,6 +12,9 @@
 //! Outputs (concentrations, assignment-rule values) are differentiated by the chain rule.
 //!
 //! Not yet covered (a clear error): events, delays, algebraic rules and fast reactions.
+//! Relationals in rate laws (piecewise) are evaluated freely here, without the discontinuity
+//! locking of plain runs: the step control absorbs the switch, and the sensitivity of a
+//! state-dependent switching time is not added (it would need the event-jump conditions).
 
 use her2sim_ode::{Integrator, Method, System};
 
