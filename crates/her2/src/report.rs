@@ -372,20 +372,7 @@ fn synergy(r: &StudyResults) -> Section {
                         digits: 2,
                     });
                     if *name == "Bliss" {
-                        let values = c.doses_nm[0]
-                            .iter()
-                            .map(|da| {
-                                c.doses_nm[1]
-                                    .iter()
-                                    .map(|db| {
-                                        s.cells
-                                            .iter()
-                                            .find(|x| x.0 == *da && x.1 == *db)
-                                            .map_or(f64::NAN, |x| x.2)
-                                    })
-                                    .collect()
-                            })
-                            .collect();
+                        let values = c.score_matrix(s);
                         grid.push(Block::HeatMap(HeatMap {
                             title: "Bliss synergy (% points; > 0 synergy)".into(),
                             row_labels: row_labels.clone(),

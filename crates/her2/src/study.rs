@@ -128,6 +128,29 @@ pub struct CombinationResult {
     pub scores: Vec<(&'static str, Result<Scores, String>)>,
 }
 
+impl CombinationResult {
+    /// A model's per-cell scores laid out as the response matrix (`[i][j]` at
+    /// `doses_nm[0][i]`, `doses_nm[1][j]`); NaN where the model gives no score (the
+    /// untreated edge).
+    pub fn score_matrix(&self, scores: &Scores) -> Vec<Vec<f64>> {
+        self.doses_nm[0]
+            .iter()
+            .map(|da| {
+                self.doses_nm[1]
+                    .iter()
+                    .map(|db| {
+                        scores
+                            .cells
+                            .iter()
+                            .find(|x| x.0 == *da && x.1 == *db)
+                            .map_or(f64::NAN, |x| x.2)
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+}
+
 fn readout_index(name: Option<&str>, whose: &str) -> Result<usize, LabError> {
     let name = name.unwrap_or("viable_cells");
     READOUTS

@@ -585,20 +585,7 @@ fn combo_sections(c: &CombinationResult) -> Vec<Section> {
         match s {
             Ok(s) => {
                 summary.push(vec![Cell::text(*name), Cell::number(s.summary, 2)]);
-                let values = c.doses_nm[0]
-                    .iter()
-                    .map(|da| {
-                        c.doses_nm[1]
-                            .iter()
-                            .map(|db| {
-                                s.cells
-                                    .iter()
-                                    .find(|x| x.0 == *da && x.1 == *db)
-                                    .map_or(f64::NAN, |x| x.2)
-                            })
-                            .collect()
-                    })
-                    .collect();
+                let values = c.score_matrix(s);
                 grid.push(Block::HeatMap(HeatMap {
                     title: format!("{name} synergy (% points; > 0 synergy)"),
                     row_labels: rows.clone(),
