@@ -11,4 +11,5 @@
 
 pub mod hill;
 pub mod scan;
+pub mod survival;
 pub mod synergy;
