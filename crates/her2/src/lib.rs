@@ -22,6 +22,7 @@ pub mod pk;
 pub mod report;
 pub mod study;
 pub mod treatment;
+pub mod trial;
 pub mod units;
 
 pub use actions::Actions;

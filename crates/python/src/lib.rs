@@ -11,6 +11,7 @@ use pyo3::prelude::*;
 mod lab;
 mod model;
 mod petab;
+mod survival;
 mod table;
 
 pyo3::create_exception!(
@@ -39,4 +40,7 @@ mod _her2sim {
 
     #[pymodule_export]
     use super::petab::fit;
+
+    #[pymodule_export]
+    use super::survival::{survival_cox, survival_kaplan_meier, survival_logrank};
 }
