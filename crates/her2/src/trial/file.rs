@@ -31,7 +31,8 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use super::regimen::{KnownDrugs, Regimen};
+use super::drugs::KnownDrugs;
+use super::regimen::Regimen;
 
 /// Most patients per arm: 10⁵ gives hazard-ratio intervals far narrower than any trial's,
 /// and keeps one arm's state within memory.

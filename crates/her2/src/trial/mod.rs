@@ -4,11 +4,24 @@
 //! virtual trial and its arms ([`file`]), and RECIST 1.1 response assessment on a tumour's
 //! sum of longest diameters ([`recist`]). Survival statistics live in
 //! `her2sim_analysis::survival`.
+//!
+//! ```
+//! use her2sim_her2::trial::{KnownDrugs, Regimen};
+//! use her2sim_her2::Catalogue;
+//! let known = KnownDrugs::from_catalogue(&Catalogue::builtin().unwrap());
+//! let r = Regimen::parse(&["Herceptin 8 mg/kg load then 6 mg/kg q3w"], &known).unwrap();
+//! let doses = r.expand(70.0, 1.8, 6.0 * 168.0).unwrap(); // 70 kg, 1.8 m2, six weeks
+//! let mg: Vec<f64> = doses.iter().map(|d| d.amount_mg).collect();
+//! assert_eq!(mg, vec![560.0, 420.0]);
+//! assert_eq!(doses[1].time_h, 504.0);
+//! ```
 
+pub mod drugs;
 pub mod file;
 pub mod recist;
 pub mod regimen;
 
+pub use drugs::KnownDrugs;
 pub use file::{Arm, Published, Setting, Trial, TrialFileError};
 pub use recist::{Outcome, RecistError, Response};
-pub use regimen::{DoseEvent, KnownDrugs, Regimen, RegimenError, RegimenItem};
+pub use regimen::{DoseEvent, Regimen, RegimenError, RegimenItem};

@@ -4,7 +4,8 @@
 //!
 //! - units `mg` (flat), `mg/kg` (times body weight), `mg/m2` (times body-surface area);
 //! - schedules `qd` (daily), `bid` (every 12 h), `qw`, `q2w`, `q3w`, `q4w`;
-//! - `load then`: the first administration is the loading dose, later ones the second dose;
+//! - `load then`: the first administration is the loading dose, later ones the second dose
+//!   (the loading dose counts as the first of `xN`);
 //! - `xN`: N cycles. A cycle is `C` days with `days A-B of C`, else one dosing interval
 //!   (a day for `qd` and `bid`), so `q3w x6` is six doses and `qd x14` fourteen days;
 //! - `days A-B of C`: within each C-day cycle, doses on days A to B (1-based, inclusive) at
@@ -18,7 +19,7 @@
 
 use std::fmt;
 
-use crate::catalogue::Catalogue;
+use super::drugs::KnownDrugs;
 
 const HOURS_PER_DAY: f64 = 24.0;
 const HOURS_PER_WEEK: f64 = 168.0;
@@ -28,61 +29,6 @@ pub const MAX_CYCLE_DAYS: u32 = 365;
 pub const MAX_WEEK: u32 = 1040;
 /// Latest dose time expanded: `MAX_WEEK` weeks (20 years).
 pub const MAX_HORIZON_H: f64 = MAX_WEEK as f64 * HOURS_PER_WEEK;
-
-/// Drug names a regimen may use: canonical ids with their aliases, matched ignoring case,
-/// spaces, `-` and `_` (as the catalogue matches them, so "T-DM1" finds `t-dm1`).
-#[derive(Debug, Clone, PartialEq)]
-pub struct KnownDrugs {
-    entries: Vec<(String, Vec<String>)>,
-}
-
-impl KnownDrugs {
-    /// From `(id, aliases)` pairs.
-    pub fn new<I, S>(entries: I) -> KnownDrugs
-    where
-        I: IntoIterator<Item = (S, Vec<S>)>,
-        S: Into<String>,
-    {
-        KnownDrugs {
-            entries: entries
-                .into_iter()
-                .map(|(id, aliases)| (id.into(), aliases.into_iter().map(Into::into).collect()))
-                .collect(),
-        }
-    }
-
-    /// Every strategy of the catalogue, by id and alias.
-    pub fn from_catalogue(cat: &Catalogue) -> KnownDrugs {
-        KnownDrugs::new(
-            cat.strategies()
-                .iter()
-                .map(|s| (s.id.clone(), s.aliases.clone())),
-        )
-    }
-
-    /// The canonical id of `name`, if known.
-    pub fn resolve(&self, name: &str) -> Option<&str> {
-        let want = normalise(name);
-        self.entries
-            .iter()
-            .find(|(id, aliases)| {
-                normalise(id) == want || aliases.iter().any(|a| normalise(a) == want)
-            })
-            .map(|(id, _)| id.as_str())
-    }
-
-    fn ids(&self) -> String {
-        let ids: Vec<&str> = self.entries.iter().map(|(id, _)| id.as_str()).collect();
-        ids.join(", ")
-    }
-}
-
-fn normalise(s: &str) -> String {
-    s.chars()
-        .filter(|c| !matches!(c, ' ' | '-' | '_'))
-        .flat_map(char::to_lowercase)
-        .collect()
-}
 
 /// How a dose scales with the patient.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
