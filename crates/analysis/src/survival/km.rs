@@ -192,6 +192,20 @@ mod tests {
     }
 
     #[test]
+    fn all_censored_and_time_zero() {
+        let km = KaplanMeier::fit(&[2.0, 5.0], &[false, false]).unwrap();
+        assert!(km
+            .rows
+            .iter()
+            .all(|r| (r.survival, r.lower, r.upper) == (1.0, 1.0, 1.0)));
+        assert_eq!(km.median().estimate, None);
+        // An event at t = 0 counts at 0: S(0) = 1/2, the median is 0.
+        let km = KaplanMeier::fit(&[0.0, 3.0], &[true, false]).unwrap();
+        assert_eq!(km.survival_at(0.0).survival, 0.5);
+        assert_eq!(km.median().estimate, Some(0.0));
+    }
+
+    #[test]
     fn freireich_six_mp() {
         // Kleinbaum & Klein table 2.x: S(t) and Greenwood SE of the 6-MP arm.
         let (t, e) = freireich::six_mp();
