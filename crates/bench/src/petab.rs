@@ -54,6 +54,11 @@ fn main() -> anyhow::Result<()> {
         .transpose()?
         .unwrap_or(5)
         .max(1);
+    // `--only ID` measures one problem (and leaves the recorded table alone).
+    let only = args
+        .iter()
+        .position(|a| a == "--only")
+        .and_then(|i| args.get(i + 1));
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/petab-benchmark");
     // AMICI's limits are per evaluation on one core: measure on one thread too.
     let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build()?;
@@ -65,6 +70,9 @@ fn main() -> anyhow::Result<()> {
         "problem", "t_sim", "AMICI", "t_fwd", "AMICI"
     );
     for &(id, lim_sim, lim_fwd) in LIMITS {
+        if only.is_some_and(|o| o != id) {
+            continue;
+        }
         let file = problem_file(&dir, id);
         let problem = Problem::read(&file).with_context(|| format!("{}", file.display()))?;
         let nominal = problem.nominal_parameters();
@@ -118,6 +126,9 @@ fn main() -> anyhow::Result<()> {
         rows.push(format!(
             "{id},{t_sim:.6},{lim_sim},{t_fwd:.6},{lim_fwd},{how},{ok}"
         ));
+    }
+    if only.is_some() {
+        return Ok(());
     }
     let out = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../bench/results");
     std::fs::create_dir_all(&out)?;

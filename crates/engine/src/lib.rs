@@ -47,7 +47,7 @@ pub use her2sim_ode::{LinearSolver, Method, SolverError, Stats};
 pub use info::{CompartmentInfo, DeterminedBy, ParameterInfo, Selection, SpeciesInfo};
 pub use run::Run;
 pub use select::Selector;
-pub use sens::SensitivityParameter;
+pub use sens::{SensitivityParameter, SensitivityRun};
 pub use simulate::{SimOptions, TimeCourse};
 
 /// The factor on fast reaction rates when they are simulated as a singular perturbation.
@@ -276,6 +276,39 @@ impl Simulator {
         )
     }
 
+    /// A run carrying the sensitivities of its state by `parameters` (see
+    /// [`SensitivityParameter`]): advance it, sample values with their derivatives, or
+    /// bring it to a steady state. Targets must be settable, each symbol in one parameter.
+    pub fn start_sensitivities(
+        &self,
+        opts: &SimOptions,
+        parameters: &[SensitivityParameter],
+    ) -> Result<SensitivityRun<'_>, EngineError> {
+        let targets: Vec<Selector> = parameters
+            .iter()
+            .flat_map(|p| p.targets.iter().copied())
+            .collect();
+        let names: Vec<String> = targets
+            .iter()
+            .map(|t| match t.symbol() {
+                Some(s) => self.compiled.name(s).to_string(),
+                None => "time".into(),
+            })
+            .collect();
+        self.sensitivity_targets(&targets, &names)?;
+        if let Some((i, _)) = parameters
+            .iter()
+            .flat_map(|p| p.slopes.iter())
+            .find(|(i, _)| *i >= opts.overrides.len())
+        {
+            return Err(EngineError::Options(format!(
+                "sensitivity slope for override {i}, but there are only {}",
+                opts.overrides.len()
+            )));
+        }
+        SensitivityRun::start(&self.compiled, opts, parameters)
+    }
+
     /// Checks sensitivity targets: settable, each symbol once.
     fn sensitivity_targets(
         &self,
@@ -308,7 +341,7 @@ impl Simulator {
                         "'{name}' is listed twice among the sensitivity parameters"
                     )));
                 }
-                Ok(SensitivityParameter { target })
+                Ok(SensitivityParameter::of(target))
             })
             .collect()
     }

@@ -27,20 +27,37 @@ use crate::select::{value, value_derivative, Selector};
 use crate::simulate::{SimOptions, TimeCourse};
 use crate::EngineError;
 
-/// A parameter or start value that outputs are differentiated by.
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// A parameter that outputs are differentiated by: the model values it sets, and how
+/// start-value overrides move with it.
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct SensitivityParameter {
-    /// What is varied (as for a start-value override: `k`, `S`, `[S]`).
-    pub target: Selector,
+    /// What it sets (as for a start-value override: `k`, `S`, `[S]`); several model values
+    /// may carry one parameter, and none if it only moves start values through `slopes`.
+    pub targets: Vec<Selector>,
+    /// `(i, d)`: entry `i` of `SimOptions::overrides` moves by `d` per unit of the parameter.
+    /// This is how start values computed elsewhere (a pre-equilibrated steady state) carry
+    /// their sensitivities into a run; an override that a later one of the same symbol
+    /// replaces moves nothing, as its value does not count.
+    pub slopes: Vec<(usize, f64)>,
+}
+
+impl SensitivityParameter {
+    /// The parameter that sets exactly `target`.
+    pub fn of(target: Selector) -> Self {
+        SensitivityParameter {
+            targets: vec![target],
+            slopes: Vec::new(),
+        }
+    }
 }
 
 /// The model with its sensitivity equations appended: y, then s_1, ..., s_np (n each).
 struct SensSys<'c> {
     sys: Sys<'c>,
-    program: &'c JacobianProgram,
+    program: JacobianProgram,
     grads: Vec<Vec<f64>>,
     /// Parameter index of each differentiated slot (columns n, n+1, ... of the program).
-    seed_param: &'c [usize],
+    seed_param: Vec<usize>,
     n: usize,
     np: usize,
 }
@@ -57,7 +74,7 @@ impl System for SensSys<'_> {
         self.sys.rhs(t, ys, dys)?;
         dss.fill(0.0);
         let np = self.np;
-        let seeds = self.seed_param;
+        let seeds = &self.seed_param;
         let cx = Ctx {
             v: &self.sys.v,
             t,
@@ -132,18 +149,27 @@ fn check_supported(c: &Compiled) -> Result<(), EngineError> {
 fn initial_sensitivity(
     c: &Compiled,
     opts: &SimOptions,
-    target: Selector,
-    base: f64,
+    parameter: &SensitivityParameter,
+    base: &[f64],
 ) -> Result<Vec<f64>, EngineError> {
     // A power of two near 1e-6·|p|: p ± h are then exact, so a start value equal to p gets
-    // exactly 1 (and one independent of p exactly 0).
-    let h = (2f64).powi((1e-6 * base.abs().max(1e-3)).log2().floor() as i32);
-    let at = |x: f64| -> Result<Vec<f64>, EngineError> {
+    // exactly 1 (and one independent of p exactly 0). Without a target the start values
+    // move linearly (slopes only), so any step does.
+    let scale = base.iter().fold(0.0f64, |a, b| a.max(b.abs())).max(1e-3);
+    let h = (2f64).powi((1e-6 * scale).log2().floor() as i32);
+    let at = |dx: f64| -> Result<Vec<f64>, EngineError> {
         let mut o = opts.clone();
-        o.overrides.push((target, x));
+        for &(i, d) in &parameter.slopes {
+            if let Some(entry) = o.overrides.get_mut(i) {
+                entry.1 += d * dx;
+            }
+        }
+        for (&target, &b) in parameter.targets.iter().zip(base) {
+            o.overrides.push((target, b + dx));
+        }
         Ok(Run::start(c, &o)?.state().to_vec())
     };
-    let (plus, minus) = (at(base + h)?, at(base - h)?);
+    let (plus, minus) = (at(h)?, at(-h)?);
     Ok(plus
         .iter()
         .zip(&minus)
@@ -185,12 +211,6 @@ pub fn sensitivities_at(
     parameter_names: &[String],
     times: &[f64],
 ) -> Result<TimeCourse, EngineError> {
-    check_supported(c)?;
-    if parameters.is_empty() {
-        return Err(EngineError::Options(
-            "no parameters to differentiate by".into(),
-        ));
-    }
     if times.windows(2).any(|w| w[0] > w[1]) || times.iter().any(|t| !t.is_finite()) {
         return Err(EngineError::Options(
             "output times must be finite and ascending".into(),
@@ -202,66 +222,210 @@ pub fn sensitivities_at(
             opts.start
         )));
     }
-    let outputs: Vec<usize> = (0..selection.len())
-        .filter(|&i| selection[i] != Selector::Time)
-        .collect();
-    let mut run = Run::start(c, opts)?;
-    let n = c.states.len();
-    let np = parameters.len();
-    let mut y = Vec::with_capacity(n * (1 + np));
-    y.extend_from_slice(run.state());
-    // Parameters whose value enters the rates get a column in the derivative program;
-    // start values of states only change s(t0).
-    let mut seed_slots = Vec::new();
-    let mut seed_param = Vec::new();
-    for (j, p) in parameters.iter().enumerate() {
-        let base = run.sample(&[p.target])[0];
-        y.extend(initial_sensitivity(c, opts, p.target, base)?);
-        if let Selector::Value(s) = p.target {
-            if c.state_of[s].is_none() {
-                seed_slots.push(s);
-                seed_param.push(j);
+    let mut run = SensitivityRun::start(c, opts, parameters)?;
+    let mut rows = Vec::with_capacity(times.len());
+    for &t in times {
+        run.advance_to(t)?;
+        let (mut row, derivatives) = run.sample(selection);
+        row.extend(derivatives);
+        rows.push(row);
+    }
+    let mut columns = names.to_vec();
+    for (i, s) in selection.iter().enumerate() {
+        if *s != Selector::Time {
+            for pn in parameter_names {
+                columns.push(format!("d{}/d{pn}", names[i]));
             }
         }
     }
-    let program = JacobianProgram::with_parameters(c, &seed_slots).ok_or_else(|| {
-        EngineError::Unsupported(
-            "sensitivities need derivative rules for every function in the model".into(),
-        )
-    })?;
-    let mut solver_opts = run.solver_options().clone();
-    solver_opts.linear_solver = opts.linear_solver;
-    let started = std::time::Instant::now();
-    // Constants live in the slots from the start-value computation on.
-    let mut base = Sys::new(c);
-    base.v.copy_from_slice(run.slots());
-    let mut out = Sys::new(c);
-    out.v.copy_from_slice(run.slots());
-    let mut sys = SensSys {
-        sys: base,
-        program: &program,
-        grads: Vec::new(),
-        seed_param: &seed_param,
-        n,
-        np,
-    };
-    let mut out_grads = Vec::new();
-    let mut solver = Integrator::new(Method::Bdf, opts.start, &y, solver_opts);
-    let mut buf = vec![0.0; y.len()];
-    let mut rows = Vec::with_capacity(times.len());
-    let t_end = times.last().copied().unwrap_or(opts.start);
-    let mut sample = |t: f64, yy: &[f64], rows: &mut Vec<Vec<f64>>| {
-        out.load(t, &yy[..n]);
+    Ok(TimeCourse { columns, rows })
+}
+
+/// A model run that carries the sensitivities of its state by chosen parameters along: the
+/// stateful counterpart of [`sensitivities_at`], for callers that sample as they go or need
+/// a steady state (PEtab pre-equilibration, `t = inf` measurements).
+pub struct SensitivityRun<'c> {
+    c: &'c Compiled,
+    sys: SensSys<'c>,
+    /// Evaluates outputs at sampled points (its own slots, so sampling never disturbs `sys`).
+    out: Sys<'c>,
+    out_grads: Vec<Vec<f64>>,
+    solver: Integrator,
+    /// The run's current time and augmented state (interpolated when behind the solver).
+    t: f64,
+    y: Vec<f64>,
+    timeout: Option<std::time::Duration>,
+    started: std::time::Instant,
+}
+
+impl<'c> SensitivityRun<'c> {
+    /// Starts at `opts.start` with the start values of `opts` and their sensitivities.
+    pub fn start(
+        c: &'c Compiled,
+        opts: &SimOptions,
+        parameters: &[SensitivityParameter],
+    ) -> Result<Self, EngineError> {
+        check_supported(c)?;
+        if parameters.is_empty() {
+            return Err(EngineError::Options(
+                "no parameters to differentiate by".into(),
+            ));
+        }
+        let run = Run::start(c, opts)?;
+        let n = c.states.len();
+        let np = parameters.len();
+        let mut y = Vec::with_capacity(n * (1 + np));
+        y.extend_from_slice(run.state());
+        // Parameters whose value enters the rates get a column in the derivative program;
+        // start values of states only change s(t0).
+        let mut seed_slots = Vec::new();
+        let mut seed_param = Vec::new();
+        for (j, p) in parameters.iter().enumerate() {
+            let mut probe = Run::start(c, opts)?;
+            let base = probe.sample(&p.targets);
+            y.extend(initial_sensitivity(c, opts, p, &base)?);
+            for target in &p.targets {
+                if let Selector::Value(s) = *target {
+                    if c.state_of[s].is_none() {
+                        seed_slots.push(s);
+                        seed_param.push(j);
+                    }
+                }
+            }
+        }
+        let program = JacobianProgram::with_parameters(c, &seed_slots).ok_or_else(|| {
+            EngineError::Unsupported(
+                "sensitivities need derivative rules for every function in the model".into(),
+            )
+        })?;
+        let mut solver_opts = run.solver_options().clone();
+        solver_opts.linear_solver = opts.linear_solver;
+        // Constants live in the slots from the start-value computation on.
+        let mut base = Sys::new(c);
+        base.v.copy_from_slice(run.slots());
+        let mut out = Sys::new(c);
+        out.v.copy_from_slice(run.slots());
+        let solver = Integrator::new(Method::Bdf, opts.start, &y, solver_opts);
+        Ok(SensitivityRun {
+            c,
+            sys: SensSys {
+                sys: base,
+                program,
+                grads: Vec::new(),
+                seed_param,
+                n,
+                np,
+            },
+            out,
+            out_grads: Vec::new(),
+            solver,
+            t: opts.start,
+            y,
+            timeout: opts.timeout,
+            started: std::time::Instant::now(),
+        })
+    }
+
+    /// The current model time.
+    pub fn time(&self) -> f64 {
+        self.t
+    }
+
+    /// Integrates to `t_end` (not before the current time).
+    pub fn advance_to(&mut self, t_end: f64) -> Result<(), EngineError> {
+        if t_end.is_nan() || t_end < self.t || !t_end.is_finite() {
+            return Err(EngineError::Options(format!(
+                "cannot advance from t = {} to t = {t_end}",
+                self.t
+            )));
+        }
+        while self.solver.t() < t_end {
+            self.solver.step(&mut self.sys, t_end)?;
+            if let Some(limit) = self.timeout {
+                if self.started.elapsed() > limit {
+                    return Err(EngineError::Timeout {
+                        limit,
+                        t: self.solver.t(),
+                    });
+                }
+            }
+        }
+        if self.solver.t() == t_end {
+            self.y.copy_from_slice(self.solver.y());
+        } else {
+            self.solver.interpolate(t_end, &mut self.y);
+        }
+        self.t = t_end;
+        Ok(())
+    }
+
+    /// Integrates until every rate of the state is below `atol + rtol·|x|` and every rate of
+    /// its sensitivities below `atol + rtol·(|s| + max|s| of its parameter)`: the
+    /// sensitivities then are those of the steady state (for a singular Jacobian, the one
+    /// this start reaches, as integration respects conserved totals). Returns the time.
+    pub fn advance_to_steady_state(
+        &mut self,
+        rtol: f64,
+        atol: f64,
+        max_time: f64,
+    ) -> Result<f64, EngineError> {
+        let t0 = self.t;
+        let n = self.sys.n;
+        let mut span = 1.0f64;
+        let mut rates = vec![0.0; self.y.len()];
+        loop {
+            self.sys
+                .rhs(self.t, &self.y, &mut rates)
+                .map_err(EngineError::Options)?;
+            let state_steady = rates[..n]
+                .iter()
+                .zip(&self.y[..n])
+                .all(|(d, x)| d.abs() <= atol + rtol * x.abs());
+            let sens_steady = rates[n..]
+                .chunks(n)
+                .zip(self.y[n..].chunks(n))
+                .all(|(ds, s)| {
+                    let scale = s.iter().fold(0.0f64, |a, x| a.max(x.abs()));
+                    ds.iter()
+                        .zip(s)
+                        .all(|(d, x)| d.abs() <= atol + rtol * (x.abs() + scale))
+                });
+            if state_steady && sens_steady {
+                return Ok(self.t);
+            }
+            if self.t - t0 >= max_time {
+                return Err(EngineError::Options(format!(
+                    "no steady state (with sensitivities) within {max_time} time units of t = {t0} (largest rate {:e})",
+                    rates.iter().fold(0.0f64, |a, d| a.max(d.abs()))
+                )));
+            }
+            self.advance_to(t0 + span.min(max_time))?;
+            span *= 10.0;
+        }
+    }
+
+    /// The values of `selection` now and, X-major after them, dX/dp for every non-time
+    /// selector X and parameter p.
+    pub fn sample(&mut self, selection: &[Selector]) -> (Vec<f64>, Vec<f64>) {
+        let (c, n, np, t) = (self.c, self.sys.n, self.sys.np, self.t);
+        let yy = &self.y;
+        self.out.load(t, &yy[..n]);
         let cx = Ctx {
-            v: &out.v,
+            v: &self.out.v,
             t,
             history: None,
             before_start: false,
             locked: None,
         };
-        program.accumulate(c, &cx, &mut out_grads, &mut |_, _, _| {});
-        let mut row: Vec<f64> = selection.iter().map(|&s| value(c, &out.v, t, s)).collect();
-        for &i in &outputs {
+        let program = &self.sys.program;
+        let seed_param = &self.sys.seed_param;
+        program.accumulate(c, &cx, &mut self.out_grads, &mut |_, _, _| {});
+        let values: Vec<f64> = selection
+            .iter()
+            .map(|&s| value(c, &self.out.v, t, s))
+            .collect();
+        let mut derivatives = Vec::new();
+        for &sel in selection.iter().filter(|s| **s != Selector::Time) {
             for j in 0..np {
                 let column = |k: usize| {
                     if k < n {
@@ -272,38 +436,10 @@ pub fn sensitivities_at(
                         0.0
                     }
                 };
-                let dv = |slot: usize| program.directional(slot, &out_grads, column);
-                row.push(value_derivative(c, &out.v, dv, selection[i]));
+                let dv = |slot: usize| program.directional(slot, &self.out_grads, column);
+                derivatives.push(value_derivative(c, &self.out.v, dv, sel));
             }
         }
-        rows.push(row);
-    };
-    let mut k = 0;
-    while k < times.len() && times[k] <= solver.t() {
-        sample(times[k], solver.y(), &mut rows);
-        k += 1;
+        (values, derivatives)
     }
-    while k < times.len() {
-        solver.step(&mut sys, t_end)?;
-        if let Some(limit) = opts.timeout {
-            if started.elapsed() > limit {
-                return Err(EngineError::Timeout {
-                    limit,
-                    t: solver.t(),
-                });
-            }
-        }
-        while k < times.len() && times[k] <= solver.t() {
-            solver.interpolate(times[k], &mut buf);
-            sample(times[k], &buf, &mut rows);
-            k += 1;
-        }
-    }
-    let mut columns = names.to_vec();
-    for &i in &outputs {
-        for pn in parameter_names {
-            columns.push(format!("d{}/d{pn}", names[i]));
-        }
-    }
-    Ok(TimeCourse { columns, rows })
 }

@@ -2,8 +2,8 @@
 //! parameter scales), a projected Levenberg–Marquardt on the problem written as least squares
 //! — the weighted residuals, one `sqrt(2 ln σ + C)` term per measurement for estimated noise
 //! (Data2Dynamics' error-model residual), and Gaussian priors as residuals. The Jacobian
-//! comes from forward sensitivities where they apply (no pre-equilibration, no steady-state
-//! measurements, no events: see `Problem::terms_with_gradient`), else from finite
+//! comes from forward sensitivities where they apply (through pre-equilibration and
+//! steady-state measurements; not yet through events: see `Problem::terms_with_gradient`), else from finite
 //! differences of whole simulations. Parameters held at a bound by their gradient are left
 //! out of the step (active set). Starts run in parallel; each start's draws depend only on
 //! the seed and its index.
@@ -506,8 +506,10 @@ pub(crate) fn levenberg_marquardt(
             }
         }
         if !accepted {
-            // No step decreases the cost: a (local) minimum at this resolution.
-            return Ok((x, iteration + 1, true));
+            // No step decreases the cost. That is a minimum only where the gradient is
+            // small too; elsewhere (simulations failing all around, an inaccurate
+            // Jacobian) the start stalled and is not reported as converged.
+            return Ok((x, iteration + 1, pg <= 1e-3 * (1.0 + cost)));
         }
     }
     Ok((x, max_iterations, false))
@@ -566,27 +568,62 @@ mod sensitivity_tests {
     /// the columns of size 3-30 agree to 1e-5 relative).
     const FD_NOISE: f64 = 5e-4;
 
+    fn benchmark(id: &str) -> Problem {
+        let file = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join(format!("../../../shared/petab-benchmark/{id}/{id}.yaml"));
+        Problem::read(&file).unwrap()
+    }
+
+    /// Estimated parameters at the nominal values and at interior points of the box.
+    fn points(problem: &Problem, fractions: &[Option<f64>]) -> (Vec<usize>, Vec<Vec<f64>>) {
+        let estimated: Vec<usize> = (0..problem.parameters.len())
+            .filter(|&i| problem.parameters[i].estimate)
+            .collect();
+        let xs = fractions
+            .iter()
+            .map(|fraction| {
+                estimated
+                    .iter()
+                    .map(|&i| {
+                        let p = &problem.parameters[i];
+                        let (lo, hi) = (p.scale.to_scale(p.lower), p.scale.to_scale(p.upper));
+                        fraction.map_or(p.scale.to_scale(p.nominal), |f| lo + f * (hi - lo))
+                    })
+                    .collect()
+            })
+            .collect();
+        (estimated, xs)
+    }
+
     /// The residual Jacobian from forward sensitivities agrees with central differences of
     /// whole simulations, at the nominal parameters and at two interior points of the box.
     #[test]
     fn sensitivity_jacobian_matches_finite_differences_on_boehm() {
-        let file = Path::new(env!("CARGO_MANIFEST_DIR")).join(
-            "../../../shared/petab-benchmark/Boehm_JProteomeRes2014/Boehm_JProteomeRes2014.yaml",
-        );
-        let problem = Problem::read(&file).unwrap();
-        let estimated: Vec<usize> = (0..problem.parameters.len())
-            .filter(|&i| problem.parameters[i].estimate)
-            .collect();
+        let problem = benchmark("Boehm_JProteomeRes2014");
+        let (estimated, xs) = points(&problem, &[None, Some(0.3), Some(0.7)]);
         assert!(estimated.len() >= 9, "Boehm estimates 9 parameters");
-        for fraction in [None, Some(0.3), Some(0.7)] {
-            let x: Vec<f64> = estimated
-                .iter()
-                .map(|&i| {
-                    let p = &problem.parameters[i];
-                    let (lo, hi) = (p.scale.to_scale(p.lower), p.scale.to_scale(p.upper));
-                    fraction.map_or(p.scale.to_scale(p.nominal), |f| lo + f * (hi - lo))
-                })
-                .collect();
+        for x in xs {
+            check_jacobian(&problem, &estimated, &x);
+        }
+    }
+
+    /// Through pre-equilibration: Brannmark 2010 pre-equilibrates every condition; the
+    /// steady state's sensitivities carry into each simulation's start.
+    #[test]
+    fn sensitivity_jacobian_through_pre_equilibration_on_brannmark() {
+        let problem = benchmark("Brannmark_JBC2010");
+        let (estimated, xs) = points(&problem, &[None, Some(0.4)]);
+        for x in xs {
+            check_jacobian(&problem, &estimated, &x);
+        }
+    }
+
+    /// Steady-state (`t = inf`) measurements: Blasi 2016 measures only at steady state.
+    #[test]
+    fn sensitivity_jacobian_at_steady_state_on_blasi() {
+        let problem = benchmark("Blasi_CellSystems2016");
+        let (estimated, xs) = points(&problem, &[None]);
+        for x in xs {
             check_jacobian(&problem, &estimated, &x);
         }
     }
@@ -594,7 +631,7 @@ mod sensitivity_tests {
     fn check_jacobian(problem: &Problem, estimated: &[usize], x: &[f64]) {
         let (r, columns) = problem
             .residuals_and_jacobian(estimated, x)
-            .expect("Boehm is covered by the sensitivities")
+            .expect("the problem is covered by the sensitivities")
             .unwrap();
         let plain = problem.residuals(estimated, x).unwrap();
         assert_eq!(r.len(), plain.len());
@@ -620,8 +657,11 @@ mod sensitivity_tests {
                 .collect();
             let scale = fd.iter().map(|v| v.abs()).fold(0.0, f64::max).max(1e-6);
             for (i, (a, b)) in column.iter().zip(&fd).enumerate() {
+                // A residual simulated to rtol 1e-8 differences with a relative noise of
+                // about 1e-8/h of itself: large residuals (Brannmark's reach 2e5) carry more.
+                let noise = FD_NOISE + 2e-8 * r[i].abs() / h;
                 assert!(
-                    (a - b).abs() <= 1e-3 * scale + FD_NOISE,
+                    (a - b).abs() <= 1e-3 * scale + noise,
                     "parameter {} at {x:?}, residual {i}: sensitivities {a} vs differences {b}",
                     problem.parameters[estimated[k]].id
                 );

@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use her2sim_engine::{Selector, SimOptions};
+use her2sim_engine::{Selector, SensitivityParameter, SimOptions};
 use rayon::prelude::*;
 
 use crate::problem::{Cell, Measurement, Noise, Prior, Problem, Transformation};
@@ -167,8 +167,8 @@ impl Problem {
     /// simulated values move along their forward sensitivities while the algebraic rest
     /// (observable and noise formulas, transformations) is evaluated exactly, so central
     /// differences of anything built from the terms need no further simulation. `None` when
-    /// some condition needs what the sensitivities do not cover yet (pre-equilibration,
-    /// steady-state measurements, events, ...): the caller then differences simulations.
+    /// some condition needs what the sensitivities do not cover yet (events, delays, ...):
+    /// the caller then differences simulations.
     pub(crate) fn terms_with_gradient(
         &self,
         parameters: &HashMap<String, f64>,
@@ -178,16 +178,10 @@ impl Problem {
     ) -> Option<Result<TermsAndSides, PetabError>> {
         let (ids, selectors) = self.observed_ids();
         let pairs = self.condition_pairs();
-        if pairs
-            .iter()
-            .any(|((pre, _), times)| pre.is_some() || times.iter().any(|t| !t.is_finite()))
-        {
-            return None;
-        }
         let runs: Vec<Option<Result<(Simulated, Gradient), PetabError>>> = pairs
             .par_iter()
-            .map(|((_, cond), times)| {
-                self.simulate_pair_gradient(cond, times, &ids, &selectors, parameters, estimated)
+            .map(|((pre, cond), times)| {
+                self.simulate_pair_gradient(*pre, cond, times, &selectors, parameters, estimated)
             })
             .collect();
         let mut simulated = Vec::with_capacity(runs.len());
@@ -223,22 +217,14 @@ impl Problem {
         Some(Ok((terms, sides)))
     }
 
-    /// One condition (no pre-equilibration) simulated with the sensitivities of the
-    /// observed values by the estimated parameters. `None` if the model is not covered.
-    fn simulate_pair_gradient(
+    /// Per estimated parameter, the model values it sets in condition `cond` (none if it
+    /// sets nothing there): the parameter table's own ids first, then what the condition
+    /// sets (it wins, as in `simulate_pair`).
+    fn estimated_targets(
         &self,
         cond: &str,
-        times: &[f64],
-        ids: &[String],
-        selectors: &[Selector],
-        parameters: &HashMap<String, f64>,
         estimated: &[String],
-    ) -> Option<Result<(Simulated, Gradient), PetabError>> {
-        let fail = |e: her2sim_engine::EngineError| {
-            PetabError::Simulation(format!("condition '{cond}': {e}"))
-        };
-        // Which model targets carry which estimated parameter: the parameter table's own
-        // ids first, then what the condition sets (it wins, as in `simulate_pair`).
+    ) -> Result<Vec<Vec<Selector>>, PetabError> {
         let mut carried: Vec<(Selector, Option<usize>)> = Vec::new();
         let mut carry = |sel: Selector, k: Option<usize>| {
             carried.retain(|(s, _)| s.symbol() != sel.symbol());
@@ -250,90 +236,153 @@ impl Problem {
             }
         }
         for (target, cell) in self.conditions.get(cond).into_iter().flatten() {
-            let sel = match self.sim.formula_selector(target) {
-                Ok(s) => s,
-                Err(e) => {
-                    return Some(Err(PetabError::Simulation(format!(
-                        "condition '{cond}': {e}"
-                    ))))
-                }
-            };
+            let sel = self
+                .sim
+                .formula_selector(target)
+                .map_err(|e| PetabError::Simulation(format!("condition '{cond}': {e}")))?;
             let k = match cell {
                 Cell::Param(id) => estimated.iter().position(|e| e == id),
                 Cell::Num(_) => None,
             };
             carry(sel, k);
         }
-        let (targets, owners): (Vec<Selector>, Vec<usize>) = carried
-            .into_iter()
-            .filter_map(|(s, k)| Some((s, k?)))
-            .unzip();
-        let mut overrides = self.parameter_overrides(parameters);
-        match self.condition_overrides(cond, parameters) {
-            Ok(o) => overrides.extend(o),
-            Err(e) => return Some(Err(e)),
+        let mut targets = vec![Vec::new(); estimated.len()];
+        for (sel, k) in carried {
+            if let Some(k) = k {
+                targets[k].push(sel);
+            }
         }
-        let opts = SimOptions {
-            rtol: 1e-8,
-            atol: 1e-12,
-            overrides,
-            ..SimOptions::default()
+        Ok(targets)
+    }
+
+    /// One condition pair simulated with the sensitivities of the observed values by the
+    /// estimated parameters: the pre-equilibration's steady state carries its sensitivities
+    /// into the simulation condition's start, and `t = inf` is the steady state with its
+    /// sensitivities. `None` if the model is not covered.
+    fn simulate_pair_gradient(
+        &self,
+        pre: Option<&str>,
+        cond: &str,
+        times: &[f64],
+        selectors: &[Selector],
+        parameters: &HashMap<String, f64>,
+        estimated: &[String],
+    ) -> Option<Result<(Simulated, Gradient), PetabError>> {
+        let fail = |e: her2sim_engine::EngineError| {
+            PetabError::Simulation(match pre {
+                Some(p) => format!("condition '{cond}' (pre-equilibrated in '{p}'): {e}"),
+                None => format!("condition '{cond}': {e}"),
+            })
         };
+        let n_est = estimated.len();
         let mut sorted: Vec<f64> = times.to_vec();
         sorted.sort_by(f64::total_cmp);
         sorted.dedup();
-        let n_est = estimated.len();
-        let n_sel = selectors.len();
-        if targets.is_empty() {
-            // No estimated parameter reaches the model here: plain values, zero derivatives.
-            return Some(
-                self.simulate_pair(None, cond, &sorted, selectors, parameters)
-                    .map(|s| {
-                        let g =
-                            s.at.keys()
-                                .map(|&t| (t, vec![0.0; n_sel * n_est]))
-                                .collect();
-                        (s, Gradient { at: g })
-                    }),
-            );
-        }
-        let names: Vec<String> = (0..targets.len()).map(|i| format!("p{i}")).collect();
-        let selection = her2sim_engine::Selection {
-            selectors: selectors.to_vec(),
-            names: ids.to_vec(),
-        };
-        let course = match self
-            .sim
-            .sensitivities_at(&opts, &selection, &targets, &names, &sorted)
-        {
-            Ok(c) => c,
-            Err(e) if e.is_unsupported() => return None,
-            Err(e) => return Some(Err(fail(e))),
-        };
-        // Columns: the selection, then per non-time selection one per target.
-        let mut output_of = vec![None; n_sel];
-        let mut next = 0;
-        for (i, s) in selectors.iter().enumerate() {
-            if *s != Selector::Time {
-                output_of[i] = Some(next);
-                next += 1;
+        let run = || -> Result<Option<(Simulated, Gradient)>, PetabError> {
+            let main_targets = self.estimated_targets(cond, estimated)?;
+            let pre_targets = match pre {
+                Some(p) => self.estimated_targets(p, estimated)?,
+                None => vec![Vec::new(); n_est],
+            };
+            // Only parameters that reach the model here get sensitivity equations.
+            let active: Vec<usize> = (0..n_est)
+                .filter(|&k| !main_targets[k].is_empty() || !pre_targets[k].is_empty())
+                .collect();
+            if active.is_empty() {
+                let s = self.simulate_pair(pre, cond, &sorted, selectors, parameters)?;
+                let g =
+                    s.at.keys()
+                        .map(|&t| (t, vec![0.0; selectors.len() * n_est]))
+                        .collect();
+                return Ok(Some((s, Gradient { at: g })));
             }
-        }
-        let nt = targets.len();
-        let mut at = HashMap::new();
-        let mut grad = HashMap::new();
-        for (row, &t) in course.rows.iter().zip(&sorted) {
-            at.insert(t.to_bits(), row[..n_sel].to_vec());
-            let mut g = vec![0.0; n_sel * n_est];
-            for (i, o) in output_of.iter().enumerate() {
-                let Some(o) = o else { continue };
-                for (j, &k) in owners.iter().enumerate() {
-                    g[i * n_est + k] += row[n_sel + o * nt + j];
+            let base = SimOptions {
+                rtol: 1e-8,
+                atol: 1e-12,
+                ..SimOptions::default()
+            };
+            let mut overrides = self.parameter_overrides(parameters);
+            let mut slopes: Vec<Vec<(usize, f64)>> = vec![Vec::new(); active.len()];
+            if let Some(p) = pre {
+                let mut pre_overrides = overrides.clone();
+                pre_overrides.extend(self.condition_overrides(p, parameters)?);
+                let opts = SimOptions {
+                    overrides: pre_overrides,
+                    ..base.clone()
+                };
+                let params: Vec<SensitivityParameter> = active
+                    .iter()
+                    .map(|&k| SensitivityParameter {
+                        targets: pre_targets[k].clone(),
+                        slopes: Vec::new(),
+                    })
+                    .collect();
+                let mut run = match self.sim.start_sensitivities(&opts, &params) {
+                    Ok(r) => r,
+                    Err(e) if e.is_unsupported() => return Ok(None),
+                    Err(e) => return Err(fail(e)),
+                };
+                run.advance_to_steady_state(STEADY_RTOL, STEADY_ATOL, STEADY_MAX_TIME)
+                    .map_err(fail)?;
+                // The steady state, moving with the parameters, starts the simulation
+                // condition; what that condition sets explicitly comes later and wins.
+                let state: Vec<Selector> = self
+                    .sim
+                    .state_ids()
+                    .iter()
+                    .filter_map(|id| self.sim.formula_selector(id).ok())
+                    .collect();
+                let (values, derivatives) = run.sample(&state);
+                let np = active.len();
+                for (i, (sel, x)) in state.into_iter().zip(values).enumerate() {
+                    for (j, slope) in slopes.iter_mut().enumerate() {
+                        slope.push((overrides.len(), derivatives[i * np + j]));
+                    }
+                    overrides.push((sel, x));
                 }
             }
-            grad.insert(t.to_bits(), g);
-        }
-        Some(Ok((Simulated { at }, Gradient { at: grad })))
+            overrides.extend(self.condition_overrides(cond, parameters)?);
+            let opts = SimOptions { overrides, ..base };
+            let params: Vec<SensitivityParameter> = active
+                .iter()
+                .zip(slopes)
+                .map(|(&k, slopes)| SensitivityParameter {
+                    targets: main_targets[k].clone(),
+                    slopes,
+                })
+                .collect();
+            let mut run = match self.sim.start_sensitivities(&opts, &params) {
+                Ok(r) => r,
+                Err(e) if e.is_unsupported() => return Ok(None),
+                Err(e) => return Err(fail(e)),
+            };
+            // Derivatives come for the non-time selectors only, in order.
+            let outputs: Vec<usize> = (0..selectors.len())
+                .filter(|&i| selectors[i] != Selector::Time)
+                .collect();
+            let np = active.len();
+            let mut at = HashMap::new();
+            let mut grad = HashMap::new();
+            for &t in &sorted {
+                if t.is_infinite() {
+                    run.advance_to_steady_state(STEADY_RTOL, STEADY_ATOL, STEADY_MAX_TIME)
+                        .map_err(fail)?;
+                } else {
+                    run.advance_to(t).map_err(fail)?;
+                }
+                let (values, derivatives) = run.sample(selectors);
+                let mut g = vec![0.0; selectors.len() * n_est];
+                for (o, &i) in outputs.iter().enumerate() {
+                    for (j, &k) in active.iter().enumerate() {
+                        g[i * n_est + k] = derivatives[o * np + j];
+                    }
+                }
+                at.insert(t.to_bits(), values);
+                grad.insert(t.to_bits(), g);
+            }
+            Ok(Some((Simulated { at }, Gradient { at: grad })))
+        };
+        run().transpose()
     }
 
     /// Model parameters set from the parameter table.
