@@ -18,8 +18,11 @@
 
 pub mod drugs;
 pub mod file;
+pub mod patients;
+pub mod poppk;
 pub mod recist;
 pub mod regimen;
+pub mod rng;
 
 pub use drugs::KnownDrugs;
 pub use file::{Arm, Published, Setting, Trial, TrialFileError};

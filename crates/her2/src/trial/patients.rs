@@ -1,0 +1,288 @@
+//! Virtual patients: body size, baseline tumour burden, growth rate, HER2 class, resistance
+//! genotype mix and pharmacokinetic random effects, drawn from the `[population]` table of
+//! `models/her2/popPK.toml`. Every patient has its own random streams keyed by (trial seed,
+//! patient index, purpose), so a patient is the same in every arm (paired arms) and at any
+//! thread count.
+
+use serde::Deserialize;
+
+use super::poppk::{canonical, Param};
+use super::rng::Stream;
+
+/// Resistance modifiers of the laboratory a tumour's subclones may carry, in the order their
+/// shares are drawn.
+pub const RESISTANCE: [&str; 3] = ["pten-loss", "pik3ca-h1047r", "p95her2"];
+
+/// Cell lines standing for the HER2 classes: BT-474 (IHC 3+, ~4.7e5 HER2/cell) and
+/// MDA-MB-361 (IHC 2/3+, ~2.1e5 HER2/cell; HERmark, facts.md §1a).
+pub const IHC3_LINE: &str = "bt474";
+pub const IHC2_LINE: &str = "mda-mb-361";
+
+/// Marker frequencies (fractions) for one population.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Frequencies {
+    pub pten_loss: Param,
+    pub pik3ca: Param,
+    pub p95her2: Param,
+}
+
+/// The `[population]` table.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Population {
+    pub weight_median: Param,
+    pub weight_cv: Param,
+    pub height_mean: Param,
+    pub height_sd: Param,
+    pub baseline_sld_median: Param,
+    pub baseline_sld_cv: Param,
+    pub doubling_time_median: Param,
+    pub doubling_time_cv: Param,
+    pub plateau_sld: Param,
+    pub ihc3_fraction: Param,
+    pub minor_clone_fraction: Param,
+    pub recist_detection: Param,
+    pub pcr_detection: Param,
+    pub first_line: Frequencies,
+    pub after_trastuzumab: Frequencies,
+}
+
+/// The population's numbers in canonical units.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Numbers {
+    pub weight_median: f64,
+    pub weight_cv: f64,
+    pub height_mean: f64,
+    pub height_sd: f64,
+    pub sld_median: f64,
+    pub sld_cv: f64,
+    /// Hours.
+    pub doubling_median_h: f64,
+    pub doubling_cv: f64,
+    pub plateau_sld: f64,
+    pub ihc3: f64,
+    pub minor: f64,
+    pub recist_detection: f64,
+    pub pcr_detection: f64,
+    /// `RESISTANCE` order.
+    pub first_line: [f64; 3],
+    pub after_trastuzumab: [f64; 3],
+}
+
+impl Population {
+    /// Checks every entry; the error names the key.
+    pub fn check(&self) -> Result<(), String> {
+        self.numbers().map(|_| ())
+    }
+
+    /// Values in canonical units (kg, cm, mm, h, fractions).
+    pub fn numbers(&self) -> Result<Numbers, String> {
+        let g = |k: &str, p: &Param, dims: &[&str]| {
+            canonical(p, dims)
+                .map(|v| v.0)
+                .map_err(|e| format!("{k}: {e}"))
+        };
+        let frac = |k: &str, p: &Param| {
+            let v = g(k, p, &["%", "1"])?;
+            if v <= 1.0 {
+                Ok(v)
+            } else {
+                Err(format!("{k}: {} is more than 100 %", p.value))
+            }
+        };
+        let freqs = |k: &str, f: &Frequencies| -> Result<[f64; 3], String> {
+            Ok([
+                frac(&format!("{k}.pten_loss"), &f.pten_loss)?,
+                frac(&format!("{k}.pik3ca"), &f.pik3ca)?,
+                frac(&format!("{k}.p95her2"), &f.p95her2)?,
+            ])
+        };
+        let n = Numbers {
+            weight_median: g("weight_median", &self.weight_median, &["kg"])?,
+            weight_cv: g("weight_cv", &self.weight_cv, &["%CV"])?,
+            height_mean: g("height_mean", &self.height_mean, &["cm"])?,
+            height_sd: g("height_sd", &self.height_sd, &["cm"])?,
+            sld_median: g("baseline_sld_median", &self.baseline_sld_median, &["mm"])?,
+            sld_cv: g("baseline_sld_cv", &self.baseline_sld_cv, &["%CV"])?,
+            doubling_median_h: g(
+                "doubling_time_median",
+                &self.doubling_time_median,
+                &["day", "h"],
+            )?,
+            doubling_cv: g("doubling_time_cv", &self.doubling_time_cv, &["%CV"])?,
+            plateau_sld: g("plateau_sld", &self.plateau_sld, &["mm"])?,
+            ihc3: frac("ihc3_fraction", &self.ihc3_fraction)?,
+            minor: frac("minor_clone_fraction", &self.minor_clone_fraction)?,
+            recist_detection: g("recist_detection", &self.recist_detection, &["mm"])?,
+            pcr_detection: g("pcr_detection", &self.pcr_detection, &["mm"])?,
+            first_line: freqs("first_line", &self.first_line)?,
+            after_trastuzumab: freqs("after_trastuzumab", &self.after_trastuzumab)?,
+        };
+        for (k, v) in [
+            ("weight_median", n.weight_median),
+            ("height_mean", n.height_mean),
+            ("baseline_sld_median", n.sld_median),
+            ("doubling_time_median", n.doubling_median_h),
+        ] {
+            if v <= 0.0 {
+                return Err(format!("{k}: must be > 0"));
+            }
+        }
+        if n.plateau_sld <= 2.0 * MAX_BASELINE_SLD_MM {
+            return Err(format!(
+                "plateau_sld: {} mm must exceed twice the largest baseline ({MAX_BASELINE_SLD_MM} mm)",
+                n.plateau_sld
+            ));
+        }
+        Ok(n)
+    }
+}
+
+/// Baseline burden bounds: RECIST's smallest measurable lesion, and a cap on the draw.
+pub const MIN_BASELINE_SLD_MM: f64 = 10.0;
+pub const MAX_BASELINE_SLD_MM: f64 = 100.0;
+/// Doubling-time bounds (days) that keep the log-normal tails physiological.
+const DOUBLING_DAYS: (f64, f64) = (20.0, 1000.0);
+
+/// Stream purposes (fixed numbers, so adding one never shifts another).
+const DEMOGRAPHY: u64 = 1;
+const TUMOUR: u64 = 2;
+const PK: u64 = 1000;
+
+/// One virtual patient.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Patient {
+    pub index: usize,
+    seed: u64,
+    pub weight_kg: f64,
+    pub height_cm: f64,
+    /// Mosteller: sqrt(height cm x weight kg / 3600).
+    pub bsa_m2: f64,
+    pub baseline_sld_mm: f64,
+    pub doubling_time_h: f64,
+    /// The laboratory cell line standing for the tumour's HER2 class.
+    pub cell_line: &'static str,
+    /// Which markers are positive (`RESISTANCE` order).
+    pub markers: [bool; 3],
+    /// Subclone shares: parental first, then `RESISTANCE` order; they sum to 1.
+    pub clones: [f64; 4],
+}
+
+impl Patient {
+    /// Patient `index` of a trial seeded `seed`; `pretreated`: the population progressed on
+    /// a HER2 agent (the post-trastuzumab marker frequencies apply).
+    pub fn draw(seed: u64, index: usize, pop: &Numbers, pretreated: bool) -> Patient {
+        let mut d = Stream::new(seed, index as u64, DEMOGRAPHY);
+        let weight_kg = d
+            .lognormal(pop.weight_median, pop.weight_cv)
+            .clamp(35.0, 150.0);
+        let height_cm = (pop.height_mean + pop.height_sd * d.normal()).clamp(135.0, 200.0);
+        let bsa_m2 = (height_cm * weight_kg / 3600.0).sqrt();
+        let mut t = Stream::new(seed, index as u64, TUMOUR);
+        let baseline_sld_mm = t
+            .lognormal(pop.sld_median, pop.sld_cv)
+            .clamp(MIN_BASELINE_SLD_MM, MAX_BASELINE_SLD_MM);
+        let doubling_time_h = t
+            .lognormal(pop.doubling_median_h, pop.doubling_cv)
+            .clamp(DOUBLING_DAYS.0 * 24.0, DOUBLING_DAYS.1 * 24.0);
+        let cell_line = if t.bernoulli(pop.ihc3) {
+            IHC3_LINE
+        } else {
+            IHC2_LINE
+        };
+        let freq = if pretreated {
+            pop.after_trastuzumab
+        } else {
+            pop.first_line
+        };
+        let mut markers = [false; 3];
+        let mut clones = [0.0; 4];
+        // Stick-breaking: each resistant clone takes its share of what the ones before left;
+        // the parental (sensitive) clone keeps the rest. Every draw is made whether or not it
+        // is used, so streams stay aligned between patients.
+        let mut left = 1.0;
+        for m in 0..3 {
+            let positive = t.bernoulli(freq[m]);
+            let u = 0.5 + 0.5 * t.uniform();
+            markers[m] = positive;
+            let share = if positive { u } else { pop.minor };
+            clones[m + 1] = left * share;
+            left -= clones[m + 1];
+        }
+        clones[0] = left;
+        Patient {
+            index,
+            seed,
+            weight_kg,
+            height_cm,
+            bsa_m2,
+            baseline_sld_mm,
+            doubling_time_h,
+            cell_line,
+            markers,
+            clones,
+        }
+    }
+
+    /// Standard-normal PK random effects (CL, V1, V2, Km) of this patient for `drug`: the
+    /// same in every arm, whichever other drugs the arm gives.
+    pub fn pk_effects(&self, drug: &str) -> [f64; 4] {
+        let key = drug.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        });
+        let mut s = Stream::new(self.seed, self.index as u64, PK ^ key);
+        [s.normal(), s.normal(), s.normal(), s.normal()]
+    }
+
+    /// Genotype label of the dominant clone, e.g. `bt474+pten-loss`.
+    pub fn genotype_label(&self) -> String {
+        let mut parts = vec![self.cell_line.to_string()];
+        for (m, on) in self.markers.iter().enumerate() {
+            if *on {
+                parts.push(RESISTANCE[m].to_string());
+            }
+        }
+        parts.join("+")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::trial::poppk::PopPk;
+
+    /// Marker frequencies over 20,000 patients match the file's (binomial SE ~0.0035), and
+    /// the body-surface areas are adult (Mosteller, median ~1.7 m2).
+    #[test]
+    fn a_cohort_has_the_stated_marker_frequencies() {
+        let pop = PopPk::builtin().unwrap().population.numbers().unwrap();
+        let n = 20_000;
+        let ps: Vec<Patient> = (0..n).map(|i| Patient::draw(3, i, &pop, true)).collect();
+        for m in 0..3 {
+            let f = ps.iter().filter(|p| p.markers[m]).count() as f64 / n as f64;
+            assert!((f - pop.after_trastuzumab[m]).abs() < 0.015, "{m}: {f}");
+        }
+        for p in &ps {
+            assert!((p.clones.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+            assert!(p.clones.iter().all(|c| *c > 0.0));
+        }
+        let mut bsa: Vec<f64> = ps.iter().map(|p| p.bsa_m2).collect();
+        bsa.sort_by(f64::total_cmp);
+        let median = bsa[n / 2];
+        assert!((1.55..1.85).contains(&median), "{median}");
+        // Mosteller for the median patient: sqrt(162 * 66 / 3600) = 1.72.
+        assert!((((162.0f64 * 66.0) / 3600.0).sqrt() - 1.7234).abs() < 1e-3);
+    }
+
+    #[test]
+    fn a_patient_is_the_same_whenever_drawn() {
+        let pop = PopPk::builtin().unwrap().population.numbers().unwrap();
+        let a = Patient::draw(11, 42, &pop, false);
+        let b = Patient::draw(11, 42, &pop, false);
+        assert_eq!(a, b);
+        assert_eq!(a.pk_effects("trastuzumab"), b.pk_effects("trastuzumab"));
+        assert_ne!(a.pk_effects("trastuzumab"), a.pk_effects("docetaxel"));
+        assert_ne!(a, Patient::draw(11, 43, &pop, false));
+    }
+}

@@ -1,0 +1,591 @@
+//! Population pharmacokinetics of trial agents (`models/her2/popPK.toml`): per agent a one-
+//! or two-compartment model, IV infusion or first-order oral absorption, optionally with
+//! Michaelis–Menten elimination beside the linear clearance (trastuzumab, Quartino 2019);
+//! typical values, log-normal inter-individual variability and body-size covariates, each
+//! number with its source; and the tumour exposure behind the plasma (one first-order
+//! transfer, slow for antibodies).
+//!
+//! Linear models are integrated exactly between events (infusion starts and stops, oral
+//! doses, sample times) with the matrix exponential written by Sylvester's formula over the
+//! system's eigenvalues, which are known in closed form (the system is block triangular).
+//! The Michaelis–Menten model has no closed form and is stepped with classical RK4 at ≤ 1 h
+//! (its fastest rate is ~0.01 /h, so the local error is far below the model's own precision).
+
+use serde::Deserialize;
+
+pub use super::patients::Population;
+
+const POPPK_TOML: &str = include_str!("../../../../models/her2/popPK.toml");
+const FILE: &str = "models/her2/popPK.toml";
+
+/// A number as the file writes it: value, unit, source and tag.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Param {
+    pub value: f64,
+    pub unit: String,
+    pub source: String,
+    pub tag: String,
+}
+
+const TAGS: [&str; 4] = ["sourced", "derived", "unverified", "assumed"];
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PopFile {
+    agent: Vec<RawAgent>,
+    population: Population,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAgent {
+    drug: String,
+    variant: String,
+    route: String,
+    infusion_h: Option<Param>,
+    cl: Param,
+    v1: Param,
+    q: Option<Param>,
+    v2: Option<Param>,
+    ka: Option<Param>,
+    tlag: Option<Param>,
+    vmax: Option<Param>,
+    km: Option<Param>,
+    weight_ref: Option<Param>,
+    weight_exponent_cl: Option<Param>,
+    weight_exponent_v1: Option<Param>,
+    iiv_cl: Option<Param>,
+    iiv_v1: Option<Param>,
+    iiv_v2: Option<Param>,
+    iiv_km: Option<Param>,
+    tumour_fraction: Param,
+    tumour_half_time: Param,
+}
+
+/// How a parameter scales with the patient.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Per {
+    Patient,
+    SquareMetre,
+}
+
+/// One agent's population model in hours, litres and milligrams.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Agent {
+    pub drug: String,
+    pub variant: String,
+    pub oral: bool,
+    pub infusion_h: f64,
+    cl: (f64, Per),
+    v1: (f64, Per),
+    q: Option<f64>,
+    v2: Option<f64>,
+    ka: Option<f64>,
+    tlag_h: f64,
+    vmax_mg_h: Option<f64>,
+    km_mg_l: Option<f64>,
+    weight_ref: f64,
+    exp_cl: f64,
+    exp_v1: f64,
+    /// Log-scale standard deviations of CL, V1, V2, Km.
+    iiv: [f64; 4],
+    pub tumour_fraction: f64,
+    /// Plasma → tumour transfer rate (/h); `None`: instantaneous.
+    pub tumour_k_per_h: Option<f64>,
+}
+
+/// Every agent and the population parameters, checked.
+#[derive(Debug, Clone)]
+pub struct PopPk {
+    agents: Vec<Agent>,
+    pub population: Population,
+}
+
+impl PopPk {
+    /// The built-in `models/her2/popPK.toml`.
+    pub fn builtin() -> Result<PopPk, String> {
+        PopPk::from_toml(POPPK_TOML, FILE)
+    }
+
+    /// Reads a popPK file's text; errors name the file, the agent and the key.
+    pub fn from_toml(text: &str, file: &str) -> Result<PopPk, String> {
+        let f: PopFile = toml::from_str(text).map_err(|e| format!("{file}: {e}"))?;
+        let mut agents = Vec::new();
+        for (i, a) in f.agent.iter().enumerate() {
+            let key = format!("agent[{i}] ({} {})", a.drug, a.variant);
+            agents.push(agent(a).map_err(|e| format!("{file}: {key}: {e}"))?);
+        }
+        f.population
+            .check()
+            .map_err(|e| format!("{file}: population.{e}"))?;
+        Ok(PopPk {
+            agents,
+            population: f.population,
+        })
+    }
+
+    /// The model trials use for `drug` (the first entry of that drug).
+    pub fn agent(&self, drug: &str) -> Option<&Agent> {
+        self.agents.iter().find(|a| a.drug == drug)
+    }
+
+    /// A named variant.
+    pub fn variant(&self, drug: &str, variant: &str) -> Option<&Agent> {
+        self.agents
+            .iter()
+            .find(|a| a.drug == drug && a.variant == variant)
+    }
+
+    /// Drugs with a model, in file order, once each.
+    pub fn drugs(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = Vec::new();
+        for a in &self.agents {
+            if !out.contains(&a.drug.as_str()) {
+                out.push(&a.drug);
+            }
+        }
+        out
+    }
+}
+
+/// A parameter's value in canonical units (h, L, mg, fraction), and whether it is per m².
+pub(super) fn canonical(p: &Param, dims: &[&str]) -> Result<(f64, bool), String> {
+    if !TAGS.contains(&p.tag.as_str()) {
+        return Err(format!("tag {:?}: expected one of {TAGS:?}", p.tag));
+    }
+    if p.source.trim().is_empty() {
+        return Err("source is empty".into());
+    }
+    if !p.value.is_finite() || p.value < 0.0 {
+        return Err(format!("{}: expected a finite number >= 0", p.value));
+    }
+    if !dims.contains(&p.unit.as_str()) {
+        return Err(format!("unit {:?}: expected one of {dims:?}", p.unit));
+    }
+    let v = p.value;
+    Ok(match p.unit.as_str() {
+        "L/day" | "mg/day" | "1/day" => (v / 24.0, false),
+        "day" => (v * 24.0, false),
+        "L/h/m2" | "L/m2" => (v, true),
+        "%CV" | "%" => (v / 100.0, false),
+        _ => (v, false), // L/h, L, 1/h, h, mg/h, mg/L, ug/mL (= mg/L), 1, kg, cm, mm
+    })
+}
+
+fn agent(a: &RawAgent) -> Result<Agent, String> {
+    let oral = match a.route.as_str() {
+        "iv" => false,
+        "oral" => true,
+        r => return Err(format!("route {r:?}: expected \"iv\" or \"oral\"")),
+    };
+    let get = |name: &str, p: &Param, dims: &[&str]| {
+        canonical(p, dims).map_err(|e| format!("{name}: {e}"))
+    };
+    let opt = |name: &str, p: &Option<Param>, dims: &[&str]| -> Result<Option<f64>, String> {
+        p.as_ref()
+            .map(|p| get(name, p, dims).map(|v| v.0))
+            .transpose()
+    };
+    let positive = |name: &str, v: f64| {
+        if v > 0.0 {
+            Ok(v)
+        } else {
+            Err(format!("{name}: must be > 0"))
+        }
+    };
+    let (cl, cl_m2) = get("cl", &a.cl, &["L/day", "L/h", "L/h/m2"])?;
+    let (v1, v1_m2) = get("v1", &a.v1, &["L", "L/m2"])?;
+    positive("cl", cl)?;
+    positive("v1", v1)?;
+    let q = opt("q", &a.q, &["L/day", "L/h"])?;
+    let v2 = opt("v2", &a.v2, &["L"])?;
+    if q.is_some() != v2.is_some() {
+        return Err("a second compartment needs both q and v2".into());
+    }
+    if let Some(v) = v2 {
+        positive("v2", v)?;
+    }
+    let ka = opt("ka", &a.ka, &["1/h", "1/day"])?;
+    match (oral, ka) {
+        (true, None) => return Err("oral dosing needs ka".into()),
+        (true, Some(k)) => {
+            positive("ka", k)?;
+        }
+        (false, Some(_)) => return Err("ka is for oral dosing only".into()),
+        _ => {}
+    }
+    let infusion_h = opt("infusion_h", &a.infusion_h, &["h"])?.unwrap_or(0.0);
+    let vmax = opt("vmax", &a.vmax, &["mg/day", "mg/h"])?;
+    let km = opt("km", &a.km, &["mg/L", "ug/mL"])?;
+    if vmax.is_some() != km.is_some() {
+        return Err("Michaelis-Menten elimination needs both vmax and km".into());
+    }
+    if let Some(k) = km {
+        positive("km", k)?;
+    }
+    let cv = |name: &str, p: &Option<Param>| -> Result<f64, String> {
+        Ok(super::rng::log_sd(opt(name, p, &["%CV"])?.unwrap_or(0.0)))
+    };
+    let fraction = get("tumour_fraction", &a.tumour_fraction, &["1"])?.0;
+    if !(fraction > 0.0 && fraction <= 1.0) {
+        return Err("tumour_fraction: expected a fraction in (0, 1]".into());
+    }
+    let half = get("tumour_half_time", &a.tumour_half_time, &["h", "day"])?.0;
+    Ok(Agent {
+        drug: a.drug.clone(),
+        variant: a.variant.clone(),
+        oral,
+        infusion_h,
+        cl: (
+            cl,
+            if cl_m2 {
+                Per::SquareMetre
+            } else {
+                Per::Patient
+            },
+        ),
+        v1: (
+            v1,
+            if v1_m2 {
+                Per::SquareMetre
+            } else {
+                Per::Patient
+            },
+        ),
+        q,
+        v2,
+        ka,
+        tlag_h: opt("tlag", &a.tlag, &["h"])?.unwrap_or(0.0),
+        vmax_mg_h: vmax,
+        km_mg_l: km,
+        weight_ref: opt("weight_ref", &a.weight_ref, &["kg"])?.unwrap_or(70.0),
+        exp_cl: opt("weight_exponent_cl", &a.weight_exponent_cl, &["1"])?.unwrap_or(0.0),
+        exp_v1: opt("weight_exponent_v1", &a.weight_exponent_v1, &["1"])?.unwrap_or(0.0),
+        iiv: [
+            cv("iiv_cl", &a.iiv_cl)?,
+            cv("iiv_v1", &a.iiv_v1)?,
+            cv("iiv_v2", &a.iiv_v2)?,
+            cv("iiv_km", &a.iiv_km)?,
+        ],
+        tumour_fraction: fraction,
+        tumour_k_per_h: (half > 0.0).then(|| std::f64::consts::LN_2 / half),
+    })
+}
+
+/// One patient's parameters of one agent (h, L, mg).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Individual {
+    pub cl: f64,
+    pub v1: f64,
+    pub q: f64,
+    pub v2: f64,
+    pub ka: Option<f64>,
+    pub tlag_h: f64,
+    pub infusion_h: f64,
+    pub vmax: Option<f64>,
+    pub km: f64,
+    pub tumour_fraction: f64,
+    pub tumour_k: Option<f64>,
+}
+
+impl Agent {
+    /// The typical patient's parameters (no random effects).
+    pub fn typical(&self, weight_kg: f64, bsa_m2: f64) -> Individual {
+        self.individual(weight_kg, bsa_m2, &[0.0; 4])
+    }
+
+    /// Parameters for a patient with standard-normal random effects `z` (CL, V1, V2, Km).
+    pub fn individual(&self, weight_kg: f64, bsa_m2: f64, z: &[f64; 4]) -> Individual {
+        let size = |(v, per): (f64, Per)| match per {
+            Per::Patient => v,
+            Per::SquareMetre => v * bsa_m2,
+        };
+        let wt = weight_kg / self.weight_ref;
+        let eta = |k: usize| (self.iiv[k] * z[k]).exp();
+        Individual {
+            cl: size(self.cl) * wt.powf(self.exp_cl) * eta(0),
+            v1: size(self.v1) * wt.powf(self.exp_v1) * eta(1),
+            q: self.q.unwrap_or(0.0),
+            v2: self.v2.map_or(1.0, |v| v * eta(2)),
+            ka: self.ka,
+            tlag_h: self.tlag_h,
+            infusion_h: self.infusion_h,
+            vmax: self.vmax_mg_h,
+            km: self.km_mg_l.map_or(1.0, |k| k * eta(3)),
+            tumour_fraction: self.tumour_fraction,
+            tumour_k: self.tumour_k_per_h,
+        }
+    }
+}
+
+/// Plasma and tumour concentrations (mg/L) at the sample times.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Profile {
+    pub plasma: Vec<f64>,
+    pub tumour: Vec<f64>,
+}
+
+/// State: depot (mg), central (mg), peripheral (mg), tumour concentration (mg/L).
+type State = [f64; 4];
+
+impl Individual {
+    /// Concentrations at `times` (h, ascending) after `doses` (time h, amount mg).
+    pub fn simulate(&self, doses: &[(f64, f64)], times: &[f64]) -> Profile {
+        // Events: (time, change of infusion rate mg/h, bolus into the depot mg).
+        let mut events: Vec<(f64, f64, f64)> = Vec::with_capacity(2 * doses.len());
+        for &(t, mg) in doses {
+            if self.ka.is_some() {
+                events.push((t + self.tlag_h, 0.0, mg));
+            } else if self.infusion_h > 0.0 {
+                let rate = mg / self.infusion_h;
+                events.push((t, rate, 0.0));
+                events.push((t + self.infusion_h, -rate, 0.0));
+            } else {
+                // A bolus into the central compartment: a 1-minute infusion.
+                events.push((t, mg * 60.0, 0.0));
+                events.push((t + 1.0 / 60.0, -mg * 60.0, 0.0));
+            }
+        }
+        events.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let step = Stepper::new(self);
+        let mut x: State = [0.0; 4];
+        let mut rate = 0.0;
+        let mut now = 0.0;
+        let mut e = 0;
+        let mut out = Profile {
+            plasma: Vec::with_capacity(times.len()),
+            tumour: Vec::with_capacity(times.len()),
+        };
+        for &t in times {
+            while e < events.len() && events[e].0 <= t {
+                let (te, dr, bolus) = events[e];
+                if te > now {
+                    x = step.advance(&x, te - now, rate);
+                    now = te;
+                }
+                rate += dr;
+                if rate.abs() < 1e-12 {
+                    rate = 0.0; // the stop of an infusion cancels its start exactly
+                }
+                x[0] += bolus;
+                e += 1;
+            }
+            if t > now {
+                x = step.advance(&x, t - now, rate);
+                now = t;
+            }
+            let c = x[1] / self.v1;
+            out.plasma.push(c.max(0.0));
+            out.tumour.push(match self.tumour_k {
+                Some(_) => x[3].max(0.0),
+                None => (self.tumour_fraction * c).max(0.0),
+            });
+        }
+        out
+    }
+}
+
+/// Advances the state over an interval with a constant infusion rate.
+enum Stepper {
+    /// `exp(A dt) = Σ P_i exp(λ_i dt)` with Sylvester's projectors `P_i`.
+    Linear {
+        lambda: [f64; 4],
+        p: [[[f64; 4]; 4]; 4],
+    },
+    /// Michaelis–Menten: RK4.
+    Nonlinear(Rates),
+}
+
+#[derive(Clone, Copy)]
+struct Rates {
+    ka: f64,
+    k10: f64,
+    k12: f64,
+    k21: f64,
+    v1: f64,
+    vmax: f64,
+    km: f64,
+    kt: f64,
+    ft: f64,
+}
+
+impl Rates {
+    fn deriv(&self, x: &State, rate: f64) -> State {
+        let c = x[1] / self.v1;
+        let mm = self.vmax * c / (self.km + c.max(0.0));
+        [
+            -self.ka * x[0],
+            rate + self.ka * x[0] - (self.k10 + self.k12) * x[1] + self.k21 * x[2] - mm,
+            self.k12 * x[1] - self.k21 * x[2],
+            self.kt * (self.ft * c - x[3]),
+        ]
+    }
+}
+
+/// Relative separation below which two eigenvalues are pulled apart (Sylvester's formula
+/// needs distinct ones; the nudge changes a rate by 1e-5, far below any parameter's precision).
+const SEPARATION: f64 = 1e-5;
+
+impl Stepper {
+    fn new(ind: &Individual) -> Stepper {
+        // Unused states get rates that keep them decoupled and distinct (they stay zero).
+        let mut r = Rates {
+            ka: ind.ka.unwrap_or(0.0),
+            k10: ind.cl / ind.v1,
+            k12: ind.q / ind.v1,
+            k21: if ind.q > 0.0 { ind.q / ind.v2 } else { 0.0 },
+            v1: ind.v1,
+            vmax: ind.vmax.unwrap_or(0.0),
+            km: ind.km,
+            kt: ind.tumour_k.unwrap_or(0.0),
+            ft: ind.tumour_fraction,
+        };
+        if ind.vmax.is_some() {
+            return Stepper::Nonlinear(r);
+        }
+        // Eigenvalues of the central/peripheral block.
+        let (a, b) = {
+            let tr = r.k10 + r.k12 + r.k21;
+            let det = r.k10 * r.k21;
+            let disc = (tr * tr - 4.0 * det).max(0.0).sqrt();
+            (-(tr - disc) / 2.0, -(tr + disc) / 2.0)
+        };
+        let (mut ka, mut kt) = (r.ka, r.kt);
+        let taken = |v: f64, others: &[f64]| {
+            others
+                .iter()
+                .any(|o| (v - o).abs() <= SEPARATION * v.abs().max(o.abs()).max(1e-12))
+        };
+        // Absent depot/tumour states: any distinct rate (their states stay zero).
+        if ka == 0.0 {
+            ka = 10.0 * (r.k10 + r.k12 + r.k21 + 1.0);
+        }
+        while taken(-ka, &[a, b]) {
+            ka *= 1.0 + 10.0 * SEPARATION;
+        }
+        if kt == 0.0 {
+            kt = 3.0 * ka + 1.0;
+        }
+        while taken(-kt, &[a, b, -ka]) {
+            kt *= 1.0 + 10.0 * SEPARATION;
+        }
+        r.ka = if ind.ka.is_some() { ka } else { 0.0 };
+        r.kt = if ind.tumour_k.is_some() { kt } else { 0.0 };
+        // Without a peripheral compartment b = -k21 = 0: the eigenvalue of a decoupled state
+        // that stays zero, distinct from the others (all negative).
+        let lambda = [-ka, a, b, -kt];
+        // A with the depot and tumour rows; where the state is absent the diagonal still
+        // carries the (unused) eigenvalue so that the projectors are exact for the present ones.
+        let m = matrix(&r, ka, kt, lambda[2]);
+        let mut p = [[[0.0; 4]; 4]; 4];
+        for (i, pi) in p.iter_mut().enumerate() {
+            let mut acc = identity();
+            for (j, &lj) in lambda.iter().enumerate() {
+                if j != i {
+                    let mut f = m;
+                    for (k, row) in f.iter_mut().enumerate() {
+                        row[k] -= lj;
+                    }
+                    let s = 1.0 / (lambda[i] - lj);
+                    acc = mul(&acc, &f);
+                    for row in acc.iter_mut() {
+                        for v in row.iter_mut() {
+                            *v *= s;
+                        }
+                    }
+                }
+            }
+            *pi = acc;
+        }
+        Stepper::Linear { lambda, p }
+    }
+
+    fn advance(&self, x: &State, dt: f64, rate: f64) -> State {
+        match self {
+            Stepper::Linear { lambda, p } => {
+                let mut out = [0.0; 4];
+                for (li, pi) in lambda.iter().zip(p) {
+                    let e = (li * dt).exp();
+                    // ∫0^dt exp(λ s) ds, written to stay accurate for small |λ dt|.
+                    let phi = if (li * dt).abs() < 1e-8 {
+                        dt
+                    } else {
+                        (e - 1.0) / li
+                    };
+                    for (r, o) in out.iter_mut().enumerate() {
+                        let mut s = 0.0;
+                        for (c, xc) in x.iter().enumerate() {
+                            s += pi[r][c] * xc;
+                        }
+                        *o += e * s + phi * pi[r][1] * rate;
+                    }
+                }
+                out
+            }
+            Stepper::Nonlinear(r) => {
+                let n = (dt / MM_STEP_H).ceil().max(1.0);
+                let h = dt / n;
+                let mut y = *x;
+                for _ in 0..n as usize {
+                    let k1 = r.deriv(&y, rate);
+                    let k2 = r.deriv(&axpy(&y, 0.5 * h, &k1), rate);
+                    let k3 = r.deriv(&axpy(&y, 0.5 * h, &k2), rate);
+                    let k4 = r.deriv(&axpy(&y, h, &k3), rate);
+                    for i in 0..4 {
+                        y[i] += h / 6.0 * (k1[i] + 2.0 * k2[i] + 2.0 * k3[i] + k4[i]);
+                    }
+                }
+                y
+            }
+        }
+    }
+}
+
+/// RK4 step of the Michaelis–Menten model (h).
+const MM_STEP_H: f64 = 1.0;
+
+fn axpy(y: &State, h: f64, k: &State) -> State {
+    [
+        y[0] + h * k[0],
+        y[1] + h * k[1],
+        y[2] + h * k[2],
+        y[3] + h * k[3],
+    ]
+}
+
+type Mat = [[f64; 4]; 4];
+
+fn identity() -> Mat {
+    let mut m = [[0.0; 4]; 4];
+    for (i, row) in m.iter_mut().enumerate() {
+        row[i] = 1.0;
+    }
+    m
+}
+
+fn mul(a: &Mat, b: &Mat) -> Mat {
+    let mut m = [[0.0; 4]; 4];
+    for i in 0..4 {
+        for j in 0..4 {
+            m[i][j] = (0..4).map(|k| a[i][k] * b[k][j]).sum();
+        }
+    }
+    m
+}
+
+/// The system matrix; `b_unused` is the peripheral eigenvalue used when there is no
+/// peripheral compartment (then k12 = 0 and the state is decoupled).
+fn matrix(r: &Rates, ka: f64, kt: f64, b_unused: f64) -> Mat {
+    let k21 = if r.k12 > 0.0 { r.k21 } else { -b_unused };
+    [
+        [-ka, 0.0, 0.0, 0.0],
+        [r.ka, -(r.k10 + r.k12), k21, 0.0],
+        [0.0, r.k12, -k21, 0.0],
+        [0.0, r.kt * r.ft / r.v1, 0.0, -kt],
+    ]
+}
+
+#[cfg(test)]
+#[path = "poppk_tests.rs"]
+mod tests;

@@ -1,0 +1,222 @@
+use super::*;
+
+fn q3w(load: f64, dose: f64, n: usize) -> Vec<(f64, f64)> {
+    (0..n)
+        .map(|k| (k as f64 * 504.0, if k == 0 { load } else { dose }))
+        .collect()
+}
+
+/// Trough (just before) and peak (end of infusion) of the dosing interval starting at `t0`.
+fn trough_peak(ind: &Individual, doses: &[(f64, f64)], t0: f64, tau: f64) -> (f64, f64) {
+    let times: Vec<f64> = vec![t0 + ind.infusion_h, t0 + tau - 1e-6];
+    let p = ind.simulate(doses, &times);
+    (p.plasma[1], p.plasma[0])
+}
+
+/// Against the Herceptin SmPC Table 15 population-predicted medians for MBC (facts.md §3):
+/// q3w 8 -> 6 mg/kg Cmin,ss 44.2, Cmax,ss 179 ug/mL; qw 4 -> 2 mg/kg Cmin,ss 63.1, Cmax,ss
+/// 107 ug/mL. Tolerances set before running: 20 % on troughs (the label's own model is not
+/// published, and troughs depend most on CL), 15 % on peaks (mostly dose / V1).
+#[test]
+fn trastuzumab_steady_state_matches_the_label() {
+    let pk = PopPk::builtin().unwrap();
+    for variant in ["bruno2005", "quartino2019"] {
+        let a = pk.variant("trastuzumab", variant).unwrap();
+        let w = 66.0;
+        let ind = a.typical(w, 1.7);
+        // Steady state: 12 weeks to reach it (label); take the 10th cycle.
+        let d = q3w(8.0 * w, 6.0 * w, 11);
+        let (cmin, cmax) = trough_peak(&ind, &d, 9.0 * 504.0, 504.0);
+        assert!(
+            (cmin / 44.2 - 1.0).abs() < 0.20,
+            "{variant} q3w Cmin {cmin}"
+        );
+        assert!(
+            (cmax / 179.0 - 1.0).abs() < 0.15,
+            "{variant} q3w Cmax {cmax}"
+        );
+        let d: Vec<(f64, f64)> = (0..31)
+            .map(|k| (k as f64 * 168.0, if k == 0 { 4.0 * w } else { 2.0 * w }))
+            .collect();
+        let (cmin, cmax) = trough_peak(&ind, &d, 29.0 * 168.0, 168.0);
+        assert!((cmin / 63.1 - 1.0).abs() < 0.20, "{variant} qw Cmin {cmin}");
+        assert!(
+            (cmax / 107.0 - 1.0).abs() < 0.15,
+            "{variant} qw Cmax {cmax}"
+        );
+    }
+}
+
+/// T-DM1 3.6 mg/kg, cycle 1 (MARIANNE, PubMed 31102024): Cmax 74.4 +- 10.1 ug/mL.
+#[test]
+fn t_dm1_first_cycle_peak_is_in_the_published_range() {
+    let a = PopPk::builtin().unwrap().agent("t-dm1").cloned().unwrap();
+    let ind = a.typical(70.0, 1.8);
+    let (_, cmax) = trough_peak(&ind, &[(0.0, 3.6 * 70.0)], 0.0, 504.0);
+    assert!((cmax - 74.4).abs() <= 10.1, "{cmax}");
+}
+
+/// Lapatinib 1250 mg qd at steady state (Fachinfo, facts.md §3): Cmax 2.43 (1.57-3.77) ug/mL.
+#[test]
+fn lapatinib_steady_state_peak_is_in_the_label_range() {
+    let a = PopPk::builtin()
+        .unwrap()
+        .agent("lapatinib")
+        .cloned()
+        .unwrap();
+    let ind = a.typical(70.0, 1.8);
+    let d: Vec<(f64, f64)> = (0..21).map(|k| (k as f64 * 24.0, 1250.0)).collect();
+    let times: Vec<f64> = (0..=240).map(|k| 480.0 + k as f64 * 0.1).collect();
+    let p = ind.simulate(&d, &times);
+    let cmax = p.plasma.iter().cloned().fold(0.0, f64::max);
+    assert!((1.57..=3.77).contains(&cmax), "{cmax}");
+}
+
+/// Pertuzumab 840 -> 420 mg q3w: "> 90 % of troughs > 20 ug/mL with fixed dosing" (Ng 2005
+/// review, facts.md §3), here over 2000 virtual patients with the Garg 2014 variability.
+#[test]
+fn pertuzumab_troughs_stay_above_20_in_most_patients() {
+    let a = PopPk::builtin()
+        .unwrap()
+        .agent("pertuzumab")
+        .cloned()
+        .unwrap();
+    let d = q3w(840.0, 420.0, 6);
+    let mut above = 0;
+    let n = 2000;
+    for i in 0..n {
+        let mut s = crate::trial::rng::Stream::new(5, i, 0);
+        let z = [s.normal(), s.normal(), s.normal(), 0.0];
+        let ind = a.individual(70.0, 1.8, &z);
+        let (cmin, _) = trough_peak(&ind, &d, 5.0 * 504.0, 504.0);
+        if cmin > 20.0 {
+            above += 1;
+        }
+    }
+    assert!(above as f64 / n as f64 > 0.9, "{above}/{n}");
+}
+
+/// The exact propagator against closed forms: a one-compartment oral dose (Bateman function)
+/// and a two-compartment IV bolus (bi-exponential with the macro-constants of Gibaldi and
+/// Perrier), and the AUC identity dose / CL for the paclitaxel label model.
+#[test]
+fn linear_models_match_their_closed_forms() {
+    let oral = Individual {
+        cl: 10.0,
+        v1: 100.0,
+        q: 0.0,
+        v2: 1.0,
+        ka: Some(0.8),
+        tlag_h: 0.0,
+        infusion_h: 0.0,
+        vmax: None,
+        km: 1.0,
+        tumour_fraction: 1.0,
+        tumour_k: None,
+    };
+    let times: Vec<f64> = (1..50).map(|k| k as f64 * 0.7).collect();
+    let p = oral.simulate(&[(0.0, 500.0)], &times);
+    let (ka, k) = (0.8, 0.1);
+    for (t, c) in times.iter().zip(&p.plasma) {
+        let want = 500.0 / 100.0 * ka / (ka - k) * ((-k * t).exp() - (-ka * t).exp());
+        assert!(
+            (c - want).abs() < 1e-9 * want.max(1.0),
+            "{t}: {c} vs {want}"
+        );
+    }
+    // Two compartments, IV bolus (1-minute infusion; compared from 1 h on, with the
+    // closed form of the same 1-minute infusion's bolus approximation error < 0.1 %).
+    let iv = Individual {
+        cl: 0.2 / 24.0,
+        v1: 3.0,
+        q: 0.5 / 24.0,
+        v2: 2.5,
+        ka: None,
+        tlag_h: 0.0,
+        infusion_h: 0.0,
+        vmax: None,
+        km: 1.0,
+        tumour_fraction: 0.3,
+        tumour_k: Some(0.03),
+    };
+    let (k10, k12, k21) = (iv.cl / iv.v1, iv.q / iv.v1, iv.q / iv.v2);
+    let s = k10 + k12 + k21;
+    let alpha = (s + (s * s - 4.0 * k10 * k21).sqrt()) / 2.0;
+    let beta = k10 * k21 / alpha;
+    let times: Vec<f64> = (1..40).map(|k| k as f64 * 24.0).collect();
+    let p = iv.simulate(&[(0.0, 420.0)], &times);
+    for (t, c) in times.iter().zip(&p.plasma) {
+        let t = t - 1.0 / 120.0; // the infusion's midpoint
+        let a = 420.0 / 3.0 * (alpha - k21) / (alpha - beta);
+        let b = 420.0 / 3.0 * (k21 - beta) / (alpha - beta);
+        let want = a * (-alpha * t).exp() + b * (-beta * t).exp();
+        assert!((c - want).abs() < 1e-3 * want, "{t}: {c} vs {want}");
+    }
+    // The tumour lags the plasma and never exceeds the fraction of its peak.
+    assert!(p.tumour[0] < 0.3 * p.plasma[0]);
+    // AUC = dose / CL (trapezoid on a fine grid over 15 half-lives).
+    let pac = PopPk::builtin()
+        .unwrap()
+        .agent("paclitaxel")
+        .cloned()
+        .unwrap();
+    let ind = pac.typical(70.0, 1.8);
+    let dose = 175.0 * 1.8;
+    let times: Vec<f64> = (0..=3000).map(|k| k as f64 * 0.1).collect();
+    let p = ind.simulate(&[(0.0, dose)], &times);
+    let auc: f64 = p.plasma.windows(2).map(|w| 0.05 * (w[0] + w[1])).sum();
+    assert!((auc / (dose / ind.cl) - 1.0).abs() < 2e-3, "{auc}");
+    // Label AUC 15007 ng*h/mL at 175 mg/m2 (the value the model was derived from).
+    assert!((auc / 15.007 - 1.0).abs() < 0.01, "{auc}");
+}
+
+/// The Michaelis-Menten path with vmax = 0 is the linear model (RK4 vs exact), and with the
+/// Quartino 2019 vmax it clears more at low concentrations.
+#[test]
+fn rk4_agrees_with_the_exact_solution() {
+    let a = PopPk::builtin()
+        .unwrap()
+        .variant("trastuzumab", "quartino2019")
+        .cloned()
+        .unwrap();
+    let mm = a.typical(66.0, 1.7);
+    let lin = Individual {
+        vmax: None,
+        ..mm.clone()
+    };
+    let zero = Individual {
+        vmax: Some(0.0),
+        ..mm.clone()
+    };
+    let d = q3w(528.0, 396.0, 4);
+    let times: Vec<f64> = (0..=90).map(|k| k as f64 * 24.0).collect();
+    let (pl, pz, pm) = (
+        lin.simulate(&d, &times),
+        zero.simulate(&d, &times),
+        mm.simulate(&d, &times),
+    );
+    for i in 0..times.len() {
+        assert!((pl.plasma[i] - pz.plasma[i]).abs() < 1e-6 * pl.plasma[i].max(1e-3));
+        assert!((pl.tumour[i] - pz.tumour[i]).abs() < 1e-6 * pl.tumour[i].max(1e-3));
+        assert!(pm.plasma[i] <= pl.plasma[i] + 1e-9);
+    }
+}
+
+#[test]
+fn bad_entries_name_the_agent_and_key() {
+    let good = POPPK_TOML;
+    let bad = good.replacen(
+        "cl = { value = 0.225, unit = \"L/day\"",
+        "cl = { value = 0.225, unit = \"L/week\"",
+        1,
+    );
+    let err = PopPk::from_toml(&bad, "p.toml").unwrap_err();
+    assert!(
+        err.contains("p.toml") && err.contains("trastuzumab bruno2005") && err.contains("cl: unit"),
+        "{err}"
+    );
+    let bad = good.replacen("tag = \"sourced\" }", "tag = \"guess\" }", 1);
+    assert!(PopPk::from_toml(&bad, "p.toml")
+        .unwrap_err()
+        .contains("tag"));
+}
