@@ -68,35 +68,40 @@ fn simulated(args: &DoseArgs) -> anyhow::Result<()> {
     let Some(d) = results.dose_responses.first() else {
         anyhow::bail!("no dose-response result");
     };
-    let points: Vec<serde_json::Value> = d
+    if args.json {
+        let out =
+            her2sim_her2::outputs::dose_response_json(d, s.days).map_err(anyhow::Error::msg)?;
+        println!("{out}");
+        return Ok(());
+    }
+    println!(
+        "{} | {} | {} after {} days (relative to untreated; GR: growth-rate inhibition of viable cells)",
+        cond.label(),
+        d.strategy,
+        d.readout,
+        s.days
+    );
+    println!("{:>14} {:>12} {:>10} {:>8}", "dose", "nM", d.readout, "GR");
+    let rows = d
         .doses
         .iter()
         .zip(&d.doses_nm)
         .zip(&d.responses)
-        .map(|((q, nm), y)| serde_json::json!({"dose": q.to_string(), "nM": nm, "response": y}))
-        .collect();
-    if !args.json {
-        println!(
-            "{} | {} | {} after {} days (relative to untreated)",
-            cond.label(),
-            d.strategy,
-            d.readout,
-            s.days
-        );
-        println!("{:>14} {:>12} {:>10}", "dose", "nM", d.readout);
-        for ((q, nm), y) in d.doses.iter().zip(&d.doses_nm).zip(&d.responses) {
-            println!("{:>14} {:>12.4e} {:>10.4}", short(q), nm, y);
-        }
+        .zip(&d.gr.values);
+    for (((q, nm), y), gr) in rows {
+        println!("{:>14} {:>12.4e} {:>10.4} {:>8.3}", short(q), nm, y, gr);
     }
     let f = d
         .fit
         .as_ref()
         .map_err(|e| anyhow::anyhow!("{}: {e}", d.strategy))?;
-    let context = serde_json::json!({
-        "cell_line": cond.cell_line, "modifiers": cond.modifiers, "treatment": d.strategy,
-        "readout": d.readout, "days": s.days, "points": points, "ic50_unit": "nM",
-    });
-    print_fit(f, args.json, Some(context));
+    print_fit(f, false, None);
+    let gr50 = if d.gr.gr50_nm.is_nan() {
+        "not reached".to_string()
+    } else {
+        format!("{:.4e} nM", d.gr.gr50_nm)
+    };
+    println!("GR50 = {gr50}, GRmax = {:.3}", d.gr.gr_max);
     Ok(())
 }
 

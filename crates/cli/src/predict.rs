@@ -52,9 +52,21 @@ fn print_table(p: &Prediction) {
         "read-out", "relative", "treated", "untreated"
     );
     for (i, (name, _)) in READOUTS.iter().enumerate() {
+        let relative = if p.relative[i].is_nan() {
+            "n/d".to_string()
+        } else {
+            format!("{:.3}", p.relative[i])
+        };
         println!(
-            "{:<14} {:>10.3} {:>12.4e} {:>12.4e}",
-            name, p.relative[i], p.treated[i], p.untreated[i]
+            "{:<14} {:>10} {:>12.4e} {:>12.4e}",
+            name, relative, p.treated[i], p.untreated[i]
         );
+    }
+    println!(
+        "GR value of viable cells: {:.3} (1 = no effect, 0 = cytostatic, < 0 = cells die)",
+        p.gr_value
+    );
+    if p.relative.iter().any(|r| r.is_nan()) {
+        println!("n/d: the untreated value is below what an assay detects, so no ratio is given");
     }
 }

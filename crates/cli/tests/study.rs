@@ -161,6 +161,13 @@ fn predict_keeps_its_json_contract() {
     assert_eq!(v["modifiers"][0], "pten-loss");
     assert_eq!(v["treatment"], "trastuzumab@10ug/mL+pertuzumab@20ug/mL");
     assert!(v["viable_cells"].as_f64().unwrap() < 1.0);
+    // Absolute values beside the ratios, and the GR value (between -1 and 1).
+    let gr = v["gr_value"].as_f64().expect("gr_value");
+    assert!((-1.0..=1.0).contains(&gr), "{gr}");
+    for k in ["viable_cells", "pAKT", "pHER3"] {
+        assert!(v["absolute"][k]["treated"].is_number(), "{k}");
+        assert!(v["absolute"][k]["below_floor"].is_boolean(), "{k}");
+    }
     // The untreated control is 1.0 everywhere.
     let out = her2sim(
         &[

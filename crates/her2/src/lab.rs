@@ -1,6 +1,7 @@
 //! The HER2 laboratory: the network model set up for a cell line with resistance modifiers,
-//! brought to its untreated steady state, then treated; trajectories and the relative
-//! `predict` read-outs (treated / untreated at the same time) that the CLI contract exposes.
+//! brought to its untreated steady state, then treated; trajectories and the `predict`
+//! read-outs: absolute values, ratios to untreated at the same time (none where the
+//! untreated value is below what an assay detects), and the growth-rate-corrected GR value.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -44,6 +45,38 @@ pub const READOUTS: [(&str, &str); 9] = [
     ("migration", "migration_index"),
 ];
 
+/// Below these untreated values (in `READOUTS` order and units) a ratio to untreated is not
+/// reported: the baseline is numerically present but not measurable, and a ratio from it
+/// (e.g. pHER3 in ligand-free BT-474, ~80 molecules per cell) would mislead. Assumed floors:
+/// phospho/total receptor levels 1 nM (~1,900 molecules per cell at 1,888 per nM, about the
+/// lower limit of quantitative westerns and RPPA, 10^3 per cell); pathway fractions and the
+/// migration index 1 % of their range (a blot's ~100-fold dynamic range); rates 1e-7 per min
+/// (a doubling or half-life of over 13 years: no growth or death to speak of). Viable cells
+/// are relative to the start and always measurable.
+pub const READOUT_FLOORS: [f64; 9] = [0.0, 1e-7, 1e-7, 1.0, 1.0, 0.01, 0.01, 1.0, 0.01];
+
+/// Treated relative to untreated for read-out `i`: NaN when the untreated value is below the
+/// read-out's floor (not measurable), 1 when both are exactly zero.
+pub fn relative_readout(i: usize, treated: f64, untreated: f64) -> f64 {
+    if untreated.abs() < READOUT_FLOORS[i] {
+        f64::NAN
+    } else {
+        ratio(treated, untreated)
+    }
+}
+
+/// The GR value (Hafner et al. 2016, Nat Methods 13:521): 2^(log2(x/x0) / log2(xc/x0)) - 1
+/// from treated cells x, untreated cells xc and cells at the start x0. It corrects relative
+/// viability for the division rate: 1 = no effect, 0 = complete cytostasis, negative = cells
+/// die (-1: all of them). Undefined (NaN) when the untreated cells did not grow.
+pub fn gr_value(treated: f64, untreated: f64, start: f64) -> f64 {
+    let grown = (untreated / start).log2();
+    if !(grown > 0.0) || !(treated > 0.0) {
+        return f64::NAN;
+    }
+    (2f64).powf((treated / start).log2() / grown) - 1.0
+}
+
 /// A cell line with resistance modifiers (catalogue ids).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Condition {
@@ -75,8 +108,9 @@ impl Trajectory {
     }
 }
 
-/// The `predict` contract: every read-out relative to the same condition untreated at the
-/// same time (1.0 = no effect).
+/// The `predict` contract: every read-out treated and untreated (absolute), and relative to
+/// the same condition untreated at the same time (1.0 = no effect; NaN where the untreated
+/// value is below its floor, see [`READOUT_FLOORS`]); and the GR value of viable cells.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Prediction {
     pub condition: Condition,
@@ -86,9 +120,35 @@ pub struct Prediction {
     pub relative: [f64; 9],
     pub untreated: [f64; 9],
     pub treated: [f64; 9],
+    /// GR value of viable cells (see [`gr_value`]).
+    pub gr_value: f64,
 }
 
 impl Prediction {
+    /// From the treated and untreated read-outs at the end and the viable cells at the start.
+    pub fn from_runs(
+        condition: Condition,
+        treatment: String,
+        days: f64,
+        treated: [f64; 9],
+        untreated: [f64; 9],
+        start_cells: f64,
+    ) -> Prediction {
+        let mut relative = [f64::NAN; 9];
+        for (i, r) in relative.iter_mut().enumerate() {
+            *r = relative_readout(i, treated[i], untreated[i]);
+        }
+        Prediction {
+            condition,
+            treatment,
+            days,
+            relative,
+            untreated,
+            treated,
+            gr_value: gr_value(treated[0], untreated[0], start_cells),
+        }
+    }
+
     /// The relative value of a read-out by its `predict` name.
     pub fn get(&self, name: &str) -> Option<f64> {
         READOUTS
@@ -362,24 +422,21 @@ impl Lab {
         days: f64,
     ) -> Result<Prediction, LabError> {
         let hours = days * 24.0;
-        let untreated = self.run(cond, &Treatment::none(), hours, 1)?.last();
+        let base = self.run(cond, &Treatment::none(), hours, 1)?;
+        let untreated = base.last();
         let treated = if treatment.is_none() {
             untreated
         } else {
             self.run(cond, treatment, hours, 1)?.last()
         };
-        let mut relative = [f64::NAN; 9];
-        for i in 0..9 {
-            relative[i] = ratio(treated[i], untreated[i]);
-        }
-        Ok(Prediction {
-            condition: cond.clone(),
-            treatment: treatment.to_string(),
+        Ok(Prediction::from_runs(
+            cond.clone(),
+            treatment.to_string(),
             days,
-            relative,
-            untreated,
             treated,
-        })
+            untreated,
+            base.values[0][0],
+        ))
     }
 }
 
@@ -404,6 +461,51 @@ pub(crate) fn ratio(a: f64, b: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// GR values by hand: untreated cells grow 1 -> 4 (two doublings); treated cells that
+    /// double once are half-inhibited in rate, 2^(1/2) - 1; static cells give 0; halving
+    /// gives 2^(-1/2) - 1; no untreated growth leaves GR undefined.
+    #[test]
+    fn gr_value_follows_its_definition() {
+        assert!((gr_value(2.0, 4.0, 1.0) - (2f64.sqrt() - 1.0)).abs() < 1e-15);
+        assert_eq!(gr_value(1.0, 4.0, 1.0), 0.0);
+        assert!((gr_value(0.5, 4.0, 1.0) - (0.5f64.sqrt() - 1.0)).abs() < 1e-15);
+        assert_eq!(gr_value(4.0, 4.0, 1.0), 1.0);
+        assert!(gr_value(0.5, 1.0, 1.0).is_nan());
+    }
+
+    /// A faster-growing line with the same relative viability is less inhibited in GR terms:
+    /// the correction relative viability lacks (Hafner et al. 2016, Fig. 1).
+    #[test]
+    fn gr_corrects_relative_viability_for_division_rate() {
+        // Relative viability 0.5 in both: slow line 1 -> 2 (treated 1), fast line 1 -> 8 (4).
+        let slow = gr_value(1.0, 2.0, 1.0);
+        let fast = gr_value(4.0, 8.0, 1.0);
+        assert_eq!(slow, 0.0);
+        assert!(fast > 0.5, "{fast}");
+    }
+
+    /// Ratios from baselines below a read-out's floor are not reported; the absolute values
+    /// are. pHER3 in ligand-free BT-474 (~80 molecules per cell) is such a baseline.
+    #[test]
+    fn unmeasurable_baselines_give_no_ratio() {
+        let lab = Lab::builtin().unwrap();
+        let c = lab.condition("bt474", &[]).unwrap();
+        let p = lab
+            .predict(&c, &lab.treatment("lapatinib@1uM").unwrap(), 5.0)
+            .unwrap();
+        let her3 = READOUTS.iter().position(|(n, _)| *n == "pHER3").unwrap();
+        assert!(p.untreated[her3] < READOUT_FLOORS[her3]);
+        assert!(p.get("pHER3").unwrap().is_nan());
+        assert!(p.treated[her3].is_finite());
+        // pAKT is measurable and its ratio reported.
+        let akt = p.get("pAKT").unwrap();
+        assert!(akt > 0.0 && akt < 1.0, "{akt}");
+        // The GR value agrees with its definition from the absolute cell numbers.
+        let untreated = lab.run(&c, &Treatment::none(), 120.0, 1).unwrap();
+        let expected = gr_value(p.treated[0], p.untreated[0], untreated.values[0][0]);
+        assert_eq!(p.gr_value, expected);
+    }
 
     /// A window that covers the whole run gives the continuous run (the piecewise path
     /// carries the state exactly), and a washout lets signalling recover.

@@ -80,17 +80,64 @@ pub fn ranking_json(r: &StudyResults, g: &Groups) -> Vec<serde_json::Value> {
         .collect()
 }
 
-/// The `predict` contract object: fields in a fixed order, numbers relative to untreated.
+/// The `predict` contract object: fields in a fixed order, each read-out relative to
+/// untreated (null where the untreated value is below its floor: see
+/// `lab::READOUT_FLOORS`), then `gr_value` and `absolute` (treated and untreated values).
 pub fn prediction_json(p: &Prediction) -> serde_json::Value {
     let mut o = serde_json::Map::new();
     o.insert("cell_line".into(), p.condition.cell_line.clone().into());
     o.insert("modifiers".into(), p.condition.modifiers.clone().into());
     o.insert("treatment".into(), p.treatment.clone().into());
     o.insert("days".into(), p.days.into());
+    let mut absolute = serde_json::Map::new();
     for (i, (name, _)) in READOUTS.iter().enumerate() {
         o.insert((*name).into(), json_number(p.relative[i]));
+        absolute.insert(
+            (*name).into(),
+            serde_json::json!({
+                "treated": json_number(p.treated[i]),
+                "untreated": json_number(p.untreated[i]),
+                "below_floor": p.untreated[i].abs() < crate::lab::READOUT_FLOORS[i],
+            }),
+        );
     }
+    o.insert("gr_value".into(), json_number(p.gr_value));
+    o.insert("absolute".into(), absolute.into());
     serde_json::Value::Object(o)
+}
+
+/// A dose-response result as `her2sim dose-response --json` and the web API report it: the
+/// Hill fit of the read-out, the points (with each dose's GR value), the GR metrics and the
+/// context. Err when the fit failed.
+pub fn dose_response_json(
+    d: &crate::study::DoseResponseResult,
+    days: f64,
+) -> Result<serde_json::Value, String> {
+    let f = d.fit.as_ref().map_err(|e| format!("{}: {e}", d.strategy))?;
+    let points: Vec<serde_json::Value> = d
+        .doses
+        .iter()
+        .zip(&d.doses_nm)
+        .zip(d.responses.iter().zip(&d.gr.values))
+        .map(|((q, nm), (y, gr))| {
+            serde_json::json!({
+                "dose": q.to_string(), "nM": nm, "response": json_number(*y), "gr": json_number(*gr),
+            })
+        })
+        .collect();
+    let mut out = hill_fit_json(f);
+    if let Some(o) = out.as_object_mut() {
+        let context = serde_json::json!({
+            "cell_line": d.condition.cell_line, "modifiers": d.condition.modifiers,
+            "treatment": d.strategy, "readout": d.readout, "days": days,
+            "points": points, "ic50_unit": "nM",
+            "gr50_nm": json_number(d.gr.gr50_nm), "gr_max": json_number(d.gr.gr_max),
+        });
+        if let serde_json::Value::Object(c) = context {
+            o.extend(c);
+        }
+    }
+    Ok(out)
 }
 
 /// JSON has no NaN: an undefined number becomes null.

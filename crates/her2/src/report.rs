@@ -409,20 +409,33 @@ fn synergy(r: &StudyResults) -> Section {
     }
 }
 
-/// Tidy CSV of the predictions: one row per condition × treatment × read-out.
+/// Tidy CSV of the predictions: one row per condition × treatment × read-out, with the GR
+/// value of viable cells. A ratio not reported (untreated below the read-out's floor) is an
+/// empty cell, and `measurable` says why.
 pub fn predictions_csv(r: &StudyResults) -> String {
-    let mut s = String::from("condition,treatment,readout,relative,treated,untreated\n");
+    let mut s = String::from(
+        "condition,treatment,readout,relative,treated,untreated,measurable,gr_value\n",
+    );
+    let cell = |x: f64| {
+        if x.is_nan() {
+            String::new()
+        } else {
+            x.to_string()
+        }
+    };
     for row in &r.predictions {
         for p in row {
             for (i, (name, _)) in READOUTS.iter().enumerate() {
                 s.push_str(&format!(
-                    "{},{},{},{},{},{}\n",
+                    "{},{},{},{},{},{},{},{}\n",
                     p.condition.label(),
                     p.treatment,
                     name,
-                    p.relative[i],
+                    cell(p.relative[i]),
                     p.treated[i],
-                    p.untreated[i]
+                    p.untreated[i],
+                    p.untreated[i].abs() >= crate::lab::READOUT_FLOORS[i],
+                    cell(p.gr_value)
                 ));
             }
         }

@@ -115,6 +115,44 @@ pub struct DoseResponseResult {
     pub doses_nm: Vec<f64>,
     pub responses: Vec<f64>,
     pub fit: Result<HillFit, String>,
+    /// Growth-rate inhibition of viable cells at the same doses.
+    pub gr: GrMetrics,
+}
+
+/// GR metrics of a dose series (Hafner et al. 2016): the GR value at each dose, GR50 (the
+/// concentration where the GR curve first falls to 0.5, interpolated in log-concentration
+/// between tested doses; NaN if it never does) and GRmax (the GR value at the highest dose).
+#[derive(Clone, Debug, PartialEq)]
+pub struct GrMetrics {
+    pub values: Vec<f64>,
+    pub gr50_nm: f64,
+    pub gr_max: f64,
+}
+
+impl GrMetrics {
+    /// From doses (nM, ascending or not) and the GR value at each.
+    pub fn of(doses_nm: &[f64], values: Vec<f64>) -> GrMetrics {
+        let mut order: Vec<usize> = (0..doses_nm.len()).collect();
+        order.sort_by(|&a, &b| doses_nm[a].total_cmp(&doses_nm[b]));
+        let gr_max = order.last().map_or(f64::NAN, |&i| values[i]);
+        let mut gr50_nm = f64::NAN;
+        for w in order.windows(2) {
+            let ((c0, g0), (c1, g1)) = (
+                (doses_nm[w[0]], values[w[0]]),
+                (doses_nm[w[1]], values[w[1]]),
+            );
+            if g0 > 0.5 && g1 <= 0.5 && c0 > 0.0 && c1 > 0.0 {
+                let f = (g0 - 0.5) / (g0 - g1);
+                gr50_nm = (c0.ln() + f * (c1.ln() - c0.ln())).exp();
+                break;
+            }
+        }
+        GrMetrics {
+            values,
+            gr50_nm,
+            gr_max,
+        }
+    }
 }
 
 pub struct CombinationResult {
@@ -346,23 +384,19 @@ impl Study {
         let mut it = runs.into_iter();
         for (c, cond) in self.conditions.iter().enumerate() {
             let base = untreated[c].last();
+            let start_cells = untreated[c].values.first().map_or(f64::NAN, |v| v[0]);
             let mut prow = Vec::new();
             let mut trow = Vec::new();
             for t in &self.treatments {
                 let Some(traj) = it.next() else { break };
-                let treated = traj.last();
-                let mut relative = [f64::NAN; 9];
-                for i in 0..9 {
-                    relative[i] = crate::lab::ratio(treated[i], base[i]);
-                }
-                prow.push(Prediction {
-                    condition: cond.clone(),
-                    treatment: t.to_string(),
-                    days: self.days,
-                    relative,
-                    untreated: base,
-                    treated,
-                });
+                prow.push(Prediction::from_runs(
+                    cond.clone(),
+                    t.to_string(),
+                    self.days,
+                    traj.last(),
+                    base,
+                    start_cells,
+                ));
                 trow.push(traj);
             }
             predictions.push(prow);
@@ -393,7 +427,8 @@ impl Study {
         })
     }
 
-    /// Read-out `readout` relative to untreated for each treatment, in parallel.
+    /// Read-out `readout` relative to untreated for each treatment, and the GR value of
+    /// viable cells, in parallel.
     fn relative(
         &self,
         lab: &Lab,
@@ -401,15 +436,19 @@ impl Study {
         treatments: &[Treatment],
         readout: usize,
         tick: &(dyn Fn() + Sync),
-    ) -> Result<Vec<f64>, LabError> {
+    ) -> Result<Vec<(f64, f64)>, LabError> {
         let hours = self.days * 24.0;
-        let base = lab.run(cond, &Treatment::none(), hours, 1)?.last()[readout];
+        let run = lab.run(cond, &Treatment::none(), hours, 1)?;
+        let (start, base) = (run.values[0][0], run.last());
         treatments
             .par_iter()
             .map(|t| {
-                let v = lab.run(cond, t, hours, 1)?.last()[readout];
+                let v = lab.run(cond, t, hours, 1)?.last();
                 tick();
-                Ok(crate::lab::ratio(v, base))
+                Ok((
+                    crate::lab::relative_readout(readout, v[readout], base[readout]),
+                    crate::lab::gr_value(v[0], base[0], start),
+                ))
             })
             .collect()
     }
@@ -429,8 +468,12 @@ impl Study {
             .iter()
             .map(|t| t.components[0].concentration_nm.unwrap_or(f64::NAN))
             .collect();
-        let responses = self.relative(lab, &d.condition, &treatments, d.readout, tick)?;
+        let (responses, gr_values): (Vec<f64>, Vec<f64>) = self
+            .relative(lab, &d.condition, &treatments, d.readout, tick)?
+            .into_iter()
+            .unzip();
         let fit = hill::fit(&doses_nm, &responses).map_err(|e| e.to_string());
+        let gr = GrMetrics::of(&doses_nm, gr_values);
         Ok(DoseResponseResult {
             condition: d.condition.clone(),
             strategy: d.strategy.clone(),
@@ -439,6 +482,7 @@ impl Study {
             doses_nm,
             responses,
             fit,
+            gr,
         })
     }
 
@@ -464,7 +508,11 @@ impl Study {
                 grid.push(ta.with(tb));
             }
         }
-        let flat = self.relative(lab, &c.condition, &grid, c.readout, tick)?;
+        let flat: Vec<f64> = self
+            .relative(lab, &c.condition, &grid, c.readout, tick)?
+            .into_iter()
+            .map(|(r, _)| r)
+            .collect();
         let response: Vec<Vec<f64>> = flat.chunks(b.len()).map(<[f64]>::to_vec).collect();
         let mut points = Vec::new();
         for (i, (da, _)) in a.iter().enumerate() {
@@ -593,4 +641,21 @@ fn half_decades(q: Quantity, first_decade: f64, n: usize) -> Vec<Quantity> {
             unit: q.unit,
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::GrMetrics;
+
+    /// GR50 interpolated in log-dose between the tested doses around 0.5; GRmax at the
+    /// highest dose; never reaching 0.5 leaves GR50 undefined.
+    #[test]
+    fn gr_metrics_interpolate_in_log_dose() {
+        let m = GrMetrics::of(&[1000.0, 1.0, 10.0, 100.0], vec![-0.2, 0.9, 0.7, 0.3]);
+        // Between 10 nM (0.7) and 100 nM (0.3): halfway in log-dose, 10^1.5 nM.
+        assert!((m.gr50_nm - 10f64.powf(1.5)).abs() < 1e-9, "{}", m.gr50_nm);
+        assert_eq!(m.gr_max, -0.2);
+        let flat = GrMetrics::of(&[1.0, 10.0], vec![0.9, 0.8]);
+        assert!(flat.gr50_nm.is_nan());
+    }
 }

@@ -158,29 +158,7 @@ async fn dose_response(state: &Shared, p: &Params) -> Result<(StudyResults, f64)
 /// The object of `her2sim dose-response --json` (simulated): the Hill fit and its context;
 /// an error when the fit failed (as the CLI exits with it).
 fn dose_json(d: &DoseResponseResult, days: f64) -> Result<serde_json::Value, WebError> {
-    let f = d
-        .fit
-        .as_ref()
-        .map_err(|e| WebError::bad(format!("{}: {e}", d.strategy)))?;
-    let points: Vec<serde_json::Value> = d
-        .doses
-        .iter()
-        .zip(&d.doses_nm)
-        .zip(&d.responses)
-        .map(|((q, nm), y)| serde_json::json!({"dose": q.to_string(), "nM": nm, "response": y}))
-        .collect();
-    let mut out = her2sim_her2::outputs::hill_fit_json(f);
-    if let Some(o) = out.as_object_mut() {
-        let context = serde_json::json!({
-            "cell_line": d.condition.cell_line, "modifiers": d.condition.modifiers,
-            "treatment": d.strategy, "readout": d.readout, "days": days,
-            "points": points, "ic50_unit": "nM",
-        });
-        if let serde_json::Value::Object(c) = context {
-            o.extend(c);
-        }
-    }
-    Ok(out)
+    her2sim_her2::outputs::dose_response_json(d, days).map_err(WebError::bad)
 }
 
 /// `GET /dose-response`.
