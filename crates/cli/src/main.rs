@@ -15,6 +15,7 @@ mod scan;
 mod serve;
 mod study;
 mod suite;
+mod trial;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -97,6 +98,10 @@ enum Command {
     /// Serve the web UI and JSON API: the HER2 laboratory (predict, dose-response,
     /// combinations, the default study) and the SBML simulator, at http://127.0.0.1:8000/.
     Serve(serve::ServeArgs),
+    /// Simulate a virtual clinical trial (TRIAL.toml, see docs/trials.md): every arm on the
+    /// same virtual patients; prints ORR, CBR, median PFS, PFS at 12 months, hazard ratio vs
+    /// the first arm and pCR per arm; -o DIR writes arms.csv, patients.csv and index.html.
+    Trial(trial::TrialArgs),
 }
 
 /// The time-course options shared by `simulate` and `scan`.
@@ -242,6 +247,7 @@ fn main() -> ExitCode {
         Some(Command::Study(args)) => study::run_default(args),
         Some(Command::Run(args)) => study::run_file(args),
         Some(Command::Serve(args)) => serve::run(args),
+        Some(Command::Trial(args)) => trial::run(args),
         None => study::run_default(cli.study),
     });
     match result {

@@ -18,13 +18,39 @@
 
 pub mod drugs;
 pub mod file;
+pub mod output;
 pub mod patients;
 pub mod poppk;
 pub mod recist;
 pub mod regimen;
+pub mod response;
 pub mod rng;
+pub mod run;
+pub mod tumour;
 
 pub use drugs::KnownDrugs;
 pub use file::{Arm, Published, Setting, Trial, TrialFileError};
 pub use recist::{Outcome, RecistError, Response};
 pub use regimen::{DoseEvent, Regimen, RegimenError, RegimenItem};
+pub use run::{run, ArmResult, TrialResult};
+
+/// Why a trial could not be simulated.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum TrialError {
+    #[error("{arm}: no population PK for {drug:?} in models/her2/popPK.toml (agents with a model: {known}); the trial cannot give it")]
+    NoPk {
+        arm: String,
+        drug: String,
+        known: String,
+    },
+    #[error("models/her2/popPK.toml: {0}")]
+    PopPk(String),
+    #[error("laboratory: {what}: {reason}")]
+    Lab { what: String, reason: String },
+    #[error("regimen: {0}")]
+    Regimen(String),
+    #[error("survival analysis: {0}")]
+    Survival(String),
+    #[error("{0}")]
+    Invalid(String),
+}

@@ -44,6 +44,7 @@ pub struct Population {
     pub minor_clone_fraction: Param,
     pub recist_detection: Param,
     pub pcr_detection: Param,
+    pub effect_multiplier: Param,
     pub first_line: Frequencies,
     pub after_trastuzumab: Frequencies,
 }
@@ -65,6 +66,8 @@ pub struct Numbers {
     pub minor: f64,
     pub recist_detection: f64,
     pub pcr_detection: f64,
+    /// Multiplier on the in-vivo drug-effect scale κ (trial/tumour.rs).
+    pub effect_multiplier: f64,
     /// `RESISTANCE` order.
     pub first_line: [f64; 3],
     pub after_trastuzumab: [f64; 3],
@@ -116,6 +119,7 @@ impl Population {
             minor: frac("minor_clone_fraction", &self.minor_clone_fraction)?,
             recist_detection: g("recist_detection", &self.recist_detection, &["mm"])?,
             pcr_detection: g("pcr_detection", &self.pcr_detection, &["mm"])?,
+            effect_multiplier: g("effect_multiplier", &self.effect_multiplier, &["1"])?,
             first_line: freqs("first_line", &self.first_line)?,
             after_trastuzumab: freqs("after_trastuzumab", &self.after_trastuzumab)?,
         };

@@ -1,0 +1,131 @@
+//! `her2sim trial TRIAL.toml [--patients N] [--seed S] [--json] [-o DIR]`: reads the trial
+//! file, runs it (her2sim_her2::trial::run) with a progress bar, prints the per-arm table
+//! (or the JSON summary) and writes arms.csv, patients.csv and index.html into DIR.
+
+use std::path::PathBuf;
+
+use her2sim_her2::trial::{self, output, poppk::PopPk, KnownDrugs, Trial};
+use her2sim_her2::Lab;
+
+#[derive(clap::Args)]
+pub struct TrialArgs {
+    /// The trial file (TOML; see examples/trials/ and docs/trials.md).
+    file: PathBuf,
+    /// Virtual patients per arm (overrides the file's `patients`).
+    #[arg(long)]
+    patients: Option<u32>,
+    /// Seed (overrides the file's `seed`).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Print the JSON summary instead of the table.
+    #[arg(long)]
+    json: bool,
+    /// Directory for arms.csv, patients.csv and index.html.
+    #[arg(short = 'o', long = "out")]
+    out: Option<PathBuf>,
+    /// No progress bar.
+    #[arg(long)]
+    quiet: bool,
+}
+
+pub fn run(args: TrialArgs) -> anyhow::Result<()> {
+    let lab = Lab::builtin()?;
+    let pk = PopPk::builtin().map_err(anyhow::Error::msg)?;
+    let known = KnownDrugs::from_catalogue(lab.catalogue());
+    let mut t = Trial::read(&args.file, &known)?;
+    let name = args.file.display().to_string();
+    if let Some(n) = args.patients {
+        let max = trial::file::MAX_PATIENTS;
+        if !(1..=max).contains(&i64::from(n)) {
+            anyhow::bail!("--patients {n}: expected 1 to {max} patients per arm");
+        }
+        t.patients = n;
+    }
+    if let Some(s) = args.seed {
+        t.seed = s;
+    }
+    if let Some(out) = &args.out {
+        // Refuse an --out that would destroy a user's files before the run.
+        her2sim_files::check_report_dir(out)?;
+    }
+    let bar = if args.quiet || args.json {
+        indicatif::ProgressBar::hidden()
+    } else {
+        let b = indicatif::ProgressBar::new(u64::from(t.patients));
+        if let Ok(style) = indicatif::ProgressStyle::with_template(
+            "{msg} [{bar:40}] {pos}/{len} patients ({elapsed})",
+        ) {
+            b.set_style(style.progress_chars("=> "));
+        }
+        b.set_message(t.name.clone());
+        b
+    };
+    let started = std::time::Instant::now();
+    let result =
+        trial::run(&t, &lab, &pk, &|| bar.inc(1)).map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
+    bar.finish_and_clear();
+    if let Some(out) = &args.out {
+        let files = [
+            ("arms.csv", output::arms_csv(&result)),
+            ("patients.csv", output::patients_csv(&result)),
+            ("index.html", output::index_html(&result)),
+        ];
+        let files: Vec<(&str, &[u8])> = files.iter().map(|(n, s)| (*n, s.as_bytes())).collect();
+        her2sim_files::write_report_dir(out, &files)?;
+    }
+    if args.json {
+        println!("{}", output::json(&result));
+        return Ok(());
+    }
+    println!(
+        "{}: {} patients per arm, seed {} ({:.1} s)",
+        result.name,
+        result.patients_per_arm,
+        result.seed,
+        started.elapsed().as_secs_f64()
+    );
+    println!(
+        "{:<28} {:>6} {:>6} {:>16} {:>8} {:>18} {:>6}",
+        "arm", "ORR", "CBR", "mPFS (95% CI)", "PFS12", "HR (95% CI)", "pCR"
+    );
+    let f = |v: Option<f64>, d: usize| v.map_or("n/a".to_string(), |x| format!("{x:.d$}"));
+    for a in &result.arms {
+        let mpfs = format!(
+            "{} ({}-{})",
+            f(a.median_pfs_months, 1),
+            f(a.median_pfs_ci[0], 1),
+            f(a.median_pfs_ci[1], 1)
+        );
+        let hr = match a.hazard_ratio_ci {
+            Some([lo, hi]) => format!("{} ({lo:.2}-{hi:.2})", f(a.hazard_ratio, 2)),
+            None => f(a.hazard_ratio, 2),
+        };
+        println!(
+            "{:<28} {:>6.3} {:>6.3} {:>16} {:>8} {:>18} {:>6}",
+            a.name,
+            a.orr,
+            a.cbr,
+            mpfs,
+            f(a.pfs_12_months, 3),
+            hr,
+            f(a.pcr, 3)
+        );
+        if let Some(p) = &a.published {
+            println!(
+                "{:<28} {:>6} {:>6} {:>16} {:>8} {:>18} {:>6}   {}",
+                "  published",
+                f(p.orr, 3),
+                "",
+                f(p.median_pfs_months, 1),
+                "",
+                f(p.hazard_ratio, 2),
+                f(p.pcr, 3),
+                p.source.as_deref().unwrap_or("")
+            );
+        }
+    }
+    if let Some(out) = &args.out {
+        println!("report: {}", out.join("index.html").display());
+    }
+    Ok(())
+}

@@ -1,0 +1,203 @@
+//! The exposure–response surface, taken from the HER2 laboratory at run time: for each
+//! tumour genotype (a cell line with one or no resistance modifier) the lab is run at a
+//! tensor grid of constant concentrations of an arm's drugs (zero and log-spaced nodes up to
+//! twice the typical patient's peak tumour exposure), and the net per-cell growth rate
+//! ln(N(T)/N(0))/T over `LAB_HOURS` is recorded. Combinations are run as combinations, so
+//! the lab's interactions carry over. Between nodes the rate is interpolated multilinearly:
+//! linearly in concentration below the first positive node, in log-concentration above it;
+//! held constant above the last node.
+
+use rayon::prelude::*;
+
+use crate::lab::{Condition, Lab};
+
+use super::TrialError;
+
+/// The lab horizon of each grid point (h): five days, the lab's usual assay length.
+pub const LAB_HOURS: f64 = 120.0;
+/// Decades below the top node that the log-spaced nodes cover.
+pub const DECADES: f64 = 4.0;
+
+/// Net growth rates (/h) of some conditions on a concentration grid of some drugs.
+#[derive(Debug, Clone)]
+pub struct Surface {
+    pub drugs: Vec<String>,
+    /// Per drug: node concentrations (mg/L), the first 0.
+    pub nodes: Vec<Vec<f64>>,
+    pub conditions: Vec<Condition>,
+    /// `rates[condition][flat grid index]`, first drug varying slowest.
+    rates: Vec<Vec<f64>>,
+}
+
+/// Grid nodes per drug: finer for fewer drugs, so one condition needs at most ~250 runs.
+fn nodes_per_drug(k: usize) -> usize {
+    match k {
+        0 | 1 => 13,
+        2 => 9,
+        3 => 6,
+        _ => 4,
+    }
+}
+
+impl Surface {
+    /// Runs the lab for every condition at every grid point. `top[d]`: the highest
+    /// concentration (mg/L) of drug `d` the grid must cover.
+    pub fn build(
+        lab: &Lab,
+        drugs: &[String],
+        top: &[f64],
+        conditions: &[Condition],
+    ) -> Result<Surface, TrialError> {
+        let n = nodes_per_drug(drugs.len());
+        let nodes: Vec<Vec<f64>> = top
+            .iter()
+            .map(|&hi| {
+                let hi = hi.max(1e-9);
+                let mut v = vec![0.0];
+                v.extend((0..n - 1).map(|i| {
+                    hi * 10f64.powf(-DECADES * (n - 2 - i) as f64 / (n - 2).max(1) as f64)
+                }));
+                v
+            })
+            .collect();
+        let points: usize = nodes.iter().map(Vec::len).product();
+        let jobs: Vec<(usize, usize)> = (0..conditions.len())
+            .flat_map(|c| (0..points).map(move |p| (c, p)))
+            .collect();
+        let rates: Vec<f64> = jobs
+            .par_iter()
+            .map(|&(c, p)| {
+                let conc = unflatten(p, &nodes);
+                let text = treatment_text(drugs, &conc);
+                let t = lab.treatment(&text).map_err(|e| TrialError::Lab {
+                    what: format!("treatment {text}"),
+                    reason: e.to_string(),
+                })?;
+                let run =
+                    lab.run(&conditions[c], &t, LAB_HOURS, 1)
+                        .map_err(|e| TrialError::Lab {
+                            what: format!("{} on {text}", conditions[c].label()),
+                            reason: e.to_string(),
+                        })?;
+                let (n0, n1) = (run.values[0][0], run.last()[0]);
+                if !(n0 > 0.0 && n1 > 0.0 && n0.is_finite() && n1.is_finite()) {
+                    return Err(TrialError::Lab {
+                        what: format!("{} on {text}", conditions[c].label()),
+                        reason: format!("viable cells {n0} -> {n1}"),
+                    });
+                }
+                Ok((n1 / n0).ln() / LAB_HOURS)
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Surface {
+            drugs: drugs.to_vec(),
+            nodes,
+            conditions: conditions.to_vec(),
+            rates: rates.chunks(points).map(<[f64]>::to_vec).collect(),
+        })
+    }
+
+    /// Interpolation corners and weights at concentrations `conc` (mg/L, one per drug).
+    pub fn weights(&self, conc: &[f64]) -> Vec<(usize, f64)> {
+        let mut out = vec![(0usize, 1.0f64)];
+        for (d, nodes) in self.nodes.iter().enumerate() {
+            let (i, f) = locate(nodes, conc.get(d).copied().unwrap_or(0.0));
+            let stride: usize = self.nodes[d + 1..].iter().map(Vec::len).product();
+            let mut next = Vec::with_capacity(out.len() * 2);
+            for &(idx, w) in &out {
+                next.push((idx + i * stride, w * (1.0 - f)));
+                if f > 0.0 {
+                    next.push((idx + (i + 1) * stride, w * f));
+                }
+            }
+            out = next;
+        }
+        out
+    }
+
+    /// The rate (/h) of condition `c` with the corner weights from [`Surface::weights`].
+    pub fn rate_at(&self, c: usize, weights: &[(usize, f64)]) -> f64 {
+        weights.iter().map(|&(i, w)| w * self.rates[c][i]).sum()
+    }
+
+    /// The untreated rate (/h) of condition `c`.
+    pub fn untreated(&self, c: usize) -> f64 {
+        self.rates[c][0]
+    }
+
+    /// The rate (/h) of condition `c` at concentrations `conc` (mg/L).
+    pub fn rate(&self, c: usize, conc: &[f64]) -> f64 {
+        self.rate_at(c, &self.weights(conc))
+    }
+}
+
+/// Node interval and fraction of `x` on `nodes` (0 first, then ascending positives).
+fn locate(nodes: &[f64], x: f64) -> (usize, f64) {
+    let last = nodes.len() - 1;
+    if !(x > 0.0) || last == 0 {
+        return (0, 0.0);
+    }
+    if x >= nodes[last] {
+        return (last, 0.0);
+    }
+    if x < nodes[1] {
+        return (0, x / nodes[1]);
+    }
+    let mut i = 1;
+    while i + 1 < last && x >= nodes[i + 1] {
+        i += 1;
+    }
+    let f = (x / nodes[i]).ln() / (nodes[i + 1] / nodes[i]).ln();
+    (i, f.clamp(0.0, 1.0))
+}
+
+fn unflatten(mut p: usize, nodes: &[Vec<f64>]) -> Vec<f64> {
+    let mut conc = vec![0.0; nodes.len()];
+    for d in (0..nodes.len()).rev() {
+        conc[d] = nodes[d][p % nodes[d].len()];
+        p /= nodes[d].len();
+    }
+    conc
+}
+
+/// The lab's treatment text for constant concentrations (mg/L = ug/mL).
+fn treatment_text(drugs: &[String], conc: &[f64]) -> String {
+    let parts: Vec<String> = drugs
+        .iter()
+        .zip(conc)
+        .filter(|(_, c)| **c > 0.0)
+        .map(|(d, c)| format!("{d}@{c:e}ug/mL"))
+        .collect();
+    if parts.is_empty() {
+        "none".into()
+    } else {
+        parts.join("+")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Interpolation reproduces the lab at the nodes, and between two nodes lies between
+    /// their values (the lab's rate falls monotonically with trastuzumab).
+    #[test]
+    fn the_surface_reproduces_the_lab_at_its_nodes() {
+        let lab = Lab::builtin().unwrap();
+        let cond = lab.condition("bt474", &[]).unwrap();
+        let drugs = vec!["trastuzumab".to_string()];
+        let s = Surface::build(&lab, &drugs, &[30.0], std::slice::from_ref(&cond)).unwrap();
+        for &c in &[0.0, s.nodes[0][3], 30.0] {
+            let t = lab.treatment(&treatment_text(&drugs, &[c])).unwrap();
+            let run = lab.run(&cond, &t, LAB_HOURS, 1).unwrap();
+            let want = (run.last()[0] / run.values[0][0]).ln() / LAB_HOURS;
+            assert!((s.rate(0, &[c]) - want).abs() < 1e-12, "{c}");
+        }
+        let (a, b) = (s.nodes[0][5], s.nodes[0][6]);
+        let mid = s.rate(0, &[(a * b).sqrt()]);
+        let (ra, rb) = (s.rate(0, &[a]), s.rate(0, &[b]));
+        assert!(mid <= ra.max(rb) && mid >= ra.min(rb));
+        assert!(s.rate(0, &[30.0]) < s.untreated(0));
+        assert_eq!(s.rate(0, &[1e6]), s.rate(0, &[30.0]));
+    }
+}

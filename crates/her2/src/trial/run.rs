@@ -1,0 +1,352 @@
+//! A virtual trial run: one cohort of virtual patients, every arm given to every patient
+//! (paired arms), RECIST 1.1 assessments every 6 weeks in the first year and every 9 weeks
+//! after, progression-free survival (progression or censoring at the last assessment; death
+//! is not modelled), and per arm ORR, clinical benefit, Kaplan–Meier PFS (median with 95 %
+//! CI, PFS at 12 months), the Cox hazard ratio against the first arm, and pCR at surgery for
+//! neoadjuvant trials. Patients run in parallel; each has its own random streams, so the
+//! result does not depend on the number of threads.
+
+use rayon::prelude::*;
+
+use her2sim_analysis::survival::{cox::hazard_ratio, km::KaplanMeier};
+
+use crate::lab::Lab;
+
+use super::file::{Published, Setting, Trial};
+use super::patients::{Numbers, Patient, IHC2_LINE, IHC3_LINE};
+use super::poppk::PopPk;
+use super::recist::{self, Response};
+use super::response::Surface;
+use super::tumour::{conditions, ArmModel};
+use super::TrialError;
+
+/// Days per month (365.25 / 12) and per week.
+pub const DAYS_PER_MONTH: f64 = 30.4375;
+/// Weeks over which the typical patient's exposure sets the top of the response grid.
+const EXPOSURE_WEEKS: f64 = 24.0;
+
+/// One patient in one arm.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PatientArm {
+    pub best: Response,
+    /// Smallest percentage change of the SLD from baseline up to progression.
+    pub best_change_pct: f64,
+    pub pfs_months: f64,
+    pub progressed: bool,
+    pub pcr: Option<bool>,
+    /// SLD (mm) at each assessment week of the trial (`TrialResult::weeks`).
+    pub sld_mm: Vec<f64>,
+}
+
+/// One arm's summary.
+#[derive(Debug, Clone)]
+pub struct ArmResult {
+    pub name: String,
+    pub items: Vec<String>,
+    pub orr: f64,
+    pub cbr: f64,
+    pub median_pfs_months: Option<f64>,
+    pub median_pfs_ci: [Option<f64>; 2],
+    pub pfs_12_months: Option<f64>,
+    pub hazard_ratio: Option<f64>,
+    pub hazard_ratio_ci: Option<[f64; 2]>,
+    pub pcr: Option<f64>,
+    pub km: Option<KaplanMeier>,
+    pub published: Option<Published>,
+    pub patients: Vec<PatientArm>,
+    /// The typical patient's plasma concentration (mg/L) of each drug over the first 12
+    /// weeks: `(drug, [(week, conc)])`.
+    pub pk: Vec<(String, Vec<(f64, f64)>)>,
+}
+
+/// A whole trial.
+#[derive(Debug, Clone)]
+pub struct TrialResult {
+    pub name: String,
+    pub setting: Setting,
+    pub seed: u64,
+    pub patients_per_arm: usize,
+    pub weeks: Vec<f64>,
+    pub cohort: Vec<Patient>,
+    pub arms: Vec<ArmResult>,
+}
+
+/// Assessment weeks: baseline, every 6 weeks up to week 48, then every 9 weeks, up to the
+/// follow-up (metastatic) or the surgery week (neoadjuvant, assessed then).
+pub fn assessment_weeks(trial: &Trial) -> Vec<f64> {
+    let end = match trial.setting {
+        Setting::Metastatic => trial.months.unwrap_or(0.0) * DAYS_PER_MONTH / 7.0,
+        Setting::Neoadjuvant => trial.surgery_week.unwrap_or(0.0),
+    };
+    let mut w = vec![0.0];
+    let mut t = 6.0;
+    while t <= end + 1e-9 {
+        w.push(t);
+        t += if t < 48.0 { 6.0 } else { 9.0 };
+    }
+    if trial.setting == Setting::Neoadjuvant && w.last().is_some_and(|l| *l < end) {
+        w.push(end);
+    }
+    w
+}
+
+/// Runs `trial` with the built-in lab and popPK; `progress` is called once per patient.
+pub fn run(
+    trial: &Trial,
+    lab: &Lab,
+    pk: &PopPk,
+    progress: &(dyn Fn() + Sync),
+) -> Result<TrialResult, TrialError> {
+    let pop = pk.population.numbers().map_err(TrialError::PopPk)?;
+    let weeks = assessment_weeks(trial);
+    if weeks.len() < 2 {
+        return Err(TrialError::Invalid(format!(
+            "{}: follow-up shorter than the first assessment (week 6)",
+            trial.name
+        )));
+    }
+    let models = trial
+        .arms
+        .iter()
+        .enumerate()
+        .map(|(a, arm)| arm_model(lab, pk, &pop, a, arm))
+        .collect::<Result<Vec<_>, _>>()?;
+    // Pretreated: the population progressed on a HER2 agent (post-trastuzumab frequencies).
+    let pretreated = !trial.prior.is_empty();
+    let n = trial.patients as usize;
+    let detection = pop.recist_detection;
+    let per_patient: Vec<(Patient, Vec<PatientArm>)> = (0..n)
+        .into_par_iter()
+        .map(|i| {
+            let p = Patient::draw(trial.seed, i, &pop, pretreated);
+            let arms = models
+                .iter()
+                .map(|m| {
+                    let c = m.simulate(&p, &pop, &weeks)?;
+                    assess(trial, &weeks, c.sld_mm, detection, pop.pcr_detection)
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            progress();
+            Ok((p, arms))
+        })
+        .collect::<Result<_, TrialError>>()?;
+    let (cohort, rows): (Vec<Patient>, Vec<Vec<PatientArm>>) = per_patient.into_iter().unzip();
+    let mut arms = Vec::with_capacity(trial.arms.len());
+    for (a, arm) in trial.arms.iter().enumerate() {
+        let patients: Vec<PatientArm> = rows.iter().map(|r| r[a].clone()).collect();
+        arms.push(summarise(trial, arm, &models[a], &pop, patients)?);
+    }
+    if trial.setting == Setting::Metastatic {
+        hazard_ratios(&mut arms)?;
+    }
+    if let Some(first) = arms.first_mut() {
+        first.hazard_ratio = Some(1.0);
+    }
+    Ok(TrialResult {
+        name: trial.name.clone(),
+        setting: trial.setting,
+        seed: trial.seed,
+        patients_per_arm: n,
+        weeks,
+        cohort,
+        arms,
+    })
+}
+
+fn arm_model(
+    lab: &Lab,
+    pk: &PopPk,
+    pop: &Numbers,
+    a: usize,
+    arm: &super::file::Arm,
+) -> Result<ArmModel, TrialError> {
+    let mut drugs: Vec<String> = Vec::new();
+    for item in &arm.regimen.items {
+        if !drugs.contains(&item.drug) {
+            drugs.push(item.drug.clone());
+        }
+    }
+    let agents = drugs
+        .iter()
+        .map(|d| {
+            pk.agent(d).cloned().ok_or_else(|| TrialError::NoPk {
+                arm: format!("arm[{a}] ({})", arm.name),
+                drug: d.clone(),
+                known: pk.drugs().join(", "),
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    // The typical patient's peak tumour exposure sets the top of the lab grid (x2).
+    let typical = typical_patient(pop);
+    let times: Vec<f64> = (0..=(EXPOSURE_WEEKS * 168.0) as usize)
+        .map(|h| h as f64)
+        .collect();
+    let doses = arm
+        .regimen
+        .expand(typical.weight_kg, typical.bsa_m2, EXPOSURE_WEEKS * 168.0)
+        .map_err(|e| TrialError::Regimen(format!("arm[{a}]: {e}")))?;
+    let top: Vec<f64> = agents
+        .iter()
+        .map(|ag| {
+            let d: Vec<(f64, f64)> = doses
+                .iter()
+                .filter(|e| e.drug == ag.drug)
+                .map(|e| (e.time_h, e.amount_mg))
+                .collect();
+            let p = ag
+                .typical(typical.weight_kg, typical.bsa_m2)
+                .simulate(&d, &times);
+            2.0 * p.tumour.iter().cloned().fold(0.0, f64::max)
+        })
+        .collect();
+    let surface = Surface::build(lab, &drugs, &top, &conditions(&[IHC3_LINE, IHC2_LINE]))?;
+    Ok(ArmModel {
+        regimen: arm.regimen.clone(),
+        agents,
+        surface,
+        effect_multiplier: pop.effect_multiplier,
+    })
+}
+
+/// The median patient (no random effects): median weight, mean height.
+pub fn typical_patient(pop: &Numbers) -> Patient {
+    let mut p = Patient::draw(0, 0, pop, false);
+    p.weight_kg = pop.weight_median;
+    p.height_cm = pop.height_mean;
+    p.bsa_m2 = (p.weight_kg * p.height_cm / 3600.0).sqrt();
+    p
+}
+
+fn assess(
+    trial: &Trial,
+    weeks: &[f64],
+    sld_mm: Vec<f64>,
+    detection: f64,
+    pcr_detection: f64,
+) -> Result<PatientArm, TrialError> {
+    let o = recist::assess(weeks, &sld_mm, detection)
+        .map_err(|e| TrialError::Invalid(format!("RECIST: {e}")))?;
+    let upto = weeks
+        .iter()
+        .position(|w| Some(*w) == o.progression_week)
+        .unwrap_or(weeks.len() - 1);
+    let best_change_pct = sld_mm[1..=upto.max(1)]
+        .iter()
+        .map(|s| 100.0 * (s / sld_mm[0] - 1.0))
+        .fold(f64::INFINITY, f64::min);
+    let week = o
+        .progression_week
+        .unwrap_or(o.last_without_progression_week);
+    let pcr = (trial.setting == Setting::Neoadjuvant)
+        .then(|| sld_mm.last().is_some_and(|s| *s < pcr_detection));
+    Ok(PatientArm {
+        best: o.best,
+        best_change_pct,
+        pfs_months: week * 7.0 / DAYS_PER_MONTH,
+        progressed: o.progression_week.is_some(),
+        pcr,
+        sld_mm,
+    })
+}
+
+fn summarise(
+    trial: &Trial,
+    arm: &super::file::Arm,
+    model: &ArmModel,
+    pop: &Numbers,
+    patients: Vec<PatientArm>,
+) -> Result<ArmResult, TrialError> {
+    let n = patients.len().max(1) as f64;
+    let orr = patients.iter().filter(|p| p.best >= Response::Pr).count() as f64 / n;
+    let cbr = patients
+        .iter()
+        .filter(|p| {
+            p.best >= Response::Pr
+                || (p.best == Response::Sd
+                    && p.pfs_months * DAYS_PER_MONTH / 7.0 >= recist::CLINICAL_BENEFIT_WEEKS)
+        })
+        .count() as f64
+        / n;
+    let (mut median, mut ci, mut pfs12, mut km) = (None, [None, None], None, None);
+    if trial.setting == Setting::Metastatic {
+        let t: Vec<f64> = patients.iter().map(|p| p.pfs_months).collect();
+        let e: Vec<bool> = patients.iter().map(|p| p.progressed).collect();
+        let k = KaplanMeier::fit(&t, &e).map_err(|e| TrialError::Survival(e.to_string()))?;
+        let m = k.median();
+        median = m.estimate;
+        ci = [m.lower, m.upper];
+        let last = t.iter().cloned().fold(0.0, f64::max);
+        pfs12 = (last >= 12.0).then(|| k.survival_at(12.0).survival);
+        km = Some(k);
+    }
+    let pcr = (trial.setting == Setting::Neoadjuvant)
+        .then(|| patients.iter().filter(|p| p.pcr == Some(true)).count() as f64 / n);
+    let typical = typical_patient(pop);
+    let times: Vec<f64> = (0..=12 * 42).map(|k| k as f64 * 4.0).collect();
+    let doses = arm
+        .regimen
+        .expand(typical.weight_kg, typical.bsa_m2, 12.0 * 168.0)
+        .map_err(|e| TrialError::Regimen(e.to_string()))?;
+    let pk = model
+        .agents
+        .iter()
+        .map(|ag| {
+            let d: Vec<(f64, f64)> = doses
+                .iter()
+                .filter(|e| e.drug == ag.drug)
+                .map(|e| (e.time_h, e.amount_mg))
+                .collect();
+            let p = ag
+                .typical(typical.weight_kg, typical.bsa_m2)
+                .simulate(&d, &times);
+            let pts = times.iter().map(|t| t / 168.0).zip(p.plasma).collect();
+            (ag.drug.clone(), pts)
+        })
+        .collect();
+    Ok(ArmResult {
+        name: arm.name.clone(),
+        items: arm.items.clone(),
+        orr,
+        cbr,
+        median_pfs_months: median,
+        median_pfs_ci: ci,
+        pfs_12_months: pfs12,
+        hazard_ratio: None,
+        hazard_ratio_ci: None,
+        pcr,
+        km,
+        published: arm.published.clone(),
+        patients,
+        pk,
+    })
+}
+
+/// Cox hazard ratio of each arm against the first, on the two arms' patients pooled. An arm
+/// pair without events (or separated completely) has no finite estimate: left empty.
+fn hazard_ratios(arms: &mut [ArmResult]) -> Result<(), TrialError> {
+    let Some(first) = arms.first().cloned() else {
+        return Ok(());
+    };
+    for arm in arms.iter_mut().skip(1) {
+        let mut t = Vec::new();
+        let mut e = Vec::new();
+        let mut g = Vec::new();
+        for (p, grp) in first
+            .patients
+            .iter()
+            .map(|p| (p, false))
+            .chain(arm.patients.iter().map(|p| (p, true)))
+        {
+            t.push(p.pfs_months);
+            e.push(p.progressed);
+            g.push(grp);
+        }
+        if let Ok(c) = hazard_ratio(&t, &e, &g) {
+            if c.hazard_ratio.is_finite() {
+                arm.hazard_ratio = Some(c.hazard_ratio);
+                arm.hazard_ratio_ci = Some([c.hr_lower, c.hr_upper]);
+            }
+        }
+    }
+    Ok(())
+}

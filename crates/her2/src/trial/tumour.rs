@@ -1,0 +1,170 @@
+//! A patient's tumour under an arm's regimen: subclones (the sensitive parental genotype and
+//! the resistant ones) sharing one Gompertz carrying capacity, each changed by the drug
+//! effect the laboratory measured for its genotype at the patient's tumour exposure:
+//!
+//! d ln V_i / dt = α ln(K / V) + κ (r_i(C(t)) − r_i(0)),   V = Σ V_i,
+//!
+//! with α set so that the untreated tumour doubles in the patient's doubling time at its
+//! baseline size, and κ = multiplier × (ln 2 / doubling time) / r_parental(0): the in-vitro
+//! change of the per-cell rate scaled by how much slower the tumour grows in the patient
+//! than the cells in the dish (Norton–Simon: the effect of a drug is proportional to the
+//! growth rate of the untreated tumour). Burden is read as a sum of longest diameters by
+//! taking the volume as one sphere. Stepped every `STEP_H` hours on log-volumes with the
+//! drug term averaged over each step (trapezoid).
+
+use std::f64::consts::{LN_2, PI};
+
+use crate::lab::Condition;
+
+use super::patients::{Numbers, Patient, RESISTANCE};
+use super::poppk::Agent;
+use super::regimen::Regimen;
+use super::response::Surface;
+use super::TrialError;
+
+/// Tumour step (h); weeks (168 h) and the 9-week interval are whole multiples.
+pub const STEP_H: f64 = 4.0;
+
+/// What an arm gives, with the lab's response to it.
+#[derive(Debug, Clone)]
+pub struct ArmModel {
+    pub regimen: Regimen,
+    /// PK models in `surface.drugs` order.
+    pub agents: Vec<Agent>,
+    pub surface: Surface,
+    /// In-vivo effect multiplier on κ (population parameter; 1 = uncalibrated).
+    pub effect_multiplier: f64,
+}
+
+/// The conditions a surface covers for these cell lines: each line alone, then with each
+/// resistance modifier (`RESISTANCE` order).
+pub fn conditions(lines: &[&str]) -> Vec<Condition> {
+    let mut out = Vec::new();
+    for line in lines {
+        out.push(Condition {
+            cell_line: line.to_string(),
+            modifiers: vec![],
+        });
+        for m in RESISTANCE {
+            out.push(Condition {
+                cell_line: line.to_string(),
+                modifiers: vec![m.to_string()],
+            });
+        }
+    }
+    out
+}
+
+/// Sphere volume (mm³) of diameter `d` (mm), and back.
+pub fn volume(d: f64) -> f64 {
+    PI / 6.0 * d.powi(3)
+}
+pub fn diameter(v: f64) -> f64 {
+    (6.0 * v / PI).cbrt()
+}
+
+/// A simulated course: the burden at the requested times.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Course {
+    /// Sum of longest diameters (mm) at each requested week.
+    pub sld_mm: Vec<f64>,
+}
+
+impl ArmModel {
+    /// Tumour exposure (mg/L) of each drug at `times` (h) for `patient`.
+    pub fn exposures(&self, patient: &Patient, times: &[f64]) -> Result<Vec<Vec<f64>>, TrialError> {
+        let horizon = times.last().copied().unwrap_or(0.0);
+        let doses = self
+            .regimen
+            .expand(patient.weight_kg, patient.bsa_m2, horizon + 1.0)
+            .map_err(|e| TrialError::Regimen(e.to_string()))?;
+        Ok(self
+            .agents
+            .iter()
+            .map(|a| {
+                let d: Vec<(f64, f64)> = doses
+                    .iter()
+                    .filter(|e| e.drug == a.drug)
+                    .map(|e| (e.time_h, e.amount_mg))
+                    .collect();
+                let ind = a.individual(
+                    patient.weight_kg,
+                    patient.bsa_m2,
+                    &patient.pk_effects(&a.drug),
+                );
+                ind.simulate(&d, times).tumour
+            })
+            .collect())
+    }
+
+    /// The patient's tumour, sampled at `weeks` (ascending, the first 0).
+    pub fn simulate(
+        &self,
+        patient: &Patient,
+        pop: &Numbers,
+        weeks: &[f64],
+    ) -> Result<Course, TrialError> {
+        let last_h = weeks.last().copied().unwrap_or(0.0) * 168.0;
+        let n = (last_h / STEP_H).ceil() as usize;
+        let times: Vec<f64> = (0..=n).map(|k| k as f64 * STEP_H).collect();
+        let expo = self.exposures(patient, &times)?;
+        let s = &self.surface;
+        let base = s
+            .conditions
+            .iter()
+            .position(|c| c.cell_line == patient.cell_line && c.modifiers.is_empty())
+            .ok_or_else(|| TrialError::Lab {
+                what: patient.cell_line.to_string(),
+                reason: "not among the surface's conditions".into(),
+            })?;
+        let clone_cond: [usize; 4] = [base, base + 1, base + 2, base + 3];
+        let r0: [f64; 4] = clone_cond.map(|c| s.untreated(c));
+        if !(r0[0] > 0.0) {
+            return Err(TrialError::Lab {
+                what: patient.cell_line.to_string(),
+                reason: format!("untreated cells do not grow in the lab (rate {} /h)", r0[0]),
+            });
+        }
+        let v0 = volume(patient.baseline_sld_mm);
+        let ln_k = volume(pop.plateau_sld).ln();
+        let g0 = LN_2 / patient.doubling_time_h;
+        let alpha = g0 / (ln_k - v0.ln());
+        let kappa = self.effect_multiplier * g0 / r0[0];
+        let mut ln_v: [f64; 4] = patient.clones.map(|f| (v0 * f).ln());
+        let effects = |k: usize| -> [f64; 4] {
+            let conc: Vec<f64> = expo.iter().map(|e| e[k]).collect();
+            let w = s.weights(&conc);
+            let mut out = [0.0; 4];
+            for i in 0..4 {
+                out[i] = s.rate_at(clone_cond[i], &w) - r0[i];
+            }
+            out
+        };
+        let mut out = Vec::with_capacity(weeks.len());
+        let mut next_week = 0;
+        let mut prev = effects(0);
+        for k in 0..=n {
+            let t = times[k];
+            while next_week < weeks.len() && weeks[next_week] * 168.0 <= t + 1e-6 {
+                let v: f64 = ln_v.iter().map(|l| l.exp()).sum();
+                out.push(diameter(v));
+                next_week += 1;
+            }
+            if k == n {
+                break;
+            }
+            let cur = effects(k + 1);
+            let v: f64 = ln_v.iter().map(|l| l.exp()).sum();
+            let growth = alpha * (ln_k - v.ln());
+            for i in 0..4 {
+                ln_v[i] += STEP_H * (growth + kappa * 0.5 * (prev[i] + cur[i]));
+            }
+            prev = cur;
+        }
+        while out.len() < weeks.len() {
+            let v: f64 = ln_v.iter().map(|l| l.exp()).sum();
+            out.push(diameter(v));
+        }
+        Ok(Course { sld_mm: out })
+    }
+}
