@@ -348,7 +348,7 @@ impl Individual {
             }
         }
         events.sort_by(|a, b| a.0.total_cmp(&b.0));
-        let step = Stepper::new(self);
+        let mut step = Stepper::new(self);
         let mut x: State = [0.0; 4];
         let mut rate = 0.0;
         let mut now = 0.0;
@@ -388,10 +388,12 @@ impl Individual {
 
 /// Advances the state over an interval with a constant infusion rate.
 enum Stepper {
-    /// `exp(A dt) = Σ P_i exp(λ_i dt)` with Sylvester's projectors `P_i`.
+    /// `exp(A dt) = Σ P_i exp(λ_i dt)` with Sylvester's projectors `P_i`; `cache` holds the
+    /// propagator of the last interval length (most intervals are the caller's sample step).
     Linear {
         lambda: [f64; 4],
         p: [[[f64; 4]; 4]; 4],
+        cache: Option<(f64, Mat, State)>,
     },
     /// Michaelis–Menten: RK4.
     Nonlinear(Rates),
@@ -498,28 +500,43 @@ impl Stepper {
             }
             *pi = acc;
         }
-        Stepper::Linear { lambda, p }
+        Stepper::Linear {
+            lambda,
+            p,
+            cache: None,
+        }
     }
 
-    fn advance(&self, x: &State, dt: f64, rate: f64) -> State {
+    fn advance(&mut self, x: &State, dt: f64, rate: f64) -> State {
         match self {
-            Stepper::Linear { lambda, p } => {
-                let mut out = [0.0; 4];
-                for (li, pi) in lambda.iter().zip(p) {
-                    let e = (li * dt).exp();
-                    // ∫0^dt exp(λ s) ds, written to stay accurate for small |λ dt|.
-                    let phi = if (li * dt).abs() < 1e-8 {
-                        dt
-                    } else {
-                        (e - 1.0) / li
-                    };
-                    for (r, o) in out.iter_mut().enumerate() {
-                        let mut s = 0.0;
-                        for (c, xc) in x.iter().enumerate() {
-                            s += pi[r][c] * xc;
+            Stepper::Linear { lambda, p, cache } => {
+                if cache.as_ref().is_none_or(|c| c.0 != dt) {
+                    // E = exp(A dt); f = ∫0^dt exp(A s) ds e_central (the infusion's column).
+                    let mut e_m = [[0.0; 4]; 4];
+                    let mut f = [0.0; 4];
+                    for (li, pi) in lambda.iter().zip(p.iter()) {
+                        let e = (li * dt).exp();
+                        // ∫0^dt exp(λ s) ds, written to stay accurate for small |λ dt|.
+                        let phi = if (li * dt).abs() < 1e-8 {
+                            dt
+                        } else {
+                            (e - 1.0) / li
+                        };
+                        for r in 0..4 {
+                            for c in 0..4 {
+                                e_m[r][c] += e * pi[r][c];
+                            }
+                            f[r] += phi * pi[r][1];
                         }
-                        *o += e * s + phi * pi[r][1] * rate;
                     }
+                    *cache = Some((dt, e_m, f));
+                }
+                let Some((_, e_m, f)) = cache.as_ref() else {
+                    return *x;
+                };
+                let mut out = [0.0; 4];
+                for (r, o) in out.iter_mut().enumerate() {
+                    *o = (0..4).map(|c| e_m[r][c] * x[c]).sum::<f64>() + f[r] * rate;
                 }
                 out
             }

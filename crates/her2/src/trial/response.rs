@@ -27,6 +27,19 @@ pub struct Surface {
     pub conditions: Vec<Condition>,
     /// `rates[condition][flat grid index]`, first drug varying slowest.
     rates: Vec<Vec<f64>>,
+    /// Flat-index stride of each drug.
+    strides: Vec<usize>,
+}
+
+/// Most drugs an arm may combine: 2^5 interpolation corners, and 4^5 grid points per genotype.
+pub const MAX_DRUGS: usize = 5;
+const MAX_CORNERS: usize = 1 << MAX_DRUGS;
+
+/// Grid corners around a point and their multilinear weights.
+#[derive(Debug, Clone, Copy)]
+pub struct Corners {
+    n: usize,
+    at: [(usize, f64); MAX_CORNERS],
 }
 
 /// Grid nodes per drug: finer for fewer drugs, so one condition needs at most ~250 runs.
@@ -48,6 +61,12 @@ impl Surface {
         top: &[f64],
         conditions: &[Condition],
     ) -> Result<Surface, TrialError> {
+        if drugs.len() > MAX_DRUGS || top.len() != drugs.len() {
+            return Err(TrialError::Invalid(format!(
+                "{} drugs in one arm: at most {MAX_DRUGS} (the lab is run on a grid over all of them)",
+                drugs.len()
+            )));
+        }
         let n = nodes_per_drug(drugs.len());
         let nodes: Vec<Vec<f64>> = top
             .iter()
@@ -91,33 +110,46 @@ impl Surface {
             .collect::<Result<_, _>>()?;
         Ok(Surface {
             drugs: drugs.to_vec(),
-            nodes,
             conditions: conditions.to_vec(),
             rates: rates.chunks(points).map(<[f64]>::to_vec).collect(),
+            strides: (0..nodes.len())
+                .map(|d| nodes[d + 1..].iter().map(Vec::len).product())
+                .collect(),
+            nodes,
         })
     }
 
     /// Interpolation corners and weights at concentrations `conc` (mg/L, one per drug).
-    pub fn weights(&self, conc: &[f64]) -> Vec<(usize, f64)> {
-        let mut out = vec![(0usize, 1.0f64)];
+    pub fn weights(&self, conc: &[f64]) -> Corners {
+        let mut out = Corners {
+            n: 1,
+            at: [(0, 0.0); MAX_CORNERS],
+        };
+        out.at[0] = (0, 1.0);
         for (d, nodes) in self.nodes.iter().enumerate() {
             let (i, f) = locate(nodes, conc.get(d).copied().unwrap_or(0.0));
-            let stride: usize = self.nodes[d + 1..].iter().map(Vec::len).product();
-            let mut next = Vec::with_capacity(out.len() * 2);
-            for &(idx, w) in &out {
-                next.push((idx + i * stride, w * (1.0 - f)));
-                if f > 0.0 {
-                    next.push((idx + (i + 1) * stride, w * f));
+            let stride = self.strides[d];
+            let n = out.n;
+            if f > 0.0 {
+                for k in 0..n {
+                    let (idx, w) = out.at[k];
+                    out.at[k] = (idx + i * stride, w * (1.0 - f));
+                    out.at[n + k] = (idx + (i + 1) * stride, w * f);
+                }
+                out.n = 2 * n;
+            } else {
+                for c in &mut out.at[..n] {
+                    c.0 += i * stride;
                 }
             }
-            out = next;
         }
         out
     }
 
     /// The rate (/h) of condition `c` with the corner weights from [`Surface::weights`].
-    pub fn rate_at(&self, c: usize, weights: &[(usize, f64)]) -> f64 {
-        weights.iter().map(|&(i, w)| w * self.rates[c][i]).sum()
+    pub fn rate_at(&self, c: usize, w: &Corners) -> f64 {
+        let r = &self.rates[c];
+        w.at[..w.n].iter().map(|&(i, x)| x * r[i]).sum()
     }
 
     /// The untreated rate (/h) of condition `c`.

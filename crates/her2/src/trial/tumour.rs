@@ -131,8 +131,11 @@ impl ArmModel {
         let alpha = g0 / (ln_k - v0.ln());
         let kappa = self.effect_multiplier * g0 / r0[0];
         let mut ln_v: [f64; 4] = patient.clones.map(|f| (v0 * f).ln());
-        let effects = |k: usize| -> [f64; 4] {
-            let conc: Vec<f64> = expo.iter().map(|e| e[k]).collect();
+        let mut conc = vec![0.0; expo.len()];
+        let mut effects = |k: usize| -> [f64; 4] {
+            for (c, e) in conc.iter_mut().zip(&expo) {
+                *c = e[k];
+            }
             let w = s.weights(&conc);
             let mut out = [0.0; 4];
             for i in 0..4 {

@@ -1,0 +1,123 @@
+//! The trial simulator end to end: untreated tumours plateau (Gompertz) instead of growing
+//! without bound, the same seed gives the same trial at any thread count, and a different
+//! seed gives different patients.
+
+use her2sim_her2::trial::patients::Patient;
+use her2sim_her2::trial::poppk::PopPk;
+use her2sim_her2::trial::response::Surface;
+use her2sim_her2::trial::tumour::{conditions, ArmModel};
+use her2sim_her2::trial::{output, run, KnownDrugs, Regimen, Trial};
+use her2sim_her2::Lab;
+
+fn trial(text: &str, lab: &Lab) -> Trial {
+    Trial::from_toml(text, "t.toml", &KnownDrugs::from_catalogue(lab.catalogue())).unwrap()
+}
+
+/// Five years untreated (trastuzumab first given in week 1000, i.e. never): every tumour
+/// grows, never past the Gompertz plateau (250 mm), and grows more slowly near it.
+#[test]
+fn untreated_tumours_approach_a_plateau() {
+    let lab = Lab::builtin().unwrap();
+    let pk = PopPk::builtin().unwrap();
+    let pop = pk.population.numbers().unwrap();
+    let known = KnownDrugs::from_catalogue(lab.catalogue());
+    let regimen = Regimen::parse(&["trastuzumab 6 mg/kg q3w from week 1000"], &known).unwrap();
+    let drugs = vec!["trastuzumab".to_string()];
+    let surface = Surface::build(
+        &lab,
+        &drugs,
+        &[100.0],
+        &conditions(&["bt474", "mda-mb-361"]),
+    )
+    .unwrap();
+    let model = ArmModel {
+        regimen,
+        agents: vec![pk.agent("trastuzumab").cloned().unwrap()],
+        surface,
+        effect_multiplier: 1.0,
+    };
+    let weeks: Vec<f64> = (0..=260).map(f64::from).collect();
+    for i in 0..40 {
+        let mut p = Patient::draw(9, i, &pop, false);
+        if i == 0 {
+            p.doubling_time_h = 20.0 * 24.0; // the fastest the population allows
+        }
+        let c = model.simulate(&p, &pop, &weeks).unwrap();
+        assert!((c.sld_mm[0] - p.baseline_sld_mm).abs() < 1e-9);
+        for w in c.sld_mm.windows(2) {
+            assert!(w[1] >= w[0] - 1e-9, "patient {i} shrank untreated");
+        }
+        let last = *c.sld_mm.last().unwrap();
+        assert!(last <= pop.plateau_sld + 1e-6, "patient {i}: {last} mm");
+        if i == 0 {
+            // Five years at a 20-day doubling would be 2^91 in volume; the plateau holds it,
+            // and the last year adds less than 1 % in diameter.
+            assert!(last > 0.95 * pop.plateau_sld, "{last}");
+            assert!(last / c.sld_mm[208] < 1.01);
+        }
+        // The first doubling of volume takes the patient's doubling time (within a step).
+        let d2 = c.sld_mm[0] * 2f64.cbrt();
+        let week = c.sld_mm.iter().position(|s| *s >= d2).unwrap_or(usize::MAX) as f64;
+        let td_weeks = p.doubling_time_h / 168.0;
+        assert!(
+            week >= td_weeks - 1.0,
+            "patient {i}: doubled at week {week} < {td_weeks}"
+        );
+    }
+}
+
+const SMALL: &str = r#"
+[trial]
+name = "small"
+setting = "metastatic"
+patients = 24
+months = 18
+seed = 5
+
+[[arm]]
+name = "H"
+regimen = ["trastuzumab 8 mg/kg load then 6 mg/kg q3w"]
+
+[[arm]]
+name = "H+D"
+regimen = ["trastuzumab 8 mg/kg load then 6 mg/kg q3w", "docetaxel 75 mg/m2 q3w x6"]
+"#;
+
+#[test]
+fn the_same_seed_gives_the_same_trial_at_any_thread_count() {
+    let lab = Lab::builtin().unwrap();
+    let pk = PopPk::builtin().unwrap();
+    let t = trial(SMALL, &lab);
+    let in_pool = |threads: usize, t: &Trial| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap()
+            .install(|| run(t, &lab, &pk, &|| {}).unwrap())
+    };
+    let one = in_pool(1, &t);
+    let two = in_pool(2, &t);
+    assert_eq!(output::json(&one), output::json(&two));
+    assert_eq!(output::patients_csv(&one), output::patients_csv(&two));
+    let mut other = t.clone();
+    other.seed = 6;
+    let three = in_pool(2, &other);
+    assert_ne!(output::patients_csv(&one), output::patients_csv(&three));
+    // Paired arms: the same cohort in every arm.
+    let csv = output::patients_csv(&one);
+    let rows: Vec<&str> = csv.lines().skip(1).collect();
+    assert_eq!(rows.len(), 48);
+    let body = |r: &str| r.split(',').skip(2).take(6).collect::<Vec<_>>().join(",");
+    assert_eq!(body(rows[0]), body(rows[24]));
+    // The JSON contract.
+    let j = output::json(&one);
+    assert_eq!(j["patients_per_arm"], 24);
+    assert_eq!(j["arms"][0]["hazard_ratio"], 1.0);
+    assert!(j["arms"][0]["pcr"].is_null());
+    for a in j["arms"].as_array().unwrap() {
+        for k in ["orr", "cbr"] {
+            let v = a[k].as_f64().unwrap();
+            assert!((0.0..=1.0).contains(&v), "{k} {v}");
+        }
+    }
+}
