@@ -121,3 +121,41 @@ fn the_same_seed_gives_the_same_trial_at_any_thread_count() {
         }
     }
 }
+
+/// A neoadjuvant trial reports pCR (a fraction) and no PFS; the first arm's hazard ratio is 1.
+#[test]
+fn neoadjuvant_trials_report_pcr_and_no_pfs() {
+    let lab = Lab::builtin().unwrap();
+    let pk = PopPk::builtin().unwrap();
+    let t = trial(
+        r#"
+[trial]
+name = "neo"
+setting = "neoadjuvant"
+patients = 16
+surgery_week = 18
+seed = 2
+
+[[arm]]
+name = "H+D"
+regimen = ["trastuzumab 8 mg/kg load then 6 mg/kg q3w", "docetaxel 75 mg/m2 q3w x6"]
+"#,
+        &lab,
+    );
+    let r = run(&t, &lab, &pk, &|| {}).unwrap();
+    // Assessed at baseline, weeks 6 and 12, and at surgery (week 18).
+    assert_eq!(r.weeks, vec![0.0, 6.0, 12.0, 18.0]);
+    let j = output::json(&r);
+    let a = &j["arms"][0];
+    let pcr = a["pcr"].as_f64().unwrap();
+    assert!((0.0..=1.0).contains(&pcr));
+    assert!(a["median_pfs_months"].is_null() && a["pfs_12_months"].is_null());
+    assert_eq!(a["hazard_ratio"], 1.0);
+    // pCR is exactly the share of patients below the 1-mm threshold at surgery.
+    let below = r.arms[0]
+        .patients
+        .iter()
+        .filter(|p| *p.sld_mm.last().unwrap() < 1.0)
+        .count();
+    assert_eq!(pcr, below as f64 / 16.0);
+}

@@ -166,7 +166,7 @@ impl Surface {
 /// Node interval and fraction of `x` on `nodes` (0 first, then ascending positives).
 fn locate(nodes: &[f64], x: f64) -> (usize, f64) {
     let last = nodes.len() - 1;
-    if !(x > 0.0) || last == 0 {
+    if x.is_nan() || x <= 0.0 || last == 0 {
         return (0, 0.0);
     }
     if x >= nodes[last] {

@@ -119,7 +119,7 @@ impl ArmModel {
             })?;
         let clone_cond: [usize; 4] = [base, base + 1, base + 2, base + 3];
         let r0: [f64; 4] = clone_cond.map(|c| s.untreated(c));
-        if !(r0[0] > 0.0) {
+        if r0[0].is_nan() || r0[0] <= 0.0 {
             return Err(TrialError::Lab {
                 what: patient.cell_line.to_string(),
                 reason: format!("untreated cells do not grow in the lab (rate {} /h)", r0[0]),
@@ -146,8 +146,7 @@ impl ArmModel {
         let mut out = Vec::with_capacity(weeks.len());
         let mut next_week = 0;
         let mut prev = effects(0);
-        for k in 0..=n {
-            let t = times[k];
+        for (k, &t) in times.iter().enumerate() {
             while next_week < weeks.len() && weeks[next_week] * 168.0 <= t + 1e-6 {
                 let v: f64 = ln_v.iter().map(|l| l.exp()).sum();
                 out.push(diameter(v));
