@@ -33,8 +33,9 @@ fn untreated_tumours_approach_a_plateau() {
     let model = ArmModel {
         regimen,
         agents: vec![pk.agent("trastuzumab").cloned().unwrap()],
-        surface,
+        surface: std::sync::Arc::new(surface),
         effect_multiplier: 1.0,
+        coarse_h: her2sim_her2::trial::tumour::COARSE_H,
     };
     let weeks: Vec<f64> = (0..=260).map(f64::from).collect();
     for i in 0..40 {
@@ -158,4 +159,57 @@ regimen = ["trastuzumab 8 mg/kg load then 6 mg/kg q3w", "docetaxel 75 mg/m2 q3w 
         .filter(|p| *p.sld_mm.last().unwrap() < 1.0)
         .count();
     assert_eq!(pcr, below as f64 / 16.0);
+}
+
+/// The 24-h steps away from chemotherapy doses against 4-h steps throughout: trastuzumab +
+/// docetaxel for a year at the calibrated effect, burdens agree within 1 %.
+#[test]
+fn coarse_steps_between_chemotherapy_doses_match_fine_steps() {
+    let lab = Lab::builtin().unwrap();
+    let pk = PopPk::builtin().unwrap();
+    let pop = pk.population.numbers().unwrap();
+    let known = KnownDrugs::from_catalogue(lab.catalogue());
+    let regimen = Regimen::parse(
+        &[
+            "trastuzumab 8 mg/kg load then 6 mg/kg q3w",
+            "docetaxel 75 mg/m2 q3w x6",
+        ],
+        &known,
+    )
+    .unwrap();
+    let drugs = vec!["trastuzumab".to_string(), "docetaxel".to_string()];
+    let surface = Surface::build(
+        &lab,
+        &drugs,
+        &[60.0, 0.5],
+        &conditions(&["bt474", "mda-mb-361"]),
+    )
+    .unwrap();
+    let mut model = ArmModel {
+        regimen,
+        agents: vec![
+            pk.agent("trastuzumab").cloned().unwrap(),
+            pk.agent("docetaxel").cloned().unwrap(),
+        ],
+        surface: std::sync::Arc::new(surface),
+        effect_multiplier: pop.effect_multiplier,
+        coarse_h: her2sim_her2::trial::tumour::COARSE_H,
+    };
+    let weeks: Vec<f64> = (0..=52).map(f64::from).collect();
+    let patients: Vec<Patient> = (0..10).map(|i| Patient::draw(4, i, &pop, false)).collect();
+    let coarse: Vec<Vec<f64>> = patients
+        .iter()
+        .map(|p| model.simulate(p, &pop, &weeks).unwrap().sld_mm)
+        .collect();
+    model.coarse_h = her2sim_her2::trial::tumour::FINE_H;
+    for (p, c) in patients.iter().zip(&coarse) {
+        let f = model.simulate(p, &pop, &weeks).unwrap().sld_mm;
+        for (a, b) in c.iter().zip(&f) {
+            assert!(
+                (a / b - 1.0).abs() < 0.01,
+                "patient {}: {a} vs {b}",
+                p.index
+            );
+        }
+    }
 }

@@ -6,6 +6,8 @@
 //! neoadjuvant trials. Patients run in parallel; each has its own random streams, so the
 //! result does not depend on the number of threads.
 
+use std::sync::Arc;
+
 use rayon::prelude::*;
 
 use her2sim_analysis::survival::{cox::hazard_ratio, km::KaplanMeier};
@@ -105,12 +107,7 @@ pub fn run(
             trial.name
         )));
     }
-    let models = trial
-        .arms
-        .iter()
-        .enumerate()
-        .map(|(a, arm)| arm_model(lab, pk, &pop, a, arm))
-        .collect::<Result<Vec<_>, _>>()?;
+    let models = arm_models(lab, pk, &pop, trial)?;
     // Pretreated: the population progressed on a HER2 agent (post-trastuzumab frequencies).
     let pretreated = !trial.prior.is_empty();
     let n = trial.patients as usize;
@@ -153,59 +150,106 @@ pub fn run(
     })
 }
 
-fn arm_model(
-    lab: &Lab,
-    pk: &PopPk,
-    pop: &Numbers,
-    a: usize,
-    arm: &super::file::Arm,
-) -> Result<ArmModel, TrialError> {
+/// The drugs of an arm, in regimen order, once each.
+fn arm_drugs(arm: &super::file::Arm) -> Vec<String> {
     let mut drugs: Vec<String> = Vec::new();
     for item in &arm.regimen.items {
         if !drugs.contains(&item.drug) {
             drugs.push(item.drug.clone());
         }
     }
-    let agents = drugs
-        .iter()
-        .map(|d| {
-            pk.agent(d).cloned().ok_or_else(|| TrialError::NoPk {
+    drugs
+}
+
+/// One model per arm. Arms whose drugs are all among another arm's share that arm's
+/// response surface (the absent drugs stay at zero exposure), and every drug's grid top is
+/// the largest over the arms: arms are then compared on one grid, and the lab runs once.
+fn arm_models(
+    lab: &Lab,
+    pk: &PopPk,
+    pop: &Numbers,
+    trial: &Trial,
+) -> Result<Vec<ArmModel>, TrialError> {
+    let drug_sets: Vec<Vec<String>> = trial.arms.iter().map(arm_drugs).collect();
+    // Every drug needs a population PK model.
+    for (a, (arm, drugs)) in trial.arms.iter().zip(&drug_sets).enumerate() {
+        if let Some(d) = drugs.iter().find(|d| pk.agent(d).is_none()) {
+            return Err(TrialError::NoPk {
                 arm: format!("arm[{a}] ({})", arm.name),
                 drug: d.clone(),
                 known: pk.drugs().join(", "),
-            })
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    // The typical patient's peak tumour exposure sets the top of the lab grid (x2).
+            });
+        }
+    }
+    // The typical patient's peak tumour exposure (x2), largest over the arms, tops the grid.
     let typical = typical_patient(pop);
     let times: Vec<f64> = (0..=(EXPOSURE_WEEKS * 168.0) as usize)
         .map(|h| h as f64)
         .collect();
-    let doses = arm
-        .regimen
-        .expand(typical.weight_kg, typical.bsa_m2, EXPOSURE_WEEKS * 168.0)
-        .map_err(|e| TrialError::Regimen(format!("arm[{a}]: {e}")))?;
-    let top: Vec<f64> = agents
-        .iter()
-        .map(|ag| {
-            let d: Vec<(f64, f64)> = doses
+    let mut top: Vec<(String, f64)> = Vec::new();
+    for (a, arm) in trial.arms.iter().enumerate() {
+        let doses = arm
+            .regimen
+            .expand(typical.weight_kg, typical.bsa_m2, EXPOSURE_WEEKS * 168.0)
+            .map_err(|e| TrialError::Regimen(format!("arm[{a}]: {e}")))?;
+        for d in &drug_sets[a] {
+            let Some(ag) = pk.agent(d) else { continue };
+            let given: Vec<(f64, f64)> = doses
                 .iter()
-                .filter(|e| e.drug == ag.drug)
+                .filter(|e| &e.drug == d)
                 .map(|e| (e.time_h, e.amount_mg))
                 .collect();
             let p = ag
                 .typical(typical.weight_kg, typical.bsa_m2)
-                .simulate(&d, &times);
-            2.0 * p.tumour.iter().cloned().fold(0.0, f64::max)
-        })
-        .collect();
-    let surface = Surface::build(lab, &drugs, &top, &conditions(&[IHC3_LINE, IHC2_LINE]))?;
-    Ok(ArmModel {
-        regimen: arm.regimen.clone(),
-        agents,
-        surface,
-        effect_multiplier: pop.effect_multiplier,
-    })
+                .simulate(&given, &times);
+            let peak = 2.0 * p.tumour.iter().cloned().fold(0.0, f64::max);
+            match top.iter_mut().find(|(x, _)| x == d) {
+                Some((_, t)) => *t = t.max(peak),
+                None => top.push((d.clone(), peak)),
+            }
+        }
+    }
+    // Surfaces for the drug sets no other arm's set contains (the first of equal sets).
+    let covers = |big: &Vec<String>, small: &Vec<String>| small.iter().all(|d| big.contains(d));
+    let mut host = vec![0usize; drug_sets.len()];
+    for a in 0..drug_sets.len() {
+        host[a] = (0..drug_sets.len())
+            .filter(|&b| covers(&drug_sets[b], &drug_sets[a]))
+            .max_by_key(|&b| (drug_sets[b].len(), std::cmp::Reverse(b)))
+            .unwrap_or(a);
+    }
+    let conds = conditions(&[IHC3_LINE, IHC2_LINE]);
+    let mut surfaces: Vec<(usize, Arc<Surface>)> = Vec::new();
+    let mut models = Vec::with_capacity(trial.arms.len());
+    for (a, arm) in trial.arms.iter().enumerate() {
+        let h = host[a];
+        let surface = match surfaces.iter().find(|(x, _)| *x == h) {
+            Some((_, s)) => s.clone(),
+            None => {
+                let drugs = &drug_sets[h];
+                let tops: Vec<f64> = drugs
+                    .iter()
+                    .map(|d| top.iter().find(|(x, _)| x == d).map_or(1.0, |t| t.1))
+                    .collect();
+                let s = Arc::new(Surface::build(lab, drugs, &tops, &conds)?);
+                surfaces.push((h, s.clone()));
+                s
+            }
+        };
+        let agents = surface
+            .drugs
+            .iter()
+            .filter_map(|d| pk.agent(d).cloned())
+            .collect();
+        models.push(ArmModel {
+            regimen: arm.regimen.clone(),
+            agents,
+            surface,
+            effect_multiplier: pop.effect_multiplier,
+            coarse_h: super::tumour::COARSE_H,
+        });
+    }
+    Ok(models)
 }
 
 /// The median patient (no random effects): median weight, mean height.
@@ -290,6 +334,7 @@ fn summarise(
     let pk = model
         .agents
         .iter()
+        .filter(|ag| arm.regimen.items.iter().any(|i| i.drug == ag.drug))
         .map(|ag| {
             let d: Vec<(f64, f64)> = doses
                 .iter()

@@ -9,31 +9,45 @@
 //! change of the per-cell rate scaled by how much slower the tumour grows in the patient
 //! than the cells in the dish (Norton–Simon: the effect of a drug is proportional to the
 //! growth rate of the untreated tumour). Burden is read as a sum of longest diameters by
-//! taking the volume as one sphere. Stepped every `STEP_H` hours on log-volumes with the
-//! drug term averaged over each step (trapezoid).
+//! taking the volume as one sphere. Stepped on log-volumes with the drug term averaged over
+//! each step (trapezoid): every `FINE_H` hours for `FINE_WINDOW_H` after each dose of a
+//! short-lived agent (plasma half-life under `FAST_HALF_LIFE_H`: chemotherapy, kinase
+//! inhibitors), where exposure changes within hours, and every `COARSE_H` hours otherwise
+//! (antibodies, whose tumour exposure changes over days, and no drug).
 
 use std::f64::consts::{LN_2, PI};
+use std::sync::Arc;
 
 use crate::lab::Condition;
 
 use super::patients::{Numbers, Patient, RESISTANCE};
 use super::poppk::Agent;
-use super::regimen::Regimen;
+use super::regimen::{DoseEvent, Regimen};
 use super::response::Surface;
 use super::TrialError;
 
-/// Tumour step (h); weeks (168 h) and the 9-week interval are whole multiples.
-pub const STEP_H: f64 = 4.0;
+/// Tumour steps (h) near doses of short-lived agents and elsewhere; steps are also cut at
+/// every assessment.
+pub const FINE_H: f64 = 4.0;
+pub const COARSE_H: f64 = 24.0;
+/// How long after a dose of a short-lived agent the fine step is used (h).
+pub const FINE_WINDOW_H: f64 = 120.0;
+/// Agents whose typical plasma half-life ln 2 V1 / CL is shorter than this are short-lived (h).
+pub const FAST_HALF_LIFE_H: f64 = 48.0;
 
 /// What an arm gives, with the lab's response to it.
 #[derive(Debug, Clone)]
 pub struct ArmModel {
     pub regimen: Regimen,
-    /// PK models in `surface.drugs` order.
+    /// PK models in `surface.drugs` order (drugs of the surface this arm does not give get
+    /// no doses, so zero exposure).
     pub agents: Vec<Agent>,
-    pub surface: Surface,
+    pub surface: Arc<Surface>,
     /// In-vivo effect multiplier on κ (population parameter; 1 = uncalibrated).
     pub effect_multiplier: f64,
+    /// Step away from short-lived agents' doses (h): `COARSE_H`; tests set `FINE_H` to check
+    /// that the coarse steps change nothing that matters.
+    pub coarse_h: f64,
 }
 
 /// The conditions a surface covers for these cell lines: each line alone, then with each
@@ -71,15 +85,22 @@ pub struct Course {
 }
 
 impl ArmModel {
+    /// The patient's doses (time h, drug, mg) up to `horizon_h`.
+    fn doses(&self, patient: &Patient, horizon_h: f64) -> Result<Vec<DoseEvent>, TrialError> {
+        self.regimen
+            .expand(patient.weight_kg, patient.bsa_m2, horizon_h)
+            .map_err(|e| TrialError::Regimen(e.to_string()))
+    }
+
     /// Tumour exposure (mg/L) of each drug at `times` (h) for `patient`.
     pub fn exposures(&self, patient: &Patient, times: &[f64]) -> Result<Vec<Vec<f64>>, TrialError> {
         let horizon = times.last().copied().unwrap_or(0.0);
-        let doses = self
-            .regimen
-            .expand(patient.weight_kg, patient.bsa_m2, horizon + 1.0)
-            .map_err(|e| TrialError::Regimen(e.to_string()))?;
-        Ok(self
-            .agents
+        let doses = self.doses(patient, horizon + 1.0)?;
+        Ok(self.exposures_of(patient, &doses, times))
+    }
+
+    fn exposures_of(&self, patient: &Patient, doses: &[DoseEvent], times: &[f64]) -> Vec<Vec<f64>> {
+        self.agents
             .iter()
             .map(|a| {
                 let d: Vec<(f64, f64)> = doses
@@ -87,6 +108,9 @@ impl ArmModel {
                     .filter(|e| e.drug == a.drug)
                     .map(|e| (e.time_h, e.amount_mg))
                     .collect();
+                if d.is_empty() {
+                    return vec![0.0; times.len()];
+                }
                 let ind = a.individual(
                     patient.weight_kg,
                     patient.bsa_m2,
@@ -94,7 +118,60 @@ impl ArmModel {
                 );
                 ind.simulate(&d, times).tumour
             })
-            .collect())
+            .collect()
+    }
+
+    /// Step times from 0 to `last_h`: fine after doses of short-lived agents, coarse
+    /// elsewhere, cut at every assessment.
+    fn step_times(
+        &self,
+        patient: &Patient,
+        doses: &[DoseEvent],
+        weeks: &[f64],
+        last_h: f64,
+    ) -> Vec<f64> {
+        let fast: Vec<&str> = self
+            .agents
+            .iter()
+            .filter(|a| {
+                let t = a.typical(patient.weight_kg, patient.bsa_m2);
+                LN_2 * t.v1 / t.cl < FAST_HALF_LIFE_H
+            })
+            .map(|a| a.drug.as_str())
+            .collect();
+        let starts: Vec<f64> = doses
+            .iter()
+            .filter(|d| fast.contains(&d.drug.as_str()))
+            .map(|d| d.time_h)
+            .collect();
+        let cuts: Vec<f64> = weeks.iter().map(|w| w * 168.0).collect();
+        let mut times = vec![0.0];
+        let (mut t, mut s, mut c) = (0.0, 0usize, 0usize);
+        let mut fine_until = f64::NEG_INFINITY;
+        while t < last_h - 1e-9 {
+            while s < starts.len() && starts[s] <= t + 1e-9 {
+                fine_until = fine_until.max(starts[s] + FINE_WINDOW_H);
+                s += 1;
+            }
+            while c < cuts.len() && cuts[c] <= t + 1e-9 {
+                c += 1;
+            }
+            let step = if t < fine_until - 1e-9 {
+                FINE_H
+            } else {
+                COARSE_H
+            };
+            let mut next = (t + step).min(last_h);
+            if let Some(&st) = starts.get(s) {
+                next = next.min(st);
+            }
+            if let Some(&ct) = cuts.get(c) {
+                next = next.min(ct);
+            }
+            t = next;
+            times.push(t);
+        }
+        times
     }
 
     /// The patient's tumour, sampled at `weeks` (ascending, the first 0).
@@ -105,9 +182,10 @@ impl ArmModel {
         weeks: &[f64],
     ) -> Result<Course, TrialError> {
         let last_h = weeks.last().copied().unwrap_or(0.0) * 168.0;
-        let n = (last_h / STEP_H).ceil() as usize;
-        let times: Vec<f64> = (0..=n).map(|k| k as f64 * STEP_H).collect();
-        let expo = self.exposures(patient, &times)?;
+        let doses = self.doses(patient, last_h + 1.0)?;
+        let times = self.step_times(patient, &doses, weeks, last_h);
+        let n = times.len() - 1;
+        let expo = self.exposures_of(patient, &doses, &times);
         let s = &self.surface;
         let base = s
             .conditions
@@ -155,11 +233,12 @@ impl ArmModel {
             if k == n {
                 break;
             }
+            let h = times[k + 1] - t;
             let cur = effects(k + 1);
             let v: f64 = ln_v.iter().map(|l| l.exp()).sum();
             let growth = alpha * (ln_k - v.ln());
             for i in 0..4 {
-                ln_v[i] += STEP_H * (growth + kappa * 0.5 * (prev[i] + cur[i]));
+                ln_v[i] += h * (growth + kappa * 0.5 * (prev[i] + cur[i]));
             }
             prev = cur;
         }
