@@ -94,20 +94,20 @@ MU_MAX = math.log(2) / (37.4 * 60.0)  # SK-BR-3 doubling 37.4 h
 # Measured with her2sim for the documentation (rerun the scans when the model changes):
 # change | HER2_total | HER3_total | pAKT | pERK | pS6K | proliferation_rate at 72 h.
 BEHAVIOUR = [
-    "default (BT-474-like) | 250 | 10.5 | 0.571 | 0.376 | 0.476 | 1.14e-04",
-    "`her2_gene_copies` = 2 (MCF7-like, no other drive) | 25 | 13.5 | 0.296 | 0.089 | 0.364 | 5.73e-06",
-    "`tki_her2_inhibition` = 0.9 | 250 | 12.7 | 0.345 | 0.200 | 0.391 | 2.88e-05",
-    "`pten_activity` = 0.1 | 250 | 9.3 | 0.795 | 0.376 | 0.525 | 1.51e-04",
-    "`pik3ca_gain` = 3 | 250 | 9.7 | 0.719 | 0.376 | 0.511 | 1.40e-04",
-    "`domainIV_block` = 1 | 143 | 12.1 | 0.395 | 0.283 | 0.414 | 5.45e-05",
-    "`hsp90_inhibition` = 0.9 | 135 | 11.4 | 0.461 | 0.276 | 0.441 | 6.60e-05",
-    "`sirna_knockdown` = 0.8 | 46 | 12.5 | 0.362 | 0.162 | 0.399 | 2.28e-05",
-    "`pi3k_inhibition` = 0.9 | 251 | 15.9 | 0.177 | 0.376 | 0.273 | 1.42e-05",
-    "`akt_inhibition` = 0.9 | 251 | 17.0 | 0.138 | 0.376 | 0.233 | 7.44e-06",
-    "`mek_inhibition` = 0.9 | 250 | 10.5 | 0.571 | 0.015 | 0.476 | 4.47e-07",
-    "`[HRG]` = 1 nM | 254 | 9.7 | 0.708 | 0.402 | 0.509 | 1.46e-04",
-    "`p95_expression` = 0.5 | 250 | 10.3 | 0.610 | 0.405 | 0.486 | 1.28e-04",
-    "`other_drive` = 1 | 250 | 10.3 | 0.601 | 0.399 | 0.484 | 1.25e-04",
+    "default (BT-474-like) | 250 | 10.5 | 0.571 | 0.376 | 0.476 | 1.53e-04",
+    "`her2_gene_copies` = 2 (MCF7-like, no other drive) | 25 | 13.5 | 0.296 | 0.089 | 0.364 | 4.72e-05",
+    "`tki_her2_inhibition` = 0.9 | 250 | 12.7 | 0.345 | 0.200 | 0.391 | 6.85e-05",
+    "`pten_activity` = 0.1 | 250 | 9.3 | 0.795 | 0.376 | 0.525 | 2.05e-04",
+    "`pik3ca_gain` = 3 | 250 | 9.7 | 0.719 | 0.376 | 0.511 | 1.90e-04",
+    "`domainIV_block` = 1 | 143 | 12.1 | 0.395 | 0.283 | 0.414 | 9.06e-05",
+    "`hsp90_inhibition` = 0.9 | 135 | 11.4 | 0.461 | 0.276 | 0.441 | 1.12e-04",
+    "`sirna_knockdown` = 0.8 | 46 | 12.5 | 0.362 | 0.162 | 0.399 | 7.16e-05",
+    "`pi3k_inhibition` = 0.9 | 251 | 15.9 | 0.177 | 0.376 | 0.273 | 1.92e-05",
+    "`akt_inhibition` = 0.9 | 251 | 17.0 | 0.138 | 0.376 | 0.233 | 1.00e-05",
+    "`mek_inhibition` = 0.9 | 250 | 10.5 | 0.571 | 0.015 | 0.476 | 1.19e-04",
+    "`[HRG]` = 1 nM | 254 | 9.7 | 0.708 | 0.402 | 0.509 | 1.90e-04",
+    "`p95_expression` = 0.5 | 250 | 10.3 | 0.610 | 0.405 | 0.486 | 1.66e-04",
+    "`other_drive` = 1 | 250 | 10.3 | 0.601 | 0.399 | 0.484 | 1.63e-04",
 ]
 
 
@@ -275,7 +275,11 @@ par("pi3k_inhibition", 0.0, "dimensionless", "control", "control: fraction of PI
 par("akt_inhibition", 0.0, "dimensionless", "control", "control: fraction of AKT activation inhibited (MK-2206-like)")
 par("mtor_inhibition", 0.0, "dimensionless", "control", "control: fraction of mTORC1 kinase activity inhibited (everolimus-like)")
 par("mek_inhibition", 0.0, "dimensionless", "control", "control: fraction of MEK kinase activity inhibited (trametinib-like)")
-par("chemo_damage", 0.0, "per_min", "control", "control: rate of drug-induced lethal damage (chemotherapy), added to the basal apoptosis rate")
+par("chemo_damage", 0.0, "per_min", "control", "control: rate of drug-induced lethal damage of no particular class, added to the basal apoptosis rate")
+par("mitotic_damage", 0.0, "per_min", "control",
+    "control: taxane mitotic-arrest kill rate of a cell dividing at mu_max; scaled by proliferation_rate / mu_max, since only cells that enter mitosis arrest and die (paclitaxel, docetaxel)")
+par("dna_damage", 0.0, "per_min", "control",
+    "control: platinum DNA-damage kill rate, added to the basal apoptosis rate; it also arrests the cycle (checkpoint), lowering proliferation (cisplatin)")
 par("adc_occupancy", 0.0, "dimensionless", "control",
     "control: fraction of HER2 domain IV bound by the antibody-drug conjugate (T-DM1); internalised, lysosomally degraded conjugate releases its payload (also counted in domainIV_block)")
 
@@ -393,14 +397,20 @@ group("Phenotype read-outs")
 par("mu_max", MU_MAX, "per_min", "derived",
     "derived: ln2 / 37.4 h, the SK-BR-3 in-vitro doubling time (yuezheli/ADC-archives param-tdm1.jl, citing Cellosaurus CVCL_0033, sourced), taken as the maximal proliferation rate")
 par("K_prolif_erk", 0.3, "dimensionless", "assumed", "assumed: half-saturation (Hill n = 2) of proliferation in the active-ERK fraction; the steep dependence makes HER2-amplified lines HER2-addicted")
-par("w_prolif_erk", 1.0, "dimensionless", "assumed",
-    "assumed: share of the proliferative drive gated by ERK (1 = ERK and mTORC1/S6K both gate all of it, as in G1 progression needing both cyclin D1 induction and translation); lower values make growth less ERK-dependent")
+par("w_prolif_erk", 0.3, "dimensionless", "assumed",
+    "assumed, chosen from data pending the fit: share of the proliferative drive gated by ERK. MEK inhibition leaves HER2-amplified lines growing at 60-100 % of their rate (trametinib GRmax 0.79 in BT-474 and 0.63-0.97 in SK-BR-3, 72 h, Heiser 2012 and LINCS re-analyses, models/her2/data/summary_values.tsv), so most of the drive runs through PI3K/AKT/mTOR; 1 would make trametinib fully cytostatic")
 par("K_prolif_akt", 0.5, "dimensionless", "assumed",
     "assumed: AKT licenses G1/S progression (p27 phosphorylation and cytoplasmic retention, FOXO exclusion: trastuzumab raises p27 in BT-474, Yakes 2002; not in facts.md); half-saturation (Hill n = 2) in the active-AKT fraction")
 par("K_prolif_s6k", 0.3, "dimensionless", "assumed", "assumed: half-saturation of proliferation in the active-S6K fraction")
 par("apoptosis_basal", 1.0e-5, "per_min", "assumed", "assumed: ~1.4% of cells per day die without drug")
 par("survival_max", 0.8, "dimensionless", "assumed", "assumed: full AKT survival signalling removes up to 80% of the apoptotic drive (HER2 signalling protects from chemotherapy)")
 par("K_survival", 0.2, "dimensionless", "assumed", "assumed: half-saturation of AKT survival signalling in the active-AKT fraction")
+par("addiction_death_max", 2.0e-4, "per_min", "assumed",
+    "assumed, chosen from data pending the fit: apoptosis rate of cells that lose AKT survival signalling (oncogene addiction: HER2 or PI3K inhibition kills HER2-amplified cells, not only stops them). Lapatinib kills about half of BT-474 cells in 72 h (GRmax -0.60 Heiser 2012, -0.72 gCSI; neratinib -0.92; alpelisib -0.81; models/her2/data/summary_values.tsv), a net loss of ~1.5e-4 per min with proliferation stopped")
+par("K_addiction", 0.2, "dimensionless", "assumed",
+    "assumed: active-AKT fraction below which addiction death sets in (Hill n = 4, steep: untreated lines at pAKT 0.45-0.65 carry 1-4 % of it, lapatinib-treated BT-474 at 0.13 most of it)")
+par("K_dna_arrest", 1.0e-4, "per_min", "assumed",
+    "assumed: DNA-damage rate at which checkpoint arrest halves proliferation (platinum slows the cycle as well as killing)")
 par("K_migration", 0.3, "dimensionless", "assumed", "assumed: half-saturation of the migration index in active ERK and AKT")
 group("")
 
@@ -530,12 +540,15 @@ READOUTS = [
     ("proliferation_rate",
      "mu_max * (1 - w_prolif_erk + w_prolif_erk * (1 + K_prolif_erk^2) * pERK_fraction^2 / (K_prolif_erk^2 + pERK_fraction^2))"
      " * (1 + K_prolif_s6k^2) * pS6K_fraction^2 / (K_prolif_s6k^2 + pS6K_fraction^2)"
-     " * (1 + K_prolif_akt^2) * pAKT_fraction^2 / (K_prolif_akt^2 + pAKT_fraction^2)",
-     "per min; mu_max when ERK, S6K and AKT are fully active (each gate a Hill function, n = 2, normalised to 1)"),
+     " * (1 + K_prolif_akt^2) * pAKT_fraction^2 / (K_prolif_akt^2 + pAKT_fraction^2)"
+     " / (1 + dna_damage / K_dna_arrest)",
+     "per min; mu_max when ERK, S6K and AKT are fully active (each gate a Hill function, n = 2, normalised to 1); DNA damage arrests the cycle"),
     ("apoptosis_rate",
-     "(apoptosis_basal + chemo_damage + payload_damage) * (1 - survival_max * (1 + K_survival) * pAKT_fraction / (K_survival + pAKT_fraction))"
+     "(apoptosis_basal + chemo_damage + payload_damage + dna_damage + mitotic_damage * proliferation_rate / mu_max)"
+     " * (1 - survival_max * (1 + K_survival) * pAKT_fraction / (K_survival + pAKT_fraction))"
+     " + addiction_death_max * K_addiction^4 / (K_addiction^4 + pAKT_fraction^4)"
      " + adcc_damage",
-     "per min; AKT survival signalling lowers basal and chemotherapy-driven death"),
+     "per min; AKT survival signalling lowers basal and drug-induced death (taxanes kill dividing cells only); losing AKT signalling itself kills (addiction)"),
     ("migration_index",
      "0.5 * (1 + K_migration) * (pERK_fraction / (K_migration + pERK_fraction) + pAKT_fraction / (K_migration + pAKT_fraction))",
      "0..1, from active ERK and AKT"),
@@ -887,8 +900,10 @@ def write_doc() -> str:
              "(two-site phosphorylation); ERK phosphorylates active SOS (negative feedback).\n"
              "- **Phenotype (assignment rules):** `pAKT_fraction`, `pERK_fraction` (ERK-PP), `pS6K_fraction`, "
              "`HER2_total`, `HER3_total`, `pHER2_total`, `pHER3_total`, `proliferation_rate` = mu_max x (1 - w + w x H(pERK)) x H(pS6K) x H(pAKT) "
-             "with H a Hill function (n = 2) normalised to 1 at full activity, `apoptosis_rate` = (apoptosis_basal + chemo_damage + payload_damage) x "
-             "(1 - survival_max x saturating(pAKT)), `migration_index` (0..1 from pERK and pAKT). "
+             "with H a Hill function (n = 2) normalised to 1 at full activity and divided by 1 + dna_damage / K_dna_arrest (checkpoint arrest), "
+             "`apoptosis_rate` = (apoptosis_basal + chemo_damage + payload_damage + dna_damage + mitotic_damage x proliferation_rate / mu_max) x "
+             "(1 - survival_max x saturating(pAKT)) + addiction_death_max x K^4 / (K^4 + pAKT^4) (cells that lose AKT survival signalling die: "
+             "oncogene addiction, so deeper HER2/PI3K inhibition kills more) + ADCC, `migration_index` (0..1 from pERK and pAKT). "
              "`cells` (relative, starts at 1) follows d(cells)/dt = (proliferation_rate - apoptosis_rate) * cells.\n")
     D.append("## Drug hooks and controls\n")
     D.append("All default to *no drug* / wild type, so strategy code only sets parameters (`SimOptions.overrides` "
@@ -915,6 +930,9 @@ def write_doc() -> str:
              "- `akt_inhibition`: multiplies AKT phosphorylation by (1 - x). `mtor_inhibition`: S6K phosphorylation. "
              "`mek_inhibition`: ERK phosphorylation (both sites).\n"
              "- `chemo_damage`: adds to the basal apoptosis rate; AKT survival signalling scales the sum down.\n"
+             "- `mitotic_damage` (taxanes): adds mitotic_damage x proliferation_rate / mu_max to it: only dividing cells arrest in mitosis and die, so "
+             "anything that stops division (HER2 inhibition, DNA damage) also shields cells from taxanes.\n"
+             "- `dna_damage` (platinum): adds to it and divides proliferation by 1 + dna_damage / K_dna_arrest (checkpoint arrest).\n"
              "- `her2_gene_copies`, `her2_promoter_activity`, `sirna_knockdown`: HER2 transcription and mRNA decay.\n")
     D.append("## Parameters\n")
     D.append("Tags: **sourced** / **unverified** as `/work/shared/her2/facts.md` gives them (source string copied); "
@@ -946,6 +964,24 @@ def write_doc() -> str:
     D.append("\nHow strategies, modifiers and cell lines set these hooks (dose -> occupancy or inhibited fraction from "
              "sourced potencies, competing binders, fixed-effect agents) is in `models/her2/actions.toml`; the published "
              "behaviours the laboratory reproduces are tested in `crates/her2/tests/behaviour.rs`.\n")
+    D.append("## Checked against data (issue 11, first step)\n")
+    D.append("The curated calibration data (`models/her2/data/`, every value with its source) showed where the model's "
+             "mechanisms contradicted published screens; these were changed before any fit:\n\n"
+             "- **Cell death from loss of AKT signalling (oncogene addiction).** HER2 and PI3K inhibitors kill HER2-amplified cells "
+             "in 72-h screens (BT-474 GRmax: lapatinib -0.60/-0.72, neratinib -0.92, alpelisib -0.81), while the model only stopped "
+             "their division (GR ~ 0). Added `addiction_death_max` x K^4 / (K^4 + pAKT^4), so deeper HER2/PI3K/AKT inhibition kills more.\n"
+             "- **Proliferation less ERK-gated.** MEK inhibition leaves these lines growing (trametinib GRmax 0.79 BT-474, 0.63-0.97 SK-BR-3), "
+             "but ERK gated all proliferation (trametinib GR ~ 0): `w_prolif_erk` 1 -> 0.3.\n"
+             "- **Chemotherapy by class.** Taxanes (`mitotic_damage`) kill cells as they divide; platinum (`dna_damage`) kills and arrests the cycle. "
+             "Before, docetaxel and cisplatin were one damage rate with bit-identical effects.\n\n"
+             "`crates/her2/tests/gr_data.rs` compares the model's 72-h GR at high doses with the median published GRmax for 18 "
+             "(line, drug) pairs: 8 agree within 0.35 and are held as a ratchet (lapatinib and neratinib in BT-474; neratinib, trametinib "
+             "in both lines; alpelisib and cisplatin in BT-474; paclitaxel in SK-BR-3). Still off, for the calibration fit to address: taxanes "
+             "in BT-474 and docetaxel in SK-BR-3 kill too little (model GR ~0.02-0.09 vs -0.5 to -0.67); 17-AAG is far too weak "
+             "(0.42/0.70 vs -0.57/-0.11: the HSP90 route to HER2 loss is slow); alpelisib, MK-2206 and lapatinib kill SK-BR-3 "
+             "more than the screens show (SK-BR-3's median lapatinib GRmax, -0.03, is dominated by one seeding-density study); "
+             "everolimus is too weak in BT-474. The new constants are assumed starting values chosen from these data, "
+             "to be replaced by fitted values with confidence intervals.\n")
     D.append("## Known simplifications\n")
     D.append("- Internalised receptors do not signal; phospho-dimers dissociate into dephosphorylated monomers; "
              "ligand is degraded on internalisation.\n"

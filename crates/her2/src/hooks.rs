@@ -30,6 +30,8 @@ pub const HOOKS: &[(&str, HookKind, f64)] = &[
     ("mek_inhibition", HookKind::Inhibited, 0.0),
     ("sirna_knockdown", HookKind::Inhibited, 0.0),
     ("chemo_damage", HookKind::Rate, 0.0),
+    ("mitotic_damage", HookKind::Rate, 0.0),
+    ("dna_damage", HookKind::Rate, 0.0),
     ("her2_promoter_activity", HookKind::Factor, 1.0),
     ("pten_activity", HookKind::Factor, 1.0),
     ("pik3ca_gain", HookKind::Factor, 1.0),

@@ -546,9 +546,9 @@ mod tests {
         );
         assert_eq!(t.change_points(), vec![24.0]);
         assert!(t.hooks_at(&a, 12.0).get("tki_her2_inhibition") > 0.9);
-        assert_eq!(t.hooks_at(&a, 12.0).get("chemo_damage"), 0.0);
+        assert_eq!(t.hooks_at(&a, 12.0).get("mitotic_damage"), 0.0);
         assert_eq!(t.hooks_at(&a, 30.0).get("tki_her2_inhibition"), 0.0);
-        assert!(t.hooks_at(&a, 30.0).get("chemo_damage") > 0.0);
+        assert!(t.hooks_at(&a, 30.0).get("mitotic_damage") > 0.0);
         assert_eq!(t.to_string(), "lapatinib@1uM(0h-24h)+paclitaxel@5nM(24h-)");
         assert_eq!(Treatment::parse(&t.to_string(), &c, &a).unwrap(), t);
         for bad in ["lapatinib(5-2h)", "lapatinib(x-2h)", "lapatinib(12h)"] {

