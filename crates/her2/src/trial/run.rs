@@ -24,6 +24,8 @@ use super::TrialError;
 
 /// Days per month (365.25 / 12) and per week.
 pub const DAYS_PER_MONTH: f64 = 30.4375;
+/// Largest result a run keeps in memory (bytes).
+pub const MAX_RESULT_BYTES: f64 = 1e9;
 /// Weeks over which the typical patient's exposure sets the top of the response grid.
 const EXPOSURE_WEEKS: f64 = 24.0;
 
@@ -105,6 +107,21 @@ pub fn run(
         return Err(TrialError::Invalid(format!(
             "{}: follow-up shorter than the first assessment (week 6)",
             trial.name
+        )));
+    }
+    // What every patient-arm keeps (its SLD at each assessment and its outcome), checked
+    // before anything is simulated.
+    let bytes =
+        trial.patients as f64 * trial.arms.len() as f64 * (weeks.len() as f64 * 8.0 + 128.0);
+    if bytes > MAX_RESULT_BYTES {
+        return Err(TrialError::Invalid(format!(
+            "{}: {} patients x {} arms x {} assessments would keep {:.1} GB of results; at most {:.0} GB: fewer patients, arms or months",
+            trial.name,
+            trial.patients,
+            trial.arms.len(),
+            weeks.len(),
+            bytes / 1e9,
+            MAX_RESULT_BYTES / 1e9
         )));
     }
     let models = arm_models(lab, pk, &pop, trial)?;

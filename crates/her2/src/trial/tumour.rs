@@ -43,7 +43,7 @@ pub struct ArmModel {
     /// no doses, so zero exposure).
     pub agents: Vec<Agent>,
     pub surface: Arc<Surface>,
-    /// In-vivo effect multiplier on κ (population parameter; 1 = uncalibrated).
+    /// In-vivo effect multiplier on κ (population parameter; 1 = the in-vitro change scaled by growth only).
     pub effect_multiplier: f64,
     /// Step away from short-lived agents' doses (h): `COARSE_H`; tests set `FINE_H` to check
     /// that the coarse steps change nothing that matters.
