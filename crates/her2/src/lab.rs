@@ -71,7 +71,8 @@ pub fn relative_readout(i: usize, treated: f64, untreated: f64) -> f64 {
 /// die (-1: all of them). Undefined (NaN) when the untreated cells did not grow.
 pub fn gr_value(treated: f64, untreated: f64, start: f64) -> f64 {
     let grown = (untreated / start).log2();
-    if !(grown > 0.0) || !(treated > 0.0) {
+    // NaN-safe: a non-growing control, or no cells left, gives no GR value.
+    if grown.is_nan() || grown <= 0.0 || treated.is_nan() || treated <= 0.0 {
         return f64::NAN;
     }
     (2f64).powf((treated / start).log2() / grown) - 1.0

@@ -326,12 +326,7 @@ impl Problem {
                     .map_err(fail)?;
                 // The steady state, moving with the parameters, starts the simulation
                 // condition; what that condition sets explicitly comes later and wins.
-                let state: Vec<Selector> = self
-                    .sim
-                    .state_ids()
-                    .iter()
-                    .filter_map(|id| self.sim.formula_selector(id).ok())
-                    .collect();
+                let state = self.state_selectors();
                 let (values, derivatives) = run.sample(&state);
                 let np = active.len();
                 for (i, (sel, x)) in state.into_iter().zip(values).enumerate() {
@@ -383,6 +378,15 @@ impl Problem {
             Ok(Some((Simulated { at }, Gradient { at: grad })))
         };
         run().transpose()
+    }
+
+    /// Every state variable's selector: what a pre-equilibrated steady state hands on.
+    fn state_selectors(&self) -> Vec<Selector> {
+        self.sim
+            .state_ids()
+            .iter()
+            .filter_map(|id| self.sim.formula_selector(id).ok())
+            .collect()
     }
 
     /// Model parameters set from the parameter table.
@@ -461,12 +465,7 @@ impl Problem {
                 .map_err(fail)?;
             // The steady state becomes the start of the simulation condition; what that
             // condition sets explicitly is applied after it (and wins).
-            let state: Vec<Selector> = self
-                .sim
-                .state_ids()
-                .iter()
-                .filter_map(|id| self.sim.formula_selector(id).ok())
-                .collect();
+            let state = self.state_selectors();
             let values = run.sample(&state);
             overrides.extend(state.into_iter().zip(values));
         }
