@@ -179,6 +179,11 @@ def test_cohort_through_ray_equals_local_and_predict(cluster) -> None:
         for key, value in p.items():
             if key in ("cell_line", "treatment", "modifiers", "days"):
                 continue
+            if key == "absolute":
+                for readout, values in value.items():
+                    for side in ("treated", "untreated"):
+                        assert row[f"{readout}_{side}"] == values[side], (i, readout, side)
+                continue
             if value is None:
                 assert math.isnan(row[key])
             else:

@@ -262,7 +262,10 @@ def _run_chunk(kind: str, job: Mapping[str, Any], lo: int, hi: int, payload: Any
     if kind == "cohort":
         results = [predict(cell, treat, days, mods) for cell, treat, days, mods in payload]
         first = ["cell_line", "treatment", "modifiers", "days"]
-        readouts = [k for k in results[0] if k not in first]
+        # Numbers (relative read-outs, GR value) as they are; the nested absolute values
+        # flattened into `<readout>_treated` / `<readout>_untreated` columns.
+        readouts = [k for k in results[0] if k not in first and k != "absolute"]
+        absolute = list(results[0].get("absolute", {}))
         cols: list[Any] = [
             np.arange(lo, hi, dtype=np.int64),
             [r["cell_line"] for r in results],
@@ -270,9 +273,15 @@ def _run_chunk(kind: str, job: Mapping[str, Any], lo: int, hi: int, payload: Any
             [",".join(r["modifiers"]) for r in results],
             np.array([r["days"] for r in results], dtype=np.float64),
         ]
+        number = lambda v: np.nan if v is None else v  # noqa: E731
         for k in readouts:
-            cols.append(np.array([np.nan if r.get(k) is None else r[k] for r in results], dtype=np.float64))
-        return ["item"] + first + readouts, cols
+            cols.append(np.array([number(r.get(k)) for r in results], dtype=np.float64))
+        names = ["item"] + first + readouts
+        for k in absolute:
+            for side in ("treated", "untreated"):
+                cols.append(np.array([number(r["absolute"][k][side]) for r in results], dtype=np.float64))
+                names.append(f"{k}_{side}")
+        return names, cols
 
     m = load(job["model"])
     o = job["options"]
@@ -486,7 +495,8 @@ def cohort(
 
     Returns columns item, cell_line, treatment, modifiers (comma-separated), days (as the
     predict dict resolves them), then each read-out relative to untreated (NaN where
-    undefined)."""
+    undefined or not measurable), gr_value, and each read-out's absolute values as
+    ``<readout>_treated`` and ``<readout>_untreated``."""
     conds = _conditions(conditions)
     chunks = _chunks(len(conds), chunk_size, lambda lo, hi: conds[lo:hi])
     return _run("cohort", {}, chunks, ray_address, local)
