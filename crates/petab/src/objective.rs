@@ -16,6 +16,16 @@ const STEADY_ATOL: f64 = 1e-16;
 /// Longest pre-equilibration (model time units) before it is called a failure.
 const STEADY_MAX_TIME: f64 = 1e9;
 
+/// Solver settings of every objective simulation (plain and with sensitivities alike, so
+/// both see the same trajectories).
+fn simulation_options() -> SimOptions {
+    SimOptions {
+        rtol: 1e-8,
+        atol: 1e-12,
+        ..SimOptions::default()
+    }
+}
+
 /// The objective's terms at one parameter vector.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Objective {
@@ -296,11 +306,7 @@ impl Problem {
                         .collect();
                 return Ok(Some((s, Gradient { at: g })));
             }
-            let base = SimOptions {
-                rtol: 1e-8,
-                atol: 1e-12,
-                ..SimOptions::default()
-            };
+            let base = simulation_options();
             let mut overrides = self.parameter_overrides(parameters);
             let mut slopes: Vec<Vec<(usize, f64)>> = vec![Vec::new(); active.len()];
             if let Some(p) = pre {
@@ -447,11 +453,7 @@ impl Problem {
                 None => format!("condition '{cond}': {e}"),
             })
         };
-        let base = SimOptions {
-            rtol: 1e-8,
-            atol: 1e-12,
-            ..SimOptions::default()
-        };
+        let base = simulation_options();
         let mut overrides = self.parameter_overrides(parameters);
         if let Some(p) = pre {
             let mut pre_overrides = overrides.clone();
