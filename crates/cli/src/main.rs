@@ -89,7 +89,8 @@ enum Command {
     /// The PEtab objective (log-likelihood, chi2, log-prior) of a parameter-estimation
     /// problem at its nominal parameters or those of another parameter table.
     PetabLlh(petab::LlhArgs),
-    /// Fit a PEtab problem: multi-start, bounded Levenberg-Marquardt on the parameter scales;
+    /// Fit a PEtab problem: multi-start, bounded trust-region (or Levenberg-Marquardt) on the
+    /// parameter scales;
     /// writes parameters.tsv, starts.csv (the waterfall) and index.html.
     Fit(petab::FitArgs),
     /// Profile likelihoods around a fit's optimum: 95 % intervals and identifiability per

@@ -60,9 +60,13 @@ pub struct FitArgs {
     /// Seed of the starts.
     #[arg(long, default_value_t = 1)]
     seed: u64,
-    /// Levenberg-Marquardt iterations per start.
+    /// Optimiser iterations per start.
     #[arg(long, default_value_t = 200)]
     max_iterations: usize,
+    /// Optimiser: trust-region (reflective, Gauss-Newton Hessian, as fides) or lm
+    /// (projected Levenberg-Marquardt).
+    #[arg(long, default_value = "trust-region")]
+    optimizer: her2sim_petab::Optimizer,
     /// Directory for parameters.tsv, starts.csv and index.html.
     #[arg(short = 'o', long = "out", default_value = "her2sim-fit")]
     out: PathBuf,
@@ -97,6 +101,7 @@ pub fn fit(args: FitArgs) -> anyhow::Result<()> {
         starts: args.starts,
         seed: args.seed,
         max_iterations: args.max_iterations,
+        optimizer: args.optimizer,
     };
     let result = problem.fit(&opts, &|| bar.inc(1))?;
     bar.finish_and_clear();
@@ -143,6 +148,9 @@ pub struct ProfileArgs {
     /// Steps per side of each profile.
     #[arg(long, default_value_t = 20)]
     steps: usize,
+    /// Optimiser re-fitting the other parameters at each profile point (trust-region or lm).
+    #[arg(long, default_value = "trust-region")]
+    optimizer: her2sim_petab::Optimizer,
     /// Directory for profiles.csv and index.html.
     #[arg(short = 'o', long = "out", default_value = "her2sim-profiles")]
     out: PathBuf,
@@ -173,6 +181,7 @@ pub fn profile(args: ProfileArgs) -> anyhow::Result<()> {
     };
     let opts = her2sim_petab::ProfileOptions {
         steps: args.steps,
+        optimizer: args.optimizer,
         ..Default::default()
     };
     let profiles = problem.profiles(&best, &args.parameters, &opts, &|| bar.inc(1))?;

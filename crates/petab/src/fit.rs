@@ -1,12 +1,11 @@
 //! Multi-start parameter estimation: from Latin-hypercube starts within the bounds (on the
-//! parameter scales), a projected Levenberg–Marquardt on the problem written as least squares
-//! — the weighted residuals, one `sqrt(2 ln σ + C)` term per measurement for estimated noise
-//! (Data2Dynamics' error-model residual), and Gaussian priors as residuals. The Jacobian
-//! comes from forward sensitivities where they apply (through pre-equilibration and
-//! steady-state measurements; not yet through events: see `Problem::terms_with_gradient`), else from finite
-//! differences of whole simulations. Parameters held at a bound by their gradient are left
-//! out of the step (active set). Starts run in parallel; each start's draws depend only on
-//! the seed and its index.
+//! parameter scales), a bounded optimiser (`optimize`: trust-region reflective by default)
+//! on the problem written as least squares — the weighted residuals, one `sqrt(2 ln σ + C)`
+//! term per measurement for estimated noise (Data2Dynamics' error-model residual), and
+//! Gaussian priors as residuals. The Jacobian comes from forward sensitivities where they
+//! apply (through pre-equilibration and steady-state measurements; not yet through events:
+//! see `Problem::terms_with_gradient`), else from finite differences of whole simulations.
+//! Starts run in parallel; each start's draws depend only on the seed and its index.
 
 use std::collections::HashMap;
 
@@ -14,13 +13,12 @@ use rand::{Rng, SeedableRng};
 use rand_pcg::Pcg64Mcg;
 use rayon::prelude::*;
 
+use crate::optimize::{minimize, Optimizer, ResidualsAndColumns};
 use crate::problem::{Noise, Prior, Problem};
 use crate::PetabError;
 
 /// `2 ln σ + C` stays positive for σ > e^-25.
 const ERROR_MODEL_OFFSET: f64 = 50.0;
-/// Finite-difference step on the parameter scale (a 0.023 % change in log10 units).
-const FD_STEP: f64 = 1e-4;
 /// Step of the central differences through the algebraic part when the simulated values
 /// move along their sensitivities (no simulation noise to swamp: a small step is exact).
 const SENS_STEP: f64 = 1e-6;
@@ -35,8 +33,10 @@ pub struct FitOptions {
     pub starts: usize,
     /// Seed of the Latin-hypercube starts.
     pub seed: u64,
-    /// Levenberg–Marquardt iterations per start.
+    /// Optimiser iterations per start.
     pub max_iterations: usize,
+    /// The optimiser.
+    pub optimizer: Optimizer,
 }
 
 impl Default for FitOptions {
@@ -45,6 +45,7 @@ impl Default for FitOptions {
             starts: 20,
             seed: 1,
             max_iterations: 200,
+            optimizer: Optimizer::default(),
         }
     }
 }
@@ -62,7 +63,7 @@ pub struct StartResult {
     pub objective: f64,
     /// Log-likelihood at `end` (without priors).
     pub llh: f64,
-    /// Levenberg–Marquardt iterations taken.
+    /// Optimiser iterations taken.
     pub iterations: usize,
     /// Whether the optimiser met its convergence test (not only its iteration limit).
     pub converged: bool,
@@ -327,15 +328,16 @@ impl Problem {
             converged: false,
             error: None,
         };
-        match levenberg_marquardt(
+        match minimize(
+            opts.optimizer,
             &|x: &[f64]| self.residuals(estimated, x),
             Some(&|x: &[f64]| self.residuals_and_jacobian(estimated, x)),
             x0,
             bounds,
             opts.max_iterations,
         ) {
-            Ok((x, iterations, converged)) => {
-                let values = self.values_at(estimated, &x);
+            Ok(m) => {
+                let values = self.values_at(estimated, &m.x);
                 match self.objective(&values) {
                     Ok(o) => {
                         out.objective = -(o.llh + o.log_prior);
@@ -343,9 +345,9 @@ impl Problem {
                     }
                     Err(e) => out.error = Some(e.to_string()),
                 }
-                out.end = x;
-                out.iterations = iterations;
-                out.converged = converged;
+                out.end = m.x;
+                out.iterations = m.iterations;
+                out.converged = m.converged;
             }
             Err(e) => out.error = Some(e.to_string()),
         }
@@ -370,151 +372,6 @@ fn latin_hypercube(bounds: &[(f64, f64)], n: usize, seed: u64) -> Vec<Vec<f64>> 
     points
 }
 
-pub(crate) type Residuals<'a> = dyn Fn(&[f64]) -> Result<Vec<f64>, PetabError> + Sync + 'a;
-
-/// Residuals with their Jacobian columns, where an analytic route exists (`None`: use
-/// finite differences of [`Residuals`]).
-pub(crate) type ResidualJacobian<'a> =
-    dyn Fn(&[f64]) -> Option<Result<ResidualsAndColumns, PetabError>> + Sync + 'a;
-
-/// Residuals and the Jacobian's columns (one per parameter).
-pub type ResidualsAndColumns = (Vec<f64>, Vec<Vec<f64>>);
-
-/// Projected Levenberg–Marquardt (Marquardt's diagonal scaling): steps are clipped to the
-/// box; a failed simulation counts as a rejected step. Returns (x, iterations, converged).
-pub(crate) fn levenberg_marquardt(
-    f: &Residuals,
-    jacobian: Option<&ResidualJacobian>,
-    mut x: Vec<f64>,
-    bounds: &[(f64, f64)],
-    max_iterations: usize,
-) -> Result<(Vec<f64>, usize, bool), PetabError> {
-    let n = x.len();
-    let mut r = f(&x)?;
-    let mut cost = 0.5 * r.iter().map(|v| v * v).sum::<f64>();
-    let mut lambda = 1e-3;
-    for iteration in 0..max_iterations {
-        // From sensitivities where they apply, else forward differences, one column per
-        // parameter, in parallel (a column whose simulation fails is differenced backwards).
-        let analytic = match jacobian.and_then(|j| j(&x)) {
-            Some(Ok((_, columns))) if columns.iter().flatten().all(|v| v.is_finite()) => {
-                Some(columns)
-            }
-            _ => None,
-        };
-        let columns: Vec<Vec<f64>> = analytic.unwrap_or_else(|| {
-            (0..n)
-                .into_par_iter()
-                .map(|j| {
-                    let (lo, hi) = bounds[j];
-                    let mut xp = x.clone();
-                    let h = if x[j] + FD_STEP <= hi {
-                        FD_STEP
-                    } else {
-                        -FD_STEP
-                    };
-                    xp[j] = (x[j] + h).clamp(lo, hi);
-                    let step = xp[j] - x[j];
-                    match f(&xp) {
-                        Ok(rp) if step != 0.0 => {
-                            rp.iter().zip(&r).map(|(a, b)| (a - b) / step).collect()
-                        }
-                        _ => vec![0.0; r.len()],
-                    }
-                })
-                .collect()
-        });
-        let mut jtj = nalgebra::DMatrix::<f64>::zeros(n, n);
-        let mut jtr = nalgebra::DVector::<f64>::zeros(n);
-        for a in 0..n {
-            jtr[a] = columns[a].iter().zip(&r).map(|(j, v)| j * v).sum();
-            for b in a..n {
-                let v: f64 = columns[a].iter().zip(&columns[b]).map(|(p, q)| p * q).sum();
-                jtj[(a, b)] = v;
-                jtj[(b, a)] = v;
-            }
-        }
-        // Projected gradient: components pushing against an active bound do not count.
-        let pg = (0..n)
-            .map(|j| {
-                let (lo, hi) = bounds[j];
-                let g = jtr[j];
-                if (x[j] <= lo && g > 0.0) || (x[j] >= hi && g < 0.0) {
-                    0.0
-                } else {
-                    g.abs()
-                }
-            })
-            .fold(0.0f64, f64::max);
-        if pg <= 1e-6 * (1.0 + cost) {
-            return Ok((x, iteration, true));
-        }
-        // Parameters at a bound that the gradient pushes outwards stay there this iteration:
-        // their rows and columns are decoupled, so the step of the others is not spent on a
-        // direction the clamp would cancel (an active-set projected LM).
-        let held: Vec<bool> = (0..n)
-            .map(|j| {
-                let (lo, hi) = bounds[j];
-                (x[j] <= lo && jtr[j] > 0.0) || (x[j] >= hi && jtr[j] < 0.0)
-            })
-            .collect();
-        let mut accepted = false;
-        while lambda < 1e12 {
-            let mut a = jtj.clone();
-            let mut g = jtr.clone();
-            for k in 0..n {
-                a[(k, k)] += lambda * (jtj[(k, k)] + 1e-12);
-                if held[k] {
-                    for m in 0..n {
-                        a[(k, m)] = 0.0;
-                        a[(m, k)] = 0.0;
-                    }
-                    a[(k, k)] = 1.0;
-                    g[k] = 0.0;
-                }
-            }
-            let Some(delta) = a.cholesky().map(|c| c.solve(&(-&g))) else {
-                lambda *= 10.0;
-                continue;
-            };
-            let trial: Vec<f64> = (0..n)
-                .map(|j| (x[j] + delta[j]).clamp(bounds[j].0, bounds[j].1))
-                .collect();
-            match f(&trial) {
-                Ok(rt) => {
-                    let trial_cost = 0.5 * rt.iter().map(|v| v * v).sum::<f64>();
-                    if trial_cost < cost {
-                        let decrease = cost - trial_cost;
-                        let moved = trial
-                            .iter()
-                            .zip(&x)
-                            .map(|(a, b)| (a - b).abs())
-                            .fold(0.0, f64::max);
-                        x = trial;
-                        r = rt;
-                        cost = trial_cost;
-                        lambda = (lambda / 3.0).max(1e-12);
-                        accepted = true;
-                        if decrease <= 1e-9 * (1.0 + cost) || moved <= 1e-10 {
-                            return Ok((x, iteration + 1, true));
-                        }
-                        break;
-                    }
-                    lambda *= 4.0;
-                }
-                Err(_) => lambda *= 4.0,
-            }
-        }
-        if !accepted {
-            // No step decreases the cost. That is a minimum only where the gradient is
-            // small too; elsewhere (simulations failing all around, an inaccurate
-            // Jacobian) the start stalled and is not reported as converged.
-            return Ok((x, iteration + 1, pg <= 1e-3 * (1.0 + cost)));
-        }
-    }
-    Ok((x, max_iterations, false))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -532,27 +389,6 @@ mod tests {
             assert_eq!(strata, (0..10).collect::<Vec<_>>());
         }
         assert_eq!(p, latin_hypercube(&b, 10, 3), "not reproducible");
-    }
-
-    #[test]
-    fn lm_finds_a_bounded_least_squares_minimum() {
-        // Rosenbrock as residuals; minimum (1, 1) inside the box, and at the bound when the
-        // box excludes it.
-        let f = |x: &[f64]| Ok(vec![10.0 * (x[1] - x[0] * x[0]), 1.0 - x[0]]);
-        let (x, _, ok) =
-            levenberg_marquardt(&f, None, vec![-1.2, 1.0], &[(-2.0, 2.0), (-2.0, 2.0)], 500)
-                .unwrap();
-        assert!(
-            ok && (x[0] - 1.0).abs() < 1e-3 && (x[1] - 1.0).abs() < 1e-3,
-            "{x:?}"
-        );
-        let (x, _, _) =
-            levenberg_marquardt(&f, None, vec![0.0, 0.0], &[(-2.0, 0.5), (-2.0, 2.0)], 500)
-                .unwrap();
-        assert!(
-            (x[0] - 0.5).abs() < 1e-6 && (x[1] - 0.25).abs() < 1e-3,
-            "{x:?}"
-        );
     }
 }
 

@@ -16,6 +16,7 @@
 mod fit;
 mod formula;
 mod objective;
+mod optimize;
 mod problem;
 mod profile;
 pub mod report;
@@ -23,9 +24,10 @@ mod tables;
 
 use std::path::Path;
 
-pub use fit::{FitOptions, FitResult, FitSummary, ResidualsAndColumns, StartResult, MAX_STARTS};
+pub use fit::{FitOptions, FitResult, FitSummary, StartResult, MAX_STARTS};
 pub use formula::{Formula, FormulaError};
 pub use objective::{Objective, Term};
+pub use optimize::{Optimizer, ResidualsAndColumns};
 pub use problem::{
     Cell, Measurement, Noise, Observable, ParameterRow, Prior, Problem, Scale, Transformation,
 };

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use rayon::prelude::*;
 
-use crate::fit::levenberg_marquardt;
+use crate::optimize::{minimize, Optimizer};
 use crate::problem::Problem;
 use crate::PetabError;
 
@@ -20,8 +20,10 @@ pub const PROFILE_THRESHOLD: f64 = 1.920_729_410_347_062;
 pub struct ProfileOptions {
     /// Steps per side (each a fit of the other parameters).
     pub steps: usize,
-    /// Levenberg–Marquardt iterations per profile point.
+    /// Optimiser iterations per profile point.
     pub max_iterations: usize,
+    /// The optimiser re-fitting the other parameters at each point.
+    pub optimizer: Optimizer,
 }
 
 impl Default for ProfileOptions {
@@ -29,6 +31,7 @@ impl Default for ProfileOptions {
         ProfileOptions {
             steps: 20,
             max_iterations: 100,
+            optimizer: Optimizer::default(),
         }
     }
 }
@@ -180,14 +183,15 @@ impl Problem {
                             })
                         })
                 };
-                let (f_next, z) = match levenberg_marquardt(
+                let (f_next, z) = match minimize(
+                    opts.optimizer,
                     &residuals,
                     Some(&jacobian),
                     free.clone(),
                     &free_bounds,
                     opts.max_iterations,
                 ) {
-                    Ok((z, _, _)) => (self.neg_log_posterior(estimated, &full(&z, next))?, z),
+                    Ok(m) => (self.neg_log_posterior(estimated, &full(&m.x, next))?, m.x),
                     Err(_) => (f64::INFINITY, free.clone()),
                 };
                 if f_next - f_prev > 0.5 * PROFILE_THRESHOLD && step > range * 1e-4 {

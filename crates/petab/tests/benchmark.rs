@@ -90,21 +90,27 @@ fn nominal_log_likelihoods_match_the_references() {
     assert!(regressed.is_empty(), "regressed: {regressed:?}\n{report}");
 }
 
+fn reference_of(id: &str) -> f64 {
+    references()
+        .into_iter()
+        .find(|(p, _)| p == id)
+        .map(|(_, llh)| llh)
+        .expect("the problem in the README table")
+}
+
 /// Multi-start fitting reaches the published optimum of Boehm 2014 (llh >= reference - 1, the
-/// issue's criterion) from 20 Latin-hypercube starts, reproducibly.
+/// issue's criterion) from 50 Latin-hypercube starts, nearly all of them converged.
 #[test]
 fn fitting_boehm_reaches_the_published_optimum() {
-    let (_, reference) = references()
-        .into_iter()
-        .find(|(id, _)| id == "Boehm_JProteomeRes2014")
-        .expect("Boehm in the README table");
+    let reference = reference_of("Boehm_JProteomeRes2014");
     let problem = her2sim_petab::Problem::read(&problem_file("Boehm_JProteomeRes2014")).unwrap();
-    // The criterion: 50-100 starts (with exact sensitivity Jacobians LM converges
-    // tightly into each start's basin; 20 starts of seed 1 find the 145.8 basin at best).
+    // The criterion: 50-100 starts. The trust-region optimiser converges all 50
+    // (measured: 50/50, every basin's start reaching its local optimum).
     let opts = her2sim_petab::FitOptions {
         starts: 50,
         seed: 1,
         max_iterations: 200,
+        ..Default::default()
     };
     let fit = problem.fit(&opts, &|| {}).unwrap();
     let best = fit.best().expect("a finished start");
@@ -114,6 +120,8 @@ fn fitting_boehm_reaches_the_published_optimum() {
         "best llh {} < {reference} - 1",
         best.llh
     );
+    let converged = fit.starts.iter().filter(|s| s.converged).count();
+    assert!(converged >= 45, "only {converged}/50 starts converged");
     // The reported llh is the objective at the reported parameters.
     let again = problem.objective(&fit.best_parameters(&problem)).unwrap();
     assert!((again.llh - best.llh).abs() < 1e-9);
@@ -123,6 +131,28 @@ fn fitting_boehm_reaches_the_published_optimum() {
         let (lo, hi) = (p.scale.to_scale(p.lower), p.scale.to_scale(p.upper));
         assert!((lo..=hi).contains(x), "{} = {x} outside [{lo}, {hi}]", p.id);
     }
+}
+
+/// Fiedler 2016 (22 parameters, two of them on a bound at the published optimum): 50 starts
+/// of the trust-region optimiser reach the published llh (projected Levenberg–Marquardt
+/// stopped at 49.5 from the same starts).
+#[test]
+fn fitting_fiedler_reaches_the_published_optimum() {
+    let reference = reference_of("Fiedler_BMCSystBiol2016");
+    let problem = her2sim_petab::Problem::read(&problem_file("Fiedler_BMCSystBiol2016")).unwrap();
+    let opts = her2sim_petab::FitOptions {
+        starts: 50,
+        seed: 1,
+        ..Default::default()
+    };
+    let fit = problem.fit(&opts, &|| {}).unwrap();
+    let best = fit.best().expect("a finished start");
+    println!("Fiedler: best llh {} (reference {reference})", best.llh);
+    assert!(
+        best.llh >= reference - 1.0,
+        "best llh {} < {reference} - 1",
+        best.llh
+    );
 }
 
 /// Profiles around Boehm 2014's published optimum: the profile's minimum is the optimum, each
@@ -136,6 +166,7 @@ fn boehm_profiles_give_finite_intervals_for_noise_parameters() {
     let opts = her2sim_petab::ProfileOptions {
         steps: 20,
         max_iterations: 60,
+        ..Default::default()
     };
     let profiles = problem.profiles(&best, &ids, &opts, &|| {}).unwrap();
     for p in &profiles {

@@ -11,7 +11,7 @@ use crate::error;
 /// Fits a PEtab problem; returns the summary as JSON text. With `out`, writes the report
 /// directory (parameters.tsv, starts.csv, index.html) as the CLI does.
 #[pyfunction]
-#[pyo3(signature = (problem, starts, seed, max_iterations, out))]
+#[pyo3(signature = (problem, starts, seed, max_iterations, out, optimizer = "trust-region"))]
 pub fn fit(
     py: Python<'_>,
     problem: PathBuf,
@@ -19,7 +19,9 @@ pub fn fit(
     seed: u64,
     max_iterations: usize,
     out: Option<PathBuf>,
+    optimizer: &str,
 ) -> PyResult<String> {
+    let optimizer: her2sim_petab::Optimizer = optimizer.parse().map_err(error)?;
     py.detach(move || -> Result<String, String> {
         if starts == 0 || starts > MAX_STARTS {
             return Err(format!("starts must be 1..={MAX_STARTS}, got {starts}"));
@@ -33,6 +35,7 @@ pub fn fit(
             starts,
             seed,
             max_iterations,
+            optimizer,
         };
         let result = p.fit(&opts, &|| {}).map_err(|e| e.to_string())?;
         let seconds = started.elapsed().as_secs_f64();

@@ -377,10 +377,12 @@ def fit(
     seed: int = 1,
     max_iterations: int = 200,
     out: str | os.PathLike[str] | None = None,
+    optimizer: str = "trust-region",
 ) -> dict[str, Any]:
     """Fits a PEtab problem (its YAML file), as ``her2sim fit`` does: Latin-hypercube starts
-    within the bounds, a bounded Levenberg-Marquardt on the parameter scales with Jacobians
-    from forward sensitivities where they apply.
+    within the bounds, a bounded optimiser on the parameter scales (``"trust-region"``:
+    trust-region reflective with the Gauss-Newton Hessian, as fides; ``"lm"``: projected
+    Levenberg-Marquardt) with Jacobians from forward sensitivities where they apply.
 
     Returns the ``her2sim fit --json`` object: best_llh, best_log_posterior, parameters
     (estimated ids on the linear scale), starts, converged, seconds. With ``out``, also
@@ -392,6 +394,7 @@ def fit(
         int(seed),
         int(max_iterations),
         None if out is None else os.fspath(out),
+        str(optimizer),
     )
     result: dict[str, Any] = json.loads(summary)
     return result

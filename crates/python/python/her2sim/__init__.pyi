@@ -128,4 +128,5 @@ def fit(
     seed: int = 1,
     max_iterations: int = 200,
     out: str | os.PathLike[str] | None = None,
+    optimizer: str = "trust-region",
 ) -> dict[str, Any]: ...
