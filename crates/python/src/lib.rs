@@ -39,7 +39,7 @@ mod _her2sim {
     use super::lab::{combo, dose_response, predict, study};
 
     #[pymodule_export]
-    use super::petab::fit;
+    use super::petab::{fit, petab_problem, PetabProblem};
 
     #[pymodule_export]
     use super::survival::{survival_cox, survival_kaplan_meier, survival_logrank};

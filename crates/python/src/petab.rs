@@ -57,3 +57,74 @@ pub fn fit(
     })
     .map_err(error)
 }
+
+/// A PEtab problem read once, for external optimisers: the negative log-posterior with its
+/// gradient and Gauss–Newton Hessian on the parameter scales, and `fit`'s start points.
+#[pyclass(module = "her2sim._her2sim", frozen)]
+pub struct PetabProblem {
+    problem: Problem,
+    ids: Vec<String>,
+    bounds: Vec<(f64, f64)>,
+    nominal: Vec<f64>,
+}
+
+/// Reads a PEtab problem (its YAML file).
+#[pyfunction]
+pub fn petab_problem(py: Python<'_>, problem: PathBuf) -> PyResult<PetabProblem> {
+    py.detach(|| -> Result<PetabProblem, String> {
+        let p = Problem::read(&problem).map_err(|e| e.to_string())?;
+        let (estimated, bounds) = p.estimated_bounds().map_err(|e| e.to_string())?;
+        let (_, nominal) = p.estimated_at_nominal();
+        let ids = estimated
+            .iter()
+            .map(|&i| p.parameters[i].id.clone())
+            .collect();
+        Ok(PetabProblem {
+            problem: p,
+            ids,
+            bounds,
+            nominal,
+        })
+    })
+    .map_err(error)
+}
+
+#[pymethods]
+impl PetabProblem {
+    /// Ids of the estimated parameters, in the order of every vector here.
+    #[getter]
+    fn parameter_ids(&self) -> Vec<String> {
+        self.ids.clone()
+    }
+
+    /// (lower, upper) of each estimated parameter on its scale.
+    #[getter]
+    fn bounds(&self) -> Vec<(f64, f64)> {
+        self.bounds.clone()
+    }
+
+    /// Nominal values on the parameter scales.
+    #[getter]
+    fn nominal(&self) -> Vec<f64> {
+        self.nominal.clone()
+    }
+
+    /// (negative log-posterior, gradient, Gauss–Newton Hessian) at `x` (parameter scales).
+    #[allow(clippy::type_complexity)]
+    fn objective(
+        &self,
+        py: Python<'_>,
+        x: Vec<f64>,
+    ) -> PyResult<(f64, Vec<f64>, Vec<Vec<f64>>)> {
+        py.detach(|| self.problem.objective_with_gradient(&x))
+            .map_err(error)
+    }
+
+    /// The starts `fit(starts=n, seed=seed)` runs from.
+    fn start_points(&self, n: usize, seed: u64) -> PyResult<Vec<Vec<f64>>> {
+        if n == 0 || n > MAX_STARTS {
+            return Err(error(format!("starts must be 1..={MAX_STARTS}, got {n}")));
+        }
+        self.problem.start_points(n, seed).map_err(error)
+    }
+}

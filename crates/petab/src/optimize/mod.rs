@@ -79,7 +79,7 @@ pub(crate) fn minimize(
 /// The Jacobian's columns at `x` (residuals `r`): from sensitivities where they apply, else
 /// forward differences, one column per parameter, in parallel (backwards at an upper bound;
 /// a column whose simulation fails is zero, so that parameter does not move this iteration).
-fn jacobian_columns(
+pub(crate) fn jacobian_columns(
     f: &Residuals,
     jacobian: Option<&ResidualJacobian>,
     x: &[f64],
@@ -117,7 +117,10 @@ fn half_squared(r: &[f64]) -> f64 {
 }
 
 /// Gauss–Newton Hessian JᵀJ and gradient Jᵀr from the Jacobian's columns.
-fn normal_equations(columns: &[Vec<f64>], r: &[f64]) -> (nalgebra::DMatrix<f64>, Vec<f64>) {
+pub(crate) fn normal_equations(
+    columns: &[Vec<f64>],
+    r: &[f64],
+) -> (nalgebra::DMatrix<f64>, Vec<f64>) {
     let n = columns.len();
     let mut jtj = nalgebra::DMatrix::<f64>::zeros(n, n);
     let mut jtr = vec![0.0; n];

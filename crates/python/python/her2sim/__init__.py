@@ -37,6 +37,7 @@ __all__ = [
     "combo",
     "study",
     "fit",
+    "PetabProblem",
 ]
 
 def _time_course(columns: list[str], data: bytes, rows: int) -> Any:
@@ -398,3 +399,65 @@ def fit(
     )
     result: dict[str, Any] = json.loads(summary)
     return result
+
+
+class PetabProblem:
+    """A PEtab problem read once, for external optimisers (pyPESTO, scipy).
+
+    ``objective(x)`` takes the estimated parameters on their scales (order:
+    ``parameter_ids``) and returns the negative log-posterior, its gradient (from forward
+    sensitivities where they apply) and the Gauss-Newton / Fisher-information Hessian, as
+    lists (or numpy arrays when numpy is present). ``start_points(n, seed)`` gives the
+    Latin-hypercube starts ``fit(starts=n, seed=seed)`` uses, so that another optimiser can
+    be compared from the same points. With pyPESTO::
+
+        p = her2sim.PetabProblem("problem.yaml")
+        obj = pypesto.Objective(fun=p.objective, grad=True, hess=True)
+        lb, ub = zip(*p.bounds)
+        problem = pypesto.Problem(obj, lb=list(lb), ub=list(ub), x_names=p.parameter_ids)
+    """
+
+    __slots__ = ("_p", "_path")
+
+    def __init__(self, problem: str | os.PathLike[str]) -> None:
+        self._path = os.fspath(problem)
+        self._p = _native.petab_problem(self._path)
+
+    # Read-only once read: copies share it (pyPESTO deep-copies objectives); pickles
+    # (multiprocessing, Ray) carry the path and read the problem again.
+    def __copy__(self) -> PetabProblem:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> PetabProblem:
+        return self
+
+    def __reduce__(self) -> tuple[Any, tuple[str]]:
+        return (PetabProblem, (self._path,))
+
+    @property
+    def parameter_ids(self) -> list[str]:
+        return list(self._p.parameter_ids)
+
+    @property
+    def bounds(self) -> list[tuple[float, float]]:
+        return list(self._p.bounds)
+
+    @property
+    def nominal(self) -> list[float]:
+        return list(self._p.nominal)
+
+    def objective(self, x: Sequence[float]) -> tuple[float, Any, Any]:
+        value, gradient, hessian = self._p.objective([float(v) for v in x])
+        try:
+            import numpy as np
+        except ImportError:
+            return value, gradient, hessian
+        return value, np.asarray(gradient), np.asarray(hessian)
+
+    def start_points(self, n: int, seed: int = 1) -> Any:
+        points = self._p.start_points(int(n), int(seed))
+        try:
+            import numpy as np
+        except ImportError:
+            return points
+        return np.asarray(points)
