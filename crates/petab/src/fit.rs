@@ -142,6 +142,20 @@ impl FitResult {
     }
 }
 
+/// (lower, upper) bounds of the estimated parameters on their scales.
+pub type Bounds = Vec<(f64, f64)>;
+
+/// The negative log-posterior with its derivatives on the parameter scales.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ObjectiveGradient {
+    /// Negative log-posterior.
+    pub value: f64,
+    /// Its gradient.
+    pub gradient: Vec<f64>,
+    /// The Gauss–Newton (Fisher information) approximation of its Hessian, row by row.
+    pub hessian: Vec<Vec<f64>>,
+}
+
 impl Problem {
     /// Fits the estimated parameters from `opts.starts` starts; `progress` is called once
     /// per finished start (from any thread).
@@ -170,7 +184,7 @@ impl Problem {
 
     /// Indices (in `parameters`) of the estimated parameters and their bounds on their
     /// scales; an error if none is estimated or a bound is not finite.
-    pub fn estimated_bounds(&self) -> Result<(Vec<usize>, Vec<(f64, f64)>), PetabError> {
+    pub fn estimated_bounds(&self) -> Result<(Vec<usize>, Bounds), PetabError> {
         let estimated: Vec<usize> = (0..self.parameters.len())
             .filter(|&i| self.parameters[i].estimate)
             .collect();
@@ -210,10 +224,7 @@ impl Problem {
     /// and the Gauss–Newton (Fisher information) approximation of its Hessian, from the
     /// least-squares form whose half squared norm differs from the negative log-posterior
     /// by a constant: what an external optimiser (pyPESTO's fides) needs.
-    pub fn objective_with_gradient(
-        &self,
-        x: &[f64],
-    ) -> Result<(f64, Vec<f64>, Vec<Vec<f64>>), PetabError> {
+    pub fn objective_with_gradient(&self, x: &[f64]) -> Result<ObjectiveGradient, PetabError> {
         let (estimated, bounds) = self.estimated_bounds()?;
         if x.len() != estimated.len() {
             return Err(PetabError::problem(
@@ -237,7 +248,11 @@ impl Problem {
         let hessian = (0..n)
             .map(|i| (0..n).map(|j| h[(i, j)]).collect())
             .collect();
-        Ok((-(o.llh + o.log_prior), g, hessian))
+        Ok(ObjectiveGradient {
+            value: -(o.llh + o.log_prior),
+            gradient: g,
+            hessian,
+        })
     }
 
     /// Every parameter on the linear scale for estimated values `x` (on their scales).
@@ -445,6 +460,7 @@ mod tests {
 mod sensitivity_tests {
     use std::path::Path;
 
+    use crate::fit::ObjectiveGradient;
     use crate::problem::Problem;
 
     /// Central differences of whole simulations at the objective's tolerance (rtol 1e-8) with
@@ -521,7 +537,11 @@ mod sensitivity_tests {
         let problem = benchmark("Boehm_JProteomeRes2014");
         let (estimated, xs) = points(&problem, &[Some(0.35)]);
         let x = &xs[0];
-        let (value, gradient, hessian) = problem.objective_with_gradient(x).unwrap();
+        let ObjectiveGradient {
+            value,
+            gradient,
+            hessian,
+        } = problem.objective_with_gradient(x).unwrap();
         let exact = |z: &[f64]| {
             let o = problem
                 .objective(&problem.values_at(&estimated, z))
@@ -547,8 +567,8 @@ mod sensitivity_tests {
                 "Gauss-Newton diagonal {}",
                 hessian[k][k]
             );
-            for j in 0..x.len() {
-                assert_eq!(hessian[k][j], hessian[j][k], "symmetric");
+            for (j, row) in hessian.iter().enumerate() {
+                assert_eq!(hessian[k][j], row[k], "symmetric");
             }
         }
         assert!(problem.objective_with_gradient(&x[1..]).is_err());

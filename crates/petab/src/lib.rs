@@ -24,7 +24,9 @@ mod tables;
 
 use std::path::Path;
 
-pub use fit::{FitOptions, FitResult, FitSummary, StartResult, MAX_STARTS};
+pub use fit::{
+    Bounds, FitOptions, FitResult, FitSummary, ObjectiveGradient, StartResult, MAX_STARTS,
+};
 pub use formula::{Formula, FormulaError};
 pub use objective::{Objective, Term};
 pub use optimize::{Optimizer, ResidualsAndColumns};

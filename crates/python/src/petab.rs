@@ -117,6 +117,7 @@ impl PetabProblem {
         x: Vec<f64>,
     ) -> PyResult<(f64, Vec<f64>, Vec<Vec<f64>>)> {
         py.detach(|| self.problem.objective_with_gradient(&x))
+            .map(|o| (o.value, o.gradient, o.hessian))
             .map_err(error)
     }
 
