@@ -103,3 +103,56 @@ def test_fides_through_pypesto_reaches_the_boehm_optimum() -> None:
     # The starts really were ours.
     used = np.array([r.x0 for r in result.optimize_result.list])
     assert sorted(map(tuple, used.round(12))) == sorted(map(tuple, starts.round(12)))
+
+
+def test_profiles_agree_with_pypesto_on_boehm(tmp_path: Path) -> None:
+    """`her2sim profile`'s 95 % intervals on Boehm 2014 agree with pyPESTO's profiles
+    (its own stepping, its fides re-fits, its interval interpolation) of the same objective
+    around the same optimum, to 0.02 log10 units; one-sided profiles are one-sided in both."""
+    import logging
+
+    import numpy as np
+    import pypesto
+    import pypesto.optimize as optimize
+    import pypesto.profile as profile
+
+    fit_dir = tmp_path / "fit"
+    subprocess.run(
+        [str(cli_binary()), "fit", str(BOEHM), "--starts", "50", "--quiet", "-o", str(fit_dir)],
+        check=True, capture_output=True, text=True,
+    )
+    ids = ["Epo_degradation_BaF3", "k_exp_hetero", "k_phos", "sd_pSTAT5A_rel"]
+    out = subprocess.run(
+        [str(cli_binary()), "profile", str(BOEHM), "--fit", str(fit_dir), "--parameters",
+         ",".join(ids), "--json", "-o", str(tmp_path / "profiles")],
+        check=True, capture_output=True, text=True,
+    )
+    ours = {p["parameter"]: p for p in json.loads(out.stdout)["profiles"]}
+
+    p = her2sim.PetabProblem(BOEHM)
+    with open(fit_dir / "parameters.tsv") as f:
+        rows = [line.rstrip("\n").split("\t") for line in f]
+    col = {name: k for k, name in enumerate(rows[0])}
+    fitted = {r[col["parameterId"]]: float(r[col["nominalValue"]]) for r in rows[1:]}
+    x0 = np.log10([fitted[i] for i in p.parameter_ids])  # Boehm: every parameter log10
+    obj = pypesto.Objective(fun=p.objective, grad=True, hess=True)
+    lb, ub = (np.array(b) for b in zip(*p.bounds))
+    problem = pypesto.Problem(obj, lb=lb, ub=ub, x_guesses=[x0], x_names=p.parameter_ids)
+    opt = optimize.FidesOptimizer(hessian_update=None, verbose=logging.ERROR)
+    result = optimize.minimize(problem, optimizer=opt, n_starts=1, progress_bar=False)
+    index = [p.parameter_ids.index(i) for i in ids]
+    result = profile.parameter_profile(
+        problem, result, opt, profile_index=index, progress_bar=False
+    )
+    for k, name in zip(index, ids):
+        path = result.profile_result.list[0][k]
+        lo, hi = profile.calculate_approximate_ci(
+            path.x_path[k], path.ratio_path, np.exp(-1.920729410347062)
+        )
+        mine = ours[name]
+        for side, theirs, bound in (("lower", lo, lb[k]), ("upper", hi, ub[k])):
+            if mine[side] is None:
+                # Ours is open on this side: pyPESTO's profile reaches the bound too.
+                assert abs(theirs - bound) < 1e-6, (name, side, theirs)
+            else:
+                assert abs(np.log10(mine[side]) - theirs) < 0.02, (name, side, mine, theirs)
