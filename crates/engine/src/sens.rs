@@ -373,6 +373,7 @@ impl<'c> SensitivityRun<'c> {
         let n = self.sys.n;
         let mut span = 1.0f64;
         let mut rates = vec![0.0; self.y.len()];
+        let mut tried_newton = false;
         loop {
             self.sys
                 .rhs(self.t, &self.y, &mut rates)
@@ -393,6 +394,14 @@ impl<'c> SensitivityRun<'c> {
             if state_steady && sens_steady {
                 return Ok(self.t);
             }
+            // The state is steady: its sensitivities solve J s = -∂f/∂p directly (AMICI's
+            // Newton route), instead of integrating a slow mode for up to `max_time`.
+            if state_steady && !tried_newton {
+                tried_newton = true;
+                if self.newton_sensitivities(rtol, atol) {
+                    return Ok(self.t);
+                }
+            }
             if self.t - t0 >= max_time {
                 return Err(EngineError::Options(format!(
                     "no steady state (with sensitivities) within {max_time} time units of t = {t0} (largest rate {:e})",
@@ -402,6 +411,97 @@ impl<'c> SensitivityRun<'c> {
             self.advance_to(t0 + span.min(max_time))?;
             span *= 10.0;
         }
+    }
+
+    /// At a steady state x*, sets the sensitivities to the solution of J s = -∂f/∂p. Where
+    /// J is singular (conserved totals), the solution is fixed by keeping each conserved
+    /// combination lᵀs (l spanning J's left null space, checked to satisfy lᵀ∂f/∂p = 0) at
+    /// its current value, as integration would. Returns false, changing nothing, when J is
+    /// not available densely, the system has no consistent solution, or the result does
+    /// not pass the steady-state test.
+    fn newton_sensitivities(&mut self, rtol: f64, atol: f64) -> bool {
+        let (n, np) = (self.sys.n, self.sys.np);
+        let mut jac = nalgebra::DMatrix::<f64>::zeros(n, n);
+        if !matches!(self.sys.jacobian(self.t, &self.y, &mut jac), Some(Ok(()))) {
+            return false;
+        }
+        // ∂f/∂p: the sensitivity rates with every sensitivity zero.
+        let mut zero = self.y.clone();
+        zero[n..].fill(0.0);
+        let mut fp = vec![0.0; zero.len()];
+        if self.sys.rhs(self.t, &zero, &mut fp).is_err() {
+            return false;
+        }
+        let svd = jac.svd(true, true);
+        let (Some(u), Some(v_t)) = (&svd.u, &svd.v_t) else {
+            return false;
+        };
+        let sigma = &svd.singular_values;
+        let largest = sigma.max();
+        if !(largest.is_finite() && largest > 0.0) {
+            return false;
+        }
+        let tol = largest * 1e-10 * n as f64;
+        let kept: Vec<usize> = (0..n).filter(|&i| sigma[i] > tol).collect();
+        let null: Vec<usize> = (0..n).filter(|&i| sigma[i] <= tol).collect();
+        let mut solved = self.y.clone();
+        for j in 0..np {
+            let b = nalgebra::DVector::from_iterator(
+                n,
+                fp[n + j * n..n + (j + 1) * n].iter().map(|v| -v),
+            );
+            // Minimum-norm solution V Σ⁺ Uᵀ b.
+            let mut s = nalgebra::DVector::<f64>::zeros(n);
+            for &i in &kept {
+                let coeff = u.column(i).dot(&b) / sigma[i];
+                s += v_t.row(i).transpose() * coeff;
+            }
+            if !null.is_empty() {
+                let current =
+                    nalgebra::DVector::from_column_slice(&self.y[n + j * n..n + (j + 1) * n]);
+                let scale = b.amax().max(1e-300);
+                let k = null.len();
+                let mut lt_n = nalgebra::DMatrix::<f64>::zeros(k, k);
+                let mut rhs = nalgebra::DVector::<f64>::zeros(k);
+                for (a, &ia) in null.iter().enumerate() {
+                    let l = u.column(ia);
+                    // A conserved combination moves with no parameter.
+                    if l.dot(&b).abs() > 1e-8 * scale * (n as f64).sqrt() {
+                        return false;
+                    }
+                    rhs[a] = l.dot(&(&current - &s));
+                    for (c, &ic) in null.iter().enumerate() {
+                        lt_n[(a, c)] = l.dot(&v_t.row(ic).transpose());
+                    }
+                }
+                let Some(c) = lt_n.lu().solve(&rhs) else {
+                    return false;
+                };
+                for (c_i, &ic) in c.iter().zip(&null) {
+                    s += v_t.row(ic).transpose() * *c_i;
+                }
+            }
+            solved[n + j * n..n + (j + 1) * n].copy_from_slice(s.as_slice());
+        }
+        let mut rates = vec![0.0; solved.len()];
+        if self.sys.rhs(self.t, &solved, &mut rates).is_err() {
+            return false;
+        }
+        let steady = rates[n..]
+            .chunks(n)
+            .zip(solved[n..].chunks(n))
+            .all(|(ds, s)| {
+                let scale = s.iter().fold(0.0f64, |a, x| a.max(x.abs()));
+                ds.iter()
+                    .zip(s)
+                    .all(|(d, x)| d.is_finite() && d.abs() <= atol + rtol * (x.abs() + scale))
+            });
+        if !steady {
+            return false;
+        }
+        self.y = solved;
+        self.solver.reset(self.t, &self.y);
+        true
     }
 
     /// The values of `selection` now and, X-major after them, dX/dp for every non-time

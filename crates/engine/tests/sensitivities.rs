@@ -194,3 +194,50 @@ fn unsupported_features_and_bad_parameters_are_errors() {
         "{err}"
     );
 }
+
+/// A ⇌ B (kf, kr) conserves A + B = T. Started at its steady state A* = T kr/(kf+kr), the
+/// state is steady at once while the sensitivities (zero at t = 0) are not: they come from
+/// J s = -∂f/∂p with the conserved total held, not from integration (the steady state is
+/// reported at t = 0), and equal the analytic derivatives of A*.
+#[test]
+fn steady_state_sensitivities_with_a_conserved_total() {
+    const EXCHANGE: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<sbml xmlns="http://www.sbml.org/sbml/level3/version2/core" level="3" version="2"><model id="m">
+<listOfCompartments><compartment id="C" size="1" spatialDimensions="3" constant="true"/></listOfCompartments>
+<listOfSpecies>
+<species id="A" compartment="C" initialAmount="2" hasOnlySubstanceUnits="true" boundaryCondition="false" constant="false"/>
+<species id="B" compartment="C" initialAmount="1" hasOnlySubstanceUnits="true" boundaryCondition="false" constant="false"/>
+</listOfSpecies>
+<listOfParameters><parameter id="kf" value="1" constant="true"/><parameter id="kr" value="2" constant="true"/></listOfParameters>
+<listOfReactions>
+<reaction id="F" reversible="false"><listOfReactants><speciesReference species="A" stoichiometry="1" constant="true"/></listOfReactants>
+<listOfProducts><speciesReference species="B" stoichiometry="1" constant="true"/></listOfProducts>
+<kineticLaw><math xmlns="http://www.w3.org/1998/Math/MathML"><apply><times/><ci>kf</ci><ci>A</ci></apply></math></kineticLaw></reaction>
+<reaction id="R" reversible="false"><listOfReactants><speciesReference species="B" stoichiometry="1" constant="true"/></listOfReactants>
+<listOfProducts><speciesReference species="A" stoichiometry="1" constant="true"/></listOfProducts>
+<kineticLaw><math xmlns="http://www.w3.org/1998/Math/MathML"><apply><times/><ci>kr</ci><ci>B</ci></apply></math></kineticLaw></reaction>
+</listOfReactions>
+</model></sbml>"#;
+    use her2sim_engine::SensitivityParameter;
+    let sim = Simulator::from_sbml_text(EXCHANGE).unwrap();
+    let parameters: Vec<SensitivityParameter> = ["kf", "kr", "A"]
+        .iter()
+        .map(|id| SensitivityParameter::of(sim.override_target(id).unwrap()))
+        .collect();
+    let mut run = sim.start_sensitivities(&opts(1.0, 1), &parameters).unwrap();
+    let t = run.advance_to_steady_state(1e-8, 1e-16, 1e9).unwrap();
+    assert_eq!(t, 0.0, "solved, not integrated");
+    let selection = sim.selection(&["A", "B"]).unwrap();
+    let (values, d) = run.sample(&selection.selectors);
+    close(values[0], 2.0, 1e-12, "A*");
+    close(values[1], 1.0, 1e-12, "B*");
+    let (kf, kr, total) = (1.0f64, 2.0f64, 3.0f64);
+    let denominator = (kf + kr) * (kf + kr);
+    // X-major: dA/dkf, dA/dkr, dA/dA0, then dB/...
+    close(d[0], -total * kr / denominator, 1e-9, "dA*/dkf");
+    close(d[1], total * kf / denominator, 1e-9, "dA*/dkr");
+    close(d[2], kr / (kf + kr), 1e-9, "dA*/dA0");
+    close(d[3], total * kr / denominator, 1e-9, "dB*/dkf");
+    close(d[4], -total * kf / denominator, 1e-9, "dB*/dkr");
+    close(d[5], kf / (kf + kr), 1e-9, "dB*/dA0");
+}
