@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use her2sim_her2::trial::{self, output, poppk::PopPk, KnownDrugs, Trial};
+use her2sim_her2::trial::{self, output};
 use her2sim_her2::Lab;
 
 #[derive(clap::Args)]
@@ -30,20 +30,6 @@ pub struct TrialArgs {
 
 pub fn run(args: TrialArgs) -> anyhow::Result<()> {
     let lab = Lab::builtin()?;
-    let pk = PopPk::builtin().map_err(anyhow::Error::msg)?;
-    let known = KnownDrugs::from_catalogue(lab.catalogue());
-    let mut t = Trial::read(&args.file, &known)?;
-    let name = args.file.display().to_string();
-    if let Some(n) = args.patients {
-        let max = trial::file::MAX_PATIENTS;
-        if !(1..=max).contains(&i64::from(n)) {
-            anyhow::bail!("--patients {n}: expected 1 to {max} patients per arm");
-        }
-        t.patients = n;
-    }
-    if let Some(s) = args.seed {
-        t.seed = s;
-    }
     if let Some(out) = &args.out {
         // Refuse an --out that would destroy a user's files before the run.
         her2sim_files::check_report_dir(out)?;
@@ -51,25 +37,30 @@ pub fn run(args: TrialArgs) -> anyhow::Result<()> {
     let bar = if args.quiet || args.json {
         indicatif::ProgressBar::hidden()
     } else {
-        let b = indicatif::ProgressBar::new(u64::from(t.patients));
+        let b = indicatif::ProgressBar::new(0);
         if let Ok(style) = indicatif::ProgressStyle::with_template(
             "{msg} [{bar:40}] {pos}/{len} patients ({elapsed})",
         ) {
             b.set_style(style.progress_chars("=> "));
         }
-        b.set_message(t.name.clone());
         b
     };
     let started = std::time::Instant::now();
-    let result =
-        trial::run(&t, &lab, &pk, &|| bar.inc(1)).map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
+    let result = trial::run_file(
+        &args.file,
+        args.patients,
+        args.seed,
+        &lab,
+        &|t| {
+            bar.set_length(u64::from(t.patients));
+            bar.set_message(t.name.clone());
+        },
+        &|| bar.inc(1),
+    )
+    .map_err(anyhow::Error::msg)?;
     bar.finish_and_clear();
     if let Some(out) = &args.out {
-        let files = [
-            ("arms.csv", output::arms_csv(&result)),
-            ("patients.csv", output::patients_csv(&result)),
-            ("index.html", output::index_html(&result)),
-        ];
+        let files = output::report_files(&result);
         let files: Vec<(&str, &[u8])> = files.iter().map(|(n, s)| (*n, s.as_bytes())).collect();
         her2sim_files::write_report_dir(out, &files)?;
     }

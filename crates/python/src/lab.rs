@@ -23,7 +23,7 @@ static LAB: OnceLock<Lab> = OnceLock::new();
 type NamedTables<'py> = Vec<(String, Bound<'py, PyList>)>;
 
 /// The built-in laboratory, loaded on first use.
-fn lab() -> Result<&'static Lab, String> {
+pub(crate) fn lab() -> Result<&'static Lab, String> {
     if let Some(lab) = LAB.get() {
         return Ok(lab);
     }

@@ -13,6 +13,7 @@ mod model;
 mod petab;
 mod survival;
 mod table;
+mod trial;
 
 pyo3::create_exception!(
     her2sim,
@@ -40,6 +41,9 @@ mod _her2sim {
 
     #[pymodule_export]
     use super::petab::{fit, petab_problem, PetabProblem};
+
+    #[pymodule_export]
+    use super::trial::trial;
 
     #[pymodule_export]
     use super::survival::{survival_cox, survival_kaplan_meier, survival_logrank};

@@ -214,6 +214,7 @@ impl Model {
                     seed: seed.unwrap_or_else(fresh_seed),
                     tau_leap,
                     max_steps: max_steps.unwrap_or(DEFAULT_SSA_MAX_STEPS),
+                    initial: her2sim_engine::ssa::InitialCounts::Error,
                 };
                 py.detach(move || sim.simulate_ssa(&opts, &names.join(",")))
             }

@@ -34,6 +34,8 @@ pub use recist::{Outcome, RecistError, Response};
 pub use regimen::{DoseEvent, Regimen, RegimenError, RegimenItem};
 pub use run::{run, ArmResult, TrialResult};
 
+use crate::Lab;
+
 /// Why a trial could not be simulated.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum TrialError {
@@ -53,4 +55,35 @@ pub enum TrialError {
     Survival(String),
     #[error("{0}")]
     Invalid(String),
+}
+
+/// Reads a trial file and runs it with the built-in population PK, the file's patient
+/// count and seed replaced where given: what `her2sim trial` and Python's `her2sim.trial`
+/// share. Errors start with the file's name.
+pub fn run_file(
+    path: &std::path::Path,
+    patients: Option<u32>,
+    seed: Option<u64>,
+    lab: &Lab,
+    progress: &(dyn Fn(&Trial) + Sync),
+    per_patient: &(dyn Fn() + Sync),
+) -> Result<TrialResult, String> {
+    let name = path.display().to_string();
+    let pk = poppk::PopPk::builtin()?;
+    let known = KnownDrugs::from_catalogue(lab.catalogue());
+    let mut t = Trial::read(path, &known).map_err(|e| e.to_string())?;
+    if let Some(n) = patients {
+        let max = file::MAX_PATIENTS;
+        if !(1..=max).contains(&i64::from(n)) {
+            return Err(format!(
+                "patients = {n}: expected 1 to {max} patients per arm"
+            ));
+        }
+        t.patients = n;
+    }
+    if let Some(s) = seed {
+        t.seed = s;
+    }
+    progress(&t);
+    run(&t, lab, &pk, per_patient).map_err(|e| format!("{name}: {e}"))
 }

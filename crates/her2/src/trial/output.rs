@@ -39,6 +39,15 @@ fn quote(s: &str) -> String {
     format!("\"{}\"", s.replace('"', "\"\""))
 }
 
+/// The report directory's files: arms.csv, patients.csv and index.html.
+pub fn report_files(r: &TrialResult) -> [(&'static str, String); 3] {
+    [
+        ("arms.csv", arms_csv(r)),
+        ("patients.csv", patients_csv(r)),
+        ("index.html", index_html(r)),
+    ]
+}
+
 /// One row per arm: simulated and published values.
 pub fn arms_csv(r: &TrialResult) -> String {
     let mut s = String::from(

@@ -38,6 +38,7 @@ __all__ = [
     "study",
     "fit",
     "PetabProblem",
+    "trial",
 ]
 
 def _time_course(columns: list[str], data: bytes, rows: int) -> Any:
@@ -461,3 +462,27 @@ class PetabProblem:
         except ImportError:
             return points
         return np.asarray(points)
+
+
+def trial(
+    path: str | os.PathLike[str],
+    *,
+    patients: int | None = None,
+    seed: int | None = None,
+    out: str | os.PathLike[str] | None = None,
+) -> dict[str, Any]:
+    """Runs a virtual trial file (``TRIAL.toml``; see docs/trials.md) as ``her2sim trial``
+    does: every arm on the same seeded virtual patients. ``patients`` (per arm) and ``seed``
+    replace the file's. Returns the ``her2sim trial --json`` object (per arm ORR, CBR,
+    median PFS with CI, PFS at 12 months, hazard ratio against the first arm, pCR, and the
+    published values given in the file). With ``out``, also writes the report directory
+    (arms.csv, patients.csv, index.html).
+    """
+    summary = _native.trial(
+        os.fspath(path),
+        None if patients is None else int(patients),
+        None if seed is None else int(seed),
+        None if out is None else os.fspath(out),
+    )
+    result: dict[str, Any] = json.loads(summary)
+    return result
