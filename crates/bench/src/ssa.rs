@@ -188,6 +188,7 @@ fn main() -> Result<()> {
             seed: 1,
             tau_leap: None,
             max_steps: her2sim_engine::ssa::DEFAULT_SSA_MAX_STEPS,
+            initial: her2sim_engine::ssa::InitialCounts::Error,
         };
         let t0 = Instant::now();
         let (_, events) = sim.simulate_ssa_counted(&opts, &format!("time,{first}-mean"))?;

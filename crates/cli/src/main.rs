@@ -51,12 +51,14 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Simulate an SBML model (deterministic time course) and write CSV.
+    /// Simulate an SBML model (deterministic time course, or a stochastic ensemble with
+    /// --method ssa) and write CSV.
     ///
     /// Output: a header row with the selection names exactly as given, then STEPS+1 rows at
     /// evenly spaced times from START to START+DURATION. Selections follow libRoadRunner:
     /// `S1` is a species amount, `[S1]` its concentration; compartments, parameters, species
-    /// references and reactions (their rate) by id; `time` is the time.
+    /// references and reactions (their rate) by id; `time` is the time. With --method ssa and
+    /// several --replicates, select ensemble statistics `S1-mean`, `S1-sd`, `[S1]-mean`.
     Simulate(SimulateArgs),
     /// Run the SBML Test Suite's semantic cases and print the pass table per tag.
     Suite(suite::SuiteArgs),
@@ -118,7 +120,8 @@ pub struct TimeCourseArgs {
     #[arg(long, default_value_t = 100)]
     pub steps: usize,
     /// Comma-separated output columns, e.g. "time,S1,[S2],k1". Default: time and every
-    /// species concentration.
+    /// species concentration; with `simulate --method ssa`, time and every species amount
+    /// (molecule count), as `S-mean` and `S-sd` per species with several replicates.
     #[arg(long)]
     pub select: Option<String>,
     /// Absolute tolerance of the integrator.
@@ -180,13 +183,16 @@ struct SimulateArgs {
     #[command(flatten)]
     course: TimeCourseArgs,
     /// Step budget: solver steps between two discontinuities (default 500000), or with
-    /// --method ssa the steps of one replicate (default 100000000).
+    /// --method ssa the steps of one replicate (reaction firings, events and leaps; default
+    /// 100000000); a run that reaches it stops with an error.
     #[arg(long)]
     max_steps: Option<u64>,
-    /// Seed for random choices (simultaneous events of equal priority).
+    /// Seed for random choices: the replicate streams of --method ssa (same seed, same
+    /// output at any thread count) and ties among simultaneous events of equal priority.
     #[arg(long, default_value_t = 1)]
     seed: u64,
-    /// Number of stochastic replicates (with --method ssa); select NAME-mean / NAME-sd.
+    /// Number of stochastic replicates (with --method ssa); select NAME-mean / NAME-sd (the
+    /// default selection gives both for every species amount).
     #[arg(long, default_value_t = 1)]
     replicates: usize,
     /// With --method ssa: adaptive tau-leaping instead of the exact direct method.
@@ -195,6 +201,14 @@ struct SimulateArgs {
     /// Tau-leaping error control (largest relative propensity change per leap).
     #[arg(long, default_value_t = 0.03)]
     epsilon: f64,
+    /// With --method ssa: what to do with a species whose start amount is not a whole number
+    /// of molecules. `error` (default, as COPASI: the model is not changed silently) refuses
+    /// and names the species; `round` rounds every start amount to the nearest whole number
+    /// (as libRoadRunner's gillespie), `floor` rounds down. Amounts below one molecule
+    /// usually mean a model in moles or concentrations, which rounding would start at 0:
+    /// scale such a model instead.
+    #[arg(long, value_enum, default_value_t = SsaInitialArg::Error, value_name = "HOW")]
+    ssa_initial: SsaInitialArg,
     /// Integration method: `ssa` (Gillespie direct method, exact stochastic), `bdf` (variable-order NDF/BDF 1-5, reuses Jacobian and LU; best for
     /// most models) or `rodas4` (Rosenbrock order 4; cheap restarts for event-dense models).
     #[arg(long, value_enum, default_value_t = MethodArg::Bdf)]
@@ -211,6 +225,23 @@ struct SimulateArgs {
     /// (`d[S2]/dk1` for `[S2]`). Integrated with BDF together with the model.
     #[arg(long, value_name = "P1,P2")]
     sensitivities: Option<String>,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum SsaInitialArg {
+    Error,
+    Round,
+    Floor,
+}
+
+impl From<SsaInitialArg> for her2sim_engine::ssa::InitialCounts {
+    fn from(a: SsaInitialArg) -> Self {
+        match a {
+            SsaInitialArg::Error => Self::Error,
+            SsaInitialArg::Round => Self::Round,
+            SsaInitialArg::Floor => Self::Floor,
+        }
+    }
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -270,7 +301,10 @@ fn simulate(args: SimulateArgs) -> anyhow::Result<()> {
     let path = args.model.display().to_string();
     let sim = input::model(&args.model)?;
     let c = &args.course;
-    let selection = c.selection(&sim);
+    let selection = match (args.method, &c.select) {
+        (MethodArg::Ssa, None) => sim.default_ssa_selection(args.replicates).join(","),
+        _ => c.selection(&sim),
+    };
     let mut overrides = Vec::new();
     for item in &args.set {
         let (id, value) = item
@@ -317,6 +351,7 @@ fn simulate(args: SimulateArgs) -> anyhow::Result<()> {
                 max_steps: args
                     .max_steps
                     .unwrap_or(her2sim_engine::ssa::DEFAULT_SSA_MAX_STEPS),
+                initial: args.ssa_initial.into(),
             };
             sim.simulate_ssa(&ssa, &selection)
         }

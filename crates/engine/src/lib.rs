@@ -220,6 +220,29 @@ impl Simulator {
         }
     }
 
+    /// The default columns of a stochastic ensemble: `time` and every species amount
+    /// (molecule count; concentrations are deterministic-run defaults), as `S` with one
+    /// replicate and as `S-mean`, `S-sd` with several. A species whose amount cannot be
+    /// selected stochastically is left out rather than failing the run.
+    pub fn default_ssa_selection(&self, replicates: usize) -> Vec<String> {
+        let mut names = vec!["time".to_string()];
+        for s in self.species() {
+            let candidates = if replicates > 1 {
+                vec![format!("{}-mean", s.id), format!("{}-sd", s.id)]
+            } else {
+                vec![s.id.clone()]
+            };
+            // (A species called `time` would read as the time column: left out too.)
+            if candidates.iter().all(|n| {
+                ssa::parse_column(&self.compiled, n, replicates)
+                    .is_ok_and(|col| col != ssa::Column::Time)
+            }) {
+                names.extend(candidates);
+            }
+        }
+        names
+    }
+
     /// Runs a stochastic ensemble (Gillespie direct method); `selection` like `time,X-mean,X-sd`.
     pub fn simulate_ssa(
         &self,

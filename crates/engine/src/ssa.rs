@@ -37,6 +37,27 @@ pub struct SsaOptions {
     /// Steps (reaction firings, events or leaps) one replicate may take before the run is
     /// stopped with an error: a model with 1e15 molecules would otherwise run for days.
     pub max_steps: u64,
+    /// What to do with a species whose start amount is not a whole number of molecules.
+    pub initial: InitialCounts,
+}
+
+/// How start amounts that are not whole numbers of molecules are treated.
+///
+/// Stochastic simulation counts molecules, so every species changed by reactions must start
+/// at a non-negative whole number. The default refuses other values (as COPASI's stochastic
+/// methods do) rather than changing the model silently: an amount of 1.7e-21 (a model in
+/// moles) would round to 0 and give a flat trajectory. `Round` does what libRoadRunner's
+/// `gillespie` integrator does; both `Round` and `Floor` are deterministic. Negative and
+/// non-finite amounts are refused whatever the choice.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum InitialCounts {
+    /// Refuse the run, naming the species and its amount.
+    #[default]
+    Error,
+    /// Round every start amount to the nearest whole number (halves up).
+    Round,
+    /// Round every start amount down.
+    Floor,
 }
 
 /// The default step budget per replicate: about five seconds of the direct method.
@@ -79,10 +100,9 @@ pub(crate) fn parse_column(
         (s, 2) => Column::Sd(s),
         (s, _) if replicates == 1 => Column::Single(s),
         _ => {
-            return Err(EngineError::Selection(
-                name.to_string(),
-                "with several replicates select NAME-mean or NAME-sd".into(),
-            ))
+            return Err(EngineError::Options(format!(
+                "selection '{name}' is the value of one trajectory; with {replicates} replicates select an ensemble statistic, NAME-mean or NAME-sd ('{name}-mean', '{name}-sd')"
+            )))
         }
     })
 }
@@ -262,6 +282,9 @@ pub(crate) fn simulate_ssa_counted(
     }
     let grid = crate::grid::Grid::new(opts.start, opts.duration, opts.steps, columns.len())?;
     let times = grid.times();
+    // The start state is the same for every replicate: check it once, so that a bad start
+    // amount is reported once and not as a failure of "replicate 0".
+    start_state(c, opts.start, opts.initial)?;
     let selectors: Vec<Selector> = columns
         .iter()
         .filter_map(|col| match col {
@@ -285,16 +308,10 @@ pub(crate) fn simulate_ssa_counted(
             .map(|rep| {
                 let mut rng = Pcg64Mcg::seed_from_u64(stream_seed(opts.seed, rep as u64));
                 match opts.tau_leap {
-                    Some(eps) => crate::tauleap::trajectory(
-                        c,
-                        &ch,
-                        &times,
-                        &selectors,
-                        &mut rng,
-                        eps,
-                        opts.max_steps,
-                    ),
-                    None => trajectory(c, &ch, &times, &selectors, &mut rng, opts.max_steps),
+                    Some(eps) => {
+                        crate::tauleap::trajectory(c, &ch, &times, &selectors, &mut rng, eps, opts)
+                    }
+                    None => trajectory(c, &ch, &times, &selectors, &mut rng, opts),
                 }
                 .map_err(|e| match e {
                     EngineError::Options(m) if opts.replicates > 1 => {
@@ -390,42 +407,72 @@ pub(crate) fn propensities_at(
     Ok(a0)
 }
 
-/// The slots and state at `t0`, with every species a non-negative whole number of molecules.
-pub(crate) fn start_state(c: &Compiled, t0: f64) -> Result<(Sys<'_>, Vec<f64>), EngineError> {
+/// The slots and state at `t0`, with every species a non-negative whole number of molecules
+/// (start amounts that are not whole numbers treated as `initial` says).
+pub(crate) fn start_state(
+    c: &Compiled,
+    t0: f64,
+    initial: InitialCounts,
+) -> Result<(Sys<'_>, Vec<f64>), EngineError> {
     let mut sys = Sys::new(c);
     for (slot, e) in &c.initial {
         let x = sys.eval(e, t0);
         sys.v[*slot] = x;
     }
-    let y: Vec<f64> = c.states.iter().map(|st| sys.v[st.slot]).collect();
-    for (st, &n) in c.states.iter().zip(&y) {
-        if matches!(c.model.symbols[st.symbol].kind, SymbolKind::Species { .. })
-            && (n < 0.0 || n.fract() != 0.0 || !n.is_finite())
-        {
+    let mut y: Vec<f64> = c.states.iter().map(|st| sys.v[st.slot]).collect();
+    for (st, n) in c.states.iter().zip(&mut y) {
+        if !matches!(c.model.symbols[st.symbol].kind, SymbolKind::Species { .. }) {
+            continue;
+        }
+        let id = c.name(st.symbol);
+        let amount = if *n != 0.0 && n.is_finite() && !(1e-4..1e15).contains(&n.abs()) {
+            format!("{n:e}")
+        } else {
+            format!("{n}")
+        };
+        if *n < 0.0 || !n.is_finite() {
             return Err(EngineError::Options(format!(
-                "species '{}' starts at {n} molecules; stochastic simulation needs a non-negative whole number",
-                c.name(st.symbol)
+                "species '{id}' starts at {amount} molecules; stochastic simulation needs a non-negative whole number"
             )));
+        }
+        if n.fract() == 0.0 {
+            continue;
+        }
+        match initial {
+            InitialCounts::Round => *n = n.round(),
+            InitialCounts::Floor => *n = n.floor(),
+            InitialCounts::Error => {
+                let hint = if *n < 1.0 {
+                    "; an amount below one molecule suggests the model counts moles or concentrations: scale its amounts to molecule counts (rounding would start it at 0)"
+                } else {
+                    ""
+                };
+                return Err(EngineError::Options(format!(
+                    "species '{id}' starts at {amount} molecules, not a whole number; stochastic simulation counts molecules: use --ssa-initial round (or floor) to round every start amount{hint}"
+                )));
+            }
         }
     }
     sys.load(t0, &y);
     Ok((sys, y))
 }
 
-/// One trajectory: the selected values at each output time.
+/// One trajectory (start amounts and step budget from `opts`): the selected values at each
+/// output time.
 fn trajectory(
     c: &Compiled,
     ch: &Changes,
     times: &[f64],
     selectors: &[Selector],
     rng: &mut Pcg64Mcg,
-    max_steps: u64,
+    opts: &SsaOptions,
 ) -> Result<(Vec<Vec<f64>>, u64), EngineError> {
+    let max_steps = opts.max_steps;
     let t0 = times[0];
     let mut steps = 0u64;
     let mut fired = 0u64;
     let t_end = times[times.len() - 1];
-    let (mut sys, mut y) = start_state(c, t0)?;
+    let (mut sys, mut y) = start_state(c, t0, opts.initial)?;
     let solver_opts = Options::default();
     let mut events = Events::new(c, rng.random());
     let mut out = Vec::with_capacity(times.len());
@@ -625,6 +672,7 @@ mod tests {
             seed,
             tau_leap: None,
             max_steps: crate::ssa::DEFAULT_SSA_MAX_STEPS,
+            initial: InitialCounts::Error,
         }
     }
 
@@ -676,7 +724,20 @@ mod tests {
         let err = model("2.5", MASS_ACTION)
             .simulate_ssa(&opts(2, 1), "time,X-mean")
             .unwrap_err();
-        assert!(err.to_string().contains("whole number"), "{err}");
+        let text = err.to_string();
+        for needle in ["'X'", "2.5", "whole number", "--ssa-initial round"] {
+            assert!(text.contains(needle), "{needle:?} missing: {text}");
+        }
+        let err = model("0.25", MASS_ACTION)
+            .simulate_ssa(&opts(2, 1), "time,X-mean")
+            .unwrap_err();
+        assert!(err.to_string().contains("scale"), "{err}");
+        let mut round = opts(2, 1);
+        round.initial = InitialCounts::Round;
+        let err = model("-1", MASS_ACTION)
+            .simulate_ssa(&round, "time,X-mean")
+            .unwrap_err();
+        assert!(err.to_string().contains("non-negative"), "{err}");
         let err = model("10", "<apply><minus/><ci>k</ci></apply>")
             .simulate_ssa(&opts(2, 1), "time,X-mean")
             .unwrap_err();
@@ -684,7 +745,43 @@ mod tests {
         let err = model("10", MASS_ACTION)
             .simulate_ssa(&opts(2, 1), "time,X")
             .unwrap_err();
-        assert!(err.to_string().contains("NAME-mean"), "{err}");
+        assert!(err.to_string().contains("'X-mean'"), "{err}");
+    }
+
+    /// `Round` and `Floor` change only the start amounts that are not whole numbers.
+    #[test]
+    fn initial_counts_round_or_floor() {
+        for (initial, amount, expected) in [
+            (InitialCounts::Round, "2.5", 3.0),
+            (InitialCounts::Round, "2.4", 2.0),
+            (InitialCounts::Floor, "2.9", 2.0),
+            (InitialCounts::Floor, "7", 7.0),
+            (InitialCounts::Error, "7", 7.0),
+        ] {
+            let o = SsaOptions {
+                initial,
+                ..opts(3, 1)
+            };
+            let out = model(amount, MASS_ACTION)
+                .simulate_ssa(&o, "time,X-mean,X-sd")
+                .unwrap();
+            assert_eq!(
+                out.rows[0],
+                vec![0.0, expected, 0.0],
+                "{initial:?} {amount}"
+            );
+        }
+    }
+
+    #[test]
+    fn default_ssa_selection_is_species_amounts() {
+        let sim = model("5", MASS_ACTION);
+        assert_eq!(sim.default_ssa_selection(1), ["time", "X"]);
+        assert_eq!(sim.default_ssa_selection(4), ["time", "X-mean", "X-sd"]);
+        let out = sim
+            .simulate_ssa(&opts(4, 1), &sim.default_ssa_selection(4).join(","))
+            .unwrap();
+        assert_eq!(out.rows[0], vec![0.0, 5.0, 0.0]);
     }
 
     /// 40 independent immigration-death species (80 reactions: the sum-tree path). At t = 5
@@ -724,6 +821,7 @@ mod tests {
             seed: 7,
             tau_leap: None,
             max_steps: crate::ssa::DEFAULT_SSA_MAX_STEPS,
+            initial: InitialCounts::Error,
         };
         let sel: Vec<String> = (0..n)
             .flat_map(|i| [format!("X{i}-mean"), format!("X{i}-sd")])

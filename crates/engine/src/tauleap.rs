@@ -13,7 +13,7 @@ use rand_pcg::Pcg64Mcg;
 
 use crate::compile::{Compiled, StoichSlot, Term};
 use crate::select::{value, Selector};
-use crate::ssa::{propensities_at, start_state, Changes};
+use crate::ssa::{propensities_at, start_state, Changes, SsaOptions};
 use crate::EngineError;
 
 /// Reactions that could exhaust a reactant within this many firings are critical.
@@ -29,8 +29,8 @@ fn stoich(term: &Term, v: &[f64]) -> f64 {
     term.sign * s * term.conversion_factor.map_or(1.0, |i| v[i])
 }
 
-/// One trajectory by tau-leaping; returns the selected values per output time and the
-/// number of reaction firings.
+/// One trajectory by tau-leaping (start amounts and step budget from `opts`); returns the
+/// selected values per output time and the number of reaction firings.
 pub(crate) fn trajectory(
     c: &Compiled,
     ch: &Changes,
@@ -38,11 +38,12 @@ pub(crate) fn trajectory(
     selectors: &[Selector],
     rng: &mut Pcg64Mcg,
     eps: f64,
-    max_steps: u64,
+    opts: &SsaOptions,
 ) -> Result<(Vec<Vec<f64>>, u64), EngineError> {
+    let max_steps = opts.max_steps;
     let mut steps = 0u64;
     let t_end = times[times.len() - 1];
-    let (mut sys, mut y) = start_state(c, times[0])?;
+    let (mut sys, mut y) = start_state(c, times[0], opts.initial)?;
     let n_r = ch.rate_slots.len();
     // Net change of each state per firing, and the highest order of the reactions consuming
     // each state (the g_i of the step-size rule).
@@ -96,8 +97,15 @@ pub(crate) fn trajectory(
                 .collect();
             let tau1 = leap_bound(&changes, &a, &critical, &y, eps);
             if tau1 < 10.0 / a0 {
-                // Leaping would not pay: exact direct-method steps.
-                for _ in 0..EXACT_BURST {
+                // Leaping would not pay: exact direct-method steps, each one counted in the
+                // step budget (the first was counted above).
+                for burst in 0..EXACT_BURST {
+                    if burst > 0 {
+                        steps += 1;
+                        if steps > max_steps {
+                            return Err(crate::ssa::budget_exhausted(max_steps, t));
+                        }
+                    }
                     let t_next = t - (1.0 - rng.random::<f64>()).ln() / a0;
                     if t_next >= t_out {
                         t = t_out;
@@ -278,6 +286,7 @@ mod tests {
             seed: 5,
             tau_leap: Some(0.03),
             max_steps: crate::ssa::DEFAULT_SSA_MAX_STEPS,
+            initial: crate::ssa::InitialCounts::Error,
         };
         let (leap, _) = sim.simulate_ssa_counted(&opts, "time,X-mean,X-sd").unwrap();
         // Mean: 10000 (1 - e^{-0.1 t}); the count is Poisson, so sd = sqrt(mean). Leaps with
@@ -289,5 +298,36 @@ mod tests {
         }
         opts.tau_leap = Some(1.5);
         assert!(sim.simulate_ssa(&opts, "time,X-mean").is_err());
+    }
+
+    /// Exact bursts (few molecules, where leaping would not pay) count every firing in the
+    /// step budget: 10 molecules decaying over one output interval take about 10 firings,
+    /// which a budget of 5 must stop.
+    #[test]
+    fn exact_bursts_count_in_the_step_budget() {
+        let text = r#"<?xml version="1.0" encoding="UTF-8"?>
+<sbml xmlns="http://www.sbml.org/sbml/level3/version2/core" level="3" version="2">
+<model id="d"><listOfCompartments><compartment id="cell" size="1" constant="true"/></listOfCompartments>
+<listOfSpecies><species id="X" compartment="cell" initialAmount="10" hasOnlySubstanceUnits="true" boundaryCondition="false" constant="false"/></listOfSpecies>
+<listOfReactions>
+<reaction id="out" reversible="false"><listOfReactants><speciesReference species="X" stoichiometry="1" constant="true"/></listOfReactants>
+<kineticLaw><math xmlns="http://www.w3.org/1998/Math/MathML"><apply><times/><cn>1</cn><ci>X</ci></apply></math></kineticLaw></reaction>
+</listOfReactions></model></sbml>"#;
+        let sim = Simulator::from_sbml_text(text).unwrap();
+        let mut opts = SsaOptions {
+            start: 0.0,
+            duration: 50.0,
+            steps: 1,
+            replicates: 1,
+            seed: 1,
+            tau_leap: Some(0.03),
+            max_steps: 5,
+            initial: crate::ssa::InitialCounts::Error,
+        };
+        let err = sim.simulate_ssa(&opts, "time,X").unwrap_err();
+        assert!(err.to_string().contains("--max-steps"), "{err}");
+        opts.max_steps = 11;
+        let out = sim.simulate_ssa(&opts, "time,X").unwrap();
+        assert_eq!(out.rows[1][1], 0.0);
     }
 }

@@ -125,6 +125,7 @@ impl Case {
             seed,
             tau_leap: None,
             max_steps: crate::ssa::DEFAULT_SSA_MAX_STEPS,
+            initial: crate::ssa::InitialCounts::Error,
         };
         let selection = format!("time,{}", self.setting("output")?);
         let got = match sim.simulate_ssa(&opts, &selection) {
