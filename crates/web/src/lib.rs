@@ -1,5 +1,5 @@
 //! The her2sim web UI (`her2sim serve`): the HER2 laboratory (predict, dose-response,
-//! combinations, the default study) and the SBML simulator as server-rendered HTML pages with
+//! combinations, the default study), virtual trials and the SBML simulator as server-rendered HTML pages with
 //! plain forms and inline SVG plots (drawn by `her2sim-report`), and a JSON API under `/api/`
 //! whose objects are those of the CLI's `--json` outputs.
 //!
@@ -23,6 +23,7 @@ mod page;
 mod params;
 mod simulate;
 mod study;
+mod trial_page;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -87,6 +88,7 @@ pub fn app(config: Config) -> Result<Router, WebError> {
         .route("/study/report", get(study::report_html))
         .route("/study/{file}", get(study::report_file))
         .route("/simulate", get(simulate::page).post(simulate::page_post))
+        .route("/trials", get(trial_page::page).post(trial_page::page_post))
         .route("/api", get(api::index))
         .route("/api/", get(api::index))
         .route(
@@ -106,6 +108,7 @@ pub fn app(config: Config) -> Result<Router, WebError> {
         .route("/api/combo.csv", get(dose::api_combo_csv))
         .route("/api/study", get(study::api))
         .route("/api/simulate", axum::routing::post(simulate::api))
+        .route("/api/trial", axum::routing::post(trial_page::api))
         .fallback(api::not_found)
         .layer(DefaultBodyLimit::max(config.max_body_bytes))
         .with_state(state))

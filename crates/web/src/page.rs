@@ -9,11 +9,12 @@ use her2sim_report::{escape, Report, Section};
 use crate::WebError;
 
 /// The site's pages, for the navigation bar: (path, label).
-const NAV: [(&str, &str); 6] = [
+const NAV: [(&str, &str); 7] = [
     ("/", "Lab"),
     ("/dose-response", "Dose-response"),
     ("/combo", "Combination"),
     ("/study", "Default study"),
+    ("/trials", "Trials"),
     ("/simulate", "Simulate SBML"),
     ("/api", "API"),
 ];

@@ -358,7 +358,7 @@ fn csv(tc: &TimeCourse) -> String {
 }
 
 /// Percent-encodes everything but unreserved characters and commas (for a `data:` URI).
-fn percent_encode(s: &str) -> String {
+pub(crate) fn percent_encode(s: &str) -> String {
     let mut out = String::with_capacity(s.len() * 3 / 2);
     for b in s.bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~' | b',') {

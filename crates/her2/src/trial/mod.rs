@@ -57,9 +57,8 @@ pub enum TrialError {
     Invalid(String),
 }
 
-/// Reads a trial file and runs it with the built-in population PK, the file's patient
-/// count and seed replaced where given: what `her2sim trial` and Python's `her2sim.trial`
-/// share. Errors start with the file's name.
+/// Reads a trial file and runs it ([`run_trial`]): what `her2sim trial` and Python's
+/// `her2sim.trial` share. Errors start with the file's name.
 pub fn run_file(
     path: &std::path::Path,
     patients: Option<u32>,
@@ -68,10 +67,23 @@ pub fn run_file(
     progress: &(dyn Fn(&Trial) + Sync),
     per_patient: &(dyn Fn() + Sync),
 ) -> Result<TrialResult, String> {
-    let name = path.display().to_string();
-    let pk = poppk::PopPk::builtin()?;
     let known = KnownDrugs::from_catalogue(lab.catalogue());
-    let mut t = Trial::read(path, &known).map_err(|e| e.to_string())?;
+    let t = Trial::read(path, &known).map_err(|e| e.to_string())?;
+    run_trial(t, patients, seed, lab, progress, per_patient)
+        .map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// Runs a trial with the built-in population PK, its patient count and seed replaced where
+/// given (`progress` sees the trial as it will run, `per_patient` ticks once per patient).
+pub fn run_trial(
+    mut t: Trial,
+    patients: Option<u32>,
+    seed: Option<u64>,
+    lab: &Lab,
+    progress: &(dyn Fn(&Trial) + Sync),
+    per_patient: &(dyn Fn() + Sync),
+) -> Result<TrialResult, String> {
+    let pk = poppk::PopPk::builtin()?;
     if let Some(n) = patients {
         let max = file::MAX_PATIENTS;
         if !(1..=max).contains(&i64::from(n)) {
@@ -85,5 +97,5 @@ pub fn run_file(
         t.seed = s;
     }
     progress(&t);
-    run(&t, lab, &pk, per_patient).map_err(|e| format!("{name}: {e}"))
+    run(&t, lab, &pk, per_patient).map_err(|e| e.to_string())
 }

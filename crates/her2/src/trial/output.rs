@@ -115,6 +115,20 @@ const SPAGHETTI_PATIENTS: usize = 12;
 
 /// The HTML report.
 pub fn index_html(r: &TrialResult) -> String {
+    Report {
+        title: format!("Virtual trial: {}", r.name),
+        subtitle: format!(
+            "{} virtual patients per arm (paired: every arm on the same patients), seed {}",
+            r.patients_per_arm, r.seed
+        ),
+        sections: sections(r),
+    }
+    .to_html()
+}
+
+/// The report's sections: simulated beside published, Kaplan–Meier (metastatic), waterfall,
+/// tumour sizes and PK profiles (the web page shows them too).
+pub fn sections(r: &TrialResult) -> Vec<Section> {
     let mut sections = vec![summary(r)];
     if r.setting == Setting::Metastatic {
         sections.push(km_section(r));
@@ -122,15 +136,7 @@ pub fn index_html(r: &TrialResult) -> String {
     sections.push(waterfall(r));
     sections.push(spaghetti(r));
     sections.push(pk_section(r));
-    Report {
-        title: format!("Virtual trial: {}", r.name),
-        subtitle: format!(
-            "{} virtual patients per arm (paired: every arm on the same patients), seed {}",
-            r.patients_per_arm, r.seed
-        ),
-        sections,
-    }
-    .to_html()
+    sections
 }
 
 fn opt_cell(v: Option<f64>, digits: usize) -> Cell {

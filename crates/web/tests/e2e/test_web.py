@@ -307,3 +307,23 @@ def test_pages_render(server: str, page: Page, tmp_path: Path):
     status, ranking = get_json(server + "/api/study")
     assert status == 200
     assert rows.first.locator("td").nth(1).inner_text() == ranking["ranking"][0]["treatment"]
+
+
+def test_trial_page_runs_an_example_like_the_cli(server: str, page: Page, exe: Path, tmp_path: Path):
+    """The trials page runs the CLEOPATRA example in the browser: the table of simulated and
+    published values, the Kaplan-Meier plot, and a JSON download equal to `her2sim trial`."""
+    page.goto(server + "/trials?example=cleopatra")
+    page.fill("#patients", "30")
+    page.fill("#seed", "4")
+    with page.expect_navigation() as nav:
+        page.click("button[type=submit]")
+    assert nav.value.status == 200, page.locator(".error").all_inner_texts()
+    assert page.locator("figure.chart svg").count() >= 3
+    assert "P+H+D" in page.locator("table.data").first.inner_text()
+    href = page.locator("a.download", has_text="summary (JSON)").get_attribute("href")
+    got = json.loads(urllib.parse.unquote(href.split(",", 1)[1]))
+    want = cli_json(exe, "trial", str(REPO / "examples" / "trials" / "cleopatra.toml"),
+                    "--patients", "30", "--seed", "4")
+    assert_same(got, want)
+    no_horizontal_overflow(page)
+    screenshot(page, tmp_path, "trial")
