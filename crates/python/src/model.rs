@@ -124,7 +124,7 @@ impl Model {
 #[pymethods]
 impl Model {
     /// Runs a time course; returns `(column names, f64 bytes row by row, rows)`.
-    #[pyo3(signature = (start, end, points, selections, method_name, replicates, seed, atol, rtol, max_steps, tau_leap, sensitivities=None))]
+    #[pyo3(signature = (start, end, points, selections, method_name, replicates, seed, atol, rtol, max_steps, tau_leap, sensitivities=None, ssa_initial="error"))]
     #[allow(clippy::too_many_arguments)]
     fn simulate<'py>(
         &self,
@@ -141,8 +141,19 @@ impl Model {
         max_steps: Option<u64>,
         tau_leap: Option<f64>,
         sensitivities: Option<Vec<String>>,
+        ssa_initial: &str,
     ) -> PyResult<(Vec<String>, Bound<'py, PyBytes>, usize)> {
         let how = method(method_name)?;
+        let initial = match ssa_initial {
+            "error" => her2sim_engine::ssa::InitialCounts::Error,
+            "round" => her2sim_engine::ssa::InitialCounts::Round,
+            "floor" => her2sim_engine::ssa::InitialCounts::Floor,
+            other => {
+                return Err(error(format!(
+                    "ssa_initial must be 'error', 'round' or 'floor', got {other:?}"
+                )))
+            }
+        };
         if !(start.is_finite() && end.is_finite() && end >= start) {
             return Err(error(format!(
                 "start and end must be finite numbers with end >= start, got start={start}, end={end}"
@@ -166,14 +177,12 @@ impl Model {
         if sensitivities.is_some() && method_name != "bdf" {
             return Err(error("sensitivities are integrated with method='bdf' only"));
         }
-        let mut names = self.names(selections.clone())?;
-        if !deterministic && replicates > 1 && selections.is_none() {
-            // Several trajectories: the default columns are their means.
-            names = names
-                .into_iter()
-                .map(|n| if n == "time" { n } else { format!("{n}-mean") })
-                .collect();
-        }
+        // SSA's default is the CLI's: time and every species amount (molecule counts), as
+        // mean and sd per species with several replicates.
+        let names = match (&how, &selections) {
+            (How::Ssa, None) => self.sim.default_ssa_selection(replicates),
+            _ => self.names(selections.clone())?,
+        };
         let overrides = self.overrides();
         let defaults = SimOptions::default();
         let sim = Arc::clone(&self.sim);
@@ -214,7 +223,7 @@ impl Model {
                     seed: seed.unwrap_or_else(fresh_seed),
                     tau_leap,
                     max_steps: max_steps.unwrap_or(DEFAULT_SSA_MAX_STEPS),
-                    initial: her2sim_engine::ssa::InitialCounts::Error,
+                    initial,
                 };
                 py.detach(move || sim.simulate_ssa(&opts, &names.join(",")))
             }

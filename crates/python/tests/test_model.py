@@ -145,11 +145,27 @@ def test_ssa_same_seed_same_frame() -> None:
     # Mean kb/kd = 20 at t = 10 (Poisson: sd sqrt(20)); 400 replicates: mean within ~5 sd/20.
     assert ens["X-mean"].iloc[-1] == pytest.approx(20.0, abs=1.5)
     assert ens["X-sd"].iloc[-1] == pytest.approx(math.sqrt(20.0), rel=0.2)
-    # Several replicates without selections: the means.
+    # Without selections, as the CLI: time and every species amount (mean and sd with
+    # several replicates).
     assert list(m.simulate(0, 1, 2, method="ssa", replicates=3, seed=1).columns) == [
         "time",
-        "[X]-mean",
+        "X-mean",
+        "X-sd",
     ]
+    assert list(m.simulate(0, 1, 2, method="ssa", seed=1).columns) == ["time", "X"]
+
+
+def test_ssa_non_integer_start_amounts() -> None:
+    """A start amount of 2.6 molecules is refused naming the species, unless rounded (3) or
+    floored (2) on request; the first row holds the rounded count."""
+    assert 'initialAmount="10"' in BIRTH_DEATH
+    m = her2sim.load(BIRTH_DEATH.replace('initialAmount="10"', 'initialAmount="2.6"'))
+    with pytest.raises(her2sim.Her2simError, match="X"):
+        m.simulate(0, 1, 2, ["time", "X"], method="ssa", seed=1)
+    assert m.simulate(0, 1, 2, ["time", "X"], method="ssa", seed=1, ssa_initial="round")["X"][0] == 3
+    assert m.simulate(0, 1, 2, ["time", "X"], method="ssa", seed=1, ssa_initial="floor")["X"][0] == 2
+    with pytest.raises(her2sim.Her2simError, match="ssa_initial"):
+        m.simulate(0, 1, 2, method="ssa", ssa_initial="nearest")
 
 
 def test_errors_raise_her2simerror_naming_the_problem(tmp_path: Path) -> None:

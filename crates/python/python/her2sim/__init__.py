@@ -188,11 +188,13 @@ class Model:
         max_steps: int | None = None,
         tau_leap: float | None = None,
         sensitivities: str | Iterable[str] | None = None,
+        ssa_initial: str = "error",
     ) -> Any:
         """A time course: ``points`` rows evenly spaced from ``start`` to ``end``.
 
-        selections: column names (default: time and every species concentration); with
-            ``method="ssa"`` and several replicates, ``NAME-mean`` / ``NAME-sd``.
+        selections: column names (default: time and every species concentration; with
+            ``method="ssa"``, time and every species amount, as ``NAME-mean`` and
+            ``NAME-sd`` with several replicates, as ``her2sim simulate --method ssa``).
         method: "bdf" (default), "rodas4", or "ssa" (Gillespie's direct method; species as
             molecule counts).
         seed: random seed (SSA streams; ties among simultaneous events). For SSA, None draws
@@ -200,6 +202,9 @@ class Model:
         atol, rtol: integrator tolerances (default 1e-12 and 1e-8).
         max_steps: step budget (solver steps between discontinuities, or SSA steps).
         tau_leap: with SSA, adaptive tau-leaping with this epsilon (e.g. 0.03).
+        ssa_initial: with SSA, start amounts that are not whole molecule counts are refused
+            ("error", naming the species), or rounded ("round", as libRoadRunner's gillespie)
+            or rounded down ("floor").
         sensitivities: parameters, compartment sizes or start values (``k1``, ``[S1]``) to
             differentiate by: after the selected columns, one column ``dX/dp`` per selected X
             and p (forward sensitivities integrated with BDF).
@@ -217,6 +222,7 @@ class Model:
             None if max_steps is None else int(max_steps),
             None if tau_leap is None else float(tau_leap),
             _names(sensitivities, "sensitivities"),
+            str(ssa_initial),
         )
         return _time_course(columns, data, rows)
 

@@ -80,6 +80,7 @@ class Model:
         max_steps: int | None = None,
         tau_leap: float | None = None,
         sensitivities: str | Iterable[str] | None = None,
+        ssa_initial: Literal["error", "round", "floor"] | str = "error",
     ) -> Table: ...
     def steady_state(
         self,
