@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use her2sim_analysis::synergy::{score, DoseMatrix, Model};
+use her2sim_analysis::synergy::DoseMatrix;
 
 #[derive(clap::Args)]
 pub struct ComboArgs {
@@ -110,37 +110,24 @@ fn print_scores(
     json: bool,
     mut out: serde_json::Map<String, serde_json::Value>,
 ) -> anyhow::Result<()> {
-    let mut failures = Vec::new();
-    for (key, model) in [
-        ("hsa", Model::Hsa),
-        ("bliss", Model::Bliss),
-        ("loewe", Model::Loewe),
-        ("zip", Model::Zip),
-    ] {
-        // A model that cannot score this matrix (e.g. Loewe needs 5 doses per drug for its
-        // single-agent fits) is reported as unavailable; the others still are.
-        match score(m, model) {
-            Ok(s) if json => {
-                out.insert(
-                    key.into(),
-                    serde_json::json!({
-                        "score": s.summary,
-                        "cells": s.cells.iter().map(|c| [c.0, c.1, c.2]).collect::<Vec<_>>(),
-                    }),
-                );
-            }
-            Ok(s) => println!("{key:<6} {:>8.3}", s.summary),
-            Err(e) => {
-                failures.push(format!("{key}: {e}"));
-                if json {
-                    out.insert(key.into(), serde_json::json!({"error": e.to_string()}));
-                } else {
+    let scores = her2sim_her2::study::score_all(m);
+    let failures = if json {
+        her2sim_her2::outputs::synergy_json(&scores, &mut out)
+    } else {
+        let mut failures = Vec::new();
+        for (name, s) in &scores {
+            let key = name.to_lowercase();
+            match s {
+                Ok(s) => println!("{key:<6} {:>8.3}", s.summary),
+                Err(e) => {
                     println!("{key:<6} n/a ({e})");
+                    failures.push(format!("{key}: {e}"));
                 }
             }
         }
-    }
-    if failures.len() == 4 {
+        failures
+    };
+    if failures.len() == scores.len() {
         anyhow::bail!(
             "{name}: no synergy model could score the matrix: {}",
             failures.join("; ")

@@ -145,6 +145,36 @@ pub fn json_number(x: f64) -> serde_json::Value {
     serde_json::Number::from_f64(x).map_or(serde_json::Value::Null, serde_json::Value::Number)
 }
 
+/// The synergy part of the combination JSON (`her2sim combo --json`, `/api/combo`): each
+/// model's `{"score", "cells": [[dose_a, dose_b, score], ...]}`, or `{"error"}` when it
+/// cannot score the matrix, under its lower-case name in `out`. Returns the failures as
+/// "name: reason"; the caller decides whether none scoring is an error.
+pub fn synergy_json(
+    scores: &[(&str, Result<her2sim_analysis::synergy::Scores, String>)],
+    out: &mut serde_json::Map<String, serde_json::Value>,
+) -> Vec<String> {
+    let mut failures = Vec::new();
+    for (name, s) in scores {
+        let key = name.to_lowercase();
+        match s {
+            Ok(s) => {
+                out.insert(
+                    key,
+                    serde_json::json!({
+                        "score": s.summary,
+                        "cells": s.cells.iter().map(|c| [c.0, c.1, c.2]).collect::<Vec<_>>(),
+                    }),
+                );
+            }
+            Err(e) => {
+                failures.push(format!("{key}: {e}"));
+                out.insert(key, serde_json::json!({ "error": e }));
+            }
+        }
+    }
+    failures
+}
+
 /// A Hill fit as `her2sim dose-response --json` reports it (IC50 in the dose unit of the
 /// fitted data; NaN bounds of undetermined intervals as null). The one shape shared by the
 /// CLI, the Python package and the web API.

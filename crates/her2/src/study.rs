@@ -521,15 +521,7 @@ impl Study {
             }
         }
         let m = DoseMatrix { points };
-        let scores = [
-            ("HSA", Model::Hsa),
-            ("Bliss", Model::Bliss),
-            ("Loewe", Model::Loewe),
-            ("ZIP", Model::Zip),
-        ]
-        .into_iter()
-        .map(|(n, model)| (n, synergy::score(&m, model).map_err(|e| e.to_string())))
-        .collect();
+        let scores = score_all(&m);
         Ok(CombinationResult {
             condition: c.condition.clone(),
             strategies: c.strategies.clone(),
@@ -641,6 +633,20 @@ fn half_decades(q: Quantity, first_decade: f64, n: usize) -> Vec<Quantity> {
             unit: q.unit,
         })
         .collect()
+}
+
+/// Every synergy model's scores of a dose matrix (HSA, Bliss, Loewe, ZIP), or why a model
+/// cannot score it (e.g. Loewe needs five doses per agent for its single-agent fits).
+pub fn score_all(m: &DoseMatrix) -> Vec<(&'static str, Result<Scores, String>)> {
+    [
+        ("HSA", Model::Hsa),
+        ("Bliss", Model::Bliss),
+        ("Loewe", Model::Loewe),
+        ("ZIP", Model::Zip),
+    ]
+    .into_iter()
+    .map(|(n, model)| (n, synergy::score(m, model).map_err(|e| e.to_string())))
+    .collect()
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@ use axum::response::Response;
 use her2sim_her2::study::{
     CombinationResult, CombinationSpec, DoseResponseResult, DoseResponseSpec, Study, StudyResults,
 };
-use her2sim_her2::{report, Condition, Lab, Quantity, READOUTS};
+use her2sim_her2::{outputs, report, Condition, Lab, Quantity, READOUTS};
 use her2sim_report::{Block, Cell, ColorScale, HeatMap, LineChart, Section, Series, Table};
 
 use crate::lab_page::{days, modifiers};
@@ -440,25 +440,7 @@ fn combo_json(c: &CombinationResult, days: f64) -> Result<serde_json::Value, Web
         serde_json::json!([c.doses_nm[0], c.doses_nm[1]]),
     );
     out.insert("response".into(), serde_json::json!(c.response));
-    let mut failures = Vec::new();
-    for (name, s) in &c.scores {
-        let key = name.to_lowercase();
-        match s {
-            Ok(s) => {
-                out.insert(
-                    key,
-                    serde_json::json!({
-                        "score": s.summary,
-                        "cells": s.cells.iter().map(|c| [c.0, c.1, c.2]).collect::<Vec<_>>(),
-                    }),
-                );
-            }
-            Err(e) => {
-                failures.push(format!("{key}: {e}"));
-                out.insert(key, serde_json::json!({ "error": e }));
-            }
-        }
-    }
+    let failures = outputs::synergy_json(&c.scores, &mut out);
     if failures.len() == c.scores.len() {
         return Err(WebError::bad(format!(
             "{}: no synergy model could score the matrix: {}",
