@@ -111,11 +111,7 @@ impl PetabProblem {
 
     /// (negative log-posterior, gradient, Gauss–Newton Hessian) at `x` (parameter scales).
     #[allow(clippy::type_complexity)]
-    fn objective(
-        &self,
-        py: Python<'_>,
-        x: Vec<f64>,
-    ) -> PyResult<(f64, Vec<f64>, Vec<Vec<f64>>)> {
+    fn objective(&self, py: Python<'_>, x: Vec<f64>) -> PyResult<(f64, Vec<f64>, Vec<Vec<f64>>)> {
         py.detach(|| self.problem.objective_with_gradient(&x))
             .map(|o| (o.value, o.gradient, o.hessian))
             .map_err(error)
