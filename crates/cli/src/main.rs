@@ -1,6 +1,7 @@
 //! The `her2sim` command line: parses arguments, calls the library, prints results.
 //! Everything it does is a library call that tests and other front ends can make too.
 
+mod calibration;
 mod catalogue;
 mod columns;
 mod combo;
@@ -105,6 +106,8 @@ enum Command {
     /// same virtual patients; prints ORR, CBR, median PFS, PFS at 12 months, hazard ratio vs
     /// the first arm and pCR per arm; -o DIR writes arms.csv, patients.csv and index.html.
     Trial(trial::TrialArgs),
+    /// The HER2 model's calibration problem (PEtab): `calibration export -o DIR`.
+    Calibration(calibration::CalibrationArgs),
 }
 
 /// The time-course options shared by `simulate` and `scan`.
@@ -280,6 +283,7 @@ fn main() -> ExitCode {
         Some(Command::Run(args)) => study::run_file(args),
         Some(Command::Serve(args)) => serve::run(args),
         Some(Command::Trial(args)) => trial::run(args),
+        Some(Command::Calibration(args)) => calibration::run(args),
         None => study::run_default(cli.study),
     });
     match result {

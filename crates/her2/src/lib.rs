@@ -13,6 +13,7 @@
 //! ```
 
 pub mod actions;
+pub mod calibration;
 pub mod catalogue;
 pub mod hooks;
 pub mod lab;

@@ -94,6 +94,24 @@ impl Simulated {
     }
 }
 
+/// A pre-equilibrated steady state with its sensitivities.
+struct SteadyState {
+    /// Every state variable (`state_selectors` order).
+    values: Vec<f64>,
+    /// Row-major: one row per state variable, one column per estimated parameter.
+    derivatives: Vec<f64>,
+    /// Per estimated parameter: whether it reaches the pre-equilibration condition.
+    reached: Vec<bool>,
+}
+
+/// The distinct pre-equilibration conditions of the pairs.
+fn pre_conditions<'a>(pairs: &[Pair<'a>]) -> Vec<&'a str> {
+    let mut out: Vec<&str> = pairs.iter().filter_map(|((p, _), _)| *p).collect();
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
 /// The terms at a point and, per estimated parameter, at the points a step above and below.
 pub(crate) type TermsAndSides = (Vec<Term>, Vec<(Vec<Term>, Vec<Term>)>);
 
@@ -116,10 +134,15 @@ impl Problem {
     pub fn terms(&self, parameters: &HashMap<String, f64>) -> Result<Vec<Term>, PetabError> {
         let (ids, selectors) = self.observed_ids();
         let pairs = self.condition_pairs();
+        let steady: HashMap<&str, Vec<f64>> = pre_conditions(&pairs)
+            .par_iter()
+            .map(|&p| Ok((p, self.preequilibrate(p, parameters)?)))
+            .collect::<Result<_, PetabError>>()?;
         let simulated: Vec<Simulated> = pairs
             .par_iter()
             .map(|((pre, cond), times)| {
-                self.simulate_pair(*pre, cond, times, &selectors, parameters)
+                let start = pre.map(|p| (p, steady[p].as_slice()));
+                self.simulate_pair(start, cond, times, &selectors, parameters)
             })
             .collect::<Result<_, _>>()?;
         self.terms_from(&pairs, &simulated, &ids, parameters)
@@ -195,10 +218,25 @@ impl Problem {
     ) -> Option<Result<TermsAndSides, PetabError>> {
         let (ids, selectors) = self.observed_ids();
         let pairs = self.condition_pairs();
+        let mut steady: HashMap<&str, SteadyState> = HashMap::new();
+        let pre_runs: Vec<(&str, Option<Result<SteadyState, PetabError>>)> =
+            pre_conditions(&pairs)
+                .par_iter()
+                .map(|&p| (p, self.preequilibrate_gradient(p, parameters, estimated)))
+                .collect();
+        for (p, r) in pre_runs {
+            match r? {
+                Ok(s) => {
+                    steady.insert(p, s);
+                }
+                Err(e) => return Some(Err(e)),
+            }
+        }
         let runs: Vec<Option<Result<(Simulated, Gradient), PetabError>>> = pairs
             .par_iter()
             .map(|((pre, cond), times)| {
-                self.simulate_pair_gradient(*pre, cond, times, &selectors, parameters, estimated)
+                let start = pre.map(|p| (p, &steady[p]));
+                self.simulate_pair_gradient(start, cond, times, &selectors, parameters, estimated)
             })
             .collect();
         let mut simulated = Vec::with_capacity(runs.len());
@@ -272,13 +310,67 @@ impl Problem {
         Ok(targets)
     }
 
+    /// A pre-equilibration condition's steady state with its sensitivities by the estimated
+    /// parameters that reach it (columns of the others stay zero). `None` if the model is not
+    /// covered.
+    fn preequilibrate_gradient(
+        &self,
+        pre: &str,
+        parameters: &HashMap<String, f64>,
+        estimated: &[String],
+    ) -> Option<Result<SteadyState, PetabError>> {
+        let fail = |e: her2sim_engine::EngineError| {
+            PetabError::Simulation(format!("pre-equilibration condition '{pre}': {e}"))
+        };
+        let n_est = estimated.len();
+        let run = || -> Result<Option<SteadyState>, PetabError> {
+            let targets = self.estimated_targets(pre, estimated)?;
+            let reached: Vec<usize> = (0..n_est).filter(|&k| !targets[k].is_empty()).collect();
+            let mut overrides = self.parameter_overrides(parameters);
+            overrides.extend(self.condition_overrides(pre, parameters)?);
+            let opts = SimOptions {
+                overrides,
+                ..simulation_options()
+            };
+            let params: Vec<SensitivityParameter> = reached
+                .iter()
+                .map(|&k| SensitivityParameter {
+                    targets: targets[k].clone(),
+                    slopes: Vec::new(),
+                })
+                .collect();
+            let mut run = match self.sim.start_sensitivities(&opts, &params) {
+                Ok(r) => r,
+                Err(e) if e.is_unsupported() => return Ok(None),
+                Err(e) => return Err(fail(e)),
+            };
+            run.advance_to_steady_state(STEADY_RTOL, STEADY_ATOL, STEADY_MAX_TIME)
+                .map_err(fail)?;
+            let (values, d) = run.sample(&self.state_selectors());
+            let np = reached.len();
+            let mut derivatives = vec![0.0; values.len() * n_est];
+            for i in 0..values.len() {
+                for (j, &k) in reached.iter().enumerate() {
+                    derivatives[i * n_est + k] = d[i * np + j];
+                }
+            }
+            Ok(Some(SteadyState {
+                values,
+                derivatives,
+                reached: (0..n_est).map(|k| !targets[k].is_empty()).collect(),
+            }))
+        };
+        run().transpose()
+    }
+
     /// One condition pair simulated with the sensitivities of the observed values by the
-    /// estimated parameters: the pre-equilibration's steady state carries its sensitivities
-    /// into the simulation condition's start, and `t = inf` is the steady state with its
-    /// sensitivities. `None` if the model is not covered.
+    /// estimated parameters: the pre-equilibration's steady state (`pre`, computed once per
+    /// pre-equilibration condition) carries its sensitivities into the simulation condition's
+    /// start, and `t = inf` is the steady state with its sensitivities. `None` if the model is
+    /// not covered.
     fn simulate_pair_gradient(
         &self,
-        pre: Option<&str>,
+        pre: Option<(&str, &SteadyState)>,
         cond: &str,
         times: &[f64],
         selectors: &[Selector],
@@ -287,7 +379,7 @@ impl Problem {
     ) -> Option<Result<(Simulated, Gradient), PetabError>> {
         let fail = |e: her2sim_engine::EngineError| {
             PetabError::Simulation(match pre {
-                Some(p) => format!("condition '{cond}' (pre-equilibrated in '{p}'): {e}"),
+                Some((p, _)) => format!("condition '{cond}' (pre-equilibrated in '{p}'): {e}"),
                 None => format!("condition '{cond}': {e}"),
             })
         };
@@ -297,16 +389,13 @@ impl Problem {
         sorted.dedup();
         let run = || -> Result<Option<(Simulated, Gradient)>, PetabError> {
             let main_targets = self.estimated_targets(cond, estimated)?;
-            let pre_targets = match pre {
-                Some(p) => self.estimated_targets(p, estimated)?,
-                None => vec![Vec::new(); n_est],
-            };
             // Only parameters that reach the model here get sensitivity equations.
             let active: Vec<usize> = (0..n_est)
-                .filter(|&k| !main_targets[k].is_empty() || !pre_targets[k].is_empty())
+                .filter(|&k| !main_targets[k].is_empty() || pre.is_some_and(|(_, s)| s.reached[k]))
                 .collect();
             if active.is_empty() {
-                let s = self.simulate_pair(pre, cond, &sorted, selectors, parameters)?;
+                let start = pre.map(|(p, s)| (p, s.values.as_slice()));
+                let s = self.simulate_pair(start, cond, &sorted, selectors, parameters)?;
                 let g =
                     s.at.keys()
                         .map(|&t| (t, vec![0.0; selectors.len() * n_est]))
@@ -316,35 +405,13 @@ impl Problem {
             let base = simulation_options();
             let mut overrides = self.parameter_overrides(parameters);
             let mut slopes: Vec<Vec<(usize, f64)>> = vec![Vec::new(); active.len()];
-            if let Some(p) = pre {
-                let mut pre_overrides = overrides.clone();
-                pre_overrides.extend(self.condition_overrides(p, parameters)?);
-                let opts = SimOptions {
-                    overrides: pre_overrides,
-                    ..base.clone()
-                };
-                let params: Vec<SensitivityParameter> = active
-                    .iter()
-                    .map(|&k| SensitivityParameter {
-                        targets: pre_targets[k].clone(),
-                        slopes: Vec::new(),
-                    })
-                    .collect();
-                let mut run = match self.sim.start_sensitivities(&opts, &params) {
-                    Ok(r) => r,
-                    Err(e) if e.is_unsupported() => return Ok(None),
-                    Err(e) => return Err(fail(e)),
-                };
-                run.advance_to_steady_state(STEADY_RTOL, STEADY_ATOL, STEADY_MAX_TIME)
-                    .map_err(fail)?;
+            if let Some((_, steady)) = pre {
                 // The steady state, moving with the parameters, starts the simulation
                 // condition; what that condition sets explicitly comes later and wins.
                 let state = self.state_selectors();
-                let (values, derivatives) = run.sample(&state);
-                let np = active.len();
-                for (i, (sel, x)) in state.into_iter().zip(values).enumerate() {
-                    for (j, slope) in slopes.iter_mut().enumerate() {
-                        slope.push((overrides.len(), derivatives[i * np + j]));
+                for (i, (sel, &x)) in state.into_iter().zip(&steady.values).enumerate() {
+                    for (slope, &k) in slopes.iter_mut().zip(&active) {
+                        slope.push((overrides.len(), steady.derivatives[i * n_est + k]));
                     }
                     overrides.push((sel, x));
                 }
@@ -446,9 +513,32 @@ impl Problem {
         }
     }
 
+    /// A pre-equilibration condition's steady state: the values of every state variable.
+    fn preequilibrate(
+        &self,
+        pre: &str,
+        parameters: &HashMap<String, f64>,
+    ) -> Result<Vec<f64>, PetabError> {
+        let fail = |e: her2sim_engine::EngineError| {
+            PetabError::Simulation(format!("pre-equilibration condition '{pre}': {e}"))
+        };
+        let mut overrides = self.parameter_overrides(parameters);
+        overrides.extend(self.condition_overrides(pre, parameters)?);
+        let opts = SimOptions {
+            overrides,
+            ..simulation_options()
+        };
+        let mut run = self.sim.start(&opts).map_err(fail)?;
+        run.advance_to_steady_state(STEADY_RTOL, STEADY_ATOL, STEADY_MAX_TIME)
+            .map_err(fail)?;
+        Ok(run.sample(&self.state_selectors()))
+    }
+
+    /// One condition pair: the simulation condition started from the pre-equilibration's
+    /// steady state (`pre`: its id and state values) or from the model's initial state.
     fn simulate_pair(
         &self,
-        pre: Option<&str>,
+        pre: Option<(&str, &[f64])>,
         cond: &str,
         times: &[f64],
         selectors: &[Selector],
@@ -456,27 +546,16 @@ impl Problem {
     ) -> Result<Simulated, PetabError> {
         let fail = |e: her2sim_engine::EngineError| {
             PetabError::Simulation(match pre {
-                Some(p) => format!("condition '{cond}' (pre-equilibrated in '{p}'): {e}"),
+                Some((p, _)) => format!("condition '{cond}' (pre-equilibrated in '{p}'): {e}"),
                 None => format!("condition '{cond}': {e}"),
             })
         };
         let base = simulation_options();
         let mut overrides = self.parameter_overrides(parameters);
-        if let Some(p) = pre {
-            let mut pre_overrides = overrides.clone();
-            pre_overrides.extend(self.condition_overrides(p, parameters)?);
-            let opts = SimOptions {
-                overrides: pre_overrides,
-                ..base.clone()
-            };
-            let mut run = self.sim.start(&opts).map_err(fail)?;
-            run.advance_to_steady_state(STEADY_RTOL, STEADY_ATOL, STEADY_MAX_TIME)
-                .map_err(fail)?;
+        if let Some((_, values)) = pre {
             // The steady state becomes the start of the simulation condition; what that
             // condition sets explicitly is applied after it (and wins).
-            let state = self.state_selectors();
-            let values = run.sample(&state);
-            overrides.extend(state.into_iter().zip(values));
+            overrides.extend(self.state_selectors().into_iter().zip(values.iter().copied()));
         }
         overrides.extend(self.condition_overrides(cond, parameters)?);
         let opts = SimOptions { overrides, ..base };

@@ -1,0 +1,90 @@
+//! The exported calibration problem (PEtab) against the laboratory: the same experiment run
+//! through `her2sim fit`'s objective and through `Lab::predict` must give the same GR values,
+//! so fitting the PEtab problem fits the laboratory's model. Also: the committed problem in
+//! `models/her2/calibration/` is what the generator writes today.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use her2sim_her2::{calibration, Lab};
+use her2sim_petab::Problem;
+
+fn export(lab: &Lab) -> (PathBuf, calibration::CalibrationProblem) {
+    let problem = calibration::build(lab).unwrap();
+    let dir = std::env::temp_dir().join(format!("her2sim-calibration-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for (name, text) in &problem.files {
+        std::fs::write(dir.join(name), text).unwrap();
+    }
+    (dir, problem)
+}
+
+/// GR of every training point at the literature parameters equals `Lab::predict`'s GR value of
+/// the same line, drug and dose after 72 h (checked on one point per line and drug).
+#[test]
+fn petab_problem_reproduces_the_laboratory() {
+    let lab = Lab::builtin().unwrap();
+    let (dir, _) = export(&lab);
+    let problem = Problem::read(&dir.join("her2_calibration.yaml")).unwrap();
+    let terms = problem.terms(&problem.nominal_parameters()).unwrap();
+    let text = std::fs::read_to_string(dir.join("measurements_training.tsv")).unwrap();
+    let conditions = std::fs::read_to_string(dir.join("conditions.tsv")).unwrap();
+    // conditionName is "<line> <drug> <dose> uM".
+    let names: HashMap<&str, &str> = conditions
+        .lines()
+        .skip(1)
+        .filter_map(|l| {
+            let mut f = l.split('\t');
+            Some((f.next()?, f.next()?))
+        })
+        .collect();
+    let mut checked = HashMap::new();
+    for (row, term) in text.lines().skip(1).zip(&terms) {
+        let cond = row.split('\t').nth(2).unwrap();
+        let name: Vec<&str> = names[cond].split(' ').collect();
+        let (line, drug, um) = (name[0], name[1], name[2]);
+        if checked.contains_key(&(line, drug)) || um != "1" {
+            continue;
+        }
+        let c = lab.condition(line, &[]).unwrap();
+        let t = lab.treatment(&format!("{drug}@{um}uM")).unwrap();
+        let lab_gr = lab.predict(&c, &t, 3.0).unwrap().gr_value;
+        assert!(
+            (term.simulated - lab_gr).abs() < 2e-3,
+            "{line} {drug} {um} uM: PEtab GR {} vs lab {lab_gr}",
+            term.simulated
+        );
+        checked.insert((line, drug), lab_gr);
+    }
+    assert!(checked.len() >= 30, "checked {}", checked.len());
+    // The points are not all alike: the drugs differ in the model as in the data.
+    let spread = checked.values().cloned().fold(f64::NAN, f64::max)
+        - checked.values().cloned().fold(f64::NAN, f64::min);
+    assert!(spread > 0.5, "{checked:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `models/her2/calibration/` holds exactly what `her2sim calibration export` writes.
+#[test]
+fn committed_problem_is_current() {
+    let lab = Lab::builtin().unwrap();
+    let problem = calibration::build(&lab).unwrap();
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/her2/calibration");
+    for (name, text) in &problem.files {
+        let committed = std::fs::read_to_string(dir.join(name)).unwrap_or_else(|e| {
+            panic!("{name}: {e}; run `her2sim calibration export -o models/her2/calibration`")
+        });
+        assert!(
+            &committed == text,
+            "models/her2/calibration/{name} is stale: run `her2sim calibration export -o models/her2/calibration`"
+        );
+    }
+    assert!(
+        problem.training_points >= 300,
+        "{}",
+        problem.training_points
+    );
+    let share = problem.validation_points as f64
+        / (problem.training_points + problem.validation_points) as f64;
+    assert!(share >= 0.2, "validation share {share}");
+}
