@@ -1,5 +1,7 @@
 //! `her2sim calibration export [-o DIR]`: writes the HER2 model's calibration problem (PEtab
 //! v1; her2sim_her2::calibration builds it) for `her2sim fit` or any PEtab tool.
+//! `her2sim calibration report --fit DIR [--profiles DIR] [-o DIR]`: the credibility report of
+//! a fit (every point against the model, validation share within error, parameters).
 
 use std::path::PathBuf;
 
@@ -24,6 +26,22 @@ enum Action {
         )]
         out: PathBuf,
         /// Print the counts as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The credibility report of a fit of the calibration problem: index.html, points.csv,
+    /// experiments.csv and parameters.csv.
+    Report {
+        /// The `her2sim fit` output directory (its parameters.tsv is read).
+        #[arg(long)]
+        fit: PathBuf,
+        /// A `her2sim profile` output directory (its profiles.csv gives the 95 % intervals).
+        #[arg(long)]
+        profiles: Option<PathBuf>,
+        /// Report directory.
+        #[arg(short = 'o', long = "out", default_value = "her2sim-calibration")]
+        out: PathBuf,
+        /// Print the summary as JSON.
         #[arg(long)]
         json: bool,
     },
@@ -58,6 +76,48 @@ pub fn run(args: CalibrationArgs) -> anyhow::Result<()> {
                     problem.validation_points,
                     out.join("her2_calibration.yaml").display()
                 );
+            }
+            Ok(())
+        }
+        Action::Report {
+            fit,
+            profiles,
+            out,
+            json,
+        } => {
+            her2sim_files::check_report_dir(&out)?;
+            let lab = Lab::builtin()?;
+            let intervals = match &profiles {
+                Some(dir) => Some(
+                    calibration::report::read_profiles(&dir.join("profiles.csv"))
+                        .map_err(anyhow::Error::msg)?,
+                ),
+                None => None,
+            };
+            let report =
+                calibration::report::report(&lab, &fit.join("parameters.tsv"), intervals.as_ref())
+                    .map_err(anyhow::Error::msg)?;
+            let files: Vec<(&str, &[u8])> = report
+                .files
+                .iter()
+                .map(|(n, c)| (n.as_str(), c.as_bytes()))
+                .collect();
+            her2sim_files::write_report_dir(&out, &files)?;
+            let s = &report.summary;
+            if json {
+                println!("{}", serde_json::to_string(s)?);
+            } else {
+                println!(
+                    "{} training points (RMSE {:.3}), {} validation points (RMSE {:.3}): {:.0} % of validation points within 1 SD ({:.3}), {:.0} % within 2 SD",
+                    s.training_points,
+                    s.training_rmse,
+                    s.validation_points,
+                    s.validation_rmse,
+                    100.0 * s.validation_within_1sd,
+                    s.sd_gr,
+                    100.0 * s.validation_within_2sd
+                );
+                println!("report: {}", out.join("index.html").display());
             }
             Ok(())
         }

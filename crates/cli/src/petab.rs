@@ -67,6 +67,10 @@ pub struct FitArgs {
     /// (projected Levenberg-Marquardt).
     #[arg(long, default_value = "trust-region")]
     optimizer: her2sim_petab::Optimizer,
+    /// Make the first start the parameter table's nominal values (e.g. literature values or a
+    /// previous fit) instead of a random point.
+    #[arg(long)]
+    from_nominal: bool,
     /// Directory for parameters.tsv, starts.csv and index.html.
     #[arg(short = 'o', long = "out", default_value = "her2sim-fit")]
     out: PathBuf,
@@ -102,6 +106,7 @@ pub fn fit(args: FitArgs) -> anyhow::Result<()> {
         seed: args.seed,
         max_iterations: args.max_iterations,
         optimizer: args.optimizer,
+        from_nominal: args.from_nominal,
     };
     let result = problem.fit(&opts, &|| bar.inc(1))?;
     bar.finish_and_clear();

@@ -37,6 +37,9 @@ pub struct FitOptions {
     pub max_iterations: usize,
     /// The optimiser.
     pub optimizer: Optimizer,
+    /// The first start is the parameter table's nominal values (moved just inside the bounds)
+    /// instead of a random point: to refine a literature or previous fit's values.
+    pub from_nominal: bool,
 }
 
 impl Default for FitOptions {
@@ -46,6 +49,7 @@ impl Default for FitOptions {
             seed: 1,
             max_iterations: 200,
             optimizer: Optimizer::default(),
+            from_nominal: false,
         }
     }
 }
@@ -165,7 +169,12 @@ impl Problem {
         progress: &(dyn Fn() + Sync),
     ) -> Result<FitResult, PetabError> {
         let (estimated, bounds) = self.estimated_bounds()?;
-        let starts = latin_hypercube(&bounds, opts.starts, opts.seed);
+        let mut starts = latin_hypercube(&bounds, opts.starts, opts.seed);
+        if opts.from_nominal {
+            if let Some(first) = starts.first_mut() {
+                *first = self.nominal_start(&estimated, &bounds);
+            }
+        }
         let mut results: Vec<StartResult> = starts
             .into_par_iter()
             .enumerate()
@@ -210,6 +219,25 @@ impl Problem {
             }
         }
         Ok((estimated, bounds))
+    }
+
+    /// The nominal values of the estimated parameters on their scales, moved a millionth of
+    /// the range inside the bounds (the trust-region iterates stay strictly inside).
+    fn nominal_start(&self, estimated: &[usize], bounds: &Bounds) -> Vec<f64> {
+        estimated
+            .iter()
+            .zip(bounds)
+            .map(|(&i, &(lo, hi))| {
+                let p = &self.parameters[i];
+                let margin = 1e-6 * (hi - lo);
+                let x = p.scale.to_scale(p.nominal);
+                if x.is_finite() {
+                    x.clamp(lo + margin, hi - margin)
+                } else {
+                    0.5 * (lo + hi)
+                }
+            })
+            .collect()
     }
 
     /// The starts `fit` uses for `n` starts and `seed` (Latin hypercube within the bounds,

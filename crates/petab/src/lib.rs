@@ -21,6 +21,7 @@ mod problem;
 mod profile;
 pub mod report;
 mod tables;
+mod wald;
 
 use std::path::Path;
 
@@ -34,6 +35,7 @@ pub use problem::{
     Cell, Measurement, Noise, Observable, ParameterRow, Prior, Problem, Scale, Transformation,
 };
 pub use profile::{Identifiability, Profile, ProfileOptions, PROFILE_THRESHOLD};
+pub use wald::WaldInterval;
 
 /// What can go wrong reading or evaluating a PEtab problem; names the file, row and column.
 #[derive(Debug, thiserror::Error)]

@@ -219,11 +219,10 @@ impl Problem {
         let (ids, selectors) = self.observed_ids();
         let pairs = self.condition_pairs();
         let mut steady: HashMap<&str, SteadyState> = HashMap::new();
-        let pre_runs: Vec<(&str, Option<Result<SteadyState, PetabError>>)> =
-            pre_conditions(&pairs)
-                .par_iter()
-                .map(|&p| (p, self.preequilibrate_gradient(p, parameters, estimated)))
-                .collect();
+        let pre_runs: Vec<(&str, Option<Result<SteadyState, PetabError>>)> = pre_conditions(&pairs)
+            .par_iter()
+            .map(|&p| (p, self.preequilibrate_gradient(p, parameters, estimated)))
+            .collect();
         for (p, r) in pre_runs {
             match r? {
                 Ok(s) => {
@@ -555,7 +554,11 @@ impl Problem {
         if let Some((_, values)) = pre {
             // The steady state becomes the start of the simulation condition; what that
             // condition sets explicitly is applied after it (and wins).
-            overrides.extend(self.state_selectors().into_iter().zip(values.iter().copied()));
+            overrides.extend(
+                self.state_selectors()
+                    .into_iter()
+                    .zip(values.iter().copied()),
+            );
         }
         overrides.extend(self.condition_overrides(cond, parameters)?);
         let opts = SimOptions { overrides, ..base };

@@ -36,6 +36,7 @@ pub fn fit(
             seed,
             max_iterations,
             optimizer,
+            from_nominal: false,
         };
         let result = p.fit(&opts, &|| {}).map_err(|e| e.to_string())?;
         let seconds = started.elapsed().as_secs_f64();

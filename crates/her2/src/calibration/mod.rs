@@ -22,6 +22,7 @@
 
 mod data;
 pub mod mathml;
+pub mod report;
 
 use std::fmt::Write as _;
 
