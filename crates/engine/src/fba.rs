@@ -174,6 +174,12 @@ impl FbaProblem {
         Self::from_document(&doc)
     }
 
+    /// Reads an SBML document given as text and builds its flux balance problem.
+    pub fn from_sbml_text(text: &str) -> Result<Self, EngineError> {
+        let doc = sbml::read_str(text)?;
+        Self::from_document(&doc)
+    }
+
     /// Builds the flux balance problem of a parsed document: stoichiometries and bound
     /// parameters are the model's initial values (initial assignments applied).
     pub fn from_document(doc: &sbml::Document) -> Result<Self, EngineError> {
