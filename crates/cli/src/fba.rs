@@ -30,8 +30,10 @@ pub fn run(args: FbaArgs) -> anyhow::Result<()> {
     let result = FbaProblem::from_sbml_text(&text)
         .and_then(|p| p.solve())
         .map_err(|e| anyhow::anyhow!("{path}: {e}"))?;
+    let mut stdout = std::io::stdout().lock();
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&result)?);
+        writeln!(stdout, "{}", serde_json::to_string_pretty(&result)?)?;
+        stdout.flush()?;
     }
     match result.status {
         FbaStatus::Optimal => {}
@@ -44,7 +46,7 @@ pub fn run(args: FbaArgs) -> anyhow::Result<()> {
         ),
     }
     if !args.json {
-        print_table(&result);
+        print_table(&mut stdout, &result)?;
     }
     if let Some(out) = &args.output {
         her2sim_files::write_file(out, &[&args.model], |w| write_csv(w, &result))?;
@@ -60,31 +62,35 @@ fn bound(x: f64) -> String {
     }
 }
 
-fn print_table(r: &FbaResult) {
+fn print_table(out: &mut dyn Write, r: &FbaResult) -> std::io::Result<()> {
     let sense = serde_json::to_value(r.sense)
         .ok()
         .and_then(|v| v.as_str().map(str::to_string))
         .unwrap_or_default();
-    println!(
+    writeln!(
+        out,
         "objective {} ({sense}): {}",
         r.objective_id,
         r.objective.map_or("n/a".into(), |v| format!("{v}"))
-    );
+    )?;
     let width = r.reactions.iter().map(|x| x.id.len()).max().unwrap_or(0).max(8);
-    println!(
+    writeln!(
+        out,
         "{:<width$} {:>14} {:>12} {:>12}  gene association",
         "reaction", "flux", "lower", "upper"
-    );
+    )?;
     for x in &r.reactions {
-        println!(
+        writeln!(
+            out,
             "{:<width$} {:>14} {:>12} {:>12}  {}",
             x.id,
             x.flux.map_or("n/a".into(), |v| format!("{v}")),
             bound(x.lower_bound),
             bound(x.upper_bound),
             x.gene_association.as_deref().unwrap_or("")
-        );
+        )?;
     }
+    out.flush()
 }
 
 fn write_csv(w: &mut dyn Write, r: &FbaResult) -> std::io::Result<()> {
