@@ -73,7 +73,13 @@ fn print_table(out: &mut dyn Write, r: &FbaResult) -> std::io::Result<()> {
         r.objective_id,
         r.objective.map_or("n/a".into(), |v| format!("{v}"))
     )?;
-    let width = r.reactions.iter().map(|x| x.id.len()).max().unwrap_or(0).max(8);
+    let width = r
+        .reactions
+        .iter()
+        .map(|x| x.id.len())
+        .max()
+        .unwrap_or(0)
+        .max(8);
     writeln!(
         out,
         "{:<width$} {:>14} {:>12} {:>12}  gene association",

@@ -30,7 +30,11 @@ fn expected(id: &str) -> Vec<(String, f64)> {
         .split(',')
         .map(|v| v.trim().parse().unwrap())
         .collect();
-    header.iter().map(|h| h.trim().to_string()).zip(values).collect()
+    header
+        .iter()
+        .map(|h| h.trim().to_string())
+        .zip(values)
+        .collect()
 }
 
 fn scratch(name: &str) -> PathBuf {
@@ -52,7 +56,11 @@ fn json_objective_and_fluxes_match_the_suite() {
     // stoichiometry and an objective coefficient of 0.5.
     for id in ["01194", "01621"] {
         let out = run(&[model(id).to_str().unwrap(), "--json"]);
-        assert!(out.status.success(), "{id}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{id}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         assert_eq!(json["status"], "optimal");
         for (name, want) in expected(id) {
@@ -74,11 +82,22 @@ fn json_objective_and_fluxes_match_the_suite() {
 fn text_table_and_csv_output() {
     let csv = scratch("01194.csv");
     let _ = std::fs::remove_file(&csv);
-    let out = run(&[model("01194").to_str().unwrap(), "-o", csv.to_str().unwrap()]);
+    let out = run(&[
+        model("01194").to_str().unwrap(),
+        "-o",
+        csv.to_str().unwrap(),
+    ]);
     assert!(out.status.success());
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.starts_with("objective OBJF (maximize): 0.75"), "{text}");
-    assert!(text.lines().any(|l| l.starts_with("R07") && l.contains("0.2")), "{text}");
+    assert!(
+        text.starts_with("objective OBJF (maximize): 0.75"),
+        "{text}"
+    );
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("R07") && l.contains("0.2")),
+        "{text}"
+    );
     let written = std::fs::read_to_string(&csv).unwrap();
     let mut lines = written.lines();
     assert_eq!(
@@ -94,11 +113,18 @@ fn infeasible_and_non_fbc_models_are_errors() {
     // 01196: R07 must carry at least 2, which the uptake cannot supply.
     let csv = scratch("01196.csv");
     let _ = std::fs::remove_file(&csv);
-    let out = run(&[model("01196").to_str().unwrap(), "-o", csv.to_str().unwrap()]);
+    let out = run(&[
+        model("01196").to_str().unwrap(),
+        "-o",
+        csv.to_str().unwrap(),
+    ]);
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
-    assert!(stderr.contains("01196-sbml-l3v2.xml") && stderr.contains("infeasible"), "{stderr}");
+    assert!(
+        stderr.contains("01196-sbml-l3v2.xml") && stderr.contains("infeasible"),
+        "{stderr}"
+    );
     assert!(!csv.exists(), "no output for an infeasible problem");
     // --json still says why on stdout.
     let out = run(&[model("01196").to_str().unwrap(), "--json"]);
@@ -110,14 +136,19 @@ fn infeasible_and_non_fbc_models_are_errors() {
     let out = run(&[model("00001").to_str().unwrap()]);
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("00001-sbml-l3v2.xml") && stderr.contains("fbc"), "{stderr}");
+    assert!(
+        stderr.contains("00001-sbml-l3v2.xml") && stderr.contains("fbc"),
+        "{stderr}"
+    );
 }
 
 #[test]
 fn bad_fbc_reference_names_the_file_and_element() {
-    let text = std::fs::read_to_string(model("01606"))
-        .unwrap()
-        .replacen(r#"fbc:upperFluxBound="fb_1""#, r#"fbc:upperFluxBound="missing""#, 1);
+    let text = std::fs::read_to_string(model("01606")).unwrap().replacen(
+        r#"fbc:upperFluxBound="fb_1""#,
+        r#"fbc:upperFluxBound="missing""#,
+        1,
+    );
     assert!(text.contains("missing"));
     let input = scratch("bad-bound.xml");
     std::fs::write(&input, text).unwrap();

@@ -340,8 +340,13 @@ impl FbaProblem {
             for (list, sign) in [(&r.reactants, -1.0), (&r.products, 1.0)] {
                 for st in list {
                     let sym = &c.model.symbols[st.species];
-                    let balanced = matches!(sym.kind, SymbolKind::Species { boundary: false, .. })
-                        && !sym.constant;
+                    let balanced = matches!(
+                        sym.kind,
+                        SymbolKind::Species {
+                            boundary: false,
+                            ..
+                        }
+                    ) && !sym.constant;
                     if !balanced {
                         continue;
                     }
@@ -355,11 +360,7 @@ impl FbaProblem {
                             reactions[ri].id, sym.id
                         )));
                     }
-                    *rows
-                        .entry(st.species)
-                        .or_default()
-                        .entry(ri)
-                        .or_default() += sign * value;
+                    *rows.entry(st.species).or_default().entry(ri).or_default() += sign * value;
                 }
             }
         }
@@ -389,7 +390,12 @@ impl FbaProblem {
     pub fn solve(&self) -> Result<FbaResult, EngineError> {
         use microlp::{ComparisonOp, Error as LpError, OptimizationDirection, Problem};
         let n = self.reactions.len();
-        if let Some(bad) = self.stoichiometry.iter().flatten().find(|(i, v)| *i >= n || !v.is_finite()) {
+        if let Some(bad) = self
+            .stoichiometry
+            .iter()
+            .flatten()
+            .find(|(i, v)| *i >= n || !v.is_finite())
+        {
             return Err(invalid(format!(
                 "stoichiometry entry {bad:?} is out of range or not finite"
             )));
@@ -622,7 +628,10 @@ mod tests {
         assert_eq!(p.species, vec!["A".to_string(), "B".to_string()]);
         assert_eq!(p.reactions[0].upper, 6.0);
         // Irreversible without bounds: [0, ∞).
-        assert_eq!((p.reactions[1].lower, p.reactions[1].upper), (0.0, f64::INFINITY));
+        assert_eq!(
+            (p.reactions[1].lower, p.reactions[1].upper),
+            (0.0, f64::INFINITY)
+        );
         assert_eq!(p.reactions[1].gene_association.as_deref(), Some("g1"));
         let r = p.solve().unwrap();
         // Uptake 6 (the initial assignment), stoichiometry 3 (the initial assignment).
@@ -631,17 +640,30 @@ mod tests {
 
     #[test]
     fn bad_fbc_references_are_errors() {
-        let bad = MODEL.replace(r#"fbc:upperFluxBound="ten""#, r#"fbc:upperFluxBound="nope""#);
+        let bad = MODEL.replace(
+            r#"fbc:upperFluxBound="ten""#,
+            r#"fbc:upperFluxBound="nope""#,
+        );
         let e = FbaProblem::from_document(&sbml::read_str(&bad).unwrap()).unwrap_err();
         assert!(e.to_string().contains("'nope' is not a parameter"), "{e}");
         let bad = MODEL.replace(r#"fbc:reaction="out""#, r#"fbc:reaction="gone""#);
         let e = FbaProblem::from_document(&sbml::read_str(&bad).unwrap()).unwrap_err();
-        assert!(e.to_string().contains("reaction 'gone' is not in the model"), "{e}");
-        let bad = MODEL.replace(r#"fbc:activeObjective="obj""#, r#"fbc:activeObjective="o2""#);
+        assert!(
+            e.to_string()
+                .contains("reaction 'gone' is not in the model"),
+            "{e}"
+        );
+        let bad = MODEL.replace(
+            r#"fbc:activeObjective="obj""#,
+            r#"fbc:activeObjective="o2""#,
+        );
         let e = FbaProblem::from_document(&sbml::read_str(&bad).unwrap()).unwrap_err();
         assert!(e.to_string().contains("'o2' names no objective"), "{e}");
         let strict = MODEL.replace(r#"fbc:strict="false""#, r#"fbc:strict="true""#);
         let e = FbaProblem::from_document(&sbml::read_str(&strict).unwrap()).unwrap_err();
-        assert!(e.to_string().contains("reaction 'conv'") && e.to_string().contains("strict"), "{e}");
+        assert!(
+            e.to_string().contains("reaction 'conv'") && e.to_string().contains("strict"),
+            "{e}"
+        );
     }
 }

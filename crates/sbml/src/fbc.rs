@@ -310,9 +310,7 @@ impl FbcReader<'_> {
             other => {
                 return Err(err(
                     n,
-                    format!(
-                        "fbc:operation='{other}' is not lessEqual, greaterEqual or equal"
-                    ),
+                    format!("fbc:operation='{other}' is not lessEqual, greaterEqual or equal"),
                 ))
             }
         };
@@ -349,7 +347,10 @@ impl FbcReader<'_> {
                 self.expect(t, "fluxObjective")?;
                 let c = self.number(t, "coefficient")?;
                 if !c.is_finite() {
-                    return Err(err(t, format!("fbc:coefficient is {c}, not a finite number")));
+                    return Err(err(
+                        t,
+                        format!("fbc:coefficient is {c}, not a finite number"),
+                    ));
                 }
                 terms.push((self.required_id(t, "reaction")?, c));
             }
@@ -366,7 +367,9 @@ impl FbcReader<'_> {
         if depth > MAX_ASSOCIATION_DEPTH {
             return Err(err(
                 n,
-                format!("gene-product association nested deeper than {MAX_ASSOCIATION_DEPTH} levels"),
+                format!(
+                    "gene-product association nested deeper than {MAX_ASSOCIATION_DEPTH} levels"
+                ),
             ));
         }
         let parts = || -> Result<Vec<GeneAssociation>, SbmlError> {
@@ -376,9 +379,7 @@ impl FbcReader<'_> {
                 .collect()
         };
         match n.tag_name().name() {
-            "geneProductRef" => Ok(GeneAssociation::Gene(
-                self.required_id(n, "geneProduct")?,
-            )),
+            "geneProductRef" => Ok(GeneAssociation::Gene(self.required_id(n, "geneProduct")?)),
             "and" => Ok(GeneAssociation::And(parts()?)),
             "or" => Ok(GeneAssociation::Or(parts()?)),
             other => Err(err(
@@ -507,4 +508,3 @@ mod tests {
         assert!(read_str(text).unwrap().fbc.is_none());
     }
 }
-
