@@ -52,7 +52,8 @@ pub fn read_str(text: &str) -> Result<Document, SbmlError> {
         .ok_or_else(|| SbmlError::new("no <model> element").at(line_of(root), "<sbml>"))?;
     let reader = Reader { level };
     let model = reader.model(model_node)?;
-    let fbc = root
+    // Namespaces in scope at <model> (declared there or on <sbml>).
+    let fbc = model_node
         .namespaces()
         .find_map(|ns| crate::fbc::version_of(ns.uri()).map(|v| (ns.uri(), v)))
         .map(|(uri, v)| crate::fbc::read(model_node, uri, v))
