@@ -639,6 +639,57 @@ mod tests {
     }
 
     #[test]
+    fn v1_flux_bounds_replace_defaults_and_intersect() {
+        let v1 = r#"<sbml xmlns="http://www.sbml.org/sbml/level3/version1/core"
+            xmlns:fbc="http://www.sbml.org/sbml/level3/version1/fbc/version1" level="3" version="1"
+            fbc:required="false">
+          <model>
+            <listOfCompartments><compartment id="c" size="1" constant="true"/></listOfCompartments>
+            <listOfSpecies>
+              <species id="X" compartment="c" hasOnlySubstanceUnits="true" boundaryCondition="true" constant="false"/>
+              <species id="A" compartment="c" hasOnlySubstanceUnits="true" boundaryCondition="false" constant="false"/>
+            </listOfSpecies>
+            <listOfReactions>
+              <reaction id="in" reversible="false">
+                <listOfReactants><speciesReference species="X" stoichiometry="1" constant="true"/></listOfReactants>
+                <listOfProducts><speciesReference species="A" stoichiometry="1" constant="true"/></listOfProducts>
+              </reaction>
+              <reaction id="out" reversible="false">
+                <listOfReactants><speciesReference species="A" stoichiometry="1" constant="true"/></listOfReactants>
+                <listOfProducts><speciesReference species="X" stoichiometry="1" constant="true"/></listOfProducts>
+              </reaction>
+              <reaction id="free" reversible="true">
+                <listOfReactants><speciesReference species="X" stoichiometry="1" constant="true"/></listOfReactants>
+              </reaction>
+            </listOfReactions>
+            <fbc:listOfFluxBounds>
+              <fbc:fluxBound fbc:reaction="in" fbc:operation="lessEqual" fbc:value="8"/>
+              <fbc:fluxBound fbc:reaction="in" fbc:operation="lessEqual" fbc:value="5"/>
+              <fbc:fluxBound fbc:reaction="in" fbc:operation="greaterEqual" fbc:value="-2"/>
+              <fbc:fluxBound fbc:reaction="out" fbc:operation="equal" fbc:value="3"/>
+            </fbc:listOfFluxBounds>
+            <fbc:listOfObjectives fbc:activeObjective="obj">
+              <fbc:objective fbc:id="obj" fbc:type="minimize">
+                <fbc:listOfFluxObjectives><fbc:fluxObjective fbc:reaction="in" fbc:coefficient="1"/></fbc:listOfFluxObjectives>
+              </fbc:objective>
+            </fbc:listOfObjectives>
+          </model>
+        </sbml>"#;
+        let p = FbaProblem::from_sbml_text(v1).unwrap();
+        let bounds: Vec<(f64, f64)> = p.reactions.iter().map(|r| (r.lower, r.upper)).collect();
+        // The smallest upper bound; an explicit lower bound wins over irreversibility; equal
+        // fixes both; no bound on a reversible reaction leaves it free.
+        assert_eq!(
+            bounds,
+            vec![(-2.0, 5.0), (3.0, 3.0), (f64::NEG_INFINITY, f64::INFINITY)]
+        );
+        // A is balanced: in = out = 3, whatever the objective.
+        let r = p.solve().unwrap();
+        assert_eq!(r.status, FbaStatus::Optimal);
+        assert!((r.objective.unwrap() - 3.0).abs() < 1e-9, "{r:?}");
+    }
+
+    #[test]
     fn bad_fbc_references_are_errors() {
         let bad = MODEL.replace(
             r#"fbc:upperFluxBound="ten""#,
