@@ -7,6 +7,7 @@ mod columns;
 mod combo;
 mod csv;
 mod dose;
+mod fba;
 mod input;
 mod lab_args;
 mod memory;
@@ -63,6 +64,10 @@ enum Command {
     Simulate(SimulateArgs),
     /// Run the SBML Test Suite's semantic cases and print the pass table per tag.
     Suite(suite::SuiteArgs),
+    /// Flux balance analysis of an SBML model with the fbc package: maximise or minimise the
+    /// active objective subject to steady state (S v = 0) and the flux bounds; prints the
+    /// objective and every reaction's flux and bounds.
+    Fba(fba::FbaArgs),
     /// The default study (also what `her2sim` alone runs): every cell line x every strategy and
     /// the clinical combinations, resistance modifiers, dose-response and synergy; prints the
     /// ranked table and writes her2sim-report/index.html and CSVs.
@@ -270,6 +275,7 @@ fn main() -> ExitCode {
     let result = memory::set_limit_gb(cli.max_memory_gb).and_then(|()| match cli.command {
         Some(Command::Simulate(args)) => simulate(args),
         Some(Command::Suite(args)) => suite::run(args),
+        Some(Command::Fba(args)) => fba::run(args),
         Some(Command::Scan(args)) => scan::run(args),
         Some(Command::DoseResponse(args)) => dose::run(args),
         Some(Command::Combo(args)) => combo::run(args),

@@ -1,11 +1,11 @@
-//! `her2sim suite`: runs the SBML Test Suite's semantic time-course cases and prints the
-//! pass rate overall and per tag.
+//! `her2sim suite`: runs the SBML Test Suite's semantic cases (core time courses and fbc flux
+//! balance) and prints the pass rate overall and per tag.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use her2sim_engine::testsuite::{core_cases, Outcome};
+use her2sim_engine::testsuite::{semantic_cases, Outcome};
 
 #[derive(clap::Args)]
 pub struct SuiteArgs {
@@ -30,7 +30,7 @@ pub struct SuiteArgs {
 }
 
 pub fn run(args: SuiteArgs) -> anyhow::Result<()> {
-    let cases = core_cases(&args.dir, args.filter.as_deref()).map_err(anyhow::Error::msg)?;
+    let cases = semantic_cases(&args.dir, args.filter.as_deref()).map_err(anyhow::Error::msg)?;
     let limit = Duration::from_secs_f64(args.timeout.max(0.1));
     let mut by_tag: BTreeMap<String, (usize, usize)> = BTreeMap::new();
     let mut pass = 0;

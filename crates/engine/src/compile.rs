@@ -427,4 +427,14 @@ impl Compiled {
     pub fn name(&self, s: SymbolId) -> &str {
         &self.model.symbols[s].id
     }
+
+    /// Every slot's initial value (initial assignments applied, no overrides, no events),
+    /// indexed by slot: a symbol's value as its formulas see it is `v[symbol]`.
+    pub fn initial_values(&self) -> Vec<f64> {
+        let mut sys = crate::runtime::Sys::new(self);
+        for (slot, e) in &self.initial {
+            sys.v[*slot] = sys.eval(e, 0.0);
+        }
+        sys.v
+    }
 }

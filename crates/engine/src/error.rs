@@ -29,6 +29,9 @@ pub enum EngineError {
     /// The event queue or the fast-reaction relaxation failed.
     #[error("{0}")]
     Event(String),
+    /// A flux balance problem is malformed (fbc references, bounds) or its LP solver failed.
+    #[error("flux balance: {0}")]
+    Fba(String),
     /// The wall-clock limit of `SimOptions::timeout` was reached at model time `t`.
     #[error("time limit of {limit:?} reached at t = {t}")]
     Timeout {

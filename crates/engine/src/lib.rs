@@ -25,6 +25,7 @@ mod error;
 mod eval;
 mod events;
 mod fast;
+pub mod fba;
 mod grid;
 mod info;
 mod jacobian;

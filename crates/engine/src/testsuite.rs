@@ -1,5 +1,6 @@
-//! Runs cases of the SBML Test Suite (semantic, time course) through the same path as
-//! `her2sim simulate`, and compares with the expected results under each case's tolerances.
+//! Runs cases of the SBML Test Suite (semantic: time courses through the same path as
+//! `her2sim simulate`, flux balance cases through `her2sim fba`) and compares with the expected
+//! results under each case's tolerances.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -79,6 +80,18 @@ impl Case {
     /// A deterministic time course that uses no SBML package.
     pub fn is_core_time_course(&self) -> bool {
         self.test_type == "TimeCourse" && self.packages.is_empty()
+    }
+
+    /// A flux balance (FBA) case that uses only the fbc package.
+    pub fn is_flux_balance(&self) -> bool {
+        self.test_type == "FluxBalanceSteadyState"
+            && !self.packages.is_empty()
+            && self.packages.iter().all(|p| p.starts_with("fbc"))
+    }
+
+    /// A case of the semantic suite her2sim runs: a core time course or a flux balance case.
+    pub fn is_semantic(&self) -> bool {
+        self.is_core_time_course() || self.is_flux_balance()
     }
 
     /// A stochastic time course (DSMTS) that uses no SBML package.
@@ -248,9 +261,15 @@ impl Case {
         Ok(sel.join(","))
     }
 
-    /// Simulates the case and compares with its expected results.
+    /// Simulates the case (or, for a flux balance case, solves its LP) and compares with its
+    /// expected results.
     pub fn run(&self, timeout: Duration) -> Outcome {
-        match self.try_run(timeout) {
+        let result = if self.test_type == "FluxBalanceSteadyState" {
+            self.try_run_flux_balance()
+        } else {
+            self.try_run(timeout)
+        };
+        match result {
             Ok(o) => o,
             Err(e) => Outcome::Fail(e),
         }
@@ -326,6 +345,53 @@ impl Case {
     }
 }
 
+impl Case {
+    /// A flux balance case: each listed variable is a reaction's flux or the active
+    /// objective's value; an infeasible (or unbounded) problem gives NaN for all of them,
+    /// which is what the suite expects of an infeasible one.
+    fn try_run_flux_balance(&self) -> Result<Outcome, String> {
+        use crate::fba::{FbaProblem, FbaStatus};
+        let file = self.model_file().ok_or("no SBML file")?;
+        let problem = match FbaProblem::from_file(&file) {
+            Ok(p) => p,
+            Err(e) if e.is_unsupported() => return Ok(Outcome::Unsupported(e.to_string())),
+            Err(e) => return Ok(Outcome::Fail(format!("load: {e}"))),
+        };
+        let result = match problem.solve() {
+            Ok(r) => r,
+            Err(e) => return Ok(Outcome::Fail(format!("solve: {e}"))),
+        };
+        let abs = self.number("absolute")?;
+        let rel = self.number("relative")?;
+        let (header, rows) = self.expected()?;
+        let want = rows.first().ok_or("no expected values")?;
+        let optimal = result.status == FbaStatus::Optimal;
+        for (name, w) in header.iter().zip(want) {
+            let got = if *name == result.objective_id {
+                result.objective.unwrap_or(f64::NAN)
+            } else if result.reactions.iter().any(|r| r.id == *name) {
+                result.fluxes.get(name).unwrap_or(f64::NAN)
+            } else {
+                return Ok(Outcome::Fail(format!(
+                    "{name} is neither a reaction nor the active objective '{}'",
+                    result.objective_id
+                )));
+            };
+            if !within(got, *w, abs, rel) {
+                let status = if optimal {
+                    String::new()
+                } else {
+                    format!(" (the problem is {})", result.status)
+                };
+                return Ok(Outcome::Fail(format!(
+                    "{name} expected {w}, got {got}{status}"
+                )));
+            }
+        }
+        Ok(Outcome::Pass)
+    }
+}
+
 fn parse_value(s: &str) -> Result<f64, String> {
     match s {
         "INF" | "inf" | "Infinity" => Ok(f64::INFINITY),
@@ -362,6 +428,12 @@ pub fn case_dirs(root: &Path) -> Result<Vec<PathBuf>, String> {
 /// The core time-course cases under `root` whose id contains `filter` (all when `None`).
 pub fn core_cases(root: &Path, filter: Option<&str>) -> Result<Vec<Case>, String> {
     cases_where(root, filter, Case::is_core_time_course)
+}
+
+/// The semantic cases her2sim runs (core time courses and fbc flux balance cases) under
+/// `root` whose id contains `filter`.
+pub fn semantic_cases(root: &Path, filter: Option<&str>) -> Result<Vec<Case>, String> {
+    cases_where(root, filter, Case::is_semantic)
 }
 
 /// The core stochastic cases under `root` whose id contains `filter`.

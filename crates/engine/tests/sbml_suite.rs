@@ -1,5 +1,5 @@
 //! Conformance against the SBML Test Suite, one test per case: the semantic core time
-//! courses (`semantic::00123`) and the stochastic DSMTS cases (`stochastic::00001`, 10,000
+//! courses and fbc flux balance cases (`semantic::00123`) and the stochastic DSMTS cases (`stochastic::00001`, 10,000
 //! replicates each, the suite's Z and Y statistics). `cargo test --test sbml_suite 00123`
 //! runs one. Cases listed in `tests/conformance/{semantic,stochastic}-passing.txt` must pass:
 //! the lists are a ratchet. Cases not listed are run and reported but do not fail the build.
@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
-use her2sim_engine::testsuite::{core_cases, stochastic_cases, Case, Outcome};
+use her2sim_engine::testsuite::{semantic_cases, stochastic_cases, Case, Outcome};
 use libtest_mimic::{Arguments, Trial};
 
 fn workspace() -> PathBuf {
@@ -67,7 +67,7 @@ fn suite(kind: Kind, args: &Arguments) -> Vec<Trial> {
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
         .collect();
     let all = match kind {
-        Kind::Semantic => core_cases(&root, None),
+        Kind::Semantic => semantic_cases(&root, None),
         Kind::Stochastic => stochastic_cases(&root, None),
     };
     let cases: Vec<Case> = match all {

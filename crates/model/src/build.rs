@@ -12,7 +12,13 @@ use crate::*;
 
 /// Builds the validated IR of an SBML document.
 pub fn build(doc: &sbml::Document) -> Result<Model, ModelError> {
+    // fbc adds constraints for flux balance analysis beside the kinetic model (read into
+    // `doc.fbc`, used by the engine's FBA); a kinetic simulation ignores it.
+    let fbc_read = doc.fbc.is_some();
     for (prefix, required) in &doc.packages {
+        if prefix == "fbc" && fbc_read {
+            continue;
+        }
         if prefix == "comp" || prefix == "fbc" || *required {
             return Err(ModelError::new(
                 "<sbml>",

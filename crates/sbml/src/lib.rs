@@ -1,4 +1,5 @@
-//! Reads SBML Level 2 (v1–v5) and Level 3 (v1–v2) core documents into typed structs.
+//! Reads SBML Level 2 (v1–v5) and Level 3 (v1–v2) core documents into typed structs, and the
+//! Level 3 `fbc` package (flux bounds, objectives, gene products) beside them.
 //!
 //! This crate only parses: it turns XML into [`Document`] and MathML into [`Math`] trees, and
 //! reports malformed input with the element id and line. Meaning (which variable is a state,
@@ -10,6 +11,7 @@
 //! ```
 
 mod error;
+mod fbc;
 mod math;
 mod mathml;
 mod model;
@@ -17,6 +19,10 @@ mod parse;
 mod xml_guard;
 
 pub use error::SbmlError;
+pub use fbc::{
+    BoundOperation, Fbc, FluxBound, GeneAssociation, GeneProduct, Objective, ObjectiveSense,
+    ReactionFbc, SpeciesFbc,
+};
 pub use math::{Constant, Math, Op};
 pub use model::*;
 pub use parse::{read_file, read_str};

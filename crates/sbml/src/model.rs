@@ -11,6 +11,9 @@ pub struct Document {
     /// Package prefixes declared on `<sbml>` (e.g. `comp`, `fbc`, `layout`) with their `required` flag.
     pub packages: Vec<(String, bool)>,
     pub model: Model,
+    /// The `fbc` package's content (flux bounds, objectives, gene products), when the
+    /// document declares the package.
+    pub fbc: Option<crate::Fbc>,
 }
 
 #[derive(Debug, Clone, Default)]

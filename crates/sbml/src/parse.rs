@@ -52,11 +52,18 @@ pub fn read_str(text: &str) -> Result<Document, SbmlError> {
         .ok_or_else(|| SbmlError::new("no <model> element").at(line_of(root), "<sbml>"))?;
     let reader = Reader { level };
     let model = reader.model(model_node)?;
+    // Namespaces in scope at <model> (declared there or on <sbml>).
+    let fbc = model_node
+        .namespaces()
+        .find_map(|ns| crate::fbc::version_of(ns.uri()).map(|v| (ns.uri(), v)))
+        .map(|(uri, v)| crate::fbc::read(model_node, uri, v))
+        .transpose()?;
     Ok(Document {
         level,
         version,
         packages,
         model,
+        fbc,
     })
 }
 
@@ -94,7 +101,7 @@ fn describe(node: Node) -> String {
     }
 }
 
-fn err(node: Node, msg: impl Into<String>) -> SbmlError {
+pub(crate) fn err(node: Node, msg: impl Into<String>) -> SbmlError {
     SbmlError::new(msg).at(line_of(node), describe(node))
 }
 
@@ -144,7 +151,7 @@ fn optional_id(node: Node, attr: &str) -> Result<Option<String>, SbmlError> {
 
 /// SId syntax (a letter or '_', then letters, digits and '_'): an id is a column name in
 /// the output and a token in formulas, so anything else (a comma, a line break) is refused.
-fn checked_sid(node: Node, attr: &str, v: &str) -> Result<String, SbmlError> {
+pub(crate) fn checked_sid(node: Node, attr: &str, v: &str) -> Result<String, SbmlError> {
     let mut chars = v.chars();
     let ok = chars
         .next()
