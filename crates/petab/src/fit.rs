@@ -73,7 +73,16 @@ pub struct StartResult {
     pub converged: bool,
     /// Why the start failed, if it did.
     pub error: Option<String>,
+    /// How many drawn start points were replaced because the objective was not finite there
+    /// (see [`MAX_RESAMPLES`]).
+    pub resampled: usize,
 }
+
+/// Most replacements of a start point at which the objective cannot be evaluated (a
+/// simulation fails, or an observable is undefined): as pyPESTO does, such a point is
+/// replaced by a uniform draw within the bounds from the start's own seeded stream, so the
+/// fit stays reproducible whatever order the starts run in.
+pub const MAX_RESAMPLES: usize = 20;
 
 /// All starts, best first.
 #[derive(Debug, Clone)]
@@ -410,6 +419,28 @@ impl Problem {
         bounds: &[(f64, f64)],
         opts: &FitOptions,
     ) -> StartResult {
+        let evaluable = |x: &[f64]| {
+            self.residuals(estimated, x)
+                .is_ok_and(|r| r.iter().all(|v| v.is_finite()))
+        };
+        let mut x0 = x0;
+        let mut resampled = 0;
+        if !evaluable(&x0) {
+            let mut rng = Pcg64Mcg::seed_from_u64(
+                opts.seed ^ (index as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15),
+            );
+            while resampled < MAX_RESAMPLES {
+                resampled += 1;
+                let x: Vec<f64> = bounds
+                    .iter()
+                    .map(|&(lo, hi)| lo + rng.random::<f64>() * (hi - lo))
+                    .collect();
+                if evaluable(&x) {
+                    x0 = x;
+                    break;
+                }
+            }
+        }
         let mut out = StartResult {
             index,
             start: x0.clone(),
@@ -419,6 +450,7 @@ impl Problem {
             iterations: 0,
             converged: false,
             error: None,
+            resampled,
         };
         match minimize(
             opts.optimizer,

@@ -26,7 +26,8 @@ mod wald;
 use std::path::Path;
 
 pub use fit::{
-    Bounds, FitOptions, FitResult, FitSummary, ObjectiveGradient, StartResult, MAX_STARTS,
+    Bounds, FitOptions, FitResult, FitSummary, ObjectiveGradient, StartResult, MAX_RESAMPLES,
+    MAX_STARTS,
 };
 pub use formula::{Formula, FormulaError};
 pub use objective::{Objective, Term};

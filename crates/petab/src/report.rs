@@ -53,16 +53,18 @@ pub fn parameters_tsv(problem: &Problem, fit: &FitResult) -> String {
 
 /// Every start's result, best first (the waterfall).
 pub fn starts_csv(fit: &FitResult) -> String {
-    let mut out = String::from("rank,start,neg_log_posterior,llh,converged,iterations,error\n");
+    let mut out =
+        String::from("rank,start,neg_log_posterior,llh,converged,iterations,resampled,error\n");
     for (rank, s) in fit.starts.iter().enumerate() {
         out.push_str(&format!(
-            "{},{},{:?},{:?},{},{},{}\n",
+            "{},{},{:?},{:?},{},{},{},{}\n",
             rank + 1,
             s.index,
             s.objective,
             s.llh,
             s.converged,
             s.iterations,
+            s.resampled,
             s.error.as_deref().unwrap_or("").replace([',', '\n'], ";")
         ));
     }
