@@ -19,7 +19,8 @@ pub struct WaldInterval {
     /// The parameter id.
     pub id: String,
     /// The 95 % interval's lower end on the linear scale (from a symmetric interval on the
-    /// parameter's scale); `None` when the Fisher information does not determine it.
+    /// parameter's scale, cut at the bounds); `None` when the Fisher information does not
+    /// determine it.
     pub lower: Option<f64>,
     /// Its upper end, likewise.
     pub upper: Option<f64>,
@@ -34,7 +35,7 @@ impl Problem {
         &self,
         values: &HashMap<String, f64>,
     ) -> Result<Vec<WaldInterval>, PetabError> {
-        let (estimated, _) = self.estimated_bounds()?;
+        let (estimated, bounds) = self.estimated_bounds()?;
         let x: Vec<f64> = estimated
             .iter()
             .map(|&i| {
@@ -65,10 +66,12 @@ impl Problem {
                     }
                 }
                 let se = var.sqrt();
+                // The symmetric interval, cut at the bounds the parameter cannot leave.
+                let (lo, hi) = bounds[j];
                 let (lower, upper) = if se.is_finite() && largest > 0.0 {
                     (
-                        Some(p.scale.to_lin(x[j] - Z_95 * se)),
-                        Some(p.scale.to_lin(x[j] + Z_95 * se)),
+                        Some(p.scale.to_lin((x[j] - Z_95 * se).max(lo))),
+                        Some(p.scale.to_lin((x[j] + Z_95 * se).min(hi))),
                     )
                 } else {
                     (None, None)

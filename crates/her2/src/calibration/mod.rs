@@ -92,6 +92,48 @@ fn is_training_line(line: &str, points: &[GrPoint]) -> bool {
     points.iter().any(|p| p.cell_line == line && !p.validation)
 }
 
+/// The class a line's drive is predicted from when it is held out: HER2-low lines
+/// (oestrogen-receptor driven) or HER2-positive ones, by the catalogue's HER2 status.
+fn drive_class(lab: &Lab, line: &str) -> Result<bool, String> {
+    let cl = lab.catalogue().cell_line(line).map_err(|e| e.to_string())?;
+    Ok(cl.her2_status.starts_with("HER2-low"))
+}
+
+/// The drives of held-out lines predicted from a fit: each takes the mean fitted drive of
+/// the training lines of its class (a held-out line has no data to fit its own). Returns
+/// (parameter id, value) for every held-out line.
+pub fn held_out_drives(
+    lab: &Lab,
+    fitted: &std::collections::HashMap<String, f64>,
+) -> Result<Vec<(String, f64)>, String> {
+    let points = gr_points(&LINES, &DRUGS)?;
+    let mut out = Vec::new();
+    for line in LINES {
+        if is_training_line(line, &points) || !points.iter().any(|p| p.cell_line == line) {
+            continue;
+        }
+        let class = drive_class(lab, line)?;
+        let mut same = Vec::new();
+        for other in LINES {
+            if is_training_line(other, &points) && drive_class(lab, other)? == class {
+                if let Some(v) = fitted.get(&line_drive_id(other)) {
+                    same.push(*v);
+                }
+            }
+        }
+        if same.is_empty() {
+            return Err(format!(
+                "no training line of {line}'s class to predict its drive from"
+            ));
+        }
+        out.push((
+            line_drive_id(line),
+            same.iter().sum::<f64>() / same.len() as f64,
+        ));
+    }
+    Ok(out)
+}
+
 /// Prior width of a literature potency: one decade (log10 standard deviation).
 pub const POTENCY_PRIOR_SD_LOG10: f64 = 1.0;
 
@@ -208,7 +250,10 @@ pub fn build(lab: &Lab) -> Result<CalibrationProblem, String> {
             "measurements_validation.tsv".to_string(),
             measurements_tsv(&validation),
         ),
-        ("parameters.tsv".to_string(), parameters_tsv(lab, &fitted, &points)?),
+        (
+            "parameters.tsv".to_string(),
+            parameters_tsv(lab, &fitted, &points)?,
+        ),
     ];
     Ok(CalibrationProblem {
         files,
@@ -486,8 +531,8 @@ fn conditions_tsv(lab: &Lab, fitted: &[Fitted], points: &[GrPoint]) -> Result<St
                     None => default_of(p)?,
                 }
             };
-            // A training line's HER2-independent drive is estimated (see `LINE_DRIVE`).
-            if p == LINE_DRIVE && is_training_line(line, points) {
+            // A line's HER2-independent drive is a parameter (see `LINE_DRIVE`).
+            if p == LINE_DRIVE {
                 settings.push(line_drive_id(line));
             } else {
                 settings.push(format!("{v:?}"));
@@ -615,9 +660,10 @@ fn parameters_tsv(lab: &Lab, fitted: &[Fitted], points: &[GrPoint]) -> Result<St
         let _ = writeln!(out, "{id}\t{id}\tlog10\t{lo:?}\t{hi:?}\t{v:?}\t1\t\t");
     }
     for line in LINES {
-        if !is_training_line(line, points) {
+        if !points.iter().any(|p| p.cell_line == line) {
             continue;
         }
+        let training = is_training_line(line, points);
         let v = match lab
             .actions()
             .cell_line_settings(line)
@@ -627,10 +673,15 @@ fn parameters_tsv(lab: &Lab, fitted: &[Fitted], points: &[GrPoint]) -> Result<St
             Some(s) => s.value,
             None => model_value(lab, LINE_DRIVE)?,
         };
-        let _ = writeln!(
+        // Held-out lines are not estimated: the report predicts their drive from the fit
+        // (`held_out_drives`); the nominal value is the catalogue's.
+        let _ =
+            writeln!(
             out,
-            "{}\t{line} HER2-independent drive (nM)\tlin\t0.0\t{LINE_DRIVE_MAX:?}\t{v:?}\t1\t\t",
-            line_drive_id(line)
+            "{}\t{line} HER2-independent drive (nM){}\tlin\t0.0\t{LINE_DRIVE_MAX:?}\t{v:?}\t{}\t\t",
+            line_drive_id(line),
+            if training { "" } else { ", held out: predicted from its class" },
+            u8::from(training)
         );
     }
     let _ = writeln!(

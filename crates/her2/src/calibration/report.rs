@@ -140,9 +140,13 @@ pub fn report(
     profiles: Option<&HashMap<String, ProfileInterval>>,
 ) -> Result<CalibrationReport, String> {
     let (training, validation) = problems(lab)?;
-    let values = training
+    let mut values = training
         .parameters_from_table(fit_table)
         .map_err(|e| e.to_string())?;
+    // Held-out lines: their drive predicted from the fitted training lines of their class.
+    for (id, v) in super::held_out_drives(lab, &values)? {
+        values.insert(id, v);
+    }
     let terms_t = training.terms(&values).map_err(|e| e.to_string())?;
     let terms_v = validation.terms(&values).map_err(|e| e.to_string())?;
     let (pts_t, pts_v): (Vec<GrPoint>, Vec<GrPoint>) = gr_points(&LINES, &DRUGS)?
