@@ -7,6 +7,7 @@
 //! Medians of `--repeat` runs (default 3) on one thread.
 //!
 //! cargo run --release -p her2sim-bench --bin jit-bench -- [--repeat 3] [--no-petab]
+//!     [--biomodels BIOMD0000000250,BIOMD0000000019]
 //! HER2SIM_INTERPRETER=1 cargo run --release -p her2sim-bench --bin jit-bench
 
 use std::path::{Path, PathBuf};
@@ -139,8 +140,14 @@ fn main() -> anyhow::Result<()> {
     };
     println!("mode: {mode}, median of {repeat}");
     let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build()?;
+    // `--biomodels ID,ID`: curated models to time besides the HER2 model.
+    let biomodels = args
+        .iter()
+        .position(|a| a == "--biomodels")
+        .and_then(|i| args.get(i + 1))
+        .map_or("BIOMD0000000250,BIOMD0000000019", String::as_str);
     let mut cases = vec![her2_case()?];
-    for id in ["BIOMD0000000250", "BIOMD0000000019"] {
+    for id in biomodels.split(',').filter(|s| !s.is_empty()) {
         cases.extend(biomodel_case(id)?);
     }
     println!(
@@ -166,11 +173,13 @@ fn main() -> anyhow::Result<()> {
                 case.sim.simulate(&case.opts, &selection)?;
                 Ok(())
             })?;
+            // NaN where the model has no sensitivities (events, delays, ...).
             let sens = median_time(repeat, || {
                 case.sim
                     .simulate_sensitivities(&case.opts, &selection, &case.parameters)?;
                 Ok(())
-            })?;
+            })
+            .unwrap_or(f64::NAN);
             Ok((plain, sens))
         })?;
         println!(

@@ -234,6 +234,9 @@ mod imp {
 
     impl Rhs {
         pub fn compile(c: &Compiled) -> Option<Rhs> {
+            if c.n_slots.max(c.states.len()).max(c.switches.len()) >= MAX_LEN {
+                return None;
+            }
             let mut jit = Jit::new()?;
             let n_switches = c.switches.len();
             // load: input y, output v.
@@ -336,6 +339,9 @@ mod imp {
 
     impl Coefficients {
         pub fn compile(c: &Compiled, exprs: &[&CExpr]) -> Option<Coefficients> {
+            if c.n_slots.max(exprs.len()).max(c.switches.len()) >= MAX_LEN {
+                return None;
+            }
             let mut jit = Jit::new()?;
             let n_switches = c.switches.len();
             let kernel = jit.kernel("coefficients", n_switches, |e| {
@@ -497,6 +503,8 @@ mod imp {
         Neg,
         Call(usize),
         Cmp(u8),
+        /// x != 0 (the interpreter's `truth`).
+        Truth,
         And,
         Or,
         Xor,
@@ -530,8 +538,13 @@ mod imp {
         MemFlagsData::trusted()
     }
 
-    fn offset(i: usize) -> Option<i32> {
-        i32::try_from(i.checked_mul(8)?).ok()
+    /// Buffers longer than this many values are not compiled (their byte offsets must fit
+    /// a Cranelift immediate).
+    const MAX_LEN: usize = (i32::MAX / 8) as usize;
+
+    /// The byte offset of value `i` of a buffer (below `MAX_LEN`, checked before emitting).
+    fn offset(i: usize) -> i32 {
+        (i * 8) as i32
     }
 
     impl Emitter<'_> {
@@ -540,23 +553,22 @@ mod imp {
         }
 
         fn load_input(&mut self, k: usize) -> Value {
-            let off = offset(k).unwrap_or(0);
-            self.b.ins().load(types::F64, flags(), self.input, off)
+            self.b
+                .ins()
+                .load(types::F64, flags(), self.input, offset(k))
         }
 
         fn store_output(&mut self, k: usize, x: Value) {
-            let off = offset(k).unwrap_or(0);
-            self.b.ins().store(flags(), x, self.output, off);
+            self.b.ins().store(flags(), x, self.output, offset(k));
         }
 
         fn store_slot(&mut self, slot: usize, x: Value) {
-            let off = offset(slot).unwrap_or(0);
             let base = if self.slots_from_input {
                 self.input
             } else {
                 self.output
             };
-            self.b.ins().store(flags(), x, base, off);
+            self.b.ins().store(flags(), x, base, offset(slot));
             self.slots.insert(slot, x);
         }
 
@@ -569,8 +581,7 @@ mod imp {
             } else {
                 self.output
             };
-            let off = offset(i).unwrap_or(0);
-            let x = self.b.ins().load(types::F64, flags(), base, off);
+            let x = self.b.ins().load(types::F64, flags(), base, offset(i));
             self.slots.insert(i, x);
             x
         }
@@ -652,7 +663,7 @@ mod imp {
         /// The i8 truth of a number: x != 0 (NaN is true).
         fn truth(&mut self, x: Value) -> Value {
             let zero = self.constant(0.0);
-            self.memo(Tag::Cmp(1), &[x, zero], |e| {
+            self.memo(Tag::Truth, &[x, zero], |e| {
                 e.b.ins().fcmp(FloatCC::NotEqual, x, zero)
             })
         }
@@ -792,6 +803,7 @@ mod imp {
                     let free = self.expr(inner)?;
                     let (locked, use_locked) = (self.locked, self.use_locked);
                     let held = self.memo(Tag::Switch(*i), &[locked], |e| {
+                        // `i` < n_switches < MAX_LEN: the offset fits.
                         let byte = e.b.ins().load(types::I8, flags(), locked, *i as i32);
                         let one = e.b.ins().f64const(1.0);
                         let zero = e.b.ins().f64const(0.0);
