@@ -1104,6 +1104,41 @@ mod tests {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared")
     }
 
+    /// Whole time courses, with and without sensitivities, are identical both ways.
+    #[test]
+    fn time_courses_are_identical_both_ways() {
+        let file =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/her2/calibration/model.xml");
+        let native = Simulator::from_file(&file).unwrap();
+        let mut interpreted = Simulator::from_file(&file).unwrap();
+        interpreted.set_native_code(false);
+        assert!(native.native_code() && !interpreted.native_code());
+        let run = |sim: &Simulator| {
+            let opts = crate::SimOptions {
+                duration: 4320.0,
+                steps: 24,
+                overrides: vec![
+                    (sim.override_target("conc_lapatinib").unwrap(), 1000.0),
+                    (sim.override_target("growth_on").unwrap(), 1.0),
+                ],
+                ..crate::SimOptions::default()
+            };
+            let selection = sim.default_selection();
+            let plain = sim.simulate(&opts, &selection).unwrap();
+            let sens = sim
+                .simulate_sensitivities(&opts, &selection, &["K_addiction", "w_prolif_erk"])
+                .unwrap();
+            (plain, sens)
+        };
+        let (a, b) = (run(&native), run(&interpreted));
+        for (x, y) in [(&a.0, &b.0), (&a.1, &b.1)] {
+            assert_eq!(x.columns, y.columns);
+            for (rx, ry) in x.rows.iter().zip(&y.rows) {
+                assert!(same(rx, ry), "{rx:?} vs {ry:?}");
+            }
+        }
+    }
+
     #[test]
     fn native_code_matches_the_interpreter() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
