@@ -37,11 +37,13 @@
 //! [`NativeRhs::compile`] / [`NativeCoefficients::compile`] return `None`, and the caller
 //! keeps the interpreter; so does any Cranelift error. Nothing is printed.
 //!
-//! Safety: the only `unsafe` is calling a finished kernel and freeing its module. Each call
-//! site checks every buffer's length against what the kernel was compiled for (slots,
-//! states, coefficients, switches) before the call and otherwise declines (the caller then
-//! interprets). The code memory belongs to a `JITModule` owned by the kernel's struct, freed
-//! when that struct drops; kernels are only reachable through `&self`, so no call outlives it.
+//! Safety: the only `unsafe` is taking a finished kernel's address as a function pointer,
+//! calling it, and freeing its module's memory. Each call site checks every buffer's length
+//! against what the kernel was compiled for (slots, states, coefficients, switches) before
+//! the call and otherwise declines (the caller then interprets). The code memory belongs to
+//! a `JITModule` owned by the kernel's struct, freed when that struct drops (or, for a
+//! module whose compilation failed half-way, when it is abandoned); kernels are only
+//! reachable through `&self`, so no call outlives their code.
 
 use crate::compile::Compiled;
 use crate::eval::CExpr;
@@ -382,16 +384,18 @@ mod imp {
         }
     }
 
-    /// A module under construction.
-    struct Jit {
-        module: JITModule,
+    /// A module under construction. Dropped unfinished (a kernel could not be compiled), it
+    /// frees whatever code it already holds.
+    pub(super) struct Jit {
+        /// `None` only once [`Jit::finish`] has handed it to a [`Code`].
+        module: Option<JITModule>,
         ctx: Context,
         builder: FunctionBuilderContext,
         functions: Vec<cranelift_module::FuncId>,
     }
 
     impl Jit {
-        fn new() -> Option<Jit> {
+        pub(super) fn new() -> Option<Jit> {
             let mut flags = settings::builder();
             flags.set("opt_level", "speed").ok()?;
             flags.set("use_colocated_libcalls", "false").ok()?;
@@ -403,7 +407,7 @@ mod imp {
             let module = JITModule::new(JITBuilder::with_isa(isa, default_libcall_names()));
             let ctx = module.make_context();
             Some(Jit {
-                module,
+                module: Some(module),
                 ctx,
                 builder: FunctionBuilderContext::new(),
                 functions: Vec::new(),
@@ -411,27 +415,25 @@ mod imp {
         }
 
         /// Defines one kernel whose body `body` emits; `None` if it cannot.
-        fn kernel(
+        pub(super) fn kernel(
             &mut self,
             name: &str,
             n_switches: usize,
             body: impl FnOnce(&mut Emitter) -> Option<()>,
         ) -> Option<usize> {
-            let ptr = self.module.target_config().pointer_type();
-            let mut sig = self.module.make_signature();
+            let module = self.module.as_mut()?;
+            let ptr = module.target_config().pointer_type();
+            let mut sig = module.make_signature();
             sig.params.push(AbiParam::new(ptr));
             sig.params.push(AbiParam::new(ptr));
             sig.params.push(AbiParam::new(ptr));
             sig.params.push(AbiParam::new(types::I32));
             sig.params.push(AbiParam::new(types::F64));
-            let id = self
-                .module
-                .declare_function(name, Linkage::Local, &sig)
-                .ok()?;
-            self.module.clear_context(&mut self.ctx);
+            let id = module.declare_function(name, Linkage::Local, &sig).ok()?;
+            module.clear_context(&mut self.ctx);
             self.ctx.func.signature = sig;
             self.ctx.func.name = UserFuncName::user(0, id.as_u32());
-            let target = self.module.target_config();
+            let target = module.target_config();
             let call_conv = target.default_call_conv;
             {
                 let mut b = FunctionBuilder::new(&mut self.ctx.func, &mut self.builder);
@@ -469,27 +471,37 @@ mod imp {
                 b.finalize(target);
                 ok?;
             }
-            self.module.define_function(id, &mut self.ctx).ok()?;
-            self.module.clear_context(&mut self.ctx);
+            module.define_function(id, &mut self.ctx).ok()?;
+            module.clear_context(&mut self.ctx);
             self.functions.push(id);
             Some(self.functions.len() - 1)
         }
 
         /// Finalizes the module: the kernels in definition order and their owner.
         fn finish(mut self) -> Option<(Vec<Kernel>, Code)> {
-            self.module.finalize_definitions().ok()?;
+            let module = self.module.as_mut()?;
+            module.finalize_definitions().ok()?;
             let kernels = self
                 .functions
                 .iter()
                 .map(|&id| {
-                    let p = self.module.get_finalized_function(id);
+                    let p = module.get_finalized_function(id);
                     // SAFETY: `p` is the entry of a function just defined with the `Kernel`
                     // signature (pointer, pointer, pointer, i32, f64 in the platform's C
                     // calling convention, no return value).
                     unsafe { std::mem::transmute::<*const u8, Kernel>(p) }
                 })
                 .collect();
-            Some((kernels, Code(Mutex::new(Some(self.module)))))
+            Some((kernels, Code(Mutex::new(self.module.take()))))
+        }
+    }
+
+    impl Drop for Jit {
+        fn drop(&mut self) {
+            if let Some(m) = self.module.take() {
+                // SAFETY: an unfinished module: none of its functions was handed out.
+                unsafe { m.free_memory() };
+            }
         }
     }
 
@@ -513,7 +525,7 @@ mod imp {
         Switch(usize),
     }
 
-    struct Emitter<'a> {
+    pub(super) struct Emitter<'a> {
         b: FunctionBuilder<'a>,
         ptr: types::Type,
         input: Value,
@@ -558,7 +570,7 @@ mod imp {
                 .load(types::F64, flags(), self.input, offset(k))
         }
 
-        fn store_output(&mut self, k: usize, x: Value) {
+        pub(super) fn store_output(&mut self, k: usize, x: Value) {
             self.b.ins().store(flags(), x, self.output, offset(k));
         }
 
@@ -672,7 +684,7 @@ mod imp {
             xs.iter().map(|x| self.expr(x)).collect()
         }
 
-        fn expr(&mut self, e: &CExpr) -> Option<Value> {
+        pub(super) fn expr(&mut self, e: &CExpr) -> Option<Value> {
             Some(match e {
                 CExpr::Const(x) => self.constant(*x),
                 CExpr::Var(i) => self.slot(*i),
@@ -1102,6 +1114,22 @@ mod tests {
 
     fn shared() -> PathBuf {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared")
+    }
+
+    /// A module abandoned after one good kernel and one that cannot be compiled frees its
+    /// code and reports failure.
+    #[test]
+    fn a_failed_compilation_is_abandoned_cleanly() {
+        let mut jit = super::imp::Jit::new().unwrap();
+        let good = jit.kernel("good", 0, |e| {
+            let x = e.expr(&CExpr::Const(1.0))?;
+            e.store_output(0, x);
+            Some(())
+        });
+        assert_eq!(good, Some(0));
+        let rate = CExpr::Rate(Box::new(CExpr::Var(0)));
+        assert_eq!(jit.kernel("bad", 0, |e| e.expr(&rate).map(drop)), None);
+        drop(jit);
     }
 
     /// Whole time courses, with and without sensitivities, are identical both ways.
