@@ -127,8 +127,10 @@ impl std::fmt::Debug for SensitivityPrograms {
     }
 }
 
-/// Programs kept per model: PEtab problems use one parameter set per condition pattern.
-const MAX_SENSITIVITY_PROGRAMS: usize = 16;
+/// Programs kept per model (oldest dropped first): a PEtab problem uses one parameter set
+/// per pattern of condition-specific parameters (12 for the HER2 calibration), and each
+/// program with native code costs a compilation (milliseconds) when built again.
+const MAX_SENSITIVITY_PROGRAMS: usize = 64;
 
 /// A fast-reaction row with state indices resolved.
 #[derive(Debug, Clone)]
