@@ -98,7 +98,39 @@ pub struct Compiled {
     pub jacobian: Option<crate::jacobian::JacobianProgram>,
     /// The factor on fast reaction terms in `FastMode::Scaled`.
     pub fast_scale: Option<f64>,
+    /// Whether hot evaluations use native code where the model allows (see `jit.rs`);
+    /// false keeps the interpreter everywhere.
+    pub native: bool,
+    /// `load` + `derivatives` compiled to native code, when `native` and the model allows.
+    pub native_rhs: Option<std::sync::Arc<crate::jit::NativeRhs>>,
+    /// Jacobian programs with parameter columns, by their parameter slots, for sensitivity
+    /// runs (built once per parameter set rather than once per run).
+    pub sensitivity_programs: SensitivityPrograms,
 }
+
+/// A small cache of [`JacobianProgram`](crate::jacobian::JacobianProgram)s by parameter
+/// slots; a clone starts empty.
+#[derive(Default)]
+pub struct SensitivityPrograms(
+    std::sync::Mutex<Vec<(Vec<usize>, std::sync::Arc<crate::jacobian::JacobianProgram>)>>,
+);
+
+impl Clone for SensitivityPrograms {
+    fn clone(&self) -> Self {
+        Self::default()
+    }
+}
+
+impl std::fmt::Debug for SensitivityPrograms {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SensitivityPrograms")
+    }
+}
+
+/// Programs kept per model (oldest dropped first): a PEtab problem uses one parameter set
+/// per pattern of condition-specific parameters (12 for the HER2 calibration), and each
+/// program with native code costs a compilation (milliseconds) when built again.
+const MAX_SENSITIVITY_PROGRAMS: usize = 64;
 
 /// A fast-reaction row with state indices resolved.
 #[derive(Debug, Clone)]
@@ -386,8 +418,12 @@ impl Compiled {
             has_delay,
             jacobian: None,
             fast_scale: scale,
+            native: crate::jit::enabled_by_environment(),
+            native_rhs: None,
+            sensitivity_programs: SensitivityPrograms::default(),
         };
-        compiled.jacobian = crate::jacobian::JacobianProgram::new(&compiled);
+        let native = compiled.native;
+        compiled.set_native(native);
         Ok(compiled)
     }
 }
@@ -423,6 +459,50 @@ impl ExprCompiler {
 }
 
 impl Compiled {
+    /// Uses native code for the hot evaluations where the model allows (`on`), or the
+    /// interpreter everywhere: (re)builds the Jacobian program and the native kernels.
+    pub fn set_native(&mut self, on: bool) {
+        self.native = on;
+        self.native_rhs = None;
+        self.sensitivity_programs = SensitivityPrograms::default();
+        self.jacobian = crate::jacobian::JacobianProgram::new(self);
+        if on {
+            self.native_rhs = crate::jit::NativeRhs::compile(self).map(std::sync::Arc::new);
+        }
+    }
+
+    /// The Jacobian program differentiating also by the values in `parameters` (see
+    /// `JacobianProgram::with_parameters`), from the cache when built before.
+    pub fn sensitivity_program(
+        &self,
+        parameters: &[usize],
+    ) -> Option<std::sync::Arc<crate::jacobian::JacobianProgram>> {
+        let cached = |list: &Vec<(Vec<usize>, std::sync::Arc<_>)>| {
+            list.iter()
+                .find(|(p, _)| p.as_slice() == parameters)
+                .map(|(_, prog)| std::sync::Arc::clone(prog))
+        };
+        if let Some(p) = self
+            .sensitivity_programs
+            .0
+            .lock()
+            .ok()
+            .and_then(|l| cached(&l))
+        {
+            return Some(p);
+        }
+        let program = std::sync::Arc::new(crate::jacobian::JacobianProgram::with_parameters(
+            self, parameters,
+        )?);
+        if let Ok(mut list) = self.sensitivity_programs.0.lock() {
+            if list.len() >= MAX_SENSITIVITY_PROGRAMS {
+                list.remove(0);
+            }
+            list.push((parameters.to_vec(), std::sync::Arc::clone(&program)));
+        }
+        Some(program)
+    }
+
     /// The symbol's name, for messages.
     pub fn name(&self, s: SymbolId) -> &str {
         &self.model.symbols[s].id

@@ -220,7 +220,7 @@ impl CExpr {
 }
 
 /// MathML power: integer exponents by repeated multiplication keep exactness for negative bases.
-fn pow(base: f64, exp: f64) -> f64 {
+pub(crate) fn pow(base: f64, exp: f64) -> f64 {
     if exp.fract() == 0.0 && exp.abs() < 64.0 {
         base.powi(exp as i32)
     } else {
@@ -228,7 +228,7 @@ fn pow(base: f64, exp: f64) -> f64 {
     }
 }
 
-fn factorial(x: f64) -> f64 {
+pub(crate) fn factorial(x: f64) -> f64 {
     if x < 0.0 || x.fract() != 0.0 {
         return f64::NAN;
     }
@@ -238,7 +238,7 @@ fn factorial(x: f64) -> f64 {
     (1..=(x as u64)).fold(1.0, |acc, k| acc * k as f64)
 }
 
-fn root(degree: f64, x: f64) -> f64 {
+pub(crate) fn root(degree: f64, x: f64) -> f64 {
     if degree == 2.0 {
         x.sqrt()
     } else if degree == 3.0 {

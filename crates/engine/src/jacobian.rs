@@ -5,6 +5,11 @@
 //! gradients of the slots its rate reads. Exact Jacobians keep RODAS4 at its full order at
 //! tight tolerances (finite differences make it a W-method of order 1–2) and cost one pass
 //! instead of one right-hand side per state.
+//!
+//! The partial derivatives' values (the coefficients of the chain rule) are computed by
+//! native code where the model allows (`jit.rs`), all at once before the chain rule runs;
+//! the interpreter evaluates them one by one otherwise. They read only the loaded slots, so
+//! the order does not change a result.
 
 use her2sim_ode::SparsityPattern;
 use nalgebra::DMatrix;
@@ -34,6 +39,18 @@ pub struct JacobianProgram {
     /// The Jacobian's structure for sparse storage; `None` with fast reactions, whose rows
     /// are rebuilt from whole dense rows.
     sparse: Option<SparseLayout>,
+    /// Every partial of `program`, then of `rows`, in order, compiled to native code.
+    native: Option<std::sync::Arc<crate::jit::NativeCoefficients>>,
+}
+
+/// Scratch space of [`JacobianProgram::accumulate`] that persists between calls (so a
+/// Jacobian evaluation does not allocate).
+#[derive(Debug, Clone, Default)]
+pub struct JacobianScratch {
+    /// Per slot: its gradient, one value per entry of the slot's pattern.
+    grads: Vec<Vec<f64>>,
+    /// The partial derivatives' values from native code.
+    coefficients: Vec<f64>,
 }
 
 /// Where ∂f/∂y's entries land when stored sparsely.
@@ -146,7 +163,7 @@ impl JacobianProgram {
             for (q, _) in &p {
                 union(&mut pat, &pattern[*q]);
             }
-            let chained = p
+            let chained: Chained = p
                 .into_iter()
                 .map(|(q, d)| {
                     let at = pattern[q]
@@ -196,12 +213,27 @@ impl JacobianProgram {
                 .collect();
             SparseLayout::new(row_cols)
         });
+        let native = if c.native {
+            let exprs: Vec<&CExpr> = program
+                .iter()
+                .flat_map(|(_, parts)| parts.iter().map(|(_, d, _)| d))
+                .chain(
+                    rows.iter()
+                        .flatten()
+                        .flat_map(|parts| parts.iter().map(|(_, d)| d)),
+                )
+                .collect();
+            crate::jit::NativeCoefficients::compile(c, &exprs).map(std::sync::Arc::new)
+        } else {
+            None
+        };
         Some(JacobianProgram {
             program,
             rows,
             pattern,
             parameters: parameters.to_vec(),
             sparse,
+            native,
         })
     }
 
@@ -221,10 +253,11 @@ impl JacobianProgram {
         &self,
         c: &Compiled,
         cx: &Ctx,
-        grads: &mut Vec<Vec<f64>>,
+        scratch: &mut JacobianScratch,
         jac: &mut DMatrix<f64>,
     ) {
-        self.accumulate(c, cx, grads, &mut |row, col, v| jac[(row, col)] += v);
+        self.accumulate(c, cx, scratch, &mut |row, col, v| jac[(row, col)] += v);
+        let grads = &scratch.grads;
         if !c.fast_rows.is_empty() {
             let base = jac.clone();
             for (k, row) in &c.fast_rows {
@@ -254,13 +287,13 @@ impl JacobianProgram {
         &self,
         c: &Compiled,
         cx: &Ctx,
-        grads: &mut Vec<Vec<f64>>,
+        scratch: &mut JacobianScratch,
         values: &mut [f64],
     ) {
         let Some(layout) = &self.sparse else {
             return;
         };
-        self.accumulate(c, cx, grads, &mut |row, col, v| {
+        self.accumulate(c, cx, scratch, &mut |row, col, v| {
             values[layout.position(row, col)] += v
         });
     }
@@ -270,10 +303,10 @@ impl JacobianProgram {
     pub fn directional(
         &self,
         slot: usize,
-        grads: &[Vec<f64>],
+        scratch: &JacobianScratch,
         column: impl Fn(usize) -> f64,
     ) -> f64 {
-        match (self.pattern.get(slot), grads.get(slot)) {
+        match (self.pattern.get(slot), scratch.grads.get(slot)) {
             (Some(p), Some(g)) => p.iter().zip(g).map(|(&k, gk)| gk * column(k)).sum(),
             _ => 0.0,
         }
@@ -285,9 +318,28 @@ impl JacobianProgram {
         &self,
         c: &Compiled,
         cx: &Ctx,
-        grads: &mut Vec<Vec<f64>>,
+        scratch: &mut JacobianScratch,
         add: &mut dyn FnMut(usize, usize, f64),
     ) {
+        let JacobianScratch {
+            grads,
+            coefficients,
+        } = scratch;
+        // All partials from native code at once, or `None`: each interpreted in turn.
+        let native = self.native.as_ref().filter(|n| {
+            !cx.before_start && {
+                coefficients.resize(n.len(), 0.0);
+                n.evaluate(cx.v, cx.t, cx.locked, coefficients)
+            }
+        });
+        let mut next = 0;
+        let mut coefficient = |d: &CExpr| match native {
+            Some(_) => {
+                next += 1;
+                coefficients[next - 1]
+            }
+            None => d.eval(cx),
+        };
         if grads.len() != c.n_slots {
             // grads[slot][i] is the derivative by state pattern[slot][i].
             *grads = self.pattern.iter().map(|p| vec![0.0; p.len()]).collect();
@@ -304,7 +356,7 @@ impl JacobianProgram {
             let mut g = std::mem::take(&mut grads[*slot]);
             g.fill(0.0);
             for (q, d, at) in parts {
-                let coef = d.eval(cx);
+                let coef = coefficient(d);
                 if coef != 0.0 {
                     for (&i, gq) in at.iter().zip(&grads[*q]) {
                         g[i] += coef * gq;
@@ -346,7 +398,7 @@ impl JacobianProgram {
                 }
                 (_, Some(parts)) => {
                     for (q, d) in parts {
-                        add_row(row, d.eval(cx), *q);
+                        add_row(row, coefficient(d), *q);
                     }
                 }
                 (_, None) => {}

@@ -29,6 +29,7 @@ pub mod fba;
 mod grid;
 mod info;
 mod jacobian;
+mod jit;
 mod run;
 pub(crate) mod runtime;
 mod select;
@@ -88,6 +89,23 @@ impl Simulator {
 
     pub(crate) fn compiled(&self) -> &Compiled {
         &self.compiled
+    }
+
+    /// Chooses how the model's right-hand side and Jacobian are evaluated: native code
+    /// compiled from the model (`true`, the default unless the environment variable
+    /// `HER2SIM_INTERPRETER=1` is set) or the expression interpreter (`false`). Models with
+    /// `delay`, `rateOf` or fast reactions always use the interpreter; results agree bit for
+    /// bit either way.
+    pub fn set_native_code(&mut self, on: bool) {
+        if on != self.compiled.native {
+            self.compiled.set_native(on);
+        }
+    }
+
+    /// True when the right-hand side runs as native code (see
+    /// [`Simulator::set_native_code`]).
+    pub fn native_code(&self) -> bool {
+        self.compiled.native_rhs.is_some()
     }
 
     /// The model's species, in document order.

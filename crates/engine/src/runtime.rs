@@ -1,5 +1,6 @@
 //! The compiled model at run time: the slot vector, loading a state into it, derivatives
 //! (the `System` the ODE solver integrates) and the stored history that `delay()` reads.
+//! `load` and `derivatives` run the model's native kernels (`jit.rs`) where it has them.
 
 use std::cell::RefCell;
 
@@ -7,6 +8,7 @@ use her2sim_ode::{Segment, System};
 
 use crate::compile::{Compiled, FastRowC, StateRate, StoichSlot};
 use crate::eval::{CExpr, Ctx, History};
+use crate::jacobian::JacobianScratch;
 
 /// Past trajectory for `delay()`: the initial slot values and the solver's dense segments.
 pub struct DelayHistory<'c> {
@@ -91,6 +93,11 @@ pub fn load(
     before_start: bool,
     locked: Option<&[bool]>,
 ) {
+    if let Some(native) = c.native_rhs.as_deref().filter(|_| !before_start) {
+        if native.load(v, t, y, locked) {
+            return;
+        }
+    }
     for (st, &yk) in c.states.iter().zip(y) {
         v[st.slot] = yk;
     }
@@ -116,6 +123,11 @@ pub fn derivatives(
     fast_only: bool,
     dy: &mut [f64],
 ) {
+    if let Some(native) = c.native_rhs.as_deref().filter(|_| !fast_only) {
+        if native.derivatives(v, t, locked, dy) {
+            return;
+        }
+    }
     let scale = c.fast_scale.unwrap_or(1.0);
     let cx = Ctx {
         v,
@@ -167,7 +179,7 @@ pub struct Sys<'c> {
     /// Values of the right-hand side's relationals held during the current solver step.
     pub locked: Vec<bool>,
     /// Scratch gradients for the analytic Jacobian.
-    pub grads: Vec<Vec<f64>>,
+    pub grads: JacobianScratch,
     /// `Some(t)`: only fast reactions act, at unscaled rates, with time frozen at t (the
     /// pseudo-time relaxation of `FastMode::Scaled`).
     pub fast_only: Option<f64>,
@@ -181,14 +193,14 @@ impl<'c> Sys<'c> {
             v: vec![0.0; c.n_slots],
             history: None,
             locked: Vec::new(),
-            grads: Vec::new(),
+            grads: JacobianScratch::default(),
             fast_only: None,
         }
     }
 
     /// Loads (t, y) into the slots and returns the evaluation context over them, with the
     /// Jacobian's gradient scratch space.
-    fn loaded(&mut self, t: f64, y: &[f64]) -> (Ctx<'_>, &mut Vec<Vec<f64>>) {
+    fn loaded(&mut self, t: f64, y: &[f64]) -> (Ctx<'_>, &mut JacobianScratch) {
         let h = self.history.as_deref().map(|h| h as &dyn History);
         let locked = (!self.locked.is_empty()).then_some(self.locked.as_slice());
         load(self.c, &mut self.v, t, y, h, false, locked);

@@ -20,7 +20,7 @@ use her2sim_ode::{Integrator, Method, System};
 
 use crate::compile::Compiled;
 use crate::eval::Ctx;
-use crate::jacobian::JacobianProgram;
+use crate::jacobian::{JacobianProgram, JacobianScratch};
 use crate::run::Run;
 use crate::runtime::Sys;
 use crate::select::{value, value_derivative, Selector};
@@ -54,8 +54,8 @@ impl SensitivityParameter {
 /// The model with its sensitivity equations appended: y, then s_1, ..., s_np (n each).
 struct SensSys<'c> {
     sys: Sys<'c>,
-    program: JacobianProgram,
-    grads: Vec<Vec<f64>>,
+    program: std::sync::Arc<JacobianProgram>,
+    grads: JacobianScratch,
     /// Parameter index of each differentiated slot (columns n, n+1, ... of the program).
     seed_param: Vec<usize>,
     n: usize,
@@ -249,7 +249,7 @@ pub struct SensitivityRun<'c> {
     sys: SensSys<'c>,
     /// Evaluates outputs at sampled points (its own slots, so sampling never disturbs `sys`).
     out: Sys<'c>,
-    out_grads: Vec<Vec<f64>>,
+    out_grads: JacobianScratch,
     solver: Integrator,
     /// The run's current time and augmented state (interpolated when behind the solver).
     t: f64,
@@ -293,7 +293,7 @@ impl<'c> SensitivityRun<'c> {
                 }
             }
         }
-        let program = JacobianProgram::with_parameters(c, &seed_slots).ok_or_else(|| {
+        let program = c.sensitivity_program(&seed_slots).ok_or_else(|| {
             EngineError::Unsupported(
                 "sensitivities need derivative rules for every function in the model".into(),
             )
@@ -311,13 +311,13 @@ impl<'c> SensitivityRun<'c> {
             sys: SensSys {
                 sys: base,
                 program,
-                grads: Vec::new(),
+                grads: JacobianScratch::default(),
                 seed_param,
                 n,
                 np,
             },
             out,
-            out_grads: Vec::new(),
+            out_grads: JacobianScratch::default(),
             solver,
             t: opts.start,
             y,

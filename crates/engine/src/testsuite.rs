@@ -25,6 +25,25 @@ pub struct Case {
     pub packages: Vec<String>,
 }
 
+/// How model expressions are evaluated in a run (see [`Simulator::set_native_code`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Code {
+    /// The default: native code where the model allows (unless `HER2SIM_INTERPRETER=1`).
+    Default,
+    /// The expression interpreter everywhere.
+    Interpreter,
+}
+
+impl Code {
+    fn load(self, file: &Path) -> Result<Simulator, crate::EngineError> {
+        let mut sim = Simulator::from_file(file)?;
+        if self == Code::Interpreter {
+            sim.set_native_code(false);
+        }
+        Ok(sim)
+    }
+}
+
 /// How a case ended.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
@@ -103,15 +122,25 @@ impl Case {
     /// every time point: Z = √n (mean − μ)/σ within `meanRange` and
     /// Y = √(n/2) (s²/σ² − 1) within `sdRange` (exact agreement where σ = 0).
     pub fn run_stochastic(&self, replicates: usize, seed: u64) -> Outcome {
-        match self.try_run_stochastic(replicates, seed) {
+        self.run_stochastic_with(replicates, seed, Code::Default)
+    }
+
+    /// As [`Case::run_stochastic`], evaluating expressions as `code` says.
+    pub fn run_stochastic_with(&self, replicates: usize, seed: u64, code: Code) -> Outcome {
+        match self.try_run_stochastic(replicates, seed, code) {
             Ok(o) => o,
             Err(e) => Outcome::Fail(e),
         }
     }
 
-    fn try_run_stochastic(&self, replicates: usize, seed: u64) -> Result<Outcome, String> {
+    fn try_run_stochastic(
+        &self,
+        replicates: usize,
+        seed: u64,
+        code: Code,
+    ) -> Result<Outcome, String> {
         let file = self.model_file().ok_or("no SBML file")?;
-        let sim = match Simulator::from_file(&file) {
+        let sim = match code.load(&file) {
             Ok(s) => s,
             Err(e) if e.is_unsupported() => return Ok(Outcome::Unsupported(e.to_string())),
             Err(e) => return Ok(Outcome::Fail(format!("load: {e}"))),
@@ -264,10 +293,15 @@ impl Case {
     /// Simulates the case (or, for a flux balance case, solves its LP) and compares with its
     /// expected results.
     pub fn run(&self, timeout: Duration) -> Outcome {
+        self.run_with(timeout, Code::Default)
+    }
+
+    /// As [`Case::run`], evaluating expressions as `code` says.
+    pub fn run_with(&self, timeout: Duration, code: Code) -> Outcome {
         let result = if self.test_type == "FluxBalanceSteadyState" {
             self.try_run_flux_balance()
         } else {
-            self.try_run(timeout)
+            self.try_run(timeout, code)
         };
         match result {
             Ok(o) => o,
@@ -275,9 +309,9 @@ impl Case {
         }
     }
 
-    fn try_run(&self, timeout: Duration) -> Result<Outcome, String> {
+    fn try_run(&self, timeout: Duration, code: Code) -> Result<Outcome, String> {
         let file = self.model_file().ok_or("no SBML file")?;
-        let sim = match Simulator::from_file(&file) {
+        let sim = match code.load(&file) {
             Ok(s) => s,
             Err(e) if e.is_unsupported() => return Ok(Outcome::Unsupported(e.to_string())),
             Err(e) => return Ok(Outcome::Fail(format!("load: {e}"))),

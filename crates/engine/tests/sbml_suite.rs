@@ -4,6 +4,10 @@
 //! runs one. Cases listed in `tests/conformance/{semantic,stochastic}-passing.txt` must pass:
 //! the lists are a ratchet. Cases not listed are run and reported but do not fail the build.
 //! Set `HER2SIM_UPDATE_CONFORMANCE=1` to rewrite the lists with every case that passes now.
+//!
+//! Every case runs twice: with the default evaluation (native code for the right-hand side
+//! and Jacobian where the model allows) and through the expression interpreter alone
+//! (`interpreted::semantic::00123`); both must keep every listed case passing.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
@@ -11,7 +15,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
-use her2sim_engine::testsuite::{semantic_cases, stochastic_cases, Case, Outcome};
+use her2sim_engine::testsuite::{semantic_cases, stochastic_cases, Case, Code, Outcome};
 use libtest_mimic::{Arguments, Trial};
 
 fn workspace() -> PathBuf {
@@ -36,12 +40,12 @@ impl Kind {
         }
     }
 
-    fn run(self, case: &Case) -> Outcome {
+    fn run(self, case: &Case, code: Code) -> Outcome {
         match self {
             // A generous guard so a loaded CI machine does not fail a listed case; cases over
             // the 10 s target are listed in the summary.
-            Kind::Semantic => case.run(Duration::from_secs(60)),
-            Kind::Stochastic => case.run_stochastic(REPLICATES, SEED),
+            Kind::Semantic => case.run_with(Duration::from_secs(60), code),
+            Kind::Stochastic => case.run_stochastic_with(REPLICATES, SEED, code),
         }
     }
 }
@@ -49,15 +53,21 @@ impl Kind {
 fn main() {
     let args = Arguments::from_args();
     let mut trials = Vec::new();
-    for kind in [Kind::Semantic, Kind::Stochastic] {
-        trials.extend(suite(kind, &args));
+    for code in [Code::Default, Code::Interpreter] {
+        for kind in [Kind::Semantic, Kind::Stochastic] {
+            trials.extend(suite(kind, code, &args));
+        }
     }
     libtest_mimic::run(&args, trials).exit();
 }
 
 /// Runs one suite's cases (in parallel), prints its summary, updates its list if asked, and
 /// returns its trials.
-fn suite(kind: Kind, args: &Arguments) -> Vec<Trial> {
+fn suite(kind: Kind, code: Code, args: &Arguments) -> Vec<Trial> {
+    let prefix = match code {
+        Code::Default => "",
+        Code::Interpreter => "interpreted::",
+    };
     let root = workspace().join(format!("../shared/sbml-test-suite/{}", kind.name()));
     let list_path = workspace().join(format!("tests/conformance/{}-passing.txt", kind.name()));
     let listed: BTreeSet<String> = std::fs::read_to_string(&list_path)
@@ -79,7 +89,7 @@ fn suite(kind: Kind, args: &Arguments) -> Vec<Trial> {
     }
     .into_iter()
     .filter(|c| {
-        let name = format!("{}::{}", kind.name(), c.id);
+        let name = format!("{prefix}{}::{}", kind.name(), c.id);
         args.filter
             .as_ref()
             .is_none_or(|f| name.contains(f.as_str()))
@@ -98,7 +108,7 @@ fn suite(kind: Kind, args: &Arguments) -> Vec<Trial> {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(case) = cases.get(i) else { break };
                 let start = std::time::Instant::now();
-                let o = kind.run(case);
+                let o = kind.run(case, code);
                 let secs = start.elapsed().as_secs_f64();
                 if let Ok(mut slot) = outcomes[i].lock() {
                     *slot = Some((o, secs));
@@ -115,8 +125,10 @@ fn suite(kind: Kind, args: &Arguments) -> Vec<Trial> {
                 .unwrap_or((Outcome::Fail("not run".into()), 0.0))
         })
         .collect();
-    summarize(kind, &cases, &outcomes);
-    if std::env::var("HER2SIM_UPDATE_CONFORMANCE").is_ok_and(|v| v == "1") && args.filter.is_none()
+    summarize(kind, code, &cases, &outcomes);
+    if std::env::var("HER2SIM_UPDATE_CONFORMANCE").is_ok_and(|v| v == "1")
+        && args.filter.is_none()
+        && code == Code::Default
     {
         let mut text = format!(
             "# SBML Test Suite {} cases that pass; the conformance test fails if one regresses.\n",
@@ -137,7 +149,7 @@ fn suite(kind: Kind, args: &Arguments) -> Vec<Trial> {
         .zip(outcomes)
         .map(|(c, (o, _))| {
             let must_pass = listed.contains(&c.id);
-            let name = format!("{}::{}", kind.name(), c.id);
+            let name = format!("{prefix}{}::{}", kind.name(), c.id);
             let ignored = !must_pass && o != Outcome::Pass;
             Trial::test(name, move || match o {
                 Outcome::Pass => Ok(()),
@@ -148,7 +160,7 @@ fn suite(kind: Kind, args: &Arguments) -> Vec<Trial> {
         .collect()
 }
 
-fn summarize(kind: Kind, cases: &[Case], outcomes: &[(Outcome, f64)]) {
+fn summarize(kind: Kind, code: Code, cases: &[Case], outcomes: &[(Outcome, f64)]) {
     let total = cases.len();
     let pass = outcomes.iter().filter(|(o, _)| *o == Outcome::Pass).count();
     let unsupported = outcomes
@@ -166,8 +178,12 @@ fn summarize(kind: Kind, cases: &[Case], outcomes: &[(Outcome, f64)]) {
         }
     }
     println!(
-        "\nSBML {} suite: {pass}/{total} pass ({:.1} %), {unsupported} unsupported, {} fail",
+        "\nSBML {} suite ({}): {pass}/{total} pass ({:.1} %), {unsupported} unsupported, {} fail",
         kind.name(),
+        match code {
+            Code::Default => "default evaluation",
+            Code::Interpreter => "interpreter",
+        },
         100.0 * pass as f64 / total.max(1) as f64,
         total - pass - unsupported
     );
