@@ -195,12 +195,13 @@ struct SimulateArgs {
     /// 100000000); a run that reaches it stops with an error.
     #[arg(long)]
     max_steps: Option<u64>,
-    /// Seed for random choices: the replicate streams of --method ssa (same seed, same
-    /// output at any thread count) and ties among simultaneous events of equal priority.
+    /// Seed for random choices: the replicate streams (same seed, same output at any thread
+    /// count), distrib draws, and ties among simultaneous events of equal priority.
     #[arg(long, default_value_t = 1)]
     seed: u64,
-    /// Number of stochastic replicates (with --method ssa); select NAME-mean / NAME-sd (the
-    /// default selection gives both for every species amount).
+    /// Number of replicates: stochastic trajectories with --method ssa, or with bdf/rodas4
+    /// runs that differ in the model's SBML distrib draws (random values in initial and event
+    /// assignments); select NAME-mean / NAME-sd (the default selection gives both).
     #[arg(long, default_value_t = 1)]
     replicates: usize,
     /// With --method ssa: adaptive tau-leaping instead of the exact direct method.
@@ -313,6 +314,16 @@ fn simulate(args: SimulateArgs) -> anyhow::Result<()> {
     let c = &args.course;
     let selection = match (args.method, &c.select) {
         (MethodArg::Ssa, None) => sim.default_ssa_selection(args.replicates).join(","),
+        // Deterministic replicates: every default column's ensemble mean and sd.
+        (_, None) if args.replicates > 1 => c
+            .selection(&sim)
+            .split(',')
+            .map(|n| match n {
+                "time" => n.to_string(),
+                _ => format!("{n}-mean,{n}-sd"),
+            })
+            .collect::<Vec<_>>()
+            .join(","),
         _ => c.selection(&sim),
     };
     let mut overrides = Vec::new();
@@ -370,6 +381,9 @@ fn simulate(args: SimulateArgs) -> anyhow::Result<()> {
                 let params: Vec<&str> = list.split(',').filter(|p| !p.trim().is_empty()).collect();
                 sim.simulate_sensitivities(&opts, &sel, &params)
             }),
+            None if args.replicates > 1 => {
+                sim.simulate_replicates(&opts, &selection, args.replicates)
+            }
             None => sim.simulate_list(&opts, &selection),
         },
     }

@@ -94,6 +94,9 @@ pub struct Compiled {
     /// The right-hand side's relationals (see `CExpr::Switch`), evaluated freely.
     pub switches: Vec<CExpr>,
     pub has_delay: bool,
+    /// Whether math evaluated once (initial assignments, event assignments, delays and
+    /// priorities) makes `distrib` draws, so runs need a seeded stream.
+    pub has_draws: bool,
     /// The analytic Jacobian, when every function in the model has a derivative rule.
     pub jacobian: Option<crate::jacobian::JacobianProgram>,
     /// The factor on fast reaction terms in `FastMode::Scaled`.
@@ -403,6 +406,7 @@ impl Compiled {
                 "delay(x, {d}): a delay must be a non-negative number (a value from the future is undefined)"
             )));
         }
+        let has_draws = check_draws(&model, &program, &states, &initial, &events)?;
         let mut compiled = Compiled {
             model,
             n_slots,
@@ -416,6 +420,7 @@ impl Compiled {
             fast_rows,
             switches,
             has_delay,
+            has_draws,
             jacobian: None,
             fast_scale: scale,
             native: crate::jit::enabled_by_environment(),
@@ -426,6 +431,54 @@ impl Compiled {
         compiled.set_native(native);
         Ok(compiled)
     }
+}
+
+fn draws(e: &CExpr) -> bool {
+    let mut found = false;
+    e.visit(&mut |n| found |= matches!(n, CExpr::Draw(..)));
+    found
+}
+
+/// Keeps `distrib` draws out of math the solvers evaluate continuously (a fresh draw at
+/// every right-hand-side evaluation has no meaning for an integrator), and says whether the
+/// math evaluated once draws.
+fn check_draws(
+    model: &Model,
+    program: &[(usize, CExpr)],
+    states: &[StateVar],
+    initial: &[(usize, CExpr)],
+    events: &[CEvent],
+) -> Result<bool, EngineError> {
+    let refuse = |what: String| {
+        Err(EngineError::Unsupported(format!(
+            "a distrib draw in {what}, which is evaluated continuously; draws are made in initial assignments, event assignments, event delays and priorities"
+        )))
+    };
+    for (slot, e) in program {
+        if draws(e) {
+            return refuse(format!(
+                "the assignment rule or kinetic law of '{}'",
+                model.symbols[*slot].id
+            ));
+        }
+    }
+    for st in states {
+        if let StateRate::Expr(e) | StateRate::Algebraic(e) = &st.rate {
+            if draws(e) {
+                return refuse(format!("the rule for '{}'", model.symbols[st.symbol].id));
+            }
+        }
+    }
+    for ev in events {
+        if draws(&ev.trigger) {
+            return refuse(format!("the trigger of event '{}'", ev.id));
+        }
+    }
+    Ok(initial.iter().any(|(_, e)| draws(e))
+        || events.iter().any(|ev| {
+            ev.assignments.iter().any(|(_, e)| draws(e))
+                || ev.delay.iter().chain(&ev.priority).any(draws)
+        }))
 }
 
 struct ExprCompiler;

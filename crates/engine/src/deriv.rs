@@ -243,6 +243,8 @@ pub fn derivative(e: &CExpr, slot: usize) -> Option<CExpr> {
             }
         }
         CExpr::Rate(a) => d(a)?,
+        // A random draw has no derivative.
+        CExpr::Draw(..) => return None,
     })
 }
 

@@ -40,6 +40,8 @@ pub enum CExpr {
     /// (`Ctx::locked`), so each step integrates a smooth system; the engine cuts the step
     /// where the relational really changes.
     Switch(usize, Box<CExpr>),
+    /// A random draw (`distrib`): a fresh value from the run's stream at each evaluation.
+    Draw(her2sim_model::Distribution, Vec<CExpr>),
 }
 
 fn truth(x: f64) -> bool {
@@ -63,6 +65,9 @@ pub struct Ctx<'a> {
     pub before_start: bool,
     /// Values of the `Switch` relationals during a solver step; `None` evaluates them.
     pub locked: Option<&'a [bool]>,
+    /// The run's random stream for `distrib` draws; `None` where math is evaluated
+    /// continuously (the compiler keeps draws out of such math), and a draw there is NaN.
+    pub draws: Option<&'a dyn crate::draw::Draws>,
 }
 
 impl CExpr {
@@ -121,6 +126,13 @@ impl CExpr {
                     e.eval(cx)
                 }
             }
+            CExpr::Draw(dist, args) => match cx.draws {
+                Some(d) => {
+                    let xs: Vec<f64> = args.iter().map(|a| a.eval(cx)).collect();
+                    d.draw(*dist, &xs)
+                }
+                None => f64::NAN,
+            },
             CExpr::Delay(ab) => {
                 let tau = ab[1].eval(cx);
                 match cx.history {
@@ -174,7 +186,8 @@ impl CExpr {
             | CExpr::Or(xs)
             | CExpr::Xor(xs)
             | CExpr::Max(xs)
-            | CExpr::Min(xs) => xs.iter().for_each(f),
+            | CExpr::Min(xs)
+            | CExpr::Draw(_, xs) => xs.iter().for_each(f),
             CExpr::Piecewise(pieces, o) => {
                 for (c, v) in pieces {
                     f(c);
@@ -206,7 +219,8 @@ impl CExpr {
             | CExpr::Or(xs)
             | CExpr::Xor(xs)
             | CExpr::Max(xs)
-            | CExpr::Min(xs) => xs.iter_mut().for_each(f),
+            | CExpr::Min(xs)
+            | CExpr::Draw(_, xs) => xs.iter_mut().for_each(f),
             CExpr::Piecewise(pieces, o) => {
                 for (c, v) in pieces {
                     f(c);
@@ -329,6 +343,7 @@ pub fn apply(op: Op, mut args: Vec<CExpr>) -> Option<CExpr> {
         }
         Op::Delay => C::Delay(two(args)),
         Op::RateOf => return None,
+        Op::Draw(d) => C::Draw(d, args),
     })
 }
 
@@ -343,6 +358,7 @@ mod tests {
             history: None,
             before_start: false,
             locked: None,
+            draws: None,
         })
     }
 

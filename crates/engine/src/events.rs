@@ -103,6 +103,7 @@ impl Events {
             for (k, ev) in c.events.iter().enumerate() {
                 if cur[k] && !self.prev[k] {
                     let delay = ev.delay.as_ref().map_or(0.0, |d| sys.eval(d, t));
+                    sys.draw_error()?;
                     if delay.is_nan() || delay < 0.0 {
                         return Err(EngineError::Event(format!(
                             "event '{}' has delay {delay} at t = {t}; delays must be non-negative",
@@ -151,6 +152,7 @@ impl Events {
             };
             let p = self.pending.remove(i);
             execute(sys, p, t, y, opts)?;
+            sys.draw_error()?;
             fired = true;
         }
         Ok(fired)

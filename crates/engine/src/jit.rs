@@ -825,7 +825,7 @@ mod imp {
                         e.b.ins().select(use_locked, held, free)
                     })
                 }
-                CExpr::Delay(_) | CExpr::Rate(_) => return None,
+                CExpr::Delay(_) | CExpr::Rate(_) | CExpr::Draw(..) => return None,
             })
         }
     }

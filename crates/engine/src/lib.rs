@@ -21,6 +21,8 @@
 
 mod compile;
 mod deriv;
+mod draw;
+mod ensemble;
 mod error;
 mod eval;
 mod events;
@@ -287,6 +289,32 @@ impl Simulator {
             .map(|n| ssa::parse_column(&self.compiled, n, opts.replicates))
             .collect::<Result<Vec<_>, _>>()?;
         ssa::simulate_ssa_counted(&self.compiled, opts, &columns, &names)
+    }
+
+    /// Runs `replicates` deterministic time courses that differ in their `distrib` draws
+    /// (replicate k seeded with stream k of `opts.seed`, as SSA replicates are); `selection`
+    /// like `time,X-mean,X-sd` (plain `X` with one replicate).
+    pub fn simulate_replicates(
+        &self,
+        opts: &SimOptions,
+        selection: &str,
+        replicates: usize,
+    ) -> Result<TimeCourse, EngineError> {
+        let names: Vec<String> = selection
+            .split(',')
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect();
+        let columns = names
+            .iter()
+            .map(|n| ssa::parse_column(&self.compiled, n, replicates))
+            .collect::<Result<Vec<_>, _>>()?;
+        simulate::simulate_replicates(&self.compiled, opts, &columns, &names, replicates)
+    }
+
+    /// Whether the model makes `distrib` random draws (so runs differ by seed).
+    pub fn has_draws(&self) -> bool {
+        self.compiled.has_draws
     }
 
     /// Forward sensitivities at chosen times: `selection` and, after it, `dX/dp` for every

@@ -83,6 +83,10 @@ impl<'c> Run<'c> {
             })
         });
         let mut sys = Sys::new(c);
+        sys.seed_draws(crate::draw::stream_seed(
+            opts.seed,
+            crate::draw::RUN_DRAW_STREAM,
+        ));
         let passes = if history.is_some() { 2 } else { 1 };
         for pass in 0..passes {
             if pass == 1 {
@@ -99,6 +103,7 @@ impl<'c> Run<'c> {
                 sys.v[*slot] = x;
             }
         }
+        sys.draw_error()?;
         let mut y: Vec<f64> = c
             .states
             .iter()

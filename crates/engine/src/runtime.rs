@@ -48,6 +48,7 @@ impl DelayHistory<'_> {
                     history: Some(self),
                     before_start: true,
                     locked: None,
+                    draws: None,
                 });
                 v[*slot] = x;
             }
@@ -77,6 +78,7 @@ impl History for DelayHistory<'_> {
             history: Some(self),
             before_start: t_past < self.t0,
             locked: None,
+            draws: None,
         });
         self.depth.set(depth);
         x
@@ -108,6 +110,7 @@ pub fn load(
             history,
             before_start,
             locked,
+            draws: None,
         });
         v[*slot] = x;
     }
@@ -135,6 +138,7 @@ pub fn derivatives(
         history,
         before_start: false,
         locked,
+        draws: None,
     };
     for (st, d) in c.states.iter().zip(dy.iter_mut()) {
         *d = match &st.rate {
@@ -183,6 +187,8 @@ pub struct Sys<'c> {
     /// `Some(t)`: only fast reactions act, at unscaled rates, with time frozen at t (the
     /// pseudo-time relaxation of `FastMode::Scaled`).
     pub fast_only: Option<f64>,
+    /// The run's stream of `distrib` draws (models with draws only).
+    pub draws: Option<crate::draw::Sampler>,
 }
 
 impl<'c> Sys<'c> {
@@ -195,6 +201,22 @@ impl<'c> Sys<'c> {
             locked: Vec::new(),
             grads: JacobianScratch::default(),
             fast_only: None,
+            draws: None,
+        }
+    }
+
+    /// Gives this run a stream of `distrib` draws seeded by `seed` (if the model draws).
+    pub fn seed_draws(&mut self, seed: u64) {
+        if self.c.has_draws {
+            self.draws = Some(crate::draw::Sampler::new(seed));
+        }
+    }
+
+    /// The first invalid `distrib` draw since the last check, as an error.
+    pub fn draw_error(&self) -> Result<(), crate::EngineError> {
+        match self.draws.as_ref().and_then(|d| d.take_error()) {
+            Some(m) => Err(crate::EngineError::Options(m)),
+            None => Ok(()),
         }
     }
 
@@ -210,6 +232,7 @@ impl<'c> Sys<'c> {
             history: h,
             before_start: false,
             locked,
+            draws: None,
         };
         (cx, &mut self.grads)
     }
@@ -235,6 +258,7 @@ impl<'c> Sys<'c> {
             history: self.history.as_deref().map(|h| h as &dyn History),
             before_start: false,
             locked: None,
+            draws: self.draws.as_ref().map(|d| d as &dyn crate::draw::Draws),
         })
     }
 }

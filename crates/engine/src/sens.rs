@@ -81,6 +81,7 @@ impl System for SensSys<'_> {
             history: None,
             before_start: false,
             locked: None,
+            draws: None,
         };
         self.program
             .accumulate(self.sys.c, &cx, &mut self.grads, &mut |row, col, d| {
@@ -128,6 +129,8 @@ fn check_supported(c: &Compiled) -> Result<(), EngineError> {
         Some("events")
     } else if c.has_delay {
         Some("delay()")
+    } else if c.has_draws {
+        Some("distrib draws (the outputs are random)")
     } else if c.mass.is_some() {
         Some("algebraic rules")
     } else if !c.fast_rows.is_empty() || c.model.reactions.iter().any(|r| r.fast) {
@@ -516,6 +519,7 @@ impl<'c> SensitivityRun<'c> {
             history: None,
             before_start: false,
             locked: None,
+            draws: None,
         };
         let program = &self.sys.program;
         let seed_param = &self.sys.seed_param;

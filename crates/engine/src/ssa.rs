@@ -9,7 +9,6 @@ use her2sim_model::SymbolKind;
 use her2sim_ode::Options;
 use rand::{Rng, SeedableRng};
 use rand_pcg::Pcg64Mcg;
-use rayon::prelude::*;
 
 use crate::compile::{Compiled, StateRate, StoichSlot, Term};
 use crate::events::Events;
@@ -62,9 +61,6 @@ pub enum InitialCounts {
 
 /// The default step budget per replicate: about five seconds of the direct method.
 pub const DEFAULT_SSA_MAX_STEPS: u64 = 100_000_000;
-
-/// Replicates simulated at once; the ensemble keeps running sums, not every trajectory.
-const CHUNK: usize = 256;
 
 /// One output column of an ensemble.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -264,6 +260,24 @@ pub(crate) fn simulate_ssa_counted(
     columns: &[Column],
     names: &[String],
 ) -> Result<(TimeCourse, u64), EngineError> {
+    // Without reactions nothing is stochastic between events: each replicate is a
+    // deterministic run (its rate rules integrated) with its own `distrib` draws and event
+    // tie-breaks, the same law the direct method would sample.
+    let has_rate_rules = c
+        .states
+        .iter()
+        .any(|st| matches!(st.rate, StateRate::Expr(_)));
+    if c.model.reactions.is_empty() && has_rate_rules && !c.has_delay {
+        let sim = crate::SimOptions {
+            start: opts.start,
+            duration: opts.duration,
+            steps: opts.steps,
+            seed: opts.seed,
+            ..crate::SimOptions::default()
+        };
+        let table = crate::simulate::simulate_replicates(c, &sim, columns, names, opts.replicates)?;
+        return Ok((table, 0));
+    }
     check_supported(c)?;
     if opts.tau_leap.is_some() && !c.events.is_empty() {
         return Err(EngineError::Unsupported(
@@ -284,88 +298,24 @@ pub(crate) fn simulate_ssa_counted(
     let times = grid.times();
     // The start state is the same for every replicate: check it once, so that a bad start
     // amount is reported once and not as a failure of "replicate 0".
-    start_state(c, opts.start, opts.initial)?;
-    let selectors: Vec<Selector> = columns
-        .iter()
-        .filter_map(|col| match col {
-            Column::Time => None,
-            Column::Single(s) | Column::Mean(s) | Column::Sd(s) => Some(*s),
-        })
-        .collect();
+    start_state(c, opts.start, opts.initial, opts.seed)?;
+    let selectors = crate::ensemble::sampled(columns);
     let ch = changes(c);
-    // Welford's running mean and sum of squares per (time, selector), updated in replicate
-    // order chunk by chunk: memory stays bounded and the result is bit-identical whatever
-    // the thread count.
-    let width = selectors.len();
-    let mut mean = vec![0.0; times.len() * width];
-    let mut m2 = vec![0.0; times.len() * width];
-    let mut events = 0u64;
-    let mut done = 0usize;
-    while done < opts.replicates {
-        let chunk = CHUNK.min(opts.replicates - done);
-        let runs: Vec<(Vec<Vec<f64>>, u64)> = (done..done + chunk)
-            .into_par_iter()
-            .map(|rep| {
-                let mut rng = Pcg64Mcg::seed_from_u64(stream_seed(opts.seed, rep as u64));
-                match opts.tau_leap {
-                    Some(eps) => {
-                        crate::tauleap::trajectory(c, &ch, &times, &selectors, &mut rng, eps, opts)
-                    }
-                    None => trajectory(c, &ch, &times, &selectors, &mut rng, opts),
-                }
-                .map_err(|e| match e {
-                    EngineError::Options(m) if opts.replicates > 1 => {
-                        EngineError::Options(format!("replicate {rep}: {m}"))
-                    }
-                    e => e,
-                })
-            })
-            .collect::<Result<_, _>>()?;
-        for (values, fired) in runs {
-            done += 1;
-            events += fired;
-            let n = done as f64;
-            for (i, row) in values.iter().enumerate() {
-                for (k, &x) in row.iter().enumerate() {
-                    let at = i * width + k;
-                    let delta = x - mean[at];
-                    mean[at] += delta / n;
-                    m2[at] += delta * (x - mean[at]);
-                }
+    crate::ensemble::reduce(&times, columns, names, opts.replicates, |rep| {
+        let mut rng = Pcg64Mcg::seed_from_u64(crate::draw::stream_seed(opts.seed, rep as u64));
+        match opts.tau_leap {
+            Some(eps) => {
+                crate::tauleap::trajectory(c, &ch, &times, &selectors, &mut rng, eps, opts)
             }
+            None => trajectory(c, &ch, &times, &selectors, &mut rng, opts),
         }
-    }
-    let n = opts.replicates as f64;
-    let mut rows = Vec::with_capacity(times.len());
-    for (i, &t) in times.iter().enumerate() {
-        let mut row = Vec::with_capacity(columns.len());
-        let mut k = 0;
-        for col in columns {
-            row.push(match col {
-                Column::Time => t,
-                Column::Single(_) | Column::Mean(_) => {
-                    k += 1;
-                    mean[i * width + k - 1]
-                }
-                Column::Sd(_) => {
-                    k += 1;
-                    if opts.replicates < 2 {
-                        0.0
-                    } else {
-                        (m2[i * width + k - 1] / (n - 1.0)).max(0.0).sqrt()
-                    }
-                }
-            });
-        }
-        rows.push(row);
-    }
-    Ok((
-        TimeCourse {
-            columns: names.to_vec(),
-            rows,
-        },
-        events,
-    ))
+        .map_err(|e| match e {
+            EngineError::Options(m) if opts.replicates > 1 => {
+                EngineError::Options(format!("replicate {rep}: {m}"))
+            }
+            e => e,
+        })
+    })
 }
 
 /// The error of a replicate that used up its step budget.
@@ -373,16 +323,6 @@ pub(crate) fn budget_exhausted(max_steps: u64, t: f64) -> EngineError {
     EngineError::Options(format!(
         "the stochastic simulation reached its limit of {max_steps} steps at t = {t}; raise --max-steps, shorten the run, or use --tau-leap"
     ))
-}
-
-/// SplitMix64 of the seed and replicate: independent, reproducible streams per replicate.
-fn stream_seed(seed: u64, rep: u64) -> u64 {
-    let mut z = seed
-        .wrapping_add(rep.wrapping_mul(0x9E37_79B9_7F4A_7C15))
-        .wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
 }
 
 /// Reads every reaction's propensity from the loaded slots into `a`; returns their sum.
@@ -407,18 +347,32 @@ pub(crate) fn propensities_at(
     Ok(a0)
 }
 
+/// A replicate's seed for its `distrib` draws, taken from its stream only when the model
+/// draws (so models without draws keep their trajectories whatever this feature does).
+pub(crate) fn draw_seed(c: &Compiled, rng: &mut Pcg64Mcg) -> u64 {
+    if c.has_draws {
+        rng.random()
+    } else {
+        0
+    }
+}
+
 /// The slots and state at `t0`, with every species a non-negative whole number of molecules
-/// (start amounts that are not whole numbers treated as `initial` says).
+/// (start amounts that are not whole numbers treated as `initial` says); `distrib` draws
+/// come from a stream seeded by `draw_seed`.
 pub(crate) fn start_state(
     c: &Compiled,
     t0: f64,
     initial: InitialCounts,
+    draw_seed: u64,
 ) -> Result<(Sys<'_>, Vec<f64>), EngineError> {
     let mut sys = Sys::new(c);
+    sys.seed_draws(draw_seed);
     for (slot, e) in &c.initial {
         let x = sys.eval(e, t0);
         sys.v[*slot] = x;
     }
+    sys.draw_error()?;
     let mut y: Vec<f64> = c.states.iter().map(|st| sys.v[st.slot]).collect();
     for (st, n) in c.states.iter().zip(&mut y) {
         if !matches!(c.model.symbols[st.symbol].kind, SymbolKind::Species { .. }) {
@@ -472,7 +426,7 @@ fn trajectory(
     let mut steps = 0u64;
     let mut fired = 0u64;
     let t_end = times[times.len() - 1];
-    let (mut sys, mut y) = start_state(c, t0, opts.initial)?;
+    let (mut sys, mut y) = start_state(c, t0, opts.initial, draw_seed(c, rng))?;
     let solver_opts = Options::default();
     let mut events = Events::new(c, rng.random());
     let mut out = Vec::with_capacity(times.len());

@@ -43,7 +43,7 @@ pub(crate) fn trajectory(
     let max_steps = opts.max_steps;
     let mut steps = 0u64;
     let t_end = times[times.len() - 1];
-    let (mut sys, mut y) = start_state(c, times[0], opts.initial)?;
+    let (mut sys, mut y) = start_state(c, times[0], opts.initial, crate::ssa::draw_seed(c, rng))?;
     let n_r = ch.rate_slots.len();
     // Net change of each state per firing, and the highest order of the reactions consuming
     // each state (the g_i of the step-size rule).

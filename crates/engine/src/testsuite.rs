@@ -118,6 +118,19 @@ impl Case {
         self.test_type == "StochasticTimeCourse" && self.packages.is_empty()
     }
 
+    /// A statistical test of `distrib` draws (`StatisticalDistribution`): an ensemble whose
+    /// per-time mean and standard deviation are tested as the stochastic cases are.
+    pub fn is_distrib(&self) -> bool {
+        self.test_type == "StatisticalDistribution"
+            && self.packages.iter().all(|p| p.starts_with("distrib"))
+    }
+
+    /// A case of the stochastic suite her2sim runs: a core stochastic time course or a
+    /// `distrib` statistical test.
+    pub fn is_stochastic(&self) -> bool {
+        self.is_core_stochastic() || self.is_distrib()
+    }
+
     /// Runs `replicates` stochastic trajectories and applies the suite's statistical test at
     /// every time point: Z = √n (mean − μ)/σ within `meanRange` and
     /// Y = √(n/2) (s²/σ² − 1) within `sdRange` (exact agreement where σ = 0).
@@ -470,9 +483,9 @@ pub fn semantic_cases(root: &Path, filter: Option<&str>) -> Result<Vec<Case>, St
     cases_where(root, filter, Case::is_semantic)
 }
 
-/// The core stochastic cases under `root` whose id contains `filter`.
+/// The stochastic cases (core and `distrib`) under `root` whose id contains `filter`.
 pub fn stochastic_cases(root: &Path, filter: Option<&str>) -> Result<Vec<Case>, String> {
-    cases_where(root, filter, Case::is_core_stochastic)
+    cases_where(root, filter, Case::is_stochastic)
 }
 
 fn cases_where(

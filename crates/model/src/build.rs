@@ -19,6 +19,11 @@ pub fn build(doc: &sbml::Document) -> Result<Model, ModelError> {
         if prefix == "fbc" && fbc_read {
             continue;
         }
+        // distrib's draws are MathML csymbols (read as `Op::Draw`); its uncertainty
+        // annotations describe a value and do not change what a simulation computes.
+        if prefix == "distrib" {
+            continue;
+        }
         if prefix == "comp" || prefix == "fbc" || *required {
             return Err(ModelError::new(
                 "<sbml>",

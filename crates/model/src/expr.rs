@@ -1,7 +1,7 @@
 //! IR expressions: MathML with every identifier resolved to a symbol index and every
 //! function definition inlined.
 
-pub use her2sim_sbml::Op;
+pub use her2sim_sbml::{Distribution, Op};
 
 use crate::SymbolId;
 

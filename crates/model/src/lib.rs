@@ -12,7 +12,7 @@ mod rateof;
 
 pub use build::{build, MAX_EXPR_DEPTH, MAX_EXPR_NODES};
 pub use error::ModelError;
-pub use expr::{Expr, Op};
+pub use expr::{Distribution, Expr, Op};
 
 /// SBML's value of Avogadro's number (L3 csymbol `avogadro`).
 pub const AVOGADRO: f64 = 6.02214179e23;

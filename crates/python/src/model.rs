@@ -168,8 +168,10 @@ impl Model {
             return Err(error("replicates must be at least 1"));
         }
         let deterministic = matches!(how, How::Deterministic(_));
-        if deterministic && replicates != 1 {
-            return Err(error("replicates applies to method='ssa' only"));
+        if deterministic && replicates != 1 && sensitivities.is_some() {
+            return Err(error(
+                "sensitivities are computed for one run (replicates=1)",
+            ));
         }
         if deterministic && tau_leap.is_some() {
             return Err(error("tau_leap applies to method='ssa' only"));
@@ -181,6 +183,16 @@ impl Model {
         // mean and sd per species with several replicates.
         let names = match (&how, &selections) {
             (How::Ssa, None) => self.sim.default_ssa_selection(replicates),
+            // Deterministic replicates (runs differing in their distrib draws): every default
+            // column's ensemble mean and sd.
+            (How::Deterministic(_), None) if replicates > 1 => self
+                .names(None)?
+                .into_iter()
+                .flat_map(|n| match n.as_str() {
+                    "time" => vec![n],
+                    _ => vec![format!("{n}-mean"), format!("{n}-sd")],
+                })
+                .collect(),
             _ => self.names(selections.clone())?,
         };
         let overrides = self.overrides();
@@ -202,6 +214,9 @@ impl Model {
                     ..defaults
                 };
                 py.detach(move || {
+                    if replicates > 1 {
+                        return sim.simulate_replicates(&opts, &names.join(","), replicates);
+                    }
                     let selection = sim.selection(&names)?;
                     match &sensitivities {
                         Some(p) => sim.simulate_sensitivities(&opts, &selection, p),

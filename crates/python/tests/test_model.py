@@ -196,8 +196,8 @@ def test_errors_raise_her2simerror_naming_the_problem(tmp_path: Path) -> None:
         m.simulate(points=1)
     with pytest.raises(her2sim.Her2simError, match="tolerances must be positive"):
         m.simulate(atol=-1.0)
-    with pytest.raises(her2sim.Her2simError, match="replicates applies to method='ssa'"):
-        m.simulate(replicates=3)
+    with pytest.raises(her2sim.Her2simError, match="computed for one run"):
+        m.simulate(replicates=3, sensitivities=["kf"])
     m["kf"] = 1.0
     with pytest.raises(her2sim.Her2simError, match="not supported with method='ssa'"):
         m.simulate(method="ssa")
@@ -252,3 +252,25 @@ def test_forward_sensitivities_are_the_analytic_ones() -> None:
         assert ds_ds0 == pytest.approx(math.exp(-t), rel=1e-6)
     with pytest.raises(her2sim.Her2simError, match="method='bdf'"):
         m.simulate(0, 1, 2, ["time", "S1"], method="rodas4", sensitivities="k1")
+
+
+DISTRIB = """<?xml version="1.0" encoding="UTF-8"?>
+<sbml xmlns="http://www.sbml.org/sbml/level3/version2/core" level="3" version="2"
+ xmlns:distrib="http://www.sbml.org/sbml/level3/version1/distrib/version1" distrib:required="true">
+<model id="m">
+<listOfParameters><parameter id="k" value="1" constant="true"/></listOfParameters>
+<listOfInitialAssignments><initialAssignment symbol="k"><math xmlns="http://www.w3.org/1998/Math/MathML">
+<apply><csymbol encoding="text" definitionURL="http://www.sbml.org/sbml/symbols/distrib/normal">normal</csymbol>
+<cn>2</cn><cn>0.5</cn></apply></math></initialAssignment></listOfInitialAssignments>
+</model></sbml>"""
+
+
+def test_deterministic_replicates_sample_distrib_draws() -> None:
+    m = her2sim.load(DISTRIB)
+    df = m.simulate(0, 1, 2, selections=["time", "k-mean", "k-sd"], replicates=4000, seed=3)
+    # k ~ normal(2, 0.5): the mean within 4 standard errors, the sd within 5 %.
+    assert abs(float(df["k-mean"][0]) - 2.0) < 4 * 0.5 / 4000**0.5
+    assert abs(float(df["k-sd"][0]) - 0.5) < 0.025
+    again = m.simulate(0, 1, 2, selections=["time", "k-mean", "k-sd"], replicates=4000, seed=3)
+    assert (df.to_numpy() == again.to_numpy()).all()
+

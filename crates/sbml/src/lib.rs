@@ -23,7 +23,7 @@ pub use fbc::{
     BoundOperation, Fbc, FluxBound, GeneAssociation, GeneProduct, Objective, ObjectiveSense,
     ReactionFbc, SpeciesFbc,
 };
-pub use math::{Constant, Math, Op};
+pub use math::{Constant, Distribution, Math, Op};
 pub use model::*;
 pub use parse::{read_file, read_str};
 pub use xml_guard::{MAX_ATTRIBUTES, MAX_XML_DEPTH};

@@ -91,6 +91,80 @@ pub enum Op {
     Delay,
     /// `csymbol` rateOf: `[ident]`.
     RateOf,
+    /// A random draw of the `distrib` package (`csymbol` with a
+    /// `http://www.sbml.org/sbml/symbols/distrib/...` URL): the distribution's parameters,
+    /// then optionally the truncation bounds `[min, max]`.
+    Draw(Distribution),
+}
+
+/// The distributions the SBML L3 `distrib` package names as MathML csymbols.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Distribution {
+    /// `normal(mean, stdev)`
+    Normal,
+    /// `uniform(min, max)`
+    Uniform,
+    /// `bernoulli(prob)`
+    Bernoulli,
+    /// `binomial(trials, prob)`
+    Binomial,
+    /// `cauchy(location, scale)` or `cauchy(scale)` (location 0)
+    Cauchy,
+    /// `chisquare(degreesOfFreedom)`
+    ChiSquare,
+    /// `exponential(rate)`
+    Exponential,
+    /// `gamma(shape, scale)`
+    Gamma,
+    /// `laplace(location, scale)` or `laplace(scale)` (location 0)
+    Laplace,
+    /// `lognormal(mean, stdev)` of the underlying normal
+    LogNormal,
+    /// `poisson(rate)`
+    Poisson,
+    /// `rayleigh(scale)`
+    Rayleigh,
+}
+
+impl Distribution {
+    /// The distribution a `distrib` csymbol URL's last segment names.
+    pub fn from_name(name: &str) -> Option<Distribution> {
+        use Distribution::*;
+        Some(match name {
+            "normal" => Normal,
+            "uniform" => Uniform,
+            "bernoulli" => Bernoulli,
+            "binomial" => Binomial,
+            "cauchy" => Cauchy,
+            "chisquare" => ChiSquare,
+            "exponential" => Exponential,
+            "gamma" => Gamma,
+            "laplace" => Laplace,
+            "lognormal" => LogNormal,
+            "poisson" => Poisson,
+            "rayleigh" => Rayleigh,
+            _ => return None,
+        })
+    }
+
+    /// Number of the distribution's own parameters (without truncation bounds).
+    pub fn parameters(self) -> usize {
+        use Distribution::*;
+        match self {
+            Normal | Uniform | Binomial | Cauchy | Gamma | Laplace | LogNormal => 2,
+            Bernoulli | ChiSquare | Exponential | Poisson | Rayleigh => 1,
+        }
+    }
+
+    /// Whether `n` arguments form a valid call: the parameters, optionally followed by the
+    /// truncation bounds; `cauchy` and `laplace` also take the scale alone.
+    pub fn takes(self, n: usize) -> bool {
+        let p = self.parameters();
+        let truncatable = !matches!(self, Distribution::Uniform | Distribution::Bernoulli);
+        n == p
+            || (truncatable && n == p + 2)
+            || (matches!(self, Distribution::Cauchy | Distribution::Laplace) && n == 1)
+    }
 }
 
 impl Op {

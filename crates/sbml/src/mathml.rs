@@ -2,7 +2,7 @@
 
 use roxmltree::Node;
 
-use crate::{Constant, Math, Op, SbmlError};
+use crate::{Constant, Distribution, Math, Op, SbmlError};
 
 /// Line of a node, 1-based.
 ///
@@ -65,6 +65,13 @@ pub(crate) fn parse_math_element(math: Node) -> Result<Option<Math>, SbmlError> 
     }
 }
 
+/// The `distrib` distribution a csymbol names, if its URL is one of the package's.
+fn csymbol_distribution(node: Node) -> Option<Distribution> {
+    let url = node.attribute("definitionURL").unwrap_or("").trim();
+    let name = url.strip_prefix("http://www.sbml.org/sbml/symbols/distrib/")?;
+    Distribution::from_name(name)
+}
+
 fn csymbol_kind(node: Node) -> Result<&'static str, SbmlError> {
     let url = node.attribute("definitionURL").unwrap_or("").trim();
     let kind = url.rsplit('/').next().unwrap_or("");
@@ -73,6 +80,7 @@ fn csymbol_kind(node: Node) -> Result<&'static str, SbmlError> {
         "delay" => Ok("delay"),
         "avogadro" => Ok("avogadro"),
         "rateOf" => Ok("rateOf"),
+        _ if csymbol_distribution(node).is_some() => Ok("distrib"),
         _ => Err(err(
             node,
             format!("unsupported: csymbol with definitionURL '{url}'"),
@@ -247,6 +255,19 @@ fn parse_apply(node: Node) -> Result<Math, SbmlError> {
         "apply" if args.is_empty() && qualifier.is_none() => return parse_apply(head),
         "ci" => return Ok(Math::Call(text_of(head), args)),
         "csymbol" => {
+            if let Some(d) = csymbol_distribution(head) {
+                if !d.takes(args.len()) {
+                    return Err(err(
+                        head,
+                        format!(
+                            "distrib {d:?} takes {} parameter(s), optionally followed by truncation bounds (min, max); got {} argument(s)",
+                            d.parameters(),
+                            args.len()
+                        ),
+                    ));
+                }
+                return Ok(Math::Apply(Op::Draw(d), args));
+            }
             let op = match csymbol_kind(head)? {
                 "delay" => Op::Delay,
                 "rateOf" => Op::RateOf,

@@ -197,8 +197,12 @@ class Model:
             ``NAME-sd`` with several replicates, as ``her2sim simulate --method ssa``).
         method: "bdf" (default), "rodas4", or "ssa" (Gillespie's direct method; species as
             molecule counts).
-        seed: random seed (SSA streams; ties among simultaneous events). For SSA, None draws
-            a fresh one; for the deterministic methods it defaults to 1.
+        replicates: independent runs reported as ``NAME-mean`` / ``NAME-sd``: SSA
+            trajectories, or (bdf, rodas4) deterministic runs that differ in their SBML
+            ``distrib`` draws (e.g. a rate constant drawn from ``normal(1, 0.1)``).
+        seed: random seed (SSA and replicate streams, distrib draws, ties among simultaneous
+            events). For SSA, None draws a fresh one; for the deterministic methods it
+            defaults to 1.
         atol, rtol: integrator tolerances (default 1e-12 and 1e-8).
         max_steps: step budget (solver steps between discontinuities, or SSA steps).
         tau_leap: with SSA, adaptive tau-leaping with this epsilon (e.g. 0.03).
