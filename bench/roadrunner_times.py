@@ -1,7 +1,9 @@
 """Times libRoadRunner on the same models and settings as biomodels-bench (called by it).
 
-Usage: roadrunner_times.py CORPUS MODEL_ID [MODEL_ID ...] [--rtol R --atol A]
-Prints one line per model: id,load_seconds,simulate_seconds (simulate = best of 3 runs).
+Usage: roadrunner_times.py CORPUS MODEL_ID [MODEL_ID ...] [--rtol R --atol A] [--steps]
+Prints one line per model: id,load_seconds,simulate_seconds (simulate = best of 3 runs),
+and with --steps a fourth field: CVODE's accepted steps over the interval (the rows of a
+variable_step_size run, less the start row).
 """
 import sys, time
 
@@ -11,6 +13,9 @@ if '--rtol' in args:
     i = args.index('--rtol'); rtol = float(args[i + 1]); del args[i:i + 2]
 if '--atol' in args:
     i = args.index('--atol'); atol = float(args[i + 1]); del args[i:i + 2]
+count_steps = '--steps' in args
+if count_steps:
+    args.remove('--steps')
 corpus, ids = args[0], args[1:]
 import roadrunner  # noqa: E402
 roadrunner.Logger.setLevel(roadrunner.Logger.LOG_ERROR)
@@ -40,4 +45,11 @@ for mid in ids:
         t0 = time.perf_counter()
         rr.simulate(start, start + dur, steps + 1)
         best = min(best, time.perf_counter() - t0)
-    print(f'{mid},{load:.6f},{best:.6f}', flush=True)
+    line = f'{mid},{load:.6f},{best:.6f}'
+    if count_steps:
+        rr.resetAll()
+        rr.integrator.variable_step_size = True
+        steps = rr.simulate(start, start + dur).shape[0] - 1
+        rr.integrator.variable_step_size = False
+        line += f',{steps}'
+    print(line, flush=True)

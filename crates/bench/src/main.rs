@@ -3,8 +3,13 @@
 //! `bench/roadrunner_times.py`), plus whether her2sim's output passes the corpus' rule
 //! against the libRoadRunner reference. Prints a table and writes `bench/results/biomodels.csv`.
 //!
+//! With `--profile`, also the solver's work per model (accepted and rejected steps, RHS and
+//! Jacobian evaluations, LU factorisations) beside CVODE's step count in libRoadRunner (its
+//! `variable_step_size` output has one row per internal step; libRoadRunner's Python API
+//! exposes no evaluation counts), written to `bench/results/biomodels_profile.csv`.
+//!
 //! ```sh
-//! cargo run --release -p her2sim-bench -- [--corpus ../shared/biomodels] [--rtol 1e-10 --atol 1e-12] [--rodas4] [--no-roadrunner]
+//! cargo run --release -p her2sim-bench -- [--corpus ../shared/biomodels] [--rtol 1e-10 --atol 1e-12] [--rodas4] [--no-roadrunner] [--profile]
 //! ```
 
 use std::collections::HashMap;
@@ -23,6 +28,7 @@ struct Args {
     timeout: f64,
     filter: Option<String>,
     rodas4: bool,
+    profile: bool,
 }
 
 fn parse_args() -> Result<Args> {
@@ -34,6 +40,7 @@ fn parse_args() -> Result<Args> {
         timeout: 120.0,
         filter: None,
         rodas4: false,
+        profile: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -46,6 +53,7 @@ fn parse_args() -> Result<Args> {
             "--filter" => a.filter = Some(value("--filter")?),
             "--no-roadrunner" => a.roadrunner = false,
             "--rodas4" => a.rodas4 = true,
+            "--profile" => a.profile = true,
             other => anyhow::bail!("unknown argument '{other}'"),
         }
     }
@@ -91,6 +99,10 @@ struct Row {
     simulate: Option<f64>,
     ok: String,
     rr: Option<(f64, f64)>,
+    /// her2sim's solver work over the whole interval (with `--profile`).
+    stats: Option<her2sim_engine::Stats>,
+    /// CVODE's accepted steps in libRoadRunner (with `--profile`).
+    rr_steps: Option<u64>,
 }
 
 fn main() -> Result<()> {
@@ -130,7 +142,7 @@ fn main() -> Result<()> {
             },
             ..SimOptions::default()
         };
-        let (simulate, ok) = match sim {
+        let (simulate, ok) = match &sim {
             Err(e) => (None, format!("load error: {e}")),
             Ok(sim) => {
                 let t1 = Instant::now();
@@ -152,6 +164,10 @@ fn main() -> Result<()> {
                 }
             }
         };
+        let stats = match (&sim, args.profile) {
+            (Ok(sim), true) => solver_work(sim, &opts),
+            _ => None,
+        };
         eprintln!("{id}: load {load:.3}s simulate {simulate:?} {ok}");
         rows.push(Row {
             id: id.clone(),
@@ -160,6 +176,8 @@ fn main() -> Result<()> {
             simulate,
             ok,
             rr: None,
+            stats,
+            rr_steps: None,
         });
     }
     if args.roadrunner {
@@ -172,6 +190,9 @@ fn main() -> Result<()> {
         if let Some(a) = args.atol {
             cmd.args(["--atol", &a.to_string()]);
         }
+        if args.profile {
+            cmd.arg("--steps");
+        }
         match cmd.output() {
             Ok(out) if out.status.success() => {
                 for line in String::from_utf8_lossy(&out.stdout).lines() {
@@ -180,6 +201,7 @@ fn main() -> Result<()> {
                         if let (Ok(l), Ok(s)) = (l.parse(), s.parse()) {
                             if let Some(r) = rows.iter_mut().find(|r| r.id == *id) {
                                 r.rr = Some((l, s));
+                                r.rr_steps = f.get(3).and_then(|n| n.parse().ok());
                             }
                         }
                     }
@@ -234,7 +256,74 @@ fn main() -> Result<()> {
     let tmp = out_dir.join("biomodels.csv.tmp");
     std::fs::write(&tmp, csv)?;
     std::fs::rename(&tmp, out_dir.join("biomodels.csv"))?;
+    if args.profile {
+        write_profile(&rows, &out_dir)?;
+    }
     let pass = rows.iter().filter(|r| r.ok == "pass").count();
     println!("{pass} passed, {} failed", rows.len() - pass);
     Ok(())
 }
+
+/// The solver's work for one run over the whole interval (a separate run from the timed one,
+/// so that counting does not touch the timing).
+fn solver_work(sim: &Simulator, opts: &SimOptions) -> Option<her2sim_engine::Stats> {
+    let mut run = sim.start(opts).ok()?;
+    run.advance_to(opts.start + opts.duration).ok()?;
+    Some(run.solver_stats())
+}
+
+/// `bench/results/biomodels_profile.csv`: her2sim's solver work beside CVODE's steps, and
+/// the time per accepted step of each.
+fn write_profile(rows: &[Row], out_dir: &Path) -> Result<()> {
+    let mut csv = String::from(
+        "model,species,steps,rejected,rhs_evals,jac_evals,lu_decomps,cvode_steps,step_ratio,her2sim_us_per_step,roadrunner_us_per_step\n",
+    );
+    println!(
+        "\n{:<17} {:>7} {:>7} {:>8} {:>8} {:>6} {:>6} {:>8} {:>6} {:>9} {:>9}",
+        "model", "species", "steps", "rejected", "rhs", "jac", "lu", "cvode", "ratio", "us/step", "rr us/st"
+    );
+    let opt = |x: Option<f64>, d: usize| x.map_or("-".to_string(), |v| format!("{v:.d$}"));
+    for r in rows {
+        let Some(st) = &r.stats else { continue };
+        let cvode = r.rr_steps.map(|n| n as f64);
+        let ratio = cvode.filter(|&c| c > 0.0).map(|c| st.steps as f64 / c);
+        let us = r.simulate.map(|t| 1e6 * t / st.steps.max(1) as f64);
+        let rr_us = match (r.rr, cvode) {
+            (Some((_, t)), Some(c)) if c > 0.0 => Some(1e6 * t / c),
+            _ => None,
+        };
+        println!(
+            "{:<17} {:>7} {:>7} {:>8} {:>8} {:>6} {:>6} {:>8} {:>6} {:>9} {:>9}",
+            r.id,
+            r.species,
+            st.steps,
+            st.rejected,
+            st.rhs_evals,
+            st.jac_evals,
+            st.lu_decomps,
+            opt(cvode, 0),
+            opt(ratio, 2),
+            opt(us, 2),
+            opt(rr_us, 2)
+        );
+        csv.push_str(&format!(
+            "{},{},{},{},{},{},{},{},{},{},{}\n",
+            r.id,
+            r.species,
+            st.steps,
+            st.rejected,
+            st.rhs_evals,
+            st.jac_evals,
+            st.lu_decomps,
+            opt(cvode, 0),
+            opt(ratio, 3),
+            opt(us, 3),
+            opt(rr_us, 3)
+        ));
+    }
+    let tmp = out_dir.join("biomodels_profile.csv.tmp");
+    std::fs::write(&tmp, csv)?;
+    std::fs::rename(&tmp, out_dir.join("biomodels_profile.csv"))?;
+    Ok(())
+}
+
