@@ -1,5 +1,5 @@
-//! Conformance against the SBML Test Suite, one test per case: the semantic core time
-//! courses and fbc flux balance cases (`semantic::00123`) and the stochastic DSMTS cases (`stochastic::00001`, 10,000
+//! Conformance against the SBML Test Suite, one test per case: the semantic core and comp
+//! (flattened hierarchical models) time courses and fbc flux balance cases (`semantic::00123`) and the stochastic DSMTS cases (`stochastic::00001`, 10,000
 //! replicates each, the suite's Z and Y statistics). `cargo test --test sbml_suite 00123`
 //! runs one. Cases listed in `tests/conformance/{semantic,stochastic}-passing.txt` must pass:
 //! the lists are a ratchet. Cases not listed are run and reported but do not fail the build.
