@@ -353,11 +353,11 @@ enum Found<'s> {
     Sub(&'s Scope),
 }
 
-/// Where references to a replaced id now point: `id`, divided by `factor` where the
-/// replacement carried a conversion factor.
+/// Where references to an id now point: `id`, divided by `factor` (an expression) where
+/// there is one; an assignment to it is then multiplied by `factor`.
 struct Target {
     id: String,
-    factor: Option<String>,
+    factor: Option<Kid>,
 }
 
 enum Rename<'a> {
@@ -692,6 +692,7 @@ impl Flattener {
             // model-wide one would apply to every species of every submodel.
             push_model_conversion_factor(&mut model);
         }
+        let mut reaction_rates: HashMap<String, Target> = HashMap::new();
         for sm in submodels
             .iter()
             .flat_map(|l| l.elements())
@@ -741,12 +742,37 @@ impl Flattener {
             );
             let tcf = sm.comp_attr("timeConversionFactor");
             let ecf = sm.comp_attr("extentConversionFactor");
-            convert_time_and_extent(&mut sub, tcf, ecf);
+            if let Some(factor) = convert_time_and_extent(&mut sub, tcf, ecf) {
+                // A reaction's id stands for its rate in the submodel's units; references
+                // to it are converted once the replacements are known (a replaced reaction's
+                // references take the replacement's rate as it is, as libSBML does and the
+                // SBML Test Suite expects).
+                for list in sub
+                    .elements()
+                    .filter(|e| e.is(&Ns::Core, "listOfReactions"))
+                {
+                    for r in list.elements().filter_map(|r| r.attr("id")) {
+                        reaction_rates.insert(
+                            r.to_string(),
+                            Target {
+                                id: r.to_string(),
+                                factor: Some(factor.clone()),
+                            },
+                        );
+                    }
+                }
+            }
             self.merge(&mut model, sub)?;
             scope.submodels.insert(id.to_string(), sub_scope);
         }
         self.replace(&mut model, &scope)?;
-        let _ = doc.src;
+        if !reaction_rates.is_empty() {
+            let mut alive = HashMap::new();
+            index_ids(&model, &mut alive);
+            let alive: HashSet<String> = alive.into_values().flatten().collect();
+            reaction_rates.retain(|id, _| alive.contains(id));
+            rename(&mut model, &Rename::Map(&reaction_rates), &mut Vec::new());
+        }
         Ok((model, scope))
     }
 
@@ -836,7 +862,9 @@ impl Flattener {
                         old.clone(),
                         Target {
                             id: new.clone(),
-                            factor: r.comp_attr("conversionFactor").map(str::to_string),
+                            factor: r
+                                .comp_attr("conversionFactor")
+                                .map(|f| ci(f, r.line, r.src)),
                         },
                     );
                 }
@@ -1227,7 +1255,7 @@ fn rename(el: &mut El, how: &Rename, shadow: &mut Vec<String>) {
                     if let Some(t) = m.get(v) {
                         a.value = t.id.clone();
                         if a.name == "variable" || a.name == "symbol" {
-                            scale = t.factor.clone();
+                            scale.clone_from(&t.factor);
                         }
                     }
                 }
@@ -1243,9 +1271,8 @@ fn rename(el: &mut El, how: &Rename, shadow: &mut Vec<String>) {
     }
     if let Some(f) = scale {
         // The replacement is `factor` times what the replaced element was assigned.
-        let (line, src) = (el.line, el.src);
         if let Some(expr) = el.math_expr_mut() {
-            wrap(expr, "times", ci(&f, line, src), true);
+            wrap(expr, "times", f, true);
         }
     }
     shadow.truncate(shadow.len() - pushed);
@@ -1287,12 +1314,7 @@ fn rename_math(el: &mut El, how: &Rename, shadow: &mut Vec<String>) {
                 match &t.factor {
                     // The replaced value is the replacement's divided by the factor.
                     Some(f) if !head => {
-                        *k = apply(
-                            "divide",
-                            vec![ci(&t.id, line, src), ci(f, line, src)],
-                            line,
-                            src,
-                        )
+                        *k = apply("divide", vec![ci(&t.id, line, src), f.clone()], line, src)
                     }
                     _ => e.kids = vec![Kid::Text(t.id.clone())],
                 }
@@ -1309,14 +1331,12 @@ fn csymbol_is(e: &El, what: &str) -> bool {
 }
 
 /// Applies a submodel's time and extent conversion factors (ids in the parent) to its
-/// flattened content: reaction rates become `rate * extent / time`, rate rules
-/// `rate / time`, event delays `delay * time`, and in all math `time` becomes `time / tcf`,
-/// `delay(x, d)` `delay(x, d * tcf)`, `rateOf(x)` `rateOf(x) * tcf`, and a reaction's id (its
-/// rate in the submodel's units) `reaction / (ecf / tcf)`.
-fn convert_time_and_extent(model: &mut El, tcf: Option<&str>, ecf: Option<&str>) {
-    if tcf.is_none() && ecf.is_none() {
-        return;
-    }
+/// flattened content: reaction rates become `rate * ecf / tcf`, rate rules `rate / tcf`,
+/// event delays `delay * tcf`, and in all math `time` becomes `time / tcf`, `delay(x, d)`
+/// `delay(x, d * tcf)` and `rateOf(x)` `rateOf(x) * tcf`.
+///
+/// Returns the factor on reaction rates (`ecf / tcf`), if any.
+fn convert_time_and_extent(model: &mut El, tcf: Option<&str>, ecf: Option<&str>) -> Option<Kid> {
     let (line, src) = (model.line, model.src);
     let rate_factor = match (ecf, tcf) {
         (Some(x), Some(t)) => apply(
@@ -1335,133 +1355,68 @@ fn convert_time_and_extent(model: &mut El, tcf: Option<&str>, ecf: Option<&str>)
             line,
             src,
         ),
-        (None, None) => return,
+        (None, None) => return None,
     };
-    let mut reactions = HashSet::new();
-    for list in model
-        .elements()
-        .filter(|e| e.is(&Ns::Core, "listOfReactions"))
-    {
-        for r in list.elements() {
-            if let Some(id) = r.attr("id") {
-                reactions.insert(id.to_string());
-            }
-        }
-    }
-    let conv = Conversion {
-        tcf,
-        reactions,
-        rate_factor,
-    };
-    conv.element(model, &mut Vec::new());
+    let conv = Conversion { tcf, rate_factor };
+    conv.element(model);
+    Some(conv.rate_factor)
 }
 
 struct Conversion<'a> {
     tcf: Option<&'a str>,
-    reactions: HashSet<String>,
     rate_factor: Kid,
 }
 
 impl Conversion<'_> {
-    fn element(&self, el: &mut El, shadow: &mut Vec<String>) {
-        let pushed = if el.is(&Ns::Core, "kineticLaw") {
-            let locals: Vec<String> = el
-                .elements()
-                .filter(|l| l.name == "listOfLocalParameters" || l.name == "listOfParameters")
-                .flat_map(|l| l.elements())
-                .filter_map(|p| p.attr("id").map(str::to_string))
-                .collect();
-            let n = locals.len();
-            shadow.extend(locals);
-            n
-        } else {
-            0
-        };
+    fn element(&self, el: &mut El) {
         for e in el.elements_mut() {
             match e.ns {
-                Ns::Core => self.element(e, shadow),
-                Ns::Math => self.math(e, shadow),
+                Ns::Core => self.element(e),
+                Ns::Math => self.math(e),
                 _ => {}
             }
         }
-        shadow.truncate(shadow.len() - pushed);
         let (line, src) = (el.line, el.src);
-        match el.name.as_str() {
-            "kineticLaw" => {
+        let by_time = |el: &mut El, op: &str| {
+            if let (Some(t), Some(expr)) = (self.tcf, el.math_expr_mut()) {
+                wrap(expr, op, ci(t, line, src), false);
+            }
+        };
+        match (&el.ns, el.name.as_str()) {
+            (Ns::Core, "kineticLaw") => {
                 if let Some(expr) = el.math_expr_mut() {
                     wrap(expr, "times", self.rate_factor.clone(), true);
                 }
             }
-            "rateRule" => {
-                if let (Some(t), Some(expr)) = (self.tcf, el.math_expr_mut()) {
-                    wrap(expr, "divide", ci(t, line, src), false);
-                }
-            }
-            "delay" => {
-                if let (Some(t), Some(expr)) = (self.tcf, el.math_expr_mut()) {
-                    wrap(expr, "times", ci(t, line, src), false);
-                }
-            }
+            (Ns::Core, "rateRule") => by_time(el, "divide"),
+            (Ns::Core, "delay") => by_time(el, "times"),
             _ => {}
         }
     }
 
-    fn math(&self, el: &mut El, shadow: &mut Vec<String>) {
-        let pushed = if el.name == "lambda" {
-            let args: Vec<String> = el
-                .elements()
-                .filter(|b| b.name == "bvar")
-                .flat_map(|b| b.elements())
-                .map(El::text)
-                .collect();
-            let n = args.len();
-            shadow.extend(args);
-            n
-        } else {
-            0
-        };
-        let is_apply = el.name == "apply";
-        let head_kind = if is_apply {
-            el.elements()
-                .next()
-                .and_then(|h| ["delay"].into_iter().find(|w| csymbol_is(h, w)))
-        } else {
-            None
-        };
+    /// Converts the expressions below a MathML element (`time`, delays, rates of change).
+    fn math(&self, el: &mut El) {
+        let Some(t) = self.tcf else { return };
+        let delay =
+            el.name == "apply" && el.elements().next().is_some_and(|h| csymbol_is(h, "delay"));
         let mut index = 0;
         for k in el.kids.iter_mut() {
             let Kid::El(e) = k else { continue };
             let i = index;
             index += 1;
-            if let (Some(t), true) = (self.tcf, csymbol_is(e, "time")) {
-                let (line, src) = (e.line, e.src);
+            let (line, src) = (e.line, e.src);
+            if csymbol_is(e, "time") {
+                // Submodel time is parent time divided by the factor.
                 wrap(k, "divide", ci(t, line, src), false);
                 continue;
             }
-            if e.name == "ci" {
-                let name = e.text();
-                if !(is_apply && i == 0)
-                    && !shadow.contains(&name)
-                    && self.reactions.contains(&name)
-                {
-                    wrap(k, "divide", self.rate_factor.clone(), false);
-                }
-                continue;
-            }
-            self.math(e, shadow);
-            let (line, src) = (e.line, e.src);
+            self.math(e);
             let rate_of =
                 e.name == "apply" && e.elements().next().is_some_and(|h| csymbol_is(h, "rateOf"));
-            if let Some(t) = self.tcf {
-                if head_kind == Some("delay") && i == 2 {
-                    // The delay is in submodel time units.
-                    wrap(k, "times", ci(t, line, src), false);
-                } else if rate_of {
-                    // A rate per submodel time unit.
-                    wrap(k, "times", ci(t, line, src), false);
-                }
+            if (delay && i == 2) || rate_of {
+                // A delay is a time span, a rate of change per unit of time.
+                wrap(k, "times", ci(t, line, src), false);
             }
         }
-        shadow.truncate(shadow.len() - pushed);
     }
 }
