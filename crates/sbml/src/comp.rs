@@ -28,7 +28,7 @@ use crate::SbmlError;
 
 /// Most elements a flattened model may hold: submodels nest, so a small document can ask for
 /// exponentially many copies of a definition.
-pub const MAX_FLAT_ELEMENTS: usize = 2_000_000;
+pub const MAX_FLAT_ELEMENTS: usize = 1_000_000;
 
 /// Deepest nesting of submodels (and of references through ports and external definitions).
 pub const MAX_COMP_DEPTH: usize = 64;
@@ -1566,8 +1566,7 @@ mod tests {
 
     #[test]
     fn time_and_extent_conversion_factors() {
-        let text = doc(&format!(
-            r#"<model id="top">
+        let text = doc(r#"<model id="top">
   <listOfParameters><parameter id="tc" value="60" constant="true"/><parameter id="xc" value="1000" constant="true"/></listOfParameters>
   <comp:listOfSubmodels><comp:submodel comp:id="A" comp:modelRef="clock" comp:timeConversionFactor="tc" comp:extentConversionFactor="xc"/></comp:listOfSubmodels>
 </model>
@@ -1577,8 +1576,7 @@ mod tests {
     <rateRule variable="x"><math xmlns="http://www.w3.org/1998/Math/MathML"><cn>1</cn></math></rateRule>
     <assignmentRule variable="t"><math xmlns="http://www.w3.org/1998/Math/MathML"><csymbol encoding="text" definitionURL="http://www.sbml.org/sbml/symbols/time">time</csymbol></math></assignmentRule>
   </listOfRules>
-</comp:modelDefinition></comp:listOfModelDefinitions>"#
-        ));
+</comp:modelDefinition></comp:listOfModelDefinitions>"#);
         let d = read_str(&text).unwrap();
         let rules = &d.model.rules;
         assert_eq!(rules[0].kind, RuleKind::Rate);
