@@ -27,7 +27,7 @@ pub struct FbaArgs {
 pub fn run(args: FbaArgs) -> anyhow::Result<()> {
     let path = args.model.display().to_string();
     let text = crate::input::read(&args.model)?;
-    let result = FbaProblem::from_sbml_text(&text)
+    let result = FbaProblem::from_sbml_text_in(&text, &crate::input::model_dir(&args.model))
         .and_then(|p| p.solve())
         .map_err(|e| anyhow::anyhow!("{path}: {e}"))?;
     let mut stdout = std::io::stdout().lock();

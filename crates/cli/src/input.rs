@@ -20,8 +20,18 @@ pub fn read(path: &Path) -> anyhow::Result<String> {
     )?)
 }
 
-/// Reads and compiles an SBML model; errors name the file.
+/// Reads and compiles an SBML model; errors name the file. A hierarchical (`comp`) model's
+/// external model files are found beside it.
 pub fn model(path: &Path) -> anyhow::Result<Simulator> {
     let text = read(path)?;
-    Simulator::from_sbml_text(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+    Simulator::from_sbml_text_in(&text, &model_dir(path))
+        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+}
+
+/// The folder of a model file, where the files it refers to are.
+pub fn model_dir(path: &Path) -> std::path::PathBuf {
+    match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    }
 }

@@ -1,5 +1,5 @@
-//! `her2sim suite`: runs the SBML Test Suite's semantic cases (core time courses and fbc flux
-//! balance) and prints the pass rate overall and per tag.
+//! `her2sim suite`: runs the SBML Test Suite's semantic cases (core and comp time courses,
+//! fbc flux balance) and prints the pass rate overall and per tag.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;

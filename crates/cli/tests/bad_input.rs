@@ -174,13 +174,60 @@ fn unknown_selection() {
     );
 }
 
+const COMP_HEADER: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<sbml xmlns="http://www.sbml.org/sbml/level3/version2/core" xmlns:comp="http://www.sbml.org/sbml/level3/version1/comp/version1" level="3" version="2" comp:required="true">"#;
+
 #[test]
-fn comp_package_is_unsupported() {
-    let text = r#"<?xml version="1.0" encoding="UTF-8"?>
-<sbml xmlns="http://www.sbml.org/sbml/level3/version1/core" xmlns:comp="http://www.sbml.org/sbml/level3/version1/comp/version1" level="3" version="1" comp:required="true">
-  <model id="m"/>
-</sbml>"#;
-    assert_error("comp", text, "time", &["unsupported: SBML package 'comp'"]);
+fn comp_external_model_file_is_found_beside_the_model() {
+    // `sub` is `k` of the external file's model, replaced by the parent's `k` (2).
+    let inner = model(
+        r#"<listOfParameters><parameter id="k" value="7" constant="true"/><parameter id="x" value="0" constant="false"/></listOfParameters>
+<listOfRules><rateRule variable="x"><math xmlns="http://www.w3.org/1998/Math/MathML"><ci>k</ci></math></rateRule></listOfRules>"#,
+    );
+    std::fs::write(scratch("comp_inner.xml"), inner).unwrap();
+    let outer = format!(
+        r#"{COMP_HEADER}
+  <model id="top">
+    <listOfParameters><parameter id="k" value="2" constant="true"><comp:listOfReplacedElements><comp:replacedElement comp:submodelRef="A" comp:idRef="k"/></comp:listOfReplacedElements></parameter></listOfParameters>
+    <comp:listOfSubmodels><comp:submodel comp:id="A" comp:modelRef="ext"/></comp:listOfSubmodels>
+  </model>
+  <comp:listOfExternalModelDefinitions><comp:externalModelDefinition comp:id="ext" comp:source="comp_inner.xml" comp:modelRef="m"/></comp:listOfExternalModelDefinitions>
+</sbml>"#
+    );
+    let (ok, stderr, exists) = run("comp_outer", &outer, "time,A__x");
+    assert!(ok && exists, "{stderr}");
+    let csv = std::fs::read_to_string(scratch("comp_outer.csv")).unwrap();
+    let last: Vec<f64> = csv
+        .lines()
+        .last()
+        .unwrap()
+        .split(',')
+        .map(|v| v.parse().unwrap())
+        .collect();
+    assert!(
+        (last[0] - 5.0).abs() < 1e-12 && (last[1] - 10.0).abs() < 1e-6,
+        "{csv}"
+    );
+}
+
+#[test]
+fn comp_missing_external_file_is_named() {
+    let text = format!(
+        r#"{COMP_HEADER}
+  <model id="top"><comp:listOfSubmodels><comp:submodel comp:id="A" comp:modelRef="ext"/></comp:listOfSubmodels></model>
+  <comp:listOfExternalModelDefinitions><comp:externalModelDefinition comp:id="ext" comp:source="no_such_file.xml"/></comp:listOfExternalModelDefinitions>
+</sbml>"#
+    );
+    assert_error(
+        "comp_missing",
+        &text,
+        "time",
+        &[
+            "comp:externalModelDefinition 'ext'",
+            "no_such_file.xml",
+            "line 4",
+        ],
+    );
 }
 
 #[test]

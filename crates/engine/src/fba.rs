@@ -180,6 +180,13 @@ impl FbaProblem {
         Self::from_document(&doc)
     }
 
+    /// As [`FbaProblem::from_sbml_text`] for text read from a file in `dir` (where a `comp`
+    /// document's external model files are).
+    pub fn from_sbml_text_in(text: &str, dir: &Path) -> Result<Self, EngineError> {
+        let doc = sbml::read_str_in(text, dir)?;
+        Self::from_document(&doc)
+    }
+
     /// Builds the flux balance problem of a parsed document: stoichiometries and bound
     /// parameters are the model's initial values (initial assignments applied).
     pub fn from_document(doc: &sbml::Document) -> Result<Self, EngineError> {

@@ -75,6 +75,13 @@ impl Simulator {
         Self::from_document(&doc)
     }
 
+    /// As [`Simulator::from_sbml_text`] for text read from a file in `dir`: a hierarchical
+    /// (`comp`) model's external model definitions are files relative to it.
+    pub fn from_sbml_text_in(text: &str, dir: &Path) -> Result<Self, EngineError> {
+        let doc = her2sim_sbml::read_str_in(text, dir)?;
+        Self::from_document(&doc)
+    }
+
     /// Validates and compiles an already parsed SBML document (falls back to fast reactions
     /// as a singular perturbation where the equilibrium constraint cannot express them).
     pub fn from_document(doc: &her2sim_sbml::Document) -> Result<Self, EngineError> {

@@ -108,9 +108,18 @@ impl Case {
             && self.packages.iter().all(|p| p.starts_with("fbc"))
     }
 
-    /// A case of the semantic suite her2sim runs: a core time course or a flux balance case.
+    /// A deterministic time course of a hierarchical (`comp`) model and no other package:
+    /// her2sim flattens it as it reads it.
+    pub fn is_comp_time_course(&self) -> bool {
+        self.test_type == "TimeCourse"
+            && !self.packages.is_empty()
+            && self.packages.iter().all(|p| p == "comp")
+    }
+
+    /// A case of the semantic suite her2sim runs: a core or comp time course, or a flux
+    /// balance case.
     pub fn is_semantic(&self) -> bool {
-        self.is_core_time_course() || self.is_flux_balance()
+        self.is_core_time_course() || self.is_comp_time_course() || self.is_flux_balance()
     }
 
     /// A stochastic time course (DSMTS) that uses no SBML package.
@@ -477,7 +486,7 @@ pub fn core_cases(root: &Path, filter: Option<&str>) -> Result<Vec<Case>, String
     cases_where(root, filter, Case::is_core_time_course)
 }
 
-/// The semantic cases her2sim runs (core time courses and fbc flux balance cases) under
+/// The semantic cases her2sim runs (core and comp time courses, fbc flux balance cases) under
 /// `root` whose id contains `filter`.
 pub fn semantic_cases(root: &Path, filter: Option<&str>) -> Result<Vec<Case>, String> {
     cases_where(root, filter, Case::is_semantic)

@@ -1,6 +1,8 @@
-//! Conformance against the SBML Test Suite, one test per case: the semantic core time
-//! courses and fbc flux balance cases (`semantic::00123`) and the stochastic DSMTS cases (`stochastic::00001`, 10,000
-//! replicates each, the suite's Z and Y statistics) and `distrib` statistical cases (2,000). `cargo test --test sbml_suite 00123`
+//! Conformance against the SBML Test Suite, one test per case: the semantic core and comp
+//! (flattened hierarchical models) time courses and fbc flux balance cases
+//! (`semantic::00123`), the stochastic DSMTS cases (`stochastic::00001`, 10,000 replicates
+//! each, the suite's Z and Y statistics) and `distrib` statistical cases (2,000).
+//! `cargo test --test sbml_suite 00123`
 //! runs one. Cases listed in `tests/conformance/{semantic,stochastic}-passing.txt` must pass:
 //! the lists are a ratchet. Cases not listed are run and reported but do not fail the build.
 //! Set `HER2SIM_UPDATE_CONFORMANCE=1` to rewrite the lists with every case that passes now.

@@ -35,7 +35,12 @@ pub fn load_file(py: Python<'_>, path: PathBuf) -> PyResult<Model> {
         .detach(|| {
             let text = her2sim_files::read_text(&path, her2sim_files::DEFAULT_INPUT_LIMIT)
                 .map_err(|e| e.to_string())?;
-            Simulator::from_sbml_text(&text).map_err(|e| format!("{name}: {e}"))
+            let dir = match path.parent() {
+                Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+                _ => PathBuf::from("."),
+            };
+            // A hierarchical (comp) model's external model files are found beside it.
+            Simulator::from_sbml_text_in(&text, &dir).map_err(|e| format!("{name}: {e}"))
         })
         .map_err(error)?;
     Ok(Model::new(sim, Some(name)))

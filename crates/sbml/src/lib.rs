@@ -1,5 +1,6 @@
 //! Reads SBML Level 2 (v1–v5) and Level 3 (v1–v2) core documents into typed structs, and the
-//! Level 3 `fbc` package (flux bounds, objectives, gene products) beside them.
+//! Level 3 `fbc` package (flux bounds, objectives, gene products) beside them. Level 3 `comp`
+//! documents (hierarchical models) are flattened into one core model as they are read.
 //!
 //! This crate only parses: it turns XML into [`Document`] and MathML into [`Math`] trees, and
 //! reports malformed input with the element id and line. Meaning (which variable is a state,
@@ -10,6 +11,7 @@
 //! println!("{} species", doc.model.species.len());
 //! ```
 
+mod comp;
 mod error;
 mod fbc;
 mod math;
@@ -18,6 +20,7 @@ mod model;
 mod parse;
 mod xml_guard;
 
+pub use comp::{MAX_COMP_DEPTH, MAX_FLAT_ELEMENTS};
 pub use error::SbmlError;
 pub use fbc::{
     BoundOperation, Fbc, FluxBound, GeneAssociation, GeneProduct, Objective, ObjectiveSense,
@@ -25,5 +28,5 @@ pub use fbc::{
 };
 pub use math::{Constant, Distribution, Math, Op};
 pub use model::*;
-pub use parse::{read_file, read_str};
+pub use parse::{read_file, read_str, read_str_in};
 pub use xml_guard::{MAX_ATTRIBUTES, MAX_XML_DEPTH};

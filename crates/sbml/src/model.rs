@@ -159,3 +159,46 @@ pub struct EventAssignment {
     pub math: Option<Math>,
     pub line: u32,
 }
+
+impl Document {
+    /// Replaces every element's line by `map(line)` (a flattened comp document's lines are
+    /// mapped back to the input's).
+    pub(crate) fn remap_lines(&mut self, map: impl Fn(u32) -> u32) {
+        let m = &mut self.model;
+        m.function_definitions
+            .iter_mut()
+            .for_each(|x| x.line = map(x.line));
+        m.compartments.iter_mut().for_each(|x| x.line = map(x.line));
+        m.species.iter_mut().for_each(|x| x.line = map(x.line));
+        m.parameters.iter_mut().for_each(|x| x.line = map(x.line));
+        m.initial_assignments
+            .iter_mut()
+            .for_each(|x| x.line = map(x.line));
+        m.rules.iter_mut().for_each(|x| x.line = map(x.line));
+        m.constraints.iter_mut().for_each(|x| x.line = map(x.line));
+        for r in &mut m.reactions {
+            r.line = map(r.line);
+            for s in r.reactants.iter_mut().chain(r.products.iter_mut()) {
+                s.line = map(s.line);
+            }
+            if let Some(k) = &mut r.kinetic_law {
+                k.line = map(k.line);
+                k.local_parameters
+                    .iter_mut()
+                    .for_each(|p| p.line = map(p.line));
+            }
+        }
+        for e in &mut m.events {
+            e.line = map(e.line);
+            if let Some(t) = &mut e.trigger {
+                t.line = map(t.line);
+            }
+            e.assignments.iter_mut().for_each(|a| a.line = map(a.line));
+        }
+        if let Some(f) = &mut self.fbc {
+            f.flux_bounds.iter_mut().for_each(|b| b.line = map(b.line));
+            f.objectives.iter_mut().for_each(|o| o.line = map(o.line));
+            f.reactions.iter_mut().for_each(|r| r.line = map(r.line));
+        }
+    }
+}

@@ -8,28 +8,64 @@ use crate::mathml::{line_of, parse_math_element, parse_number};
 use crate::*;
 
 /// Reads an SBML file. Errors name the line, element and reason (the caller adds the file name).
+/// A `comp` document is flattened first, with its external model files found beside it.
 pub fn read_file(path: &Path) -> Result<Document, SbmlError> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| SbmlError::new(format!("cannot read file: {e}")))?;
-    read_str(&text)
+    let dir = path.parent().unwrap_or(Path::new("."));
+    read(&text, Some(dir))
 }
 
-/// Reads an SBML document from text.
+/// Reads an SBML document from text. A `comp` document can only use the model definitions
+/// inside it: external model files need [`read_str_in`].
 pub fn read_str(text: &str) -> Result<Document, SbmlError> {
+    read(text, None)
+}
+
+/// Reads an SBML document from text that came from a file in `dir`: the external model
+/// definitions of a `comp` document are files relative to it.
+pub fn read_str_in(text: &str, dir: &Path) -> Result<Document, SbmlError> {
+    read(text, Some(dir))
+}
+
+fn parse_xml(text: &str) -> Result<roxmltree::Document<'_>, SbmlError> {
     crate::xml_guard::check(text)?;
     let opts = roxmltree::ParsingOptions {
         allow_dtd: true,
         ..Default::default()
     };
-    let xml = roxmltree::Document::parse_with_options(text, opts).map_err(|e| {
+    roxmltree::Document::parse_with_options(text, opts).map_err(|e| {
         let p = e.pos();
         SbmlError {
             line: Some(p.row),
             element: None,
             message: format!("malformed XML: {e}"),
         }
-    })?;
+    })
+}
+
+fn read(text: &str, dir: Option<&Path>) -> Result<Document, SbmlError> {
+    let xml = parse_xml(text)?;
     crate::mathml::reset_line_index();
+    let root = xml.root_element();
+    if root.tag_name().name() == "sbml"
+        && root
+            .namespaces()
+            .any(|ns| crate::comp::is_comp_namespace(ns.uri()))
+    {
+        // Flattened to a core document (without the comp namespace), read as any other;
+        // its lines are mapped back to the input's.
+        let flat = crate::comp::flatten(root, dir)?;
+        let flat_xml = parse_xml(&flat.text).map_err(|e| flat.map_error(e))?;
+        crate::mathml::reset_line_index();
+        let mut doc = read_document(&flat_xml).map_err(|e| flat.map_error(e))?;
+        doc.remap_lines(|l| flat.map_line(l));
+        return Ok(doc);
+    }
+    read_document(&xml)
+}
+
+fn read_document(xml: &roxmltree::Document) -> Result<Document, SbmlError> {
     let root = xml.root_element();
     if root.tag_name().name() != "sbml" {
         return Err(SbmlError::new(format!(
