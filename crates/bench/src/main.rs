@@ -280,7 +280,17 @@ fn write_profile(rows: &[Row], out_dir: &Path) -> Result<()> {
     );
     println!(
         "\n{:<17} {:>7} {:>7} {:>8} {:>8} {:>6} {:>6} {:>8} {:>6} {:>9} {:>9}",
-        "model", "species", "steps", "rejected", "rhs", "jac", "lu", "cvode", "ratio", "us/step", "rr us/st"
+        "model",
+        "species",
+        "steps",
+        "rejected",
+        "rhs",
+        "jac",
+        "lu",
+        "cvode",
+        "ratio",
+        "us/step",
+        "rr us/st"
     );
     let opt = |x: Option<f64>, d: usize| x.map_or("-".to_string(), |v| format!("{v:.d$}"));
     for r in rows {
@@ -326,4 +336,3 @@ fn write_profile(rows: &[Row], out_dir: &Path) -> Result<()> {
     std::fs::rename(&tmp, out_dir.join("biomodels_profile.csv"))?;
     Ok(())
 }
-
