@@ -302,34 +302,35 @@ fn write_profile(rows: &[Row], out_dir: &Path) -> Result<()> {
             (Some((_, t)), Some(c)) if c > 0.0 => Some(1e6 * t / c),
             _ => None,
         };
-        println!(
-            "{:<17} {:>7} {:>7} {:>8} {:>8} {:>6} {:>6} {:>8} {:>6} {:>9} {:>9}",
-            r.id,
-            r.species,
-            st.steps,
-            st.rejected,
-            st.rhs_evals,
-            st.jac_evals,
-            st.lu_decomps,
-            opt(cvode, 0),
-            opt(ratio, 2),
-            opt(us, 2),
-            opt(rr_us, 2)
-        );
-        csv.push_str(&format!(
-            "{},{},{},{},{},{},{},{},{},{},{}\n",
-            r.id,
-            r.species,
-            st.steps,
-            st.rejected,
-            st.rhs_evals,
-            st.jac_evals,
-            st.lu_decomps,
+        let fields = [
+            r.id.clone(),
+            r.species.clone(),
+            st.steps.to_string(),
+            st.rejected.to_string(),
+            st.rhs_evals.to_string(),
+            st.jac_evals.to_string(),
+            st.lu_decomps.to_string(),
             opt(cvode, 0),
             opt(ratio, 3),
             opt(us, 3),
-            opt(rr_us, 3)
-        ));
+            opt(rr_us, 3),
+        ];
+        let widths = [17, 7, 7, 8, 8, 6, 6, 8, 6, 9, 9];
+        let line: Vec<String> = fields
+            .iter()
+            .zip(widths)
+            .enumerate()
+            .map(|(i, (f, w))| {
+                if i == 0 {
+                    format!("{f:<w$}")
+                } else {
+                    format!("{f:>w$}")
+                }
+            })
+            .collect();
+        println!("{}", line.join(" "));
+        csv.push_str(&fields.join(","));
+        csv.push('\n');
     }
     let tmp = out_dir.join("biomodels_profile.csv.tmp");
     std::fs::write(&tmp, csv)?;

@@ -286,15 +286,7 @@ impl Simulator {
         opts: &ssa::SsaOptions,
         selection: &str,
     ) -> Result<(TimeCourse, u64), EngineError> {
-        let names: Vec<String> = selection
-            .split(',')
-            .map(|s| s.trim().to_string())
-            .filter(|s| !s.is_empty())
-            .collect();
-        let columns = names
-            .iter()
-            .map(|n| ssa::parse_column(&self.compiled, n, opts.replicates))
-            .collect::<Result<Vec<_>, _>>()?;
+        let (names, columns) = self.ensemble_columns(selection, opts.replicates)?;
         ssa::simulate_ssa_counted(&self.compiled, opts, &columns, &names)
     }
 
@@ -307,6 +299,16 @@ impl Simulator {
         selection: &str,
         replicates: usize,
     ) -> Result<TimeCourse, EngineError> {
+        let (names, columns) = self.ensemble_columns(selection, replicates)?;
+        simulate::simulate_replicates(&self.compiled, opts, &columns, &names, replicates)
+    }
+
+    /// The names and parsed columns of an ensemble selection (`time,X-mean,X-sd`).
+    fn ensemble_columns(
+        &self,
+        selection: &str,
+        replicates: usize,
+    ) -> Result<(Vec<String>, Vec<ssa::Column>), EngineError> {
         let names: Vec<String> = selection
             .split(',')
             .map(|s| s.trim().to_string())
@@ -316,7 +318,7 @@ impl Simulator {
             .iter()
             .map(|n| ssa::parse_column(&self.compiled, n, replicates))
             .collect::<Result<Vec<_>, _>>()?;
-        simulate::simulate_replicates(&self.compiled, opts, &columns, &names, replicates)
+        Ok((names, columns))
     }
 
     /// Whether the model makes `distrib` random draws (so runs differ by seed).
