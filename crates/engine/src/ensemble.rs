@@ -17,7 +17,11 @@ pub(crate) fn sampled(columns: &[Column]) -> Vec<Selector> {
         .iter()
         .filter_map(|col| match col {
             Column::Time => None,
-            Column::Single(s) | Column::Mean(s) | Column::Sd(s) => Some(*s),
+            Column::Single(s)
+            | Column::Mean(s)
+            | Column::Sd(s)
+            | Column::MeanLn(s)
+            | Column::SdLn(s) => Some(*s),
         })
         .collect()
 }
@@ -36,6 +40,12 @@ pub(crate) fn reduce(
     run: impl Fn(usize) -> Result<(Vec<Vec<f64>>, u64), EngineError> + Sync,
 ) -> Result<(TimeCourse, u64), EngineError> {
     let width = sampled(columns).len();
+    // Per sampled value: whether its statistics are of its natural logarithm.
+    let logged: Vec<bool> = columns
+        .iter()
+        .filter(|c| **c != Column::Time)
+        .map(|c| matches!(c, Column::MeanLn(_) | Column::SdLn(_)))
+        .collect();
     let mut mean = vec![0.0; times.len() * width];
     let mut m2 = vec![0.0; times.len() * width];
     let mut counted = 0u64;
@@ -52,6 +62,7 @@ pub(crate) fn reduce(
             let n = done as f64;
             for (i, row) in values.iter().enumerate() {
                 for (k, &x) in row.iter().enumerate() {
+                    let x = if logged[k] { x.ln() } else { x };
                     let at = i * width + k;
                     let delta = x - mean[at];
                     mean[at] += delta / n;
@@ -68,11 +79,11 @@ pub(crate) fn reduce(
         for col in columns {
             row.push(match col {
                 Column::Time => t,
-                Column::Single(_) | Column::Mean(_) => {
+                Column::Single(_) | Column::Mean(_) | Column::MeanLn(_) => {
                     k += 1;
                     mean[i * width + k - 1]
                 }
-                Column::Sd(_) => {
+                Column::Sd(_) | Column::SdLn(_) => {
                     k += 1;
                     if replicates < 2 {
                         0.0

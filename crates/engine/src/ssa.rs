@@ -73,9 +73,14 @@ pub enum Column {
     Mean(Selector),
     /// The ensemble standard deviation (`NAME-sd`).
     Sd(Selector),
+    /// The ensemble mean of the natural logarithm (`ln(NAME)-mean`; the SBML Test Suite's
+    /// read-out of log-normal draws).
+    MeanLn(Selector),
+    /// The ensemble standard deviation of the natural logarithm (`ln(NAME)-sd`).
+    SdLn(Selector),
 }
 
-/// Parses `time`, `X`, `X-mean`, `X-sd`, `[X]-mean` ... against the model.
+/// Parses `time`, `X`, `X-mean`, `X-sd`, `[X]-mean`, `ln(X)-mean` ... against the model.
 pub(crate) fn parse_column(
     c: &Compiled,
     name: &str,
@@ -89,6 +94,16 @@ pub(crate) fn parse_column(
     } else {
         (name, 0)
     };
+    if let Some(inner) = base.strip_prefix("ln(").and_then(|b| b.strip_suffix(')')) {
+        let sel = crate::select::parse_selector(c, inner.trim())?;
+        return match (sel, stat) {
+            (Selector::Time, _) | (_, 0) => Err(EngineError::Options(format!(
+                "selection '{name}': ln() is taken of a model value for an ensemble statistic, '{base}-mean' or '{base}-sd'"
+            ))),
+            (s, 1) => Ok(Column::MeanLn(s)),
+            (s, _) => Ok(Column::SdLn(s)),
+        };
+    }
     let sel = crate::select::parse_selector(c, base)?;
     Ok(match (sel, stat) {
         (Selector::Time, _) => Column::Time,

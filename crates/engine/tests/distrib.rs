@@ -141,3 +141,26 @@ fn sensitivities_of_a_model_with_draws_are_refused() {
         .to_string();
     assert!(e.contains("distrib"), "{e}");
 }
+
+#[test]
+fn log_statistics_of_a_lognormal_draw_are_its_parameters() {
+    let draw = format!("{}<cn>1</cn><cn>0.5</cn>", csymbol("lognormal"));
+    let sim = Simulator::from_sbml_text(&model(&draw, "")).unwrap();
+    let n = 4000;
+    let t = sim
+        .simulate_replicates(&opts(), "time,ln(k)-mean,ln(k)-sd", n)
+        .unwrap();
+    assert_eq!(t.columns, ["time", "ln(k)-mean", "ln(k)-sd"]);
+    for row in &t.rows {
+        assert!(
+            (row[1] - 1.0).abs() < 4.0 * 0.5 / (n as f64).sqrt(),
+            "{row:?}"
+        );
+        assert!((row[2] - 0.5).abs() < 0.025, "{row:?}");
+    }
+    let e = sim
+        .simulate_replicates(&opts(), "time,ln(k)", n)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("ln(k)-mean"), "{e}");
+}
