@@ -13,7 +13,12 @@ pub struct SedmlArgs {
     /// Output directory: `<report id>.csv` and `<plot id>.svg`. Created whole in a temporary
     /// directory, then moved into place; an existing DIR is replaced only when it is empty or
     /// a previous her2sim output.
-    #[arg(short = 'o', long = "out", default_value = "sedml-output", value_name = "DIR")]
+    #[arg(
+        short = 'o',
+        long = "out",
+        default_value = "sedml-output",
+        value_name = "DIR"
+    )]
     out: PathBuf,
     /// Print one JSON object (documents, outputs with file, kind, columns, rows, warnings)
     /// instead of the summary.
@@ -57,7 +62,9 @@ pub fn run(args: SedmlArgs) -> anyhow::Result<()> {
     } else {
         for o in &run.outputs {
             let what = match o.kind {
-                OutputKind::Report => format!("report, {} rows x {} columns", o.rows, o.columns.len()),
+                OutputKind::Report => {
+                    format!("report, {} rows x {} columns", o.rows, o.columns.len())
+                }
                 OutputKind::Plot => format!("plot, {} curves", o.columns.len()),
             };
             writeln!(stdout, "{} ({what})", args.out.join(&o.name).display())?;

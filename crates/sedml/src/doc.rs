@@ -172,7 +172,9 @@ fn child<'a, 'i>(node: Node<'a, 'i>, name: &str) -> Option<Node<'a, 'i>> {
 }
 
 fn list<'a, 'i>(node: Node<'a, 'i>, name: &str) -> Vec<Node<'a, 'i>> {
-    child(node, name).map(|l| kids(l).collect()).unwrap_or_default()
+    child(node, name)
+        .map(|l| kids(l).collect())
+        .unwrap_or_default()
 }
 
 fn describe(node: Node) -> String {
@@ -208,10 +210,16 @@ impl Reader<'_, '_> {
             .iter()
             .find_map(|n| node.attribute(*n).map(|v| (*n, v)))
         else {
-            return Err(self.err(node, format!("missing attribute '{}'", names.join("' or '"))));
+            return Err(self.err(
+                node,
+                format!("missing attribute '{}'", names.join("' or '")),
+            ));
         };
         s.trim().parse::<usize>().map_err(|_| {
-            self.err(node, format!("attribute '{name}' = '{s}' is not a non-negative integer"))
+            self.err(
+                node,
+                format!("attribute '{name}' = '{s}' is not a non-negative integer"),
+            )
         })
     }
 
@@ -256,7 +264,10 @@ impl Reader<'_, '_> {
     fn document(&self) -> Result<SedDoc, SedmlError> {
         let root = self.xml.root_element();
         if root.tag_name().name() != "sedML" {
-            return Err(self.err(root, "not a SED-ML document (the root element is not <sedML>)"));
+            return Err(self.err(
+                root,
+                "not a SED-ML document (the root element is not <sedML>)",
+            ));
         }
         if let (Some(l), Some(v)) = (root.attribute("level"), root.attribute("version")) {
             if l != "1" || !matches!(v, "1" | "2" | "3" | "4") {
@@ -313,7 +324,12 @@ impl Reader<'_, '_> {
                     });
                 }
                 other => {
-                    return Err(self.err(c, format!("unsupported model change <{other}> (her2sim applies changeAttribute only)")))
+                    return Err(self.err(
+                        c,
+                        format!(
+                        "unsupported model change <{other}> (her2sim applies changeAttribute only)"
+                    ),
+                    ))
                 }
             }
         }
@@ -371,7 +387,10 @@ impl Reader<'_, '_> {
                 let mut changes = Vec::new();
                 for c in list(t, "listOfChanges") {
                     if c.tag_name().name() != "setValue" {
-                        return Err(self.err(c, "unsupported change in a repeatedTask (her2sim applies setValue only)"));
+                        return Err(self.err(
+                            c,
+                            "unsupported change in a repeatedTask (her2sim applies setValue only)",
+                        ));
                     }
                     changes.push(SetValue {
                         model: self.attr(c, "modelReference")?,
@@ -386,9 +405,10 @@ impl Reader<'_, '_> {
                 let mut subtasks = Vec::new();
                 for (pos, s) in list(t, "listOfSubTasks").into_iter().enumerate() {
                     let order = match s.attribute("order") {
-                        Some(o) => o.trim().parse::<i64>().map_err(|_| {
-                            self.err(s, format!("order '{o}' is not an integer"))
-                        })?,
+                        Some(o) => o
+                            .trim()
+                            .parse::<i64>()
+                            .map_err(|_| self.err(s, format!("order '{o}' is not an integer")))?,
                         None => 0,
                     };
                     subtasks.push((order, pos, self.attr(s, "task")?));
@@ -408,7 +428,10 @@ impl Reader<'_, '_> {
                     line: self.line(t),
                 })
             }
-            other => Err(self.err(t, format!("unsupported task <{other}> (her2sim runs task and repeatedTask)"))),
+            other => Err(self.err(
+                t,
+                format!("unsupported task <{other}> (her2sim runs task and repeatedTask)"),
+            )),
         }
     }
 
@@ -446,7 +469,10 @@ impl Reader<'_, '_> {
                     parse_f64(s).ok_or_else(|| self.err(v, format!("'{s}' is not a number")))
                 })
                 .collect(),
-            other => Err(self.err(r, format!("unsupported range <{other}> (her2sim reads uniformRange and vectorRange)"))),
+            other => Err(self.err(
+                r,
+                format!("unsupported range <{other}> (her2sim reads uniformRange and vectorRange)"),
+            )),
         }
     }
 
@@ -477,7 +503,9 @@ impl Reader<'_, '_> {
                     .into_iter()
                     .map(|c| {
                         if c.tag_name().name() != "curve" {
-                            return Err(self.err(c, "unsupported curve kind (her2sim draws <curve> only)"));
+                            return Err(
+                                self.err(c, "unsupported curve kind (her2sim draws <curve> only)")
+                            );
                         }
                         Ok(Curve {
                             name: c.attribute("name").map(str::to_string),

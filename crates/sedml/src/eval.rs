@@ -23,7 +23,11 @@ pub(crate) fn eval(m: &Math, env: &HashMap<&str, f64>) -> Result<f64, String> {
             Constant::NotANumber => f64::NAN,
         },
         Math::Avogadro => 6.02214076e23,
-        Math::Time => return Err("csymbol time in the math: use a variable with symbol urn:sedml:symbol:time".into()),
+        Math::Time => {
+            return Err(
+                "csymbol time in the math: use a variable with symbol urn:sedml:symbol:time".into(),
+            )
+        }
         Math::Piecewise(pieces, otherwise) => {
             for (cond, value) in pieces {
                 if eval(cond, env)? != 0.0 {
@@ -35,10 +39,15 @@ pub(crate) fn eval(m: &Math, env: &HashMap<&str, f64>) -> Result<f64, String> {
                 None => f64::NAN,
             }
         }
-        Math::Call(name, _) => return Err(format!("unsupported: function call '{name}' in the math")),
+        Math::Call(name, _) => {
+            return Err(format!("unsupported: function call '{name}' in the math"))
+        }
         Math::Lambda(..) => return Err("unsupported: lambda in the math".into()),
         Math::Apply(op, args) => {
-            let v: Vec<f64> = args.iter().map(|a| eval(a, env)).collect::<Result<_, _>>()?;
+            let v: Vec<f64> = args
+                .iter()
+                .map(|a| eval(a, env))
+                .collect::<Result<_, _>>()?;
             let arg = |i: usize| {
                 v.get(i)
                     .copied()
@@ -62,7 +71,9 @@ pub(crate) fn eval(m: &Math, env: &HashMap<&str, f64>) -> Result<f64, String> {
                 Op::Ceiling => arg(0)?.ceil(),
                 Op::Factorial => {
                     let n = arg(0)?;
-                    (1..=(n.max(0.0) as u64).min(170)).map(|k| k as f64).product()
+                    (1..=(n.max(0.0) as u64).min(170))
+                        .map(|k| k as f64)
+                        .product()
                 }
                 Op::Eq => b(arg(0)? == arg(1)?),
                 Op::Neq => b(arg(0)? != arg(1)?),

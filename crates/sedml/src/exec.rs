@@ -59,13 +59,27 @@ impl<'a> Exec<'a> {
         let mut changes = Vec::new();
         let mut cur = id;
         for _ in 0..32 {
-            let m = self.doc.models.iter().find(|m| m.id == cur).ok_or_else(|| {
-                SedmlError::new(self.file, format!("model '{cur}'"), "no such model in listOfModels")
-            })?;
+            let m = self
+                .doc
+                .models
+                .iter()
+                .find(|m| m.id == cur)
+                .ok_or_else(|| {
+                    SedmlError::new(
+                        self.file,
+                        format!("model '{cur}'"),
+                        "no such model in listOfModels",
+                    )
+                })?;
             changes.splice(0..0, m.changes.iter());
             let src = m.source.trim();
             let inner = src.strip_prefix('#').unwrap_or(src);
-            if self.doc.models.iter().any(|o| o.id == inner && o.id != m.id) {
+            if self
+                .doc
+                .models
+                .iter()
+                .any(|o| o.id == inner && o.id != m.id)
+            {
                 cur = inner;
                 continue;
             }
@@ -76,14 +90,26 @@ impl<'a> Exec<'a> {
                     format!("unsupported model source '{src}': give a file path relative to the SED-ML file"),
                 ));
             }
-            return Ok((src.strip_prefix("file:").unwrap_or(src).to_string(), changes));
+            return Ok((
+                src.strip_prefix("file:").unwrap_or(src).to_string(),
+                changes,
+            ));
         }
-        Err(SedmlError::new(self.file, format!("model '{id}'"), "model sources refer to each other in a cycle"))
+        Err(SedmlError::new(
+            self.file,
+            format!("model '{id}'"),
+            "model sources refer to each other in a cycle",
+        ))
     }
 
     fn load(&mut self, id: &str) -> Result<&Loaded, SedmlError> {
         if !self.models.contains_key(id) {
-            let line = self.doc.models.iter().find(|m| m.id == id).map_or(0, |m| m.line);
+            let line = self
+                .doc
+                .models
+                .iter()
+                .find(|m| m.id == id)
+                .map_or(0, |m| m.line);
             let (source, changes) = self.chain(id)?;
             let elem = format!("model '{id}'");
             let (path, text) = self
@@ -100,7 +126,8 @@ impl<'a> Exec<'a> {
                     .map_err(|e| self.err(format!("changeAttribute in model '{id}'"), c.line, e))?;
                 overrides.push((sel, c.value));
             }
-            self.models.insert(id.to_string(), Loaded { sim, overrides });
+            self.models
+                .insert(id.to_string(), Loaded { sim, overrides });
         }
         self.models
             .get(id)
@@ -109,7 +136,11 @@ impl<'a> Exec<'a> {
 
     fn task(&self, id: &str) -> Result<&'a TaskDef, SedmlError> {
         self.doc.tasks.iter().find(|t| t.id() == id).ok_or_else(|| {
-            SedmlError::new(self.file, format!("task '{id}'"), "no such task in listOfTasks")
+            SedmlError::new(
+                self.file,
+                format!("task '{id}'"),
+                "no such task in listOfTasks",
+            )
         })
     }
 
@@ -126,7 +157,11 @@ impl<'a> Exec<'a> {
         depth: usize,
     ) -> Result<Vec<Series>, SedmlError> {
         if depth > 16 {
-            return Err(SedmlError::new(self.file, format!("task '{id}'"), "repeated tasks nested more than 16 deep (a cycle?)"));
+            return Err(SedmlError::new(
+                self.file,
+                format!("task '{id}'"),
+                "repeated tasks nested more than 16 deep (a cycle?)",
+            ));
         }
         match self.task(id)? {
             TaskDef::Task {
@@ -141,7 +176,13 @@ impl<'a> Exec<'a> {
                     .simulations
                     .iter()
                     .find(|s| &s.id == simulation)
-                    .ok_or_else(|| self.err(elem.clone(), *line, format!("no simulation '{simulation}' in listOfSimulations")))?;
+                    .ok_or_else(|| {
+                        self.err(
+                            elem.clone(),
+                            *line,
+                            format!("no simulation '{simulation}' in listOfSimulations"),
+                        )
+                    })?;
                 let opts_base = self.options(sim_def)?;
                 let file = self.file;
                 let loaded = self.load(model)?;
@@ -175,10 +216,18 @@ impl<'a> Exec<'a> {
                         steps,
                     } => {
                         if !(initial <= output_start && output_start <= output_end) {
-                            return Err(self.err(format!("uniformTimeCourse '{}'", sim_def.id), sim_def.line, "needs initialTime <= outputStartTime <= outputEndTime"));
+                            return Err(self.err(
+                                format!("uniformTimeCourse '{}'", sim_def.id),
+                                sim_def.line,
+                                "needs initialTime <= outputStartTime <= outputEndTime",
+                            ));
                         }
                         if steps == 0 || steps > 10_000_000 {
-                            return Err(self.err(format!("uniformTimeCourse '{}'", sim_def.id), sim_def.line, "numberOfPoints must be between 1 and 10^7"));
+                            return Err(self.err(
+                                format!("uniformTimeCourse '{}'", sim_def.id),
+                                sim_def.line,
+                                "numberOfPoints must be between 1 and 10^7",
+                            ));
                         }
                         opts.start = initial;
                         opts.duration = output_end - initial;
@@ -217,16 +266,26 @@ impl<'a> Exec<'a> {
                 if !reset_model {
                     return Err(self.err(elem, *line, "unsupported: resetModel=\"false\" (her2sim restarts the model for every iteration; set resetModel=\"true\")"));
                 }
-                let main = ranges
-                    .iter()
-                    .find(|r| &r.id == range)
-                    .ok_or_else(|| self.err(elem.clone(), *line, format!("no range '{range}' in listOfRanges")))?;
+                let main = ranges.iter().find(|r| &r.id == range).ok_or_else(|| {
+                    self.err(
+                        elem.clone(),
+                        *line,
+                        format!("no range '{range}' in listOfRanges"),
+                    )
+                })?;
                 let mut out: Vec<Series> = vec![Vec::new(); vars.len()];
                 for i in 0..main.values.len() {
                     let mut env: HashMap<&str, f64> = HashMap::new();
                     for r in ranges {
                         let v = r.values.get(i).ok_or_else(|| {
-                            self.err(elem.clone(), *line, format!("range '{}' has fewer values than the main range '{range}'", r.id))
+                            self.err(
+                                elem.clone(),
+                                *line,
+                                format!(
+                                    "range '{}' has fewer values than the main range '{range}'",
+                                    r.id
+                                ),
+                            )
                         })?;
                         env.insert(r.id.as_str(), *v);
                     }
@@ -238,7 +297,11 @@ impl<'a> Exec<'a> {
                         }
                         if let Some(r) = &c.range {
                             if !env.contains_key(r.as_str()) {
-                                return Err(self.err(format!("setValue in {elem}"), c.line, format!("no range '{r}'")));
+                                return Err(self.err(
+                                    format!("setValue in {elem}"),
+                                    c.line,
+                                    format!("no range '{r}'"),
+                                ));
                             }
                         }
                         if !c.vars.is_empty() {
@@ -317,7 +380,10 @@ fn variable_selector(sim: &Simulator, v: &Variable) -> Result<Selector, String> 
     let target = v.target.as_deref().unwrap_or("");
     let t = xpath::parse(target)?;
     if t.attribute.is_some() {
-        return Err(format!("unsupported target '{target}': a variable names an element, not an attribute"));
+        return Err(format!(
+            "unsupported target '{target}': a variable names an element, not an attribute"
+        ));
     }
-    sim.formula_selector(&t.id).map_err(|e| format!("target '{target}': {e}"))
+    sim.formula_selector(&t.id)
+        .map_err(|e| format!("target '{target}': {e}"))
 }

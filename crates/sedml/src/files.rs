@@ -100,19 +100,23 @@ pub(crate) fn open_archive(path: &Path, limit: u64) -> Result<Archive, SedmlErro
             .read_to_end(&mut buf)
             .map_err(|e| err(format!("entry '{entry}': {e}")))?;
         if buf.len() as u64 > limit {
-            return Err(err(format!("entry '{entry}' is larger than the input limit of {limit} bytes")));
+            return Err(err(format!(
+                "entry '{entry}' is larger than the input limit of {limit} bytes"
+            )));
         }
         total += buf.len() as u64;
         if total > limit.saturating_mul(4) {
-            return Err(err("the archive unpacks to more than 4x the input limit".into()));
+            return Err(err(
+                "the archive unpacks to more than 4x the input limit".into()
+            ));
         }
         entries.insert(key, buf);
     }
     let manifest = entries
         .get("manifest.xml")
         .ok_or_else(|| err("no manifest.xml in the archive".into()))?;
-    let manifest = std::str::from_utf8(manifest)
-        .map_err(|_| err("manifest.xml is not UTF-8 text".into()))?;
+    let manifest =
+        std::str::from_utf8(manifest).map_err(|_| err("manifest.xml is not UTF-8 text".into()))?;
     let xml = roxmltree::Document::parse(manifest)
         .map_err(|e| err(format!("manifest.xml is not well-formed XML: {e}")))?;
     let mut sedml: Vec<(bool, String)> = Vec::new();
@@ -122,12 +126,18 @@ pub(crate) fn open_archive(path: &Path, limit: u64) -> Result<Archive, SedmlErro
     {
         let format = c.attribute("format").unwrap_or("");
         let location = c.attribute("location").unwrap_or("");
-        if !format.to_ascii_lowercase().contains("sed-ml") && !format.to_ascii_lowercase().contains("sedml") {
+        if !format.to_ascii_lowercase().contains("sed-ml")
+            && !format.to_ascii_lowercase().contains("sedml")
+        {
             continue;
         }
         let key = normalise(location)
             .filter(|k| entries.contains_key(k))
-            .ok_or_else(|| err(format!("manifest.xml lists SED-ML '{location}', which is not in the archive")))?;
+            .ok_or_else(|| {
+                err(format!(
+                    "manifest.xml lists SED-ML '{location}', which is not in the archive"
+                ))
+            })?;
         let master = c.attribute("master") == Some("true");
         sedml.push((!master, key));
     }

@@ -88,7 +88,14 @@ pub fn run_path(path: &Path, limit: u64) -> Result<SedmlRun, SedmlError> {
                 .read("", entry)
                 .map_err(|e| SedmlError::new(name.as_str(), "", e))?;
             let prefix = several.then(|| stem(entry));
-            run_one(&text, &shown, entry, &archive.files, prefix.as_deref(), &mut out)?;
+            run_one(
+                &text,
+                &shown,
+                entry,
+                &archive.files,
+                prefix.as_deref(),
+                &mut out,
+            )?;
         }
         check_unique(&out, &name)?;
         Ok(out)
@@ -112,7 +119,11 @@ fn check_unique(out: &SedmlRun, name: &str) -> Result<(), SedmlError> {
     let mut seen = std::collections::HashSet::new();
     for o in &out.outputs {
         if !seen.insert(o.name.as_str()) {
-            return Err(SedmlError::new(name, format!("output '{}'", o.name), "two outputs would be written to the same file"));
+            return Err(SedmlError::new(
+                name,
+                format!("output '{}'", o.name),
+                "two outputs would be written to the same file",
+            ));
         }
     }
     Ok(())
@@ -157,10 +168,19 @@ fn generators(doc: &SedDoc, exec: &mut Exec) -> Result<HashMap<String, Series>, 
     }
     // Variables per task, in order of first use.
     let mut per_task: Vec<(&str, Vec<&doc::Variable>)> = Vec::new();
-    for g in doc.generators.iter().filter(|g| used.contains(&g.id.as_str())) {
+    for g in doc
+        .generators
+        .iter()
+        .filter(|g| used.contains(&g.id.as_str()))
+    {
         for v in &g.vars {
             let task = v.task.as_deref().ok_or_else(|| {
-                SedmlError::new(exec.file, format!("variable '{}' of dataGenerator '{}'", v.id, g.id), "missing taskReference").at_line(v.line)
+                SedmlError::new(
+                    exec.file,
+                    format!("variable '{}' of dataGenerator '{}'", v.id, g.id),
+                    "missing taskReference",
+                )
+                .at_line(v.line)
             })?;
             match per_task.iter_mut().find(|(t, _)| *t == task) {
                 Some((_, vs)) => vs.push(v),
@@ -176,7 +196,11 @@ fn generators(doc: &SedDoc, exec: &mut Exec) -> Result<HashMap<String, Series>, 
         }
     }
     let mut values = HashMap::new();
-    for g in doc.generators.iter().filter(|g| used.contains(&g.id.as_str())) {
+    for g in doc
+        .generators
+        .iter()
+        .filter(|g| used.contains(&g.id.as_str()))
+    {
         let err = |msg: String| {
             SedmlError::new(exec.file, format!("dataGenerator '{}'", g.id), msg).at_line(g.line)
         };
@@ -198,7 +222,9 @@ fn generators(doc: &SedDoc, exec: &mut Exec) -> Result<HashMap<String, Series>, 
             .iter()
             .any(|s| s.iter().map(Vec::len).collect::<Vec<_>>() != shape)
         {
-            return Err(err("its variables have different shapes (tasks with different output points)".into()));
+            return Err(err(
+                "its variables have different shapes (tasks with different output points)".into(),
+            ));
         }
         let mut result: Series = Vec::with_capacity(shape.len());
         for (r, &n) in shape.iter().enumerate() {
@@ -248,7 +274,12 @@ fn render(
 ) -> Result<OutputFile, SedmlError> {
     let get = |id: &str, elem: &str, line: u32| {
         values.get(id).ok_or_else(|| {
-            SedmlError::new(shown, elem.to_string(), format!("no dataGenerator '{id}' in listOfDataGenerators")).at_line(line)
+            SedmlError::new(
+                shown,
+                elem.to_string(),
+                format!("no dataGenerator '{id}' in listOfDataGenerators"),
+            )
+            .at_line(line)
         })
     };
     let file_name = |id: &str, ext: &str| match prefix {
@@ -310,10 +341,17 @@ fn render(
                 let base = c.name.clone().unwrap_or_else(|| label(&c.y));
                 let reps = xs.len().max(ys.len());
                 for r in 0..reps {
-                    let (Some(x), Some(y)) = (xs.get(r.min(xs.len() - 1)), ys.get(r.min(ys.len() - 1))) else {
+                    let (Some(x), Some(y)) =
+                        // A single x curve (or y curve) pairs with every repetition of the other.
+                        (xs.get(r.min(xs.len().saturating_sub(1))), ys.get(r.min(ys.len().saturating_sub(1))))
+                    else {
                         continue;
                     };
-                    let n = if reps > 1 { format!("{base} [{}]", r + 1) } else { base.clone() };
+                    let n = if reps > 1 {
+                        format!("{base} [{}]", r + 1)
+                    } else {
+                        base.clone()
+                    };
                     names.push(n.clone());
                     series.push(her2sim_report::Series::new(
                         n,

@@ -96,8 +96,9 @@ mod tests {
 
     #[test]
     fn usual_targets() {
-        let t = parse("/sbml:sbml/sbml:model/sbml:listOfParameters/sbml:parameter[@id='k1']/@value")
-            .unwrap();
+        let t =
+            parse("/sbml:sbml/sbml:model/sbml:listOfParameters/sbml:parameter[@id='k1']/@value")
+                .unwrap();
         assert_eq!((t.kind.as_str(), t.id.as_str()), ("parameter", "k1"));
         assert_eq!(t.override_name().unwrap(), "k1");
         let s = parse("/sbml:sbml/sbml:model/sbml:listOfSpecies/sbml:species[@id=\"A\"]").unwrap();

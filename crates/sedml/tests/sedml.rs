@@ -38,7 +38,12 @@ fn table(run: &SedmlRun, name: &str) -> (Vec<String>, Vec<Vec<f64>>) {
     assert_eq!(out.kind, OutputKind::Report);
     let text = String::from_utf8(out.content.clone()).unwrap();
     let mut lines = text.lines();
-    let header = lines.next().unwrap().split(',').map(str::to_string).collect();
+    let header = lines
+        .next()
+        .unwrap()
+        .split(',')
+        .map(str::to_string)
+        .collect();
     let rows = lines
         .map(|l| l.split(',').map(|x| x.parse().unwrap()).collect())
         .collect();
@@ -142,7 +147,10 @@ fn omex_round_trip_runs_every_sedml_master_first() {
     let model = std::fs::read(models().join("two_state.xml")).unwrap();
     let sedml = std::fs::read_to_string(models().join("two_state.sedml"))
         .unwrap()
-        .replace("source=\"two_state.xml\"", "source=\"../models/two_state.xml\"");
+        .replace(
+            "source=\"two_state.xml\"",
+            "source=\"../models/two_state.xml\"",
+        );
     let path = omex(
         &dir,
         &[
@@ -154,7 +162,11 @@ fn omex_round_trip_runs_every_sedml_master_first() {
     );
     let run = run_path(&path, LIMIT).unwrap();
     assert_eq!(run.documents.len(), 2);
-    assert!(run.documents[0].ends_with("!sim/two_state.sedml"), "{:?}", run.documents);
+    assert!(
+        run.documents[0].ends_with("!sim/two_state.sedml"),
+        "{:?}",
+        run.documents
+    );
     // Several SED-ML files: names are prefixed with each file's stem.
     let (_, rows) = table(&run, "two_state.time_course.csv");
     close(rows[0][1], a_exact(1.0, 10.0, 0.5), 1e-6);
@@ -169,11 +181,23 @@ fn omex_without_manifest_or_model_is_an_error() {
     let sedml = std::fs::read(models().join("two_state.sedml")).unwrap();
     let path = omex(&dir, &[("two_state.sedml", &sedml)]);
     let e = run_path(&path, LIMIT).unwrap_err().to_string();
-    assert!(e.contains("archive.omex") && e.contains("no manifest.xml"), "{e}");
+    assert!(
+        e.contains("archive.omex") && e.contains("no manifest.xml"),
+        "{e}"
+    );
     let manifest = r#"<omexManifest><content location="./two_state.sedml" format="http://identifiers.org/combine.specifications/sed-ml"/></omexManifest>"#;
-    let path = omex(&dir, &[("manifest.xml", manifest.as_bytes()), ("two_state.sedml", &sedml)]);
+    let path = omex(
+        &dir,
+        &[
+            ("manifest.xml", manifest.as_bytes()),
+            ("two_state.sedml", &sedml),
+        ],
+    );
     let e = run_path(&path, LIMIT).unwrap_err().to_string();
-    assert!(e.contains("model 'm'") && e.contains("not in the archive"), "{e}");
+    assert!(
+        e.contains("model 'm'") && e.contains("not in the archive"),
+        "{e}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -198,24 +222,109 @@ fn missing_model_file_names_the_model() {
 
 #[test]
 fn unknown_change_target_names_the_change() {
-    let e = run_edited("target", "parameter[@id='k1']/@value\" newValue", "parameter[@id='k9']/@value\" newValue");
-    assert!(e.contains("changeAttribute in model 'm_fast'") && e.contains("k9"), "{e}");
+    let e = run_edited(
+        "target",
+        "parameter[@id='k1']/@value\" newValue",
+        "parameter[@id='k9']/@value\" newValue",
+    );
+    assert!(
+        e.contains("changeAttribute in model 'm_fast'") && e.contains("k9"),
+        "{e}"
+    );
 }
 
 #[test]
 fn unknown_variable_target_names_the_variable() {
-    let e = run_edited("var", "species[@id='B']\" taskReference", "species[@id='C']\" taskReference");
+    let e = run_edited(
+        "var",
+        "species[@id='B']\" taskReference",
+        "species[@id='C']\" taskReference",
+    );
     assert!(e.contains("variable 'b'") && e.contains("'C'"), "{e}");
 }
 
 #[test]
 fn unsupported_algorithm_and_bad_numbers_are_errors() {
     let e = run_edited("kisao", "KISAO:0000019", "KISAO:0000029");
-    assert!(e.contains("simulation 'tc'") && e.contains("stochastic"), "{e}");
+    assert!(
+        e.contains("simulation 'tc'") && e.contains("stochastic"),
+        "{e}"
+    );
     let e = run_edited("points", "numberOfPoints=\"8\"", "numberOfPoints=\"eight\"");
-    assert!(e.contains("uniformTimeCourse 'tc'") && e.contains("eight"), "{e}");
+    assert!(
+        e.contains("uniformTimeCourse 'tc'") && e.contains("eight"),
+        "{e}"
+    );
     let e = run_edited("xml", "<listOfTasks>", "<listOfTasks");
     assert!(e.contains("not well-formed XML"), "{e}");
     let e = run_edited("dg", "dataReference=\"total\"", "dataReference=\"nothing\"");
-    assert!(e.contains("report 'time_course'") && e.contains("nothing"), "{e}");
+    assert!(
+        e.contains("report 'time_course'") && e.contains("nothing"),
+        "{e}"
+    );
+}
+
+#[test]
+fn l1v4_uniform_range_scan_of_time_courses_stacks_rows() {
+    let dir = scratch("v4");
+    let math = "xmlns=\"http://www.w3.org/1998/Math/MathML\"";
+    let sp = "/sbml:sbml/sbml:model/sbml:listOfSpecies/sbml:species[@id='A']";
+    let k1 = "/sbml:sbml/sbml:model/sbml:listOfParameters/sbml:parameter[@id='k1']";
+    let text = format!(
+        r#"<sedML xmlns="http://sed-ml.org/sed-ml/level1/version4" level="1" version="4">
+  <listOfModels><model id="m" source="two_state.xml"/></listOfModels>
+  <listOfSimulations>
+    <uniformTimeCourse id="tc" initialTime="0" outputStartTime="0" outputEndTime="2" numberOfSteps="4">
+      <algorithm kisaoID="KISAO:0000560"/>
+    </uniformTimeCourse>
+  </listOfSimulations>
+  <listOfTasks>
+    <task id="t" modelReference="m" simulationReference="tc"/>
+    <repeatedTask id="scan" range="r" resetModel="true">
+      <listOfRanges><uniformRange id="r" start="0.1" end="10" numberOfSteps="2" type="log"/></listOfRanges>
+      <listOfChanges>
+        <setValue modelReference="m" target="{k1}/@value" range="r">
+          <listOfParameters><parameter id="half" value="0.5"/></listOfParameters>
+          <math {math}><apply><times/><ci>half</ci><ci>r</ci></apply></math>
+        </setValue>
+      </listOfChanges>
+      <listOfSubTasks><subTask order="1" task="t"/></listOfSubTasks>
+    </repeatedTask>
+  </listOfTasks>
+  <listOfDataGenerators>
+    <dataGenerator id="time"><listOfVariables><variable id="v" symbol="urn:sedml:symbol:time" taskReference="scan"/></listOfVariables><math {math}><ci>v</ci></math></dataGenerator>
+    <dataGenerator id="k"><listOfVariables><variable id="v" target="{k1}" taskReference="scan"/></listOfVariables><math {math}><ci>v</ci></math></dataGenerator>
+    <dataGenerator id="scaled">
+      <listOfVariables><variable id="v" target="{sp}" taskReference="scan"/></listOfVariables>
+      <listOfParameters><parameter id="f" value="2"/></listOfParameters>
+      <math {math}><apply><times/><ci>f</ci><ci>v</ci></apply></math>
+    </dataGenerator>
+  </listOfDataGenerators>
+  <listOfOutputs>
+    <report id="r"><listOfDataSets>
+      <dataSet id="a" label="t" dataReference="time"/>
+      <dataSet id="b" label="k1" dataReference="k"/>
+      <dataSet id="c" label="2A" dataReference="scaled"/>
+    </listOfDataSets></report>
+    <plot2D id="p"><listOfCurves><curve id="c" xDataReference="time" yDataReference="scaled"/></listOfCurves></plot2D>
+  </listOfOutputs>
+</sedML>"#
+    );
+    let path = dir.join("v4.sedml");
+    std::fs::write(&path, text).unwrap();
+    let run = run_path(&path, LIMIT).unwrap();
+    let (header, rows) = table(&run, "r.csv");
+    assert_eq!(header, ["t", "k1", "2A"]);
+    // 3 iterations (k1 = 0.05, 0.5, 5) x 5 time points.
+    assert_eq!(rows.len(), 15);
+    for (i, row) in rows.iter().enumerate() {
+        let k = 0.5 * [0.1, 1.0, 10.0][i / 5];
+        let t = 0.5 * (i % 5) as f64;
+        close(row[0], t, 1e-12);
+        close(row[1], k, 1e-12);
+        close(row[2], 2.0 * a_exact(t, 10.0, k), 1e-6);
+    }
+    let plot = run.outputs.iter().find(|o| o.name == "p.svg").unwrap();
+    assert_eq!(plot.columns, ["scaled [1]", "scaled [2]", "scaled [3]"]);
+    let _ = std::fs::remove_dir_all(&dir);
 }
