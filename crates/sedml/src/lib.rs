@@ -100,8 +100,15 @@ pub fn run_path(path: &Path, limit: u64) -> Result<SedmlRun, SedmlError> {
         check_unique(&out, &name)?;
         Ok(out)
     } else {
-        let text = her2sim_files::read_text(path, limit)
-            .map_err(|e| SedmlError::new(name.as_str(), "", e.to_string()))?;
+        let text = her2sim_files::read_text(path, limit).map_err(|e| {
+            // The file error already names the path.
+            let msg = e.to_string();
+            let msg = msg
+                .strip_prefix(&format!("{name}: "))
+                .unwrap_or(&msg)
+                .to_string();
+            SedmlError::new(name.as_str(), "", msg)
+        })?;
         let files = Files::Disk { limit };
         let mut out = SedmlRun::default();
         run_one(&text, &name, &name, &files, None, &mut out)?;
