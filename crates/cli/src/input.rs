@@ -12,6 +12,11 @@ pub fn set_limit_mb(mb: u64) {
     LIMIT.store(mb.saturating_mul(1024 * 1024), Ordering::Relaxed);
 }
 
+/// The input size limit in bytes.
+pub fn limit() -> u64 {
+    LIMIT.load(Ordering::Relaxed)
+}
+
 /// A text input file, refused above the size limit.
 pub fn read(path: &Path) -> anyhow::Result<String> {
     Ok(her2sim_files::read_text(

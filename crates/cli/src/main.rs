@@ -14,6 +14,7 @@ mod memory;
 mod petab;
 mod predict;
 mod scan;
+mod sedml;
 mod serve;
 mod study;
 mod suite;
@@ -68,6 +69,9 @@ enum Command {
     /// active objective subject to steady state (S v = 0) and the flux bounds; prints the
     /// objective and every reaction's flux and bounds.
     Fba(fba::FbaArgs),
+    /// Run a SED-ML simulation experiment (L1V2-L1V4) or a COMBINE archive (.omex): writes
+    /// each report as <id>.csv and each 2D plot as <id>.svg into DIR.
+    Sedml(sedml::SedmlArgs),
     /// The default study (also what `her2sim` alone runs): every cell line x every strategy and
     /// the clinical combinations, resistance modifiers, dose-response and synergy; prints the
     /// ranked table and writes her2sim-report/index.html and CSVs.
@@ -277,6 +281,7 @@ fn main() -> ExitCode {
         Some(Command::Simulate(args)) => simulate(args),
         Some(Command::Suite(args)) => suite::run(args),
         Some(Command::Fba(args)) => fba::run(args),
+        Some(Command::Sedml(args)) => sedml::run(args),
         Some(Command::Scan(args)) => scan::run(args),
         Some(Command::DoseResponse(args)) => dose::run(args),
         Some(Command::Combo(args)) => combo::run(args),

@@ -244,6 +244,14 @@ impl From<HeatMap> for Block {
     }
 }
 
+impl LineChart {
+    /// Renders the chart alone as a standalone SVG document (full size, with the title as
+    /// a `<title>`), e.g. for a plot written to its own `.svg` file.
+    pub fn to_svg(&self) -> String {
+        svg::standalone_line_chart(self)
+    }
+}
+
 impl Report {
     /// Renders the report as one self-contained HTML document.
     pub fn to_html(&self) -> String {

@@ -30,3 +30,10 @@ pub use math::{Constant, Distribution, Math, Op};
 pub use model::*;
 pub use parse::{read_file, read_str, read_str_in};
 pub use xml_guard::{MAX_ATTRIBUTES, MAX_XML_DEPTH};
+
+/// Parses a content-MathML `<math>` element (as found in SBML, and in SED-ML data generators)
+/// into a [`Math`] tree; `None` when it is empty. Errors carry the line of the offending node.
+pub fn parse_math(math: roxmltree::Node) -> Result<Option<Math>, SbmlError> {
+    mathml::reset_line_index();
+    mathml::parse_math_element(math)
+}

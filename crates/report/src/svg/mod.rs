@@ -213,3 +213,26 @@ pub(crate) fn legend(items: &[(String, Swatch)], x0: f64, y0: f64, max_w: f64) -
     out.push_str("</g>");
     (out, y - y0 + ROW / 2.0)
 }
+
+/// A line chart as a standalone SVG document: the chart's `<svg>` element (without the HTML
+/// `<figure>` around it) with an XML declaration and the title as `<title>`; a chart with
+/// nothing to draw becomes a small SVG saying so.
+pub(crate) fn standalone_line_chart(c: &crate::LineChart) -> String {
+    let html = line_chart(c, &mut Ctx::default());
+    let title = format!("<title>{}</title>", escape(&c.title));
+    let body = match (html.find("<svg"), html.rfind("</svg>")) {
+        (Some(start), Some(end)) if start < end => {
+            let svg = &html[start..end + "</svg>".len()];
+            match svg.find('>') {
+                Some(open) => format!("{}{title}{}", &svg[..=open], &svg[open + 1..]),
+                None => svg.to_string(),
+            }
+        }
+        _ => format!(
+            "{}{title}{}</svg>",
+            open_svg(380.0, 60.0, &c.title, true),
+            text(190.0, 34.0, "middle", FONT, "", "No data to display")
+        ),
+    };
+    format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n{body}\n")
+}

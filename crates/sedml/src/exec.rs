@@ -1,0 +1,389 @@
+//! Running a SED-ML document on the engine: loading models (with `changeAttribute` as
+//! start-value overrides), running tasks and repeated tasks for the variables the data
+//! generators read, evaluating the data generators.
+
+use std::collections::HashMap;
+
+use her2sim_engine::{Method, Selector, SimOptions, Simulator};
+
+use crate::doc::{SedDoc, SimDef, SimKind, TaskDef, Variable};
+use crate::eval::eval;
+use crate::files::Files;
+use crate::{xpath, SedmlError};
+
+/// Values of one variable or data generator: one curve per task repetition (one for a
+/// plain task), each a vector of output points.
+pub(crate) type Series = Vec<Vec<f64>>;
+
+/// A model ready to run: compiled once, with its `changeAttribute` overrides.
+struct Loaded {
+    sim: Simulator,
+    overrides: Vec<(Selector, f64)>,
+}
+
+/// A start-value override a repeated task sets on one model.
+#[derive(Clone)]
+struct Extra {
+    model: String,
+    target: String,
+    value: f64,
+}
+
+pub(crate) struct Exec<'a> {
+    pub doc: &'a SedDoc,
+    pub files: &'a Files,
+    /// The SED-ML file's location (for errors and relative model sources).
+    pub file: &'a str,
+    models: HashMap<String, Loaded>,
+}
+
+const TIME: &str = "urn:sedml:symbol:time";
+
+impl<'a> Exec<'a> {
+    pub fn new(doc: &'a SedDoc, files: &'a Files, file: &'a str) -> Self {
+        Exec {
+            doc,
+            files,
+            file,
+            models: HashMap::new(),
+        }
+    }
+
+    fn err(&self, element: String, line: u32, msg: impl Into<String>) -> SedmlError {
+        SedmlError::new(self.file, element, msg).at_line(line)
+    }
+
+    /// The source file and the changes (outermost last) of a model, following model ids
+    /// used as sources.
+    fn chain(&self, id: &str) -> Result<(String, Vec<&'a crate::doc::Change>), SedmlError> {
+        let mut changes = Vec::new();
+        let mut cur = id;
+        for _ in 0..32 {
+            let m = self
+                .doc
+                .models
+                .iter()
+                .find(|m| m.id == cur)
+                .ok_or_else(|| {
+                    SedmlError::new(
+                        self.file,
+                        format!("model '{cur}'"),
+                        "no such model in listOfModels",
+                    )
+                })?;
+            changes.splice(0..0, m.changes.iter());
+            let src = m.source.trim();
+            let inner = src.strip_prefix('#').unwrap_or(src);
+            if self
+                .doc
+                .models
+                .iter()
+                .any(|o| o.id == inner && o.id != m.id)
+            {
+                cur = inner;
+                continue;
+            }
+            if src.starts_with("urn:") || src.contains("://") {
+                return Err(self.err(
+                    format!("model '{}'", m.id),
+                    m.line,
+                    format!("unsupported model source '{src}': give a file path relative to the SED-ML file"),
+                ));
+            }
+            return Ok((
+                src.strip_prefix("file:").unwrap_or(src).to_string(),
+                changes,
+            ));
+        }
+        Err(SedmlError::new(
+            self.file,
+            format!("model '{id}'"),
+            "model sources refer to each other in a cycle",
+        ))
+    }
+
+    fn load(&mut self, id: &str) -> Result<&Loaded, SedmlError> {
+        if !self.models.contains_key(id) {
+            let line = self
+                .doc
+                .models
+                .iter()
+                .find(|m| m.id == id)
+                .map_or(0, |m| m.line);
+            let (source, changes) = self.chain(id)?;
+            let elem = format!("model '{id}'");
+            let (path, text) = self
+                .files
+                .read(self.file, &source)
+                .map_err(|e| self.err(elem.clone(), line, e))?;
+            let sim = Simulator::from_sbml_text(&text)
+                .map_err(|e| self.err(elem.clone(), line, format!("{path}: {e}")))?;
+            let mut overrides = Vec::new();
+            for c in changes {
+                let sel = xpath::parse(&c.target)
+                    .and_then(|t| t.override_name())
+                    .and_then(|n| sim.override_target(&n).map_err(|e| e.to_string()))
+                    .map_err(|e| self.err(format!("changeAttribute in model '{id}'"), c.line, e))?;
+                overrides.push((sel, c.value));
+            }
+            self.models
+                .insert(id.to_string(), Loaded { sim, overrides });
+        }
+        self.models
+            .get(id)
+            .ok_or_else(|| SedmlError::new(self.file, format!("model '{id}'"), "not loaded"))
+    }
+
+    fn task(&self, id: &str) -> Result<&'a TaskDef, SedmlError> {
+        self.doc.tasks.iter().find(|t| t.id() == id).ok_or_else(|| {
+            SedmlError::new(
+                self.file,
+                format!("task '{id}'"),
+                "no such task in listOfTasks",
+            )
+        })
+    }
+
+    /// Runs task `id` and returns the values of `vars` (one [`Series`] each).
+    pub fn run_task(&mut self, id: &str, vars: &[&Variable]) -> Result<Vec<Series>, SedmlError> {
+        self.run_task_with(id, vars, &[], 0)
+    }
+
+    fn run_task_with(
+        &mut self,
+        id: &str,
+        vars: &[&Variable],
+        extra: &[Extra],
+        depth: usize,
+    ) -> Result<Vec<Series>, SedmlError> {
+        if depth > 16 {
+            return Err(SedmlError::new(
+                self.file,
+                format!("task '{id}'"),
+                "repeated tasks nested more than 16 deep (a cycle?)",
+            ));
+        }
+        match self.task(id)? {
+            TaskDef::Task {
+                id,
+                model,
+                simulation,
+                line,
+            } => {
+                let elem = format!("task '{id}'");
+                let sim_def = self
+                    .doc
+                    .simulations
+                    .iter()
+                    .find(|s| &s.id == simulation)
+                    .ok_or_else(|| {
+                        self.err(
+                            elem.clone(),
+                            *line,
+                            format!("no simulation '{simulation}' in listOfSimulations"),
+                        )
+                    })?;
+                let opts_base = self.options(sim_def)?;
+                let file = self.file;
+                let loaded = self.load(model)?;
+                let err = |msg: String| SedmlError::new(file, elem.clone(), msg).at_line(*line);
+                let mut selectors = Vec::new();
+                for v in vars {
+                    selectors.push(variable_selector(&loaded.sim, v).map_err(|e| {
+                        SedmlError::new(file, format!("variable '{}'", v.id), e).at_line(v.line)
+                    })?);
+                }
+                let mut opts = opts_base;
+                opts.overrides = loaded.overrides.clone();
+                for e in extra.iter().filter(|e| &e.model == model) {
+                    let sel = loaded
+                        .sim
+                        .override_target(&e.target)
+                        .map_err(|x| err(format!("setValue: {x}")))?;
+                    opts.overrides.push((sel, e.value));
+                }
+                let mut columns: Vec<Vec<f64>> = vec![Vec::new(); vars.len()];
+                let mut push = |row: Vec<f64>| {
+                    for (c, x) in columns.iter_mut().zip(row) {
+                        c.push(x);
+                    }
+                };
+                match sim_def.kind {
+                    SimKind::UniformTimeCourse {
+                        initial,
+                        output_start,
+                        output_end,
+                        steps,
+                    } => {
+                        if !(initial <= output_start && output_start <= output_end) {
+                            return Err(self.err(
+                                format!("uniformTimeCourse '{}'", sim_def.id),
+                                sim_def.line,
+                                "needs initialTime <= outputStartTime <= outputEndTime",
+                            ));
+                        }
+                        if steps == 0 || steps > 10_000_000 {
+                            return Err(self.err(
+                                format!("uniformTimeCourse '{}'", sim_def.id),
+                                sim_def.line,
+                                "numberOfPoints must be between 1 and 10^7",
+                            ));
+                        }
+                        opts.start = initial;
+                        opts.duration = output_end - initial;
+                        let mut run = loaded.sim.start(&opts).map_err(|e| err(e.to_string()))?;
+                        for i in 0..=steps {
+                            let t = if i == steps {
+                                output_end
+                            } else {
+                                output_start + (output_end - output_start) * i as f64 / steps as f64
+                            };
+                            if t > run.time() {
+                                run.advance_to(t).map_err(|e| err(e.to_string()))?;
+                            }
+                            push(run.sample(&selectors));
+                        }
+                    }
+                    SimKind::SteadyState => {
+                        let mut run = loaded.sim.start(&opts).map_err(|e| err(e.to_string()))?;
+                        run.advance_to_steady_state(1e-6, 1e-9, 1e9)
+                            .map_err(|e| err(format!("steadyState '{}': {e}", sim_def.id)))?;
+                        push(run.sample(&selectors));
+                    }
+                }
+                Ok(columns.into_iter().map(|c| vec![c]).collect())
+            }
+            TaskDef::Repeated {
+                id,
+                range,
+                reset_model,
+                ranges,
+                changes,
+                subtasks,
+                line,
+            } => {
+                let elem = format!("repeatedTask '{id}'");
+                if !reset_model {
+                    return Err(self.err(elem, *line, "unsupported: resetModel=\"false\" (her2sim restarts the model for every iteration; set resetModel=\"true\")"));
+                }
+                let main = ranges.iter().find(|r| &r.id == range).ok_or_else(|| {
+                    self.err(
+                        elem.clone(),
+                        *line,
+                        format!("no range '{range}' in listOfRanges"),
+                    )
+                })?;
+                let mut out: Vec<Series> = vec![Vec::new(); vars.len()];
+                for i in 0..main.values.len() {
+                    let mut env: HashMap<&str, f64> = HashMap::new();
+                    for r in ranges {
+                        let v = r.values.get(i).ok_or_else(|| {
+                            self.err(
+                                elem.clone(),
+                                *line,
+                                format!(
+                                    "range '{}' has fewer values than the main range '{range}'",
+                                    r.id
+                                ),
+                            )
+                        })?;
+                        env.insert(r.id.as_str(), *v);
+                    }
+                    let mut extra = extra.to_vec();
+                    for c in changes {
+                        let mut env = env.clone();
+                        for (p, v) in &c.params {
+                            env.insert(p.as_str(), *v);
+                        }
+                        if let Some(r) = &c.range {
+                            if !env.contains_key(r.as_str()) {
+                                return Err(self.err(
+                                    format!("setValue in {elem}"),
+                                    c.line,
+                                    format!("no range '{r}'"),
+                                ));
+                            }
+                        }
+                        if !c.vars.is_empty() {
+                            return Err(self.err(format!("setValue in {elem}"), c.line, "unsupported: variables in setValue math (use ranges and parameters)"));
+                        }
+                        let value = eval(&c.math, &env)
+                            .map_err(|e| self.err(format!("setValue in {elem}"), c.line, e))?;
+                        let target = xpath::parse(&c.target)
+                            .and_then(|t| t.override_name())
+                            .map_err(|e| self.err(format!("setValue in {elem}"), c.line, e))?;
+                        extra.push(Extra {
+                            model: c.model.clone(),
+                            target,
+                            value,
+                        });
+                    }
+                    for sub in subtasks {
+                        let res = self.run_task_with(sub, vars, &extra, depth + 1)?;
+                        for (o, r) in out.iter_mut().zip(res) {
+                            o.extend(r);
+                        }
+                    }
+                }
+                Ok(out)
+            }
+        }
+    }
+
+    fn options(&self, s: &SimDef) -> Result<SimOptions, SedmlError> {
+        let elem = format!("simulation '{}'", s.id);
+        let kisao = s.kisao.trim().replace(':', "_");
+        let num = kisao.trim_start_matches("KISAO_").trim_start_matches('0');
+        let mut opts = SimOptions {
+            method: match num {
+                // CVODE, LSODA, LSODAR, BDF, Adams (run as BDF): the multistep family.
+                "19" | "88" | "89" | "560" | "287" | "280" | "288" | "71" | "94" => Method::Bdf,
+                // Rosenbrock, RADAU, and explicit Runge-Kutta methods: a one-step stiff solver.
+                "32" | "33" | "30" | "261" | "435" | "86" | "64" | "304" | "436" | "35" => Method::Rodas4,
+                // Steady-state root finding (NLEQ, KINSOL, Newton): time integration to steady state.
+                "407" | "408" | "409" | "411" | "413" | "568" | "569" | "282" | "437" if matches!(s.kind, SimKind::SteadyState) => Method::Bdf,
+                "29" | "27" | "241" | "48" | "39" | "40" => {
+                    return Err(self.err(elem, s.line, format!("unsupported algorithm {} (stochastic): her2sim runs SED-ML deterministically; use `her2sim simulate --method ssa`", s.kisao)))
+                }
+                _ => {
+                    return Err(self.err(elem, s.line, format!("unsupported algorithm {} (her2sim knows the ODE solvers KISAO:0000019 CVODE, 0000560 LSODA, 0000032 RK4, 0000086 RK45 ... and for steadyState also 0000407 NLEQ, 0000568/0000569 KINSOL)", s.kisao)))
+                }
+            },
+            ..SimOptions::default()
+        };
+        for (k, v) in &s.params {
+            let x = crate::doc::parse_f64(v);
+            let pnum = k.trim().replace(':', "_");
+            let pnum = pnum.trim_start_matches("KISAO_").trim_start_matches('0');
+            match (pnum, x) {
+                ("209", Some(x)) if x > 0.0 => opts.rtol = x,
+                ("211", Some(x)) if x > 0.0 => opts.atol = x,
+                ("415", Some(x)) if x >= 1.0 => opts.max_steps = x as usize,
+                _ => {} // other parameters (step sizes, seeds, ...) are ignored
+            }
+        }
+        Ok(opts)
+    }
+}
+
+/// The engine selector of a data-generator variable: time, or the value of the species
+/// (concentration unless it has only substance units), parameter, compartment or reaction
+/// (its rate) the target names.
+fn variable_selector(sim: &Simulator, v: &Variable) -> Result<Selector, String> {
+    if let Some(sym) = &v.symbol {
+        return if sym.trim() == TIME {
+            Ok(Selector::Time)
+        } else {
+            Err(format!("unsupported symbol '{sym}' (her2sim knows {TIME})"))
+        };
+    }
+    let target = v.target.as_deref().unwrap_or("");
+    let t = xpath::parse(target)?;
+    if t.attribute.is_some() {
+        return Err(format!(
+            "unsupported target '{target}': a variable names an element, not an attribute"
+        ));
+    }
+    sim.formula_selector(&t.id)
+        .map_err(|e| format!("target '{target}': {e}"))
+}
