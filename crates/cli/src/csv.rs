@@ -7,25 +7,7 @@ use std::path::Path;
 
 use her2sim_engine::TimeCourse;
 
-/// Shortest text that reads back to the same f64; NaN and infinities spelled as Python reads them.
-pub fn number(x: f64) -> String {
-    if x.is_nan() {
-        "nan".into()
-    } else if x.is_infinite() {
-        if x > 0.0 { "inf" } else { "-inf" }.into()
-    } else {
-        format!("{x:?}")
-    }
-}
-
-/// A header cell, quoted when it holds a comma, quote or line break (RFC 4180).
-pub fn field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
+pub use her2sim_report::csv::{field, number};
 
 pub fn write(out: &mut dyn Write, table: &TimeCourse) -> std::io::Result<()> {
     let header: Vec<String> = table.columns.iter().map(|c| field(c)).collect();

@@ -42,6 +42,7 @@
 //! assert!(html.contains("<svg"));
 //! ```
 
+pub mod csv;
 mod html;
 mod num;
 mod svg;

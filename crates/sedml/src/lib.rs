@@ -25,6 +25,8 @@ mod xpath;
 use std::collections::HashMap;
 use std::path::Path;
 
+use her2sim_report::csv::{field, number};
+
 pub use error::SedmlError;
 
 use doc::{OutputDef, SedDoc};
@@ -251,25 +253,6 @@ fn generators(doc: &SedDoc, exec: &mut Exec) -> Result<HashMap<String, Series>, 
         values.insert(g.id.clone(), result);
     }
     Ok(values)
-}
-
-/// Shortest text that reads back to the same f64 (`nan`, `inf`, `-inf` spelled out).
-fn number(x: f64) -> String {
-    if x.is_nan() {
-        "nan".into()
-    } else if x.is_infinite() {
-        if x > 0.0 { "inf" } else { "-inf" }.into()
-    } else {
-        format!("{x:?}")
-    }
-}
-
-fn field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
 }
 
 fn render(

@@ -31,26 +31,7 @@ pub(crate) fn csv_response(csv: String, filename: &str) -> Response {
         .into_response()
 }
 
-/// Shortest text that reads back to the same f64 (as `her2sim simulate` writes CSV); NaN and
-/// infinities spelled as Python reads them.
-pub(crate) fn csv_number(x: f64) -> String {
-    if x.is_nan() {
-        "nan".into()
-    } else if x.is_infinite() {
-        if x > 0.0 { "inf" } else { "-inf" }.into()
-    } else {
-        format!("{x:?}")
-    }
-}
-
-/// A CSV header cell, quoted when it holds a comma, quote or line break (RFC 4180).
-pub(crate) fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
+pub(crate) use her2sim_report::csv::{field as csv_field, number as csv_number};
 
 /// The endpoints: (method and path, parameters, answer).
 const ENDPOINTS: [(&str, &str, &str); 10] = [
