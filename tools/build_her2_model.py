@@ -89,6 +89,26 @@ HER3_BASAL_FRACTION = 0.2
 FOXO_ACTIVE_AT_DEFAULT = 0.307
 K_SYN_HER3 = HER3_NM * K_DEG_HER3 / (HER3_BASAL_FRACTION + (1 - HER3_BASAL_FRACTION) * FOXO_ACTIVE_AT_DEFAULT)
 
+# HSP90 clients AKT and RAF-1 (besides HER2): half-lives with HSP90 and after its inhibition.
+# Filled from the sources given in each string (see the parameter table).
+AKT_DEG_BASAL = math.log(2) / (24.0 * 60.0)
+AKT_DEG_TAG, AKT_DEG_SOURCE = "assumed", (
+    "assumed: AKT protein half-life ~24 h in untreated cells (a stable kinase; no measured value found in the stored "
+    "literature)")
+AKT_HSP90_FOLD = 6.0
+AKT_FOLD_TAG, AKT_FOLD_SOURCE = "assumed", (
+    "assumed: full HSP90 inhibition shortens AKT's half-life 6-fold, to ~4 h. AKT is an HSP90 client degraded by "
+    "17-AAG in HER2-amplified breast cells (Basso 2002 Oncogene, PMC3221005: 'loss of Akt expression in response to "
+    "drug'; Solit 2002 Clin Cancer Res: '17-AAG caused the degradation of HER2, Akt'); clients go within hours (97% "
+    "HER2 loss at 4 h in xenografts, Solit 2002); the fold itself is not published")
+RAF_DEG_BASAL = math.log(2) / (24.0 * 60.0)
+RAF_DEG_TAG, RAF_DEG_SOURCE = "assumed", "assumed: RAF half-life ~24 h in untreated cells (no measured value found)"
+RAF_HSP90_FOLD = 3.0
+RAF_FOLD_TAG, RAF_FOLD_SOURCE = "assumed", (
+    "assumed: full HSP90 inhibition shortens the lumped RAF's half-life 3-fold: Raf-1 and A-Raf need HSP90 for "
+    "stability, B-Raf does not (Grbovic 2006 PNAS 103:57, PMID 16371460, sourced), so only part of the pool is a "
+    "fast-degraded client")
+
 MU_MAX = math.log(2) / (37.4 * 60.0)  # SK-BR-3 doubling 37.4 h
 
 # Measured with her2sim for the documentation (rerun the scans when the model changes):
@@ -260,6 +280,8 @@ par("pten_activity", 1.0, "dimensionless", "control", "control: PTEN activity re
 par("pik3ca_gain", 1.0, "dimensionless", "control", "control: factor on the PI3K catalytic rate (activating PIK3CA mutation > 1)")
 par("other_drive", 0.0, "nM", "control",
     "control: HER2-independent growth-factor drive (oestrogen receptor, IGF1R and other inputs) in nM of active-receptor equivalents; it recruits SOS like a receptor dimer and PI3K only at the weak non-HER3 weight (w_pi3k_other), so HER2 overexpression still raises AKT in such lines; 0 for HER2-addicted lines, larger for lines that grow without HER2 (MCF-7)")
+par("mitotic_death_fraction", 1.0, "dimensionless", "control",
+    "control: share of cells arrested in mitosis by a taxane that die rather than slip out of mitosis; lines differ profoundly (Gascoigne & Taylor 2008 Cancer Cell 14:111, sourced: cell.com S1535-6108(08)00228-6 summary); 1 unless a line sets it (fitted per line in the calibration)")
 par("effector_activity", 0.0, "dimensionless", "control",
     "control: immune effector cells (NK) available for ADCC, relative to an in-vivo tumour (0 = plain in-vitro culture; the immune-effectors modifier sets 1)")
 par("p95_expression", 0.0, "dimensionless", "control",
@@ -293,6 +315,14 @@ par("k_hsp_release", K_HSP_RELEASE, "per_min", "assumed", "assumed: HSP90 client
 par("k_hsp_bind", K_HSP_BIND, "per_min", "assumed", "assumed: with k_hsp_release keeps 95% of HER2 HSP90-bound")
 par("k_deg_her2_free", K_DEG_HER2_FREE, "per_min", "unverified",
     "facts.md 2: HSP90 inhibitor: HER2 t1/2 falls to ~1-2 h (unverified, low confidence); 1 h used for HSP90-free HER2")
+
+group("HSP90 clients AKT and RAF")
+par("akt_reference_total", AKT_TOT, "nM", "assumed",
+    "assumed: total AKT of an untreated cell (an order of magnitude typical of ErbB ODE models); pAKT_fraction is phospho-AKT relative to it")
+par("k_deg_akt", AKT_DEG_BASAL, "per_min", AKT_DEG_TAG, AKT_DEG_SOURCE)
+par("hsp90_client_fold_akt", AKT_HSP90_FOLD, "dimensionless", AKT_FOLD_TAG, AKT_FOLD_SOURCE)
+par("k_deg_raf", RAF_DEG_BASAL, "per_min", RAF_DEG_TAG, RAF_DEG_SOURCE)
+par("hsp90_client_fold_raf", RAF_HSP90_FOLD, "dimensionless", RAF_FOLD_TAG, RAF_FOLD_SOURCE)
 
 group("p95HER2 and antibody-drug-conjugate payload")
 par("k_deg_p95", HER2_LOSS, "per_min", "assumed",
@@ -493,6 +523,12 @@ rxn("pip3_synthesis", "PI3K makes PIP3", ["PIP2"], ["PIP3"],
 rxn("pten", "PTEN dephosphorylates PIP3", ["PIP3"], ["PIP2"], "k_pten * pten_activity * PIP3")
 rxn("akt_phosphorylation", "AKT phosphorylated at PIP3", ["AKT"], ["pAKT"], "k_akt * (1 - akt_inhibition) * PIP3 * AKT", modifiers=["PIP3"])
 rxn("akt_dephosphorylation", "AKT dephosphorylated", ["pAKT"], ["AKT"], "k_akt_dephos * pAKT")
+# AKT and RAF are HSP90 clients: made at a constant rate, degraded slowly while HSP90 holds them
+# and fast when HSP90 inhibitors release them (the same for the active forms).
+AKT_DEG = "k_deg_akt * (1 + hsp90_inhibition * (hsp90_client_fold_akt - 1))"
+rxn("akt_synthesis", "AKT synthesis", [], ["AKT"], "k_deg_akt * akt_reference_total")
+rxn("akt_degradation", "AKT degradation (HSP90 inhibition speeds it)", ["AKT"], [], f"{AKT_DEG} * AKT")
+rxn("pakt_degradation", "phospho-AKT degradation (HSP90 inhibition speeds it)", ["pAKT"], [], f"{AKT_DEG} * pAKT")
 rxn("mtorc1_activation", "AKT activates mTORC1", ["mTORC1"], ["mTORC1_act"], "k_mtor * pAKT * mTORC1", modifiers=["pAKT"])
 rxn("mtorc1_inactivation", "mTORC1 inactivation", ["mTORC1_act"], ["mTORC1"], "k_mtor_off * mTORC1_act")
 rxn("s6k_phosphorylation", "mTORC1 phosphorylates S6K", ["S6K"], ["pS6K"], "k_s6k * (1 - mtor_inhibition) * mTORC1_act * S6K",
@@ -511,6 +547,10 @@ rxn("ras_activation", "SOS loads RAS with GTP", ["RAS_GDP"], ["RAS_GTP"], "k_ras
 rxn("ras_inactivation", "RAS GTP hydrolysis", ["RAS_GTP"], ["RAS_GDP"], "k_ras_gap * RAS_GTP")
 rxn("raf_activation", "RAS-GTP activates RAF", ["RAF"], ["RAF_act"], "k_raf * RAS_GTP * RAF", modifiers=["RAS_GTP"])
 rxn("raf_inactivation", "RAF inactivation", ["RAF_act"], ["RAF"], "k_raf_off * RAF_act")
+RAF_DEG = "k_deg_raf * (1 + hsp90_inhibition * (hsp90_client_fold_raf - 1))"
+rxn("raf_synthesis", "RAF synthesis", [], ["RAF"], f"k_deg_raf * {RAF_TOT}")
+rxn("raf_degradation", "RAF degradation (HSP90 inhibition speeds it)", ["RAF"], [], f"{RAF_DEG} * RAF")
+rxn("raf_act_degradation", "active RAF degradation (HSP90 inhibition speeds it)", ["RAF_act"], [], f"{RAF_DEG} * RAF_act")
 rxn("mek_phosphorylation_1", "RAF phosphorylates MEK (site 1)", ["MEK"], ["MEK_p"], "k_mek * RAF_act * MEK", modifiers=["RAF_act"])
 rxn("mek_phosphorylation_2", "RAF phosphorylates MEK (site 2)", ["MEK_p"], ["MEK_pp"], "k_mek * RAF_act * MEK_p", modifiers=["RAF_act"])
 rxn("mek_dephosphorylation_2", "MEK-PP dephosphorylated", ["MEK_pp"], ["MEK_p"], "k_mek_dephos * MEK_pp")
@@ -531,7 +571,10 @@ READOUTS = [
      "per min; ADCC: effector cells kill antibody-coated (IgG1 at domain IV or II) cells, more the more HER2 they carry; AKT survival does not protect"),
     ("pHER2_total", "pD_E2 + 2 * pD_22 + pD_23 + pD_H23 + pP95", "phosphorylated HER2 in all active dimers and p95HER2 (nM)"),
     ("pHER3_total", "pD_23 + pD_H23 + pD_E3", "phosphorylated HER3 (nM)"),
-    ("pAKT_fraction", "pAKT / (AKT + pAKT)", "fraction of AKT phosphorylated"),
+    ("pAKT_fraction", "pAKT / akt_reference_total",
+     "phospho-AKT relative to the untreated total AKT: the fraction phosphorylated, lowered also when HSP90 inhibitors degrade AKT (as a phospho-AKT blot against a loading control)"),
+    ("AKT_total", "AKT + pAKT", "total AKT (nM; HSP90 client)"),
+    ("RAF_total", "RAF + RAF_act", "total RAF (nM; HSP90 client)"),
     ("pERK_fraction", "ERK_pp / (ERK + ERK_p + ERK_pp)", "fraction of ERK doubly phosphorylated"),
     ("pS6K_fraction", "pS6K / (S6K + pS6K)", "fraction of S6K phosphorylated"),
     ("HER2_total", "HER2 + HER2_free + D_E2 + pD_E2 + 2 * (D_22 + pD_22) + D_23 + pD_23 + D_H23 + pD_H23",
@@ -544,11 +587,12 @@ READOUTS = [
      " / (1 + dna_damage / K_dna_arrest)",
      "per min; mu_max when ERK, S6K and AKT are fully active (each gate a Hill function, n = 2, normalised to 1); DNA damage arrests the cycle"),
     ("apoptosis_rate",
-     "(apoptosis_basal + chemo_damage + payload_damage + dna_damage + mitotic_damage * proliferation_rate / mu_max)"
+     "(apoptosis_basal + chemo_damage + payload_damage + dna_damage"
+     " + mitotic_damage * mitotic_death_fraction * proliferation_rate / mu_max)"
      " * (1 - survival_max * (1 + K_survival) * pAKT_fraction / (K_survival + pAKT_fraction))"
      " + addiction_death_max * K_addiction^4 / (K_addiction^4 + pAKT_fraction^4)"
      " + adcc_damage",
-     "per min; AKT survival signalling lowers basal and drug-induced death (taxanes kill dividing cells only); losing AKT signalling itself kills (addiction)"),
+     "per min; AKT survival signalling lowers basal and drug-induced death (taxanes kill dividing cells only, and only the line's share of arrested cells that do not slip out of mitosis); losing AKT signalling itself kills (addiction)"),
     ("migration_index",
      "0.5 * (1 + K_migration) * (pERK_fraction / (K_migration + pERK_fraction) + pAKT_fraction / (K_migration + pAKT_fraction))",
      "0..1, from active ERK and AKT"),

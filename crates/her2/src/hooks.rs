@@ -38,6 +38,7 @@ pub const HOOKS: &[(&str, HookKind, f64)] = &[
     ("p95_expression", HookKind::Level, 0.0),
     ("other_drive", HookKind::Level, 0.0),
     ("effector_activity", HookKind::Level, 0.0),
+    ("mitotic_death_fraction", HookKind::Level, 1.0),
     ("her2_gene_copies", HookKind::Level, 20.0),
     ("HRG", HookKind::Level, 0.0),
     ("EGF", HookKind::Level, 0.01),

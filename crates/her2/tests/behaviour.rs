@@ -121,10 +121,13 @@ fn p95her2_resists_trastuzumab_not_lapatinib() {
     );
 }
 
-/// Behaviour 5: HER2-high cells survive paclitaxel better than HER2-low ones (AKT survival
-/// signalling opposes drug-induced death): the isogenic MCF-7 / MCF-7-HER2 pair and the
-/// HER2-amplified lines against MCF-7; and trastuzumab + paclitaxel beats either alone (Slamon
-/// 2001 NEJM: paclitaxel +/- trastuzumab ORR 41 vs 17 %, facts.md).
+/// Behaviour 5: in the isogenic MCF-7 / MCF-7-HER2 pair, HER2 overexpression lowers paclitaxel
+/// kill per division; and trastuzumab + paclitaxel beats either alone (Slamon 2001 NEJM:
+/// paclitaxel +/- trastuzumab ORR 41 vs 17 %, facts.md). This test used to assert as well that
+/// the HER2-amplified lines BT-474 and SK-BR-3 survive paclitaxel better than MCF-7; the GR
+/// screens of the calibration data contradict that (BT-474 paclitaxel GRinf -0.14 to -0.74,
+/// MCF-7 +0.11 to +0.23, Heiser 2012 re-analysed by Hafner 2017), so the cross-line comparison
+/// is now the published GR values themselves, in `gr_data.rs` and the calibration.
 ///
 /// Taxanes kill cells as they divide, so a line that divides faster meets more of them: relative
 /// viability, which ignores division rate, makes faster-growing HER2-high cells look *more*
@@ -149,9 +152,6 @@ fn her2_protects_from_paclitaxel_and_trastuzumab_adds() {
         high.gr_value,
         low.gr_value
     );
-    for line in ["bt474", "skbr3"] {
-        assert!(pac(line).gr_value > low.gr_value, "{line}");
-    }
     let v = |t: &str| get(&predict(&lab, "bt474", &[], t, 5.0), "viable_cells");
     let (p, t, tp) = (
         v("paclitaxel@5nM"),

@@ -71,38 +71,53 @@ pub const PHENOTYPE: [(&str, f64, f64); 6] = [
     ("K_dna_arrest", 1e-6, 1e-2),
 ];
 
-/// The per-line parameter estimated for every training line: its HER2-independent growth
-/// drive. Lines with the same HER2 level differ in how much they depend on HER2 (at 10 µM
-/// lapatinib BT-474 dies, GR -0.63, MDA-MB-453 keeps growing, GR +0.47; Heiser 2012, gCSI),
-/// through inputs the model lumps into `other_drive` (other receptors, PIK3CA status); it is
-/// not measured, so it is fitted. Held-out lines keep the catalogue's value.
-pub const LINE_DRIVE: &str = "other_drive";
+/// Parameters estimated per training line: (model parameter, lower, upper bound, what).
+/// Lines with the same HER2 level differ in properties the data show but nobody measured:
+/// - `other_drive`, the HER2-independent growth drive (other receptors, oestrogen receptor): at
+///   10 µM lapatinib BT-474 dies, GR -0.63, MDA-MB-453 keeps growing, GR +0.47 (Heiser 2012,
+///   gCSI); up to a few times the HER2 homodimer signal of an amplified line;
+/// - `mitotic_death_fraction`, the share of cells arrested in mitosis by a taxane that die
+///   rather than slip out (cell fate after antimitotics varies profoundly between lines,
+///   Gascoigne & Taylor 2008 Cancer Cell 14:111): taxanes kill BT-474 (GR -0.7) but leave
+///   MCF-7 growing (GR +0.1 to +0.2).
+///
+/// Held-out lines take the mean fitted value of the training lines of their HER2 class.
+pub const LINE_PARAMS: [(&str, f64, f64, &str); 2] = [
+    ("other_drive", 0.0, 5.0, "HER2-independent drive (nM)"),
+    (
+        "mitotic_death_fraction",
+        0.01,
+        1.0,
+        "share of mitotically arrested cells that die",
+    ),
+];
 
-/// Upper bound of a fitted line drive (nM of active-receptor equivalents): a few times the
-/// HER2 homodimer signal of an amplified line.
-const LINE_DRIVE_MAX: f64 = 5.0;
-
-/// The estimated drive parameter of a line.
-fn line_drive_id(line: &str) -> String {
-    format!("{LINE_DRIVE}_{}", sid(line))
+/// Whether `param` is estimated per line.
+fn is_line_param(param: &str) -> bool {
+    LINE_PARAMS.iter().any(|(p, ..)| *p == param)
 }
 
-/// Whether a line has training points (its drive is then estimated).
+/// The estimated parameter of `param` for a line.
+fn line_param_id(param: &str, line: &str) -> String {
+    format!("{param}_{}", sid(line))
+}
+
+/// Whether a line has training points (its line parameters are then estimated).
 fn is_training_line(line: &str, points: &[GrPoint]) -> bool {
     points.iter().any(|p| p.cell_line == line && !p.validation)
 }
 
-/// The class a line's drive is predicted from when it is held out: HER2-low lines
-/// (oestrogen-receptor driven) or HER2-positive ones, by the catalogue's HER2 status.
-fn drive_class(lab: &Lab, line: &str) -> Result<bool, String> {
+/// The class a held-out line's parameters are predicted from: HER2-low lines (oestrogen-
+/// receptor driven) or HER2-positive ones, by the catalogue's HER2 status.
+fn line_class(lab: &Lab, line: &str) -> Result<bool, String> {
     let cl = lab.catalogue().cell_line(line).map_err(|e| e.to_string())?;
     Ok(cl.her2_status.starts_with("HER2-low"))
 }
 
-/// The drives of held-out lines predicted from a fit: each takes the mean fitted drive of
-/// the training lines of its class (a held-out line has no data to fit its own). Returns
-/// (parameter id, value) for every held-out line.
-pub fn held_out_drives(
+/// The line parameters of held-out lines predicted from a fit: each takes the mean fitted
+/// value of the training lines of its class (a held-out line has no data to fit its own).
+/// Returns (parameter id, value) for every held-out line and line parameter.
+pub fn held_out_line_params(
     lab: &Lab,
     fitted: &std::collections::HashMap<String, f64>,
 ) -> Result<Vec<(String, f64)>, String> {
@@ -112,26 +127,60 @@ pub fn held_out_drives(
         if is_training_line(line, &points) || !points.iter().any(|p| p.cell_line == line) {
             continue;
         }
-        let class = drive_class(lab, line)?;
-        let mut same = Vec::new();
-        for other in LINES {
-            if is_training_line(other, &points) && drive_class(lab, other)? == class {
-                if let Some(v) = fitted.get(&line_drive_id(other)) {
-                    same.push(*v);
+        let class = line_class(lab, line)?;
+        for (param, ..) in LINE_PARAMS {
+            let mut same = Vec::new();
+            for other in LINES {
+                if is_training_line(other, &points) && line_class(lab, other)? == class {
+                    if let Some(v) = fitted.get(&line_param_id(param, other)) {
+                        same.push(*v);
+                    }
                 }
             }
-        }
-        if same.is_empty() {
-            return Err(format!(
-                "no training line of {line}'s class to predict its drive from"
+            if same.is_empty() {
+                return Err(format!(
+                    "no training line of {line}'s class to predict its {param} from"
+                ));
+            }
+            out.push((
+                line_param_id(param, line),
+                same.iter().sum::<f64>() / same.len() as f64,
             ));
         }
-        out.push((
-            line_drive_id(line),
-            same.iter().sum::<f64>() / same.len() as f64,
-        ));
     }
     Ok(out)
+}
+
+/// Line settings whose strength is one estimated parameter shared by every line that carries
+/// the setting (a mutation class): (model parameter, estimated id, lower, upper bound, what).
+/// A line's catalogue value is the nominal start; the condition table maps the model parameter
+/// to the estimated id in the lines that set it. Estimated only if a training line sets it.
+pub const SHARED_LINE_PARAMS: [(&str, &str, f64, f64, &str); 2] = [
+    (
+        "pik3ca_gain",
+        "PIK3CA_mutant_gain",
+        1.0,
+        30.0,
+        "factor on PI3K catalytic output in lines with an activating PIK3CA mutation",
+    ),
+    (
+        "pten_activity",
+        "PTEN_mutant_activity",
+        0.001,
+        1.0,
+        "PTEN activity left in lines with a loss-of-function PTEN mutation",
+    ),
+];
+
+/// The estimated id a line's setting of `param` maps to, if `param` is a shared line parameter
+/// and the line sets it.
+fn shared_line_param(lab: &Lab, line: &str, param: &str) -> Option<&'static str> {
+    let (_, id, ..) = SHARED_LINE_PARAMS.iter().find(|(p, ..)| *p == param)?;
+    lab.actions()
+        .cell_line_settings(line)
+        .iter()
+        .any(|s| s.param == param)
+        .then_some(*id)
 }
 
 /// Prior width of a literature potency: one decade (log10 standard deviation).
@@ -489,7 +538,8 @@ fn pre_id(line: &str) -> String {
 fn conditions_tsv(lab: &Lab, fitted: &[Fitted], points: &[GrPoint]) -> Result<String, String> {
     let actions = lab.actions();
     // Line settings: HER2 gene dose and every parameter any line sets.
-    let mut line_params: Vec<String> = vec!["her2_gene_copies".into(), LINE_DRIVE.into()];
+    let mut line_params: Vec<String> = vec!["her2_gene_copies".into()];
+    line_params.extend(LINE_PARAMS.iter().map(|(p, ..)| p.to_string()));
     for line in LINES {
         for s in actions.cell_line_settings(line) {
             if !line_params.contains(&s.param) {
@@ -531,9 +581,12 @@ fn conditions_tsv(lab: &Lab, fitted: &[Fitted], points: &[GrPoint]) -> Result<St
                     None => default_of(p)?,
                 }
             };
-            // A line's HER2-independent drive is a parameter (see `LINE_DRIVE`).
-            if p == LINE_DRIVE {
-                settings.push(line_drive_id(line));
+            // Line parameters are estimated per line (see `LINE_PARAMS`), and the strength
+            // of a line's mutation class is shared (see `SHARED_LINE_PARAMS`).
+            if is_line_param(p) {
+                settings.push(line_param_id(p, line));
+            } else if let Some(id) = shared_line_param(lab, line, p) {
+                settings.push(id.to_string());
             } else {
                 settings.push(format!("{v:?}"));
             }
@@ -664,24 +717,54 @@ fn parameters_tsv(lab: &Lab, fitted: &[Fitted], points: &[GrPoint]) -> Result<St
             continue;
         }
         let training = is_training_line(line, points);
-        let v = match lab
-            .actions()
-            .cell_line_settings(line)
-            .iter()
-            .find(|s| s.param == LINE_DRIVE)
-        {
-            Some(s) => s.value,
-            None => model_value(lab, LINE_DRIVE)?,
+        for (param, lo, hi, what) in LINE_PARAMS {
+            let v = match lab
+                .actions()
+                .cell_line_settings(line)
+                .iter()
+                .find(|s| s.param == param)
+            {
+                Some(s) => s.value,
+                None => model_value(lab, param)?,
+            };
+            // Held-out lines are not estimated: the report predicts theirs from the fit
+            // (`held_out_line_params`); the nominal value is the catalogue's.
+            let scale = if lo > 0.0 { "log10" } else { "lin" };
+            let _ = writeln!(
+                out,
+                "{}\t{line} {what}{}\t{scale}\t{lo:?}\t{hi:?}\t{v:?}\t{}\t\t",
+                line_param_id(param, line),
+                if training {
+                    ""
+                } else {
+                    ", held out: predicted from its class"
+                },
+                u8::from(training)
+            );
+        }
+    }
+    for (param, id, lo, hi, what) in SHARED_LINE_PARAMS {
+        let carriers: Vec<&str> = LINES
+            .into_iter()
+            .filter(|l| points.iter().any(|p| p.cell_line == *l))
+            .filter(|l| shared_line_param(lab, l, param).is_some())
+            .collect();
+        let Some(first) = carriers.first() else {
+            continue;
         };
-        // Held-out lines are not estimated: the report predicts their drive from the fit
-        // (`held_out_drives`); the nominal value is the catalogue's.
-        let _ =
-            writeln!(
+        let nominal = lab
+            .actions()
+            .cell_line_settings(first)
+            .iter()
+            .find(|s| s.param == param)
+            .map(|s| s.value)
+            .ok_or_else(|| format!("{first}: no {param} setting"))?;
+        let estimate = carriers.iter().any(|l| is_training_line(l, points));
+        let _ = writeln!(
             out,
-            "{}\t{line} HER2-independent drive (nM){}\tlin\t0.0\t{LINE_DRIVE_MAX:?}\t{v:?}\t{}\t\t",
-            line_drive_id(line),
-            if training { "" } else { ", held out: predicted from its class" },
-            u8::from(training)
+            "{id}\t{what} ({})\tlog10\t{lo:?}\t{hi:?}\t{nominal:?}\t{}\t\t",
+            carriers.join(", "),
+            u8::from(estimate)
         );
     }
     let _ = writeln!(

@@ -144,7 +144,7 @@ pub fn report(
         .parameters_from_table(fit_table)
         .map_err(|e| e.to_string())?;
     // Held-out lines: their drive predicted from the fitted training lines of their class.
-    for (id, v) in super::held_out_drives(lab, &values)? {
+    for (id, v) in super::held_out_line_params(lab, &values)? {
         values.insert(id, v);
     }
     let terms_t = training.terms(&values).map_err(|e| e.to_string())?;
