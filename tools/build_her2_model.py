@@ -87,7 +87,12 @@ HER3_BASAL_FRACTION = 0.2
 # her2sim; it sets HER3 synthesis so that HER3 settles near HER3_NM. Re-measure when the
 # PI3K/AKT layer changes.
 FOXO_ACTIVE_AT_DEFAULT = 0.307
-K_SYN_HER3 = HER3_NM * K_DEG_HER3 / (HER3_BASAL_FRACTION + (1 - HER3_BASAL_FRACTION) * FOXO_ACTIVE_AT_DEFAULT)
+# HER3 mRNA (relative units, 1 in the default steady state) carries FOXO's transcriptional
+# feedback with the delay of mRNA turnover, so HER3 re-expression under HER2/AKT inhibition
+# builds over a day instead of following FOXO within minutes (HER3 protein turns over fast).
+HER3_MRNA_DEG = math.log(2) / (4.0 * 60.0)
+K_TX_HER3 = HER3_MRNA_DEG / (HER3_BASAL_FRACTION + (1 - HER3_BASAL_FRACTION) * FOXO_ACTIVE_AT_DEFAULT)
+K_SYN_HER3 = HER3_NM * K_DEG_HER3
 
 # HSP90 clients AKT and RAF-1 (besides HER2): half-lives with HSP90 and after its inhibition.
 # Filled from the sources given in each string (see the parameter table).
@@ -192,7 +197,7 @@ def sp(id_: str, name: str, initial: float = 0.0, boundary: bool = False, consta
 
 
 def par(id_: str, value: float, unit: str, tag: str, source: str):
-    assert tag in ("sourced", "unverified", "derived", "assumed", "control"), tag
+    assert tag in ("sourced", "unverified", "derived", "assumed", "control", "fitted"), tag
     M.parameters.append(Parameter(id_, value, unit, tag, source, GROUP[0]))
 
 
@@ -222,6 +227,7 @@ sp("pP95", "phosphorylated p95HER2 (active)", 0.0)
 sp("payload", "intracellular ADC payload (DM1 metabolites released in lysosomes)", 0.0)
 sp("EGFR", "EGFR monomer, surface", EGFR_NM)
 sp("EGFR_int", "EGFR, internalised (endosomal)", 0.0)
+sp("HER3_mRNA", "HER3 mRNA (relative to the default steady state)", 1.0)
 sp("HER3", "HER3 monomer, surface", HER3_NM)
 sp("EGF_EGFR", "EGF:EGFR", 0.0)
 sp("HRG_HER3", "HRG:HER3", 0.0)
@@ -360,8 +366,12 @@ par("k_int_egfr_her2", 0.03, "per_min", "unverified",
     "facts.md 1b: EGFR constitutive internalisation ~0.02-0.05 min^-1 (unverified), used for EGFR:HER2 dimers: HER2 is endocytosis-resistant (sourced: jcancer.org v11p3288) and heterodimers traffic as units (Hendriks 2003, sourced)")
 par("k_rec_egfr", 0.02, "per_min", "assumed", "assumed: endosomal EGFR recycled at about twice its degradation rate")
 par("k_deg_egfr_endo", 0.01, "per_min", "assumed", "assumed: ligand-internalised EGFR degraded with t1/2 ~1 h")
-par("k_syn_her3", K_SYN_HER3, "nM_per_min", "derived",
-    f"derived: HER3_0 * k_deg_her3 / (b + (1-b)*{FOXO_ACTIVE_AT_DEFAULT}) with HER3_0 = 2e4/cell (inside 1e4-5e4, facts.md 1a, unverified, low confidence), {FOXO_ACTIVE_AT_DEFAULT} = active FOXO fraction of the default steady state")
+par("k_syn_her3", K_SYN_HER3, "per_min", "derived",
+    "derived: HER3_0 * k_deg_her3 per unit of HER3 mRNA (1 at the default steady state), with HER3_0 = 2e4/cell (inside 1e4-5e4, facts.md 1a, unverified, low confidence)")
+par("her3_mrna_deg", HER3_MRNA_DEG, "per_min", "assumed",
+    "assumed: HER3 mRNA half-life 4 h, so FOXO-driven HER3 re-expression under HER2 or AKT inhibition builds over 12-48 h as published (Garrett 2011 PNAS lapatinib, Chandarlapaty 2011 Cancer Cell AKT inhibitors: qualitative abstracts; no half-life in facts.md)")
+par("k_tx_her3", K_TX_HER3, "nM_per_min", "derived",
+    f"derived: her3_mrna_deg / (b + (1-b)*{FOXO_ACTIVE_AT_DEFAULT}), so HER3 mRNA is 1 in the default steady state ({FOXO_ACTIVE_AT_DEFAULT} = its active FOXO fraction, measured with her2sim)")
 par("her3_basal_fraction", HER3_BASAL_FRACTION, "dimensionless", "assumed",
     "assumed: 20% of maximal HER3 transcription is FOXO-independent, so AKT inhibition can raise HER3 up to ~2x (cf. Canonici 2013 HER3 re-induction, facts.md 5, sourced qualitatively)")
 par("k_deg_her3", K_DEG_HER3, "per_min", "sourced", f"{ZHOU}: HER3 degradation 0.31 min^-1 (fitted, SKBR3 model)")
@@ -476,8 +486,10 @@ rxn("egfr_synthesis", "EGFR synthesis", [], ["EGFR"], "k_syn_egfr")
 rxn("egfr_degradation", "EGFR degradation", ["EGFR"], [], "k_deg_egfr * EGFR")
 rxn("egfr_recycling", "EGFR recycling", ["EGFR_int"], ["EGFR"], "k_rec_egfr * EGFR_int")
 rxn("egfr_endo_degradation", "EGFR endosomal degradation", ["EGFR_int"], [], "k_deg_egfr_endo * EGFR_int")
-rxn("her3_synthesis", "HER3 synthesis (FOXO-driven)", [], ["HER3"],
-    "k_syn_her3 * (her3_basal_fraction + (1 - her3_basal_fraction) * FOXO / (FOXO + pFOXO))", modifiers=["FOXO", "pFOXO"])
+rxn("her3_transcription", "HER3 transcription (FOXO-driven)", [], ["HER3_mRNA"],
+    "k_tx_her3 * (her3_basal_fraction + (1 - her3_basal_fraction) * FOXO / (FOXO + pFOXO))", modifiers=["FOXO", "pFOXO"])
+rxn("her3_mrna_decay", "HER3 mRNA decay", ["HER3_mRNA"], [], "her3_mrna_deg * HER3_mRNA")
+rxn("her3_synthesis", "HER3 translation", [], ["HER3"], "k_syn_her3 * HER3_mRNA", modifiers=["HER3_mRNA"])
 rxn("her3_degradation", "HER3 degradation", ["HER3"], [], "k_deg_her3 * HER3")
 # Ligand binding
 rxn("egf_binding", "EGF binds EGFR", ["EGFR"], ["EGF_EGFR"], "kon_egf * EGF * EGFR - koff_egf * EGF_EGFR",
@@ -980,6 +992,7 @@ def write_doc() -> str:
              "- `her2_gene_copies`, `her2_promoter_activity`, `sirna_knockdown`: HER2 transcription and mRNA decay.\n")
     D.append("## Parameters\n")
     D.append("Tags: **sourced** / **unverified** as `/work/shared/her2/facts.md` gives them (source string copied); "
+             "**fitted**: estimated from the calibration data with the interval shown (`docs/calibration.md`); "
              "**derived**: computed here from such numbers by the formula shown; **assumed**: facts.md has no number, "
              "chosen for sensible dynamics (reason given); **control**: a study-set input. "
              "Units: `per_min` = min^-1, `per_nM_per_min` = nM^-1 min^-1, `nM_per_min` = nM min^-1.\n")
@@ -1038,14 +1051,45 @@ def write_doc() -> str:
     return "\n".join(D) + "\n"
 
 
+FITTED_TSV = ROOT / "models" / "her2" / "calibration" / "fitted_parameters.tsv"
+
+
+def adopt_fitted() -> int:
+    """Model constants the calibration fitted (models/her2/calibration/fitted_parameters.tsv,
+    written by `her2sim calibration report`) replace their assumed values; the old value and
+    its reason stay in the source text. Returns how many were adopted."""
+    if not FITTED_TSV.exists():
+        return 0
+    rows = FITTED_TSV.read_text(encoding="utf-8").splitlines()
+    header = rows[0].split("\t")
+    by_id = {p.id: p for p in M.parameters}
+    n = 0
+    for line in rows[1:]:
+        if not line.strip():
+            continue
+        r = dict(zip(header, line.split("\t")))
+        p = by_id.get(r["parameterId"])
+        if p is None:
+            continue
+        end = lambda x: f"{float(x):.3g}" if x.strip() else "open"
+        p.source = (f"fitted to the calibration data (models/her2/calibration, docs/calibration.md): "
+                    f"{float(r['value']):.4g}, {r['interval']} 95% CI {end(r['ci95_lower'])} to {end(r['ci95_upper'])} "
+                    f"({r['verdict']}); before the fit {float(r['prior']):.4g}, {p.source}")
+        p.value = float(r["value"])
+        p.tag = "fitted"
+        n += 1
+    return n
+
+
 def main() -> int:
+    n_fitted = adopt_fitted()
     check()
     OUT_XML.write_text(write_sbml(), encoding="utf-8")
     OUT_DOC.write_text(write_doc(), encoding="utf-8")
     n_rules = len(M.rules)
     print(f"wrote {OUT_XML.relative_to(ROOT)}: {len(M.species)} species, {len(M.reactions)} reactions, "
           f"{len(M.parameters)} parameters, {n_rules} rules")
-    print(f"wrote {OUT_DOC.relative_to(ROOT)}")
+    print(f"wrote {OUT_DOC.relative_to(ROOT)} ({n_fitted} fitted constants adopted)")
     return 0
 
 

@@ -89,7 +89,11 @@ pub struct Effect {
     /// Binders of one site compete for it.
     pub site: Option<String>,
     pub response: Response,
-    /// Where the EC50 came from (catalogue potency and tag) or why it was chosen.
+    /// The response before calibration (catalogue potency or assumed): the fit's prior and the
+    /// value a fit starts from when none was adopted. Equal to `response` if not fitted.
+    pub literature: Response,
+    /// Where the EC50 came from (catalogue potency and tag, or the fit with its interval) or why
+    /// it was chosen.
     pub basis: String,
     pub reason: String,
 }
@@ -178,18 +182,103 @@ impl Actions {
             }
         }
         if problems.is_empty() {
-            Ok(Actions {
+            let mut actions = Actions {
                 strategies,
                 default_doses,
                 modifiers,
                 cell_lines,
                 regimens: crate::pk::Regimens::builtin(cat)?,
-            })
+            };
+            actions.adopt(&crate::fitted::adopted()?)?;
+            Ok(actions)
         } else {
             Err(format!(
                 "models/her2/actions.toml:\n  {}",
                 problems.join("\n  ")
             ))
+        }
+    }
+
+    /// Takes the calibration's fitted values (see [`crate::fitted`]): drug potencies and
+    /// ceilings (`EC50_<drug>_<hook>`, `EMAX_<drug>_<hook>`), per-line parameters
+    /// (`<param>_<line>`) and mutation-class strengths (set in every line and modifier that
+    /// carries the mutation). Phenotype constants and the noise belong to the network model
+    /// and the calibration; any other id is an error.
+    pub fn adopt(&mut self, fitted: &[crate::fitted::FittedParameter]) -> Result<(), String> {
+        use crate::calibration::{sid, LINE_PARAMS, PHENOTYPE, SHARED_LINE_PARAMS};
+        let table = "models/her2/calibration/fitted_parameters.tsv";
+        for f in fitted {
+            let note = format!("fitted: {}", f.provenance());
+            if let Some((kind, rest)) =
+                f.id.strip_prefix("EC50_")
+                    .map(|r| (true, r))
+                    .or_else(|| f.id.strip_prefix("EMAX_").map(|r| (false, r)))
+            {
+                let hit = self.strategies.iter_mut().find_map(|(id, effects)| {
+                    let drug = sid(id);
+                    let hook = rest.strip_prefix(&drug)?.strip_prefix('_')?;
+                    effects.iter_mut().find(|e| {
+                        e.hook == hook && matches!(e.response, Response::Concentration { .. })
+                    })
+                });
+                let Some(effect) = hit else {
+                    return Err(format!("{table}: {} names no drug effect", f.id));
+                };
+                if let Response::Concentration { ec50_nm, max, .. } = &mut effect.response {
+                    if kind {
+                        *ec50_nm = f.value;
+                    } else {
+                        *max = f.value;
+                    }
+                }
+                effect.basis = format!(
+                    "{} {note}; literature: {}",
+                    if kind { "EC50" } else { "ceiling" },
+                    effect.basis
+                );
+                continue;
+            }
+            if let Some((param, line)) = LINE_PARAMS.iter().find_map(|(p, ..)| {
+                let line = f.id.strip_prefix(p)?.strip_prefix('_')?;
+                Some((*p, line))
+            }) {
+                let Some((_, sets)) = self.cell_lines_mut(line) else {
+                    return Err(format!("{table}: {}: no cell line {line}", f.id));
+                };
+                set(sets, param, f.value, &note);
+                continue;
+            }
+            if let Some((param, ..)) = SHARED_LINE_PARAMS.iter().find(|(_, id, ..)| *id == f.id) {
+                for (_, sets) in self.cell_lines.iter_mut().chain(self.modifiers.iter_mut()) {
+                    if sets.iter().any(|s| s.param == *param) {
+                        set(sets, param, f.value, &note);
+                    }
+                }
+                continue;
+            }
+            if !(PHENOTYPE.iter().any(|(p, ..)| *p == f.id) || f.id == "sd_GR") {
+                return Err(format!("{table}: {} is not a calibrated parameter", f.id));
+            }
+        }
+        Ok(())
+    }
+
+    /// The settings of a cell line by its id in calibration identifiers (`mda_mb_453`), created
+    /// empty if it has none.
+    fn cell_lines_mut(&mut self, line_sid: &str) -> Option<&mut (String, Vec<Setting>)> {
+        let pos = self
+            .cell_lines
+            .iter()
+            .position(|(id, _)| crate::calibration::sid(id) == line_sid);
+        match pos {
+            Some(i) => self.cell_lines.get_mut(i),
+            None => {
+                let id = crate::calibration::LINES
+                    .iter()
+                    .find(|l| crate::calibration::sid(l) == line_sid)?;
+                self.cell_lines.push((id.to_string(), Vec::new()));
+                self.cell_lines.last_mut()
+            }
         }
     }
 
@@ -224,6 +313,21 @@ impl Actions {
     /// The settings of a cell line beyond its HER2 gene dose (by catalogue id).
     pub fn cell_line_settings(&self, cell_line_id: &str) -> &[Setting] {
         lookup(&self.cell_lines, cell_line_id)
+    }
+}
+
+/// Sets `param` in a list of settings (replacing an earlier value), noting why.
+fn set(sets: &mut Vec<Setting>, param: &str, value: f64, note: &str) {
+    match sets.iter_mut().find(|s| s.param == param) {
+        Some(s) => {
+            s.reason = format!("{note}; before: {}", s.reason);
+            s.value = value;
+        }
+        None => sets.push(Setting {
+            param: param.to_string(),
+            value,
+            reason: note.to_string(),
+        }),
     }
 }
 
@@ -294,10 +398,12 @@ fn resolve_effect(s: &Strategy, e: EffectEntry) -> Result<Effect, String> {
             ))
         }
     };
+    let literature = response.clone();
     Ok(Effect {
         hook: e.hook,
         site: e.site,
         response,
+        literature,
         basis,
         reason: e.reason,
     })

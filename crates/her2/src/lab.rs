@@ -32,8 +32,11 @@ pub enum LabError {
 /// into pieces this long and each piece uses the concentration at its midpoint.
 pub const PK_STEP_H: f64 = 1.0;
 
+/// How many read-outs a trajectory records.
+pub const N_READOUTS: usize = 11;
+
 /// Model read-outs recorded in trajectories, and the `predict` names they go by.
-pub const READOUTS: [(&str, &str); 9] = [
+pub const READOUTS: [(&str, &str); N_READOUTS] = [
     ("viable_cells", "cells"),
     ("proliferation", "proliferation_rate"),
     ("apoptosis", "apoptosis_rate"),
@@ -43,6 +46,8 @@ pub const READOUTS: [(&str, &str); 9] = [
     ("pERK", "pERK_fraction"),
     ("HER2_total", "HER2_total"),
     ("migration", "migration_index"),
+    ("HER3_total", "HER3_total"),
+    ("AKT_total", "AKT_total"),
 ];
 
 /// Below these untreated values (in `READOUTS` order and units) a ratio to untreated is not
@@ -52,8 +57,9 @@ pub const READOUTS: [(&str, &str); 9] = [
 /// lower limit of quantitative westerns and RPPA, 10^3 per cell); pathway fractions and the
 /// migration index 1 % of their range (a blot's ~100-fold dynamic range); rates 1e-7 per min
 /// (a doubling or half-life of over 13 years: no growth or death to speak of). Viable cells
-/// are relative to the start and always measurable.
-pub const READOUT_FLOORS: [f64; 9] = [0.0, 1e-7, 1e-7, 1.0, 1.0, 0.01, 0.01, 1.0, 0.01];
+/// are relative to the start and always measurable. Total HER3 and AKT: 1 nM as the receptors.
+pub const READOUT_FLOORS: [f64; N_READOUTS] =
+    [0.0, 1e-7, 1e-7, 1.0, 1.0, 0.01, 0.01, 1.0, 0.01, 1.0, 1.0];
 
 /// Treated relative to untreated for read-out `i`: NaN when the untreated value is below the
 /// read-out's floor (not measurable), 1 when both are exactly zero.
@@ -99,13 +105,16 @@ impl Condition {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Trajectory {
     pub hours: Vec<f64>,
-    pub values: Vec<[f64; 9]>,
+    pub values: Vec<[f64; N_READOUTS]>,
 }
 
 impl Trajectory {
     /// The read-outs at the last time.
-    pub fn last(&self) -> [f64; 9] {
-        self.values.last().copied().unwrap_or([f64::NAN; 9])
+    pub fn last(&self) -> [f64; N_READOUTS] {
+        self.values
+            .last()
+            .copied()
+            .unwrap_or([f64::NAN; N_READOUTS])
     }
 }
 
@@ -118,9 +127,9 @@ pub struct Prediction {
     pub treatment: String,
     pub days: f64,
     /// `READOUTS` order.
-    pub relative: [f64; 9],
-    pub untreated: [f64; 9],
-    pub treated: [f64; 9],
+    pub relative: [f64; N_READOUTS],
+    pub untreated: [f64; N_READOUTS],
+    pub treated: [f64; N_READOUTS],
     /// GR value of viable cells (see [`gr_value`]).
     pub gr_value: f64,
 }
@@ -131,11 +140,11 @@ impl Prediction {
         condition: Condition,
         treatment: String,
         days: f64,
-        treated: [f64; 9],
-        untreated: [f64; 9],
+        treated: [f64; N_READOUTS],
+        untreated: [f64; N_READOUTS],
         start_cells: f64,
     ) -> Prediction {
-        let mut relative = [f64::NAN; 9];
+        let mut relative = [f64::NAN; N_READOUTS];
         for (i, r) in relative.iter_mut().enumerate() {
             *r = relative_readout(i, treated[i], untreated[i]);
         }
@@ -442,8 +451,8 @@ impl Lab {
 }
 
 /// The first `READOUTS.len()` values of a simulation row (NaN where the row is short).
-fn readout_row(row: &[f64]) -> [f64; 9] {
-    let mut v = [f64::NAN; 9];
+fn readout_row(row: &[f64]) -> [f64; N_READOUTS] {
+    let mut v = [f64::NAN; N_READOUTS];
     for (slot, x) in v.iter_mut().zip(row) {
         *slot = *x;
     }

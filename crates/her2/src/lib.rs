@@ -15,6 +15,7 @@
 pub mod actions;
 pub mod calibration;
 pub mod catalogue;
+pub mod fitted;
 pub mod hooks;
 pub mod lab;
 pub mod outputs;

@@ -202,12 +202,16 @@ pub struct CalibrationProblem {
     pub validation_points: usize,
 }
 
-/// One drug effect whose potency is estimated.
+/// One drug effect whose potency is estimated: its current values (the laboratory's, which
+/// are a previous fit's once adopted) start the fit; the literature values centre the prior and
+/// the bounds.
 struct Fitted<'a> {
     drug: &'a str,
     effect: &'a Effect,
     ec50_nm: f64,
     max: f64,
+    lit_ec50_nm: f64,
+    lit_max: f64,
 }
 
 impl Fitted<'_> {
@@ -264,15 +268,26 @@ pub fn build(lab: &Lab) -> Result<CalibrationProblem, String> {
     let fitted: Vec<Fitted> = effects
         .iter()
         .filter(|(_, _, first)| *first)
-        .filter_map(|&(drug, effect, _)| match effect.response {
-            Response::Concentration { ec50_nm, max, .. } => Some(Fitted {
-                drug,
-                effect,
-                ec50_nm,
-                max,
-            }),
-            Response::Fixed(_) => None,
-        })
+        .filter_map(
+            |&(drug, effect, _)| match (&effect.response, &effect.literature) {
+                (
+                    Response::Concentration { ec50_nm, max, .. },
+                    Response::Concentration {
+                        ec50_nm: lit_ec50_nm,
+                        max: lit_max,
+                        ..
+                    },
+                ) => Some(Fitted {
+                    drug,
+                    effect,
+                    ec50_nm: *ec50_nm,
+                    max: *max,
+                    lit_ec50_nm: *lit_ec50_nm,
+                    lit_max: *lit_max,
+                }),
+                _ => None,
+            },
+        )
         .collect();
     let sbml = model_sbml(&effects, &fitted)?;
     let points = gr_points(&LINES, &DRUGS)?;
@@ -685,7 +700,7 @@ fn dataset_id(experiment: &str) -> String {
 fn parameters_tsv(lab: &Lab, fitted: &[Fitted], points: &[GrPoint]) -> Result<String, String> {
     let mut out = "parameterId\tparameterName\tparameterScale\tlowerBound\tupperBound\tnominalValue\testimate\tobjectivePriorType\tobjectivePriorParameters\n".to_string();
     for f in fitted {
-        let (lo, hi) = (f.ec50_nm / 1e3, f.ec50_nm * 1e3);
+        let (lo, hi) = (f.lit_ec50_nm / 1e3, f.lit_ec50_nm * 1e3);
         let _ = writeln!(
             out,
             "{}\t{} half-maximal concentration on {} (nM)\tlog10\t{lo:?}\t{hi:?}\t{:?}\t1\tparameterScaleNormal\t{:?};{POTENCY_PRIOR_SD_LOG10:?}",
@@ -693,7 +708,7 @@ fn parameters_tsv(lab: &Lab, fitted: &[Fitted], points: &[GrPoint]) -> Result<St
             f.drug,
             f.effect.hook,
             f.ec50_nm,
-            f.ec50_nm.log10(),
+            f.lit_ec50_nm.log10(),
         );
         if f.fits_max() {
             let _ = writeln!(
@@ -702,8 +717,8 @@ fn parameters_tsv(lab: &Lab, fitted: &[Fitted], points: &[GrPoint]) -> Result<St
                 f.estimated_emax(),
                 f.drug,
                 f.effect.hook,
-                f.max / 100.0,
-                f.max * 100.0,
+                f.lit_max / 100.0,
+                f.lit_max * 100.0,
                 f.max,
             );
         }

@@ -143,9 +143,10 @@ pub fn report(
     let mut values = training
         .parameters_from_table(fit_table)
         .map_err(|e| e.to_string())?;
-    // Held-out lines: their drive predicted from the fitted training lines of their class.
-    for (id, v) in super::held_out_line_params(lab, &values)? {
-        values.insert(id, v);
+    // Held-out lines: their parameters predicted from the fitted training lines of their class.
+    let held_out = super::held_out_line_params(lab, &values)?;
+    for (id, v) in &held_out {
+        values.insert(id.clone(), *v);
     }
     let terms_t = training.terms(&values).map_err(|e| e.to_string())?;
     let terms_v = validation.terms(&values).map_err(|e| e.to_string())?;
@@ -191,7 +192,9 @@ pub fn report(
     let wald = training
         .wald_intervals(&values)
         .map_err(|e| e.to_string())?;
-    let params = parameter_rows(&training, &values, profiles, &wald);
+    let adopted = crate::fitted::adopted()?;
+    let params = parameter_rows(&training, &values, profiles, &wald, &adopted);
+    let fitted_table = fitted_rows(&training, &params, &held_out, &adopted);
     let files = vec![
         (
             "index.html".to_string(),
@@ -200,6 +203,10 @@ pub fn report(
         ("points.csv".to_string(), points_csv(&fit_t, &fit_v)),
         ("experiments.csv".to_string(), experiments_csv(&experiments)),
         ("parameters.csv".to_string(), parameters_csv(&params)),
+        (
+            "fitted_parameters.tsv".to_string(),
+            crate::fitted::to_tsv(&fitted_table),
+        ),
     ];
     Ok(CalibrationReport { files, summary })
 }
@@ -271,11 +278,69 @@ struct ParamRow {
     verdict: &'static str,
 }
 
+/// The value a parameter had before any fit: the adopted table's prior where the problem's
+/// nominal value is an earlier fit, the nominal value otherwise.
+fn prior_of(id: &str, nominal: f64, adopted: &[crate::fitted::FittedParameter]) -> f64 {
+    adopted
+        .iter()
+        .find(|f| f.id == id)
+        .map_or(nominal, |f| f.prior)
+}
+
+/// The table to adopt: every estimated parameter with its interval (profile where given,
+/// else Wald), and the held-out lines' parameters predicted from their class.
+fn fitted_rows(
+    problem: &Problem,
+    params: &[ParamRow],
+    held_out: &[(String, f64)],
+    adopted: &[crate::fitted::FittedParameter],
+) -> Vec<crate::fitted::FittedParameter> {
+    let mut out: Vec<crate::fitted::FittedParameter> = params
+        .iter()
+        .map(|r| {
+            let profiled = !r.verdict.ends_with("(Wald)");
+            let w = r.wald.as_ref();
+            let (lower, upper) = if profiled {
+                (r.lower, r.upper)
+            } else {
+                (w.and_then(|w| w.lower), w.and_then(|w| w.upper))
+            };
+            crate::fitted::FittedParameter {
+                id: r.id.clone(),
+                value: r.fitted,
+                lower,
+                upper,
+                interval: if profiled { "profile" } else { "Wald" }.into(),
+                prior: r.literature,
+                verdict: r.verdict.trim_end_matches(" (Wald)").to_string(),
+            }
+        })
+        .collect();
+    for (id, v) in held_out {
+        let nominal = problem
+            .parameters
+            .iter()
+            .find(|p| &p.id == id)
+            .map_or(f64::NAN, |p| p.nominal);
+        out.push(crate::fitted::FittedParameter {
+            id: id.clone(),
+            value: *v,
+            lower: None,
+            upper: None,
+            interval: "class mean".into(),
+            prior: prior_of(id, nominal, adopted),
+            verdict: "held out: predicted from the training lines of its class".into(),
+        });
+    }
+    out
+}
+
 fn parameter_rows(
     problem: &Problem,
     values: &HashMap<String, f64>,
     profiles: Option<&HashMap<String, ProfileInterval>>,
     wald: &[WaldInterval],
+    adopted: &[crate::fitted::FittedParameter],
 ) -> Vec<ParamRow> {
     problem
         .parameters
@@ -301,7 +366,7 @@ fn parameter_rows(
             };
             ParamRow {
                 id: p.id.clone(),
-                literature: p.nominal,
+                literature: prior_of(&p.id, p.nominal, adopted),
                 fitted: values.get(&p.id).copied().unwrap_or(f64::NAN),
                 lower: interval.and_then(|i| i.lower),
                 upper: interval.and_then(|i| i.upper),

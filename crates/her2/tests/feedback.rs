@@ -1,0 +1,70 @@
+//! Adaptive feedback in time courses after drug addition, against published experiments.
+//!
+//! Canonici 2013 (Oncotarget, PMC3858548; facts.md, sourced): in HER2-positive lines,
+//! lapatinib and neratinib re-induce HER3 and AKT phosphorylation by about 24 h, and
+//! trastuzumab co-treatment prevents it. The model carries this through AKT -| FOXO -> HER3
+//! mRNA (FOXO-driven HER3 transcription, slowed by HER3 mRNA turnover).
+
+use her2sim_her2::{Lab, Prediction};
+
+fn at(lab: &Lab, line: &str, treatment: &str, hours: f64) -> Prediction {
+    let cond = lab.condition(line, &[]).unwrap();
+    lab.predict(&cond, &lab.treatment(treatment).unwrap(), hours / 24.0)
+        .unwrap()
+}
+
+fn absolute(p: &Prediction, name: &str) -> f64 {
+    let i = her2sim_her2::READOUTS
+        .iter()
+        .position(|(n, _)| *n == name)
+        .unwrap();
+    p.treated[i]
+}
+
+/// HER3 protein and phosphorylation build up between 2 h and 24 h of a HER2 kinase
+/// inhibitor, after their fall at the start (the inhibitor's immediate effect).
+#[test]
+fn tki_reinduces_her3_within_a_day() {
+    let lab = Lab::builtin().unwrap();
+    for line in ["bt474", "skbr3"] {
+        for tki in ["lapatinib@1uM", "neratinib@100nM"] {
+            let (early, late) = (at(&lab, line, tki, 2.0), at(&lab, line, tki, 24.0));
+            let (h2, h24) = (
+                absolute(&early, "HER3_total"),
+                absolute(&late, "HER3_total"),
+            );
+            assert!(
+                h24 > 1.2 * h2,
+                "{line} {tki}: HER3 {h2} at 2 h, {h24} at 24 h"
+            );
+            let (p2, p24) = (absolute(&early, "pHER3"), absolute(&late, "pHER3"));
+            assert!(
+                p24 > 1.2 * p2,
+                "{line} {tki}: pHER3 {p2} at 2 h, {p24} at 24 h"
+            );
+            let (a2, a24) = (absolute(&early, "pAKT"), absolute(&late, "pAKT"));
+            assert!(a24 > a2, "{line} {tki}: pAKT {a2} at 2 h, {a24} at 24 h");
+        }
+    }
+}
+
+/// Trastuzumab added to lapatinib blunts the HER3 re-phosphorylation (Canonici 2013).
+#[test]
+fn trastuzumab_blunts_the_her3_rebound() {
+    let lab = Lab::builtin().unwrap();
+    let rebound = |t: &str| {
+        absolute(&at(&lab, "bt474", t, 24.0), "pHER3")
+            / absolute(&at(&lab, "bt474", t, 2.0), "pHER3")
+    };
+    let (alone, with_t) = (
+        rebound("lapatinib@1uM"),
+        rebound("lapatinib@1uM+trastuzumab@10ug/mL"),
+    );
+    let level = |t: &str| absolute(&at(&lab, "bt474", t, 24.0), "pHER3");
+    assert!(
+        level("lapatinib@1uM+trastuzumab@10ug/mL") < level("lapatinib@1uM"),
+        "pHER3 at 24 h: with trastuzumab {} vs alone {}; rebound {with_t} vs {alone}",
+        level("lapatinib@1uM+trastuzumab@10ug/mL"),
+        level("lapatinib@1uM")
+    );
+}
