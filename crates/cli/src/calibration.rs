@@ -30,7 +30,8 @@ enum Action {
         json: bool,
     },
     /// The credibility report of a fit of the calibration problem: index.html, points.csv,
-    /// experiments.csv and parameters.csv.
+    /// experiments.csv, parameters.csv, and fitted_parameters.tsv (copy it to
+    /// models/her2/fitted_parameters.tsv to adopt the fit in the laboratory).
     Report {
         /// The `her2sim fit` output directory (its parameters.tsv is read).
         #[arg(long)]

@@ -201,12 +201,12 @@ impl Actions {
 
     /// Takes the calibration's fitted values (see [`crate::fitted`]): drug potencies and
     /// ceilings (`EC50_<drug>_<hook>`, `EMAX_<drug>_<hook>`), per-line parameters
-    /// (`<param>_<line>`) and mutation-class strengths (set in every line and modifier that
+    /// (`<param>_<line>`) and mutation-class strengths (set in every catalogue line that
     /// carries the mutation). Phenotype constants and the noise belong to the network model
     /// and the calibration; any other id is an error.
     pub fn adopt(&mut self, fitted: &[crate::fitted::FittedParameter]) -> Result<(), String> {
-        use crate::calibration::{sid, LINE_PARAMS, PHENOTYPE, SHARED_LINE_PARAMS};
-        let table = "models/her2/calibration/fitted_parameters.tsv";
+        use crate::calibration::{sid, DERIVED_LINES, LINE_PARAMS, PHENOTYPE, SHARED_LINE_PARAMS};
+        let table = "models/her2/fitted_parameters.tsv";
         for f in fitted {
             let note = format!("fitted: {}", f.provenance());
             if let Some((kind, rest)) =
@@ -242,14 +242,28 @@ impl Actions {
                 let line = f.id.strip_prefix(p)?.strip_prefix('_')?;
                 Some((*p, line))
             }) {
-                let Some((_, sets)) = self.cell_lines_mut(line) else {
+                let Some((parent, sets)) = self.cell_lines_mut(line) else {
                     return Err(format!("{table}: {}: no cell line {line}", f.id));
                 };
+                let parent = parent.clone();
                 set(sets, param, f.value, &note);
+                for (child, _) in DERIVED_LINES.iter().filter(|(_, p)| *p == parent) {
+                    let Some((_, sets)) = self.cell_lines_mut(&sid(child)) else {
+                        return Err(format!("{table}: {}: no cell line {child}", f.id));
+                    };
+                    set(
+                        sets,
+                        param,
+                        f.value,
+                        &format!("{note} (of its parent line {parent})"),
+                    );
+                }
                 continue;
             }
             if let Some((param, ..)) = SHARED_LINE_PARAMS.iter().find(|(_, id, ..)| *id == f.id) {
-                for (_, sets) in self.cell_lines.iter_mut().chain(self.modifiers.iter_mut()) {
+                // Lines only: a modifier (`pten-loss`, `pik3ca-h1047r`) stands for a defined
+                // perturbation, not for the mutations the catalogue lines happen to carry.
+                for (_, sets) in self.cell_lines.iter_mut() {
                     if sets.iter().any(|s| s.param == *param) {
                         set(sets, param, f.value, &note);
                     }
@@ -275,6 +289,7 @@ impl Actions {
             None => {
                 let id = crate::calibration::LINES
                     .iter()
+                    .chain(crate::calibration::DERIVED_LINES.iter().map(|(c, _)| c))
                     .find(|l| crate::calibration::sid(l) == line_sid)?;
                 self.cell_lines.push((id.to_string(), Vec::new()));
                 self.cell_lines.last_mut()
@@ -470,8 +485,22 @@ mod tests {
         let a = Actions::builtin(&cat).unwrap();
         let t = a.effects("trastuzumab");
         assert_eq!(t[0].hook, "domainIV_block");
-        match t[0].response {
+        // The catalogue's Kd stays the literature value; the laboratory uses the adopted fit.
+        match t[0].literature {
             Response::Concentration { ec50_nm, .. } => assert!((ec50_nm - 0.314).abs() < 1e-12),
+            _ => panic!("trastuzumab should be concentration-dependent"),
+        }
+        let fitted = crate::fitted::adopted().unwrap();
+        let ec50 = fitted
+            .iter()
+            .find(|f| f.id == "EC50_trastuzumab_domainIV_block")
+            .map(|f| f.value);
+        match (t[0].response.clone(), ec50) {
+            (Response::Concentration { ec50_nm, .. }, Some(v)) => {
+                assert_eq!(ec50_nm, v);
+                assert!(t[0].basis.contains("fitted"), "{}", t[0].basis);
+            }
+            (Response::Concentration { ec50_nm, .. }, None) => assert_eq!(ec50_nm, 0.314),
             _ => panic!("trastuzumab should be concentration-dependent"),
         }
         assert_eq!(a.settings("p95her2")[0].param, "p95_expression");

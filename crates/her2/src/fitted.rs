@@ -1,11 +1,11 @@
-//! The adopted calibration fit: `models/her2/calibration/fitted_parameters.tsv`, the table
+//! The adopted calibration fit: `models/her2/fitted_parameters.tsv`, the table
 //! `her2sim calibration report` writes from a fit (copy it there to adopt it). The laboratory
 //! takes its drug potencies and ceilings, line parameters and mutation strengths from it
 //! ([`crate::actions`]); `tools/build_her2_model.py` takes the phenotype constants from it into
 //! the network model. Every row keeps the value it replaced (`prior`) and its interval, so each
 //! parameter's provenance stays readable: sourced, fitted with an interval, or assumed.
 
-const FITTED_TSV: &str = include_str!("../../../models/her2/calibration/fitted_parameters.tsv");
+const FITTED_TSV: &str = include_str!("../../../models/her2/fitted_parameters.tsv");
 
 /// The header of the table, in order.
 pub const HEADER: [&str; 7] = [

@@ -545,7 +545,7 @@ mod tests {
         let wash = lab
             .run(
                 &c,
-                &lab.treatment("lapatinib@1uM(0-24h)").unwrap(),
+                &lab.treatment("lapatinib@10uM(0-24h)").unwrap(),
                 120.0,
                 5,
             )

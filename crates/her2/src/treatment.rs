@@ -545,7 +545,7 @@ mod tests {
             }
         );
         assert_eq!(t.change_points(), vec![24.0]);
-        assert!(t.hooks_at(&a, 12.0).get("tki_her2_inhibition") > 0.9);
+        assert!(t.hooks_at(&a, 12.0).get("tki_her2_inhibition") > 0.8);
         assert_eq!(t.hooks_at(&a, 12.0).get("mitotic_damage"), 0.0);
         assert_eq!(t.hooks_at(&a, 30.0).get("tki_her2_inhibition"), 0.0);
         assert!(t.hooks_at(&a, 30.0).get("mitotic_damage") > 0.0);
@@ -559,16 +559,24 @@ mod tests {
     #[test]
     fn occupancy_and_competition() {
         let (c, a) = cat();
-        // Trastuzumab at its Kd (0.314 nM) half-occupies domain IV.
-        let t = Treatment::parse("trastuzumab@0.314nM", &c, &a).unwrap();
+        let ec50 = |drug: &str| match a.effects(drug)[0].response {
+            crate::actions::Response::Concentration { ec50_nm, .. } => ec50_nm,
+            crate::actions::Response::Fixed(_) => panic!("{drug}"),
+        };
+        // Trastuzumab at its EC50 (the fitted one; the Kd 0.314 nM before) half-occupies
+        // domain IV.
+        let k = ec50("trastuzumab");
+        let t = Treatment::parse(&format!("trastuzumab@{k}nM"), &c, &a).unwrap();
         assert!((t.hooks(&a).get("domainIV_block") - 0.5).abs() < 1e-12);
-        // With T-DM1 at its Kd too, they share the site: total 2/3, the ADC's share 1/3.
-        let t = Treatment::parse("trastuzumab@0.314nM+t-dm1@0.314nM", &c, &a).unwrap();
+        // With T-DM1 at its own half-occupying concentration, they share the site: total 2/3.
+        let kt = ec50("t-dm1");
+        let t = Treatment::parse(&format!("trastuzumab@{k}nM+t-dm1@{kt}nM"), &c, &a).unwrap();
         let h = t.hooks(&a);
         assert!((h.get("domainIV_block") - 2.0 / 3.0).abs() < 1e-12);
         assert!((h.get("adc_occupancy") - 1.0 / 3.0).abs() < 1e-12);
-        // Lapatinib at its HER2 IC50 inhibits half the HER2 kinase.
-        let t = Treatment::parse("lapatinib@9.2nM", &c, &a).unwrap();
+        // Lapatinib at its EC50 inhibits half the HER2 kinase.
+        let kl = ec50("lapatinib");
+        let t = Treatment::parse(&format!("lapatinib@{kl}nM"), &c, &a).unwrap();
         assert!((t.hooks(&a).get("tki_her2_inhibition") - 0.5).abs() < 1e-12);
     }
 }

@@ -40,16 +40,26 @@ const PAIRS: [(&str, &str, &str); 18] = [
     ("skbr3", "mk-2206", "10uM"),
 ];
 
-/// Pairs that agree now (the ratchet).
-const AGREE: [(&str, &str); 8] = [
+/// Pairs that agree now (the ratchet). Before the calibration fit 8 agreed; the fitted model
+/// brings 16 within the tolerance and loses one of the 8, BT-474 neratinib (model -0.52 against
+/// a single published -0.92): the least-squares fit over 502 points trades it for nine others.
+const AGREE: [(&str, &str); 16] = [
     ("bt474", "lapatinib"),
-    ("bt474", "neratinib"),
+    ("skbr3", "lapatinib"),
     ("skbr3", "neratinib"),
     ("bt474", "alpelisib"),
+    ("skbr3", "alpelisib"),
     ("bt474", "trametinib"),
     ("skbr3", "trametinib"),
     ("bt474", "cisplatin"),
+    ("skbr3", "cisplatin"),
+    ("bt474", "paclitaxel"),
     ("skbr3", "paclitaxel"),
+    ("bt474", "docetaxel"),
+    ("skbr3", "docetaxel"),
+    ("bt474", "17-aag"),
+    ("skbr3", "17-aag"),
+    ("skbr3", "mk-2206"),
 ];
 
 fn data_dir() -> PathBuf {
@@ -165,13 +175,19 @@ fn targeted_agents_differ_as_the_screens_do() {
 
 /// The three chemotherapies act by their class: platinum arrests the cycle (proliferation
 /// falls) and kills whether or not cells divide; taxanes leave the division rate alone and
-/// kill dividing cells, so halting division (lapatinib) shields cells from a taxane.
+/// kill dividing cells, so halting division (lapatinib) shields cells from a taxane. Doses
+/// above the fitted EC50s (paclitaxel 35 nM, docetaxel 23 nM; cisplatin's 180 µM is poorly
+/// determined), where the screens measure GRmax.
 #[test]
 fn chemotherapies_act_by_class() {
     let lab = Lab::builtin().unwrap();
     let cond = lab.condition("bt474", &[]).unwrap();
     let p = |t: &str| lab.predict(&cond, &lab.treatment(t).unwrap(), 3.0).unwrap();
-    let (pac, doc, cis) = (p("paclitaxel@5nM"), p("docetaxel@3nM"), p("cisplatin@10uM"));
+    let (pac, doc, cis) = (
+        p("paclitaxel@100nM"),
+        p("docetaxel@100nM"),
+        p("cisplatin@100uM"),
+    );
     let prolif = |x: &her2sim_her2::Prediction| x.get("proliferation").unwrap();
     assert!(
         prolif(&cis) < 0.5,
@@ -184,7 +200,7 @@ fn chemotherapies_act_by_class() {
     assert_ne!(pac.relative, cis.relative);
     // Apoptosis added by paclitaxel on top of lapatinib is smaller than on untreated cells.
     let lap = p("lapatinib@1uM");
-    let both = p("lapatinib@1uM+paclitaxel@5nM");
+    let both = p("lapatinib@1uM+paclitaxel@100nM");
     let added_alone = pac.treated[2] - pac.untreated[2];
     let added_on_lapatinib = both.treated[2] - lap.treated[2];
     assert!(

@@ -53,20 +53,41 @@ fn combination_index(lab: &Lab, line: &str, d1: (&str, f64), d2: (&str, f64)) ->
     cis.iter().sum::<f64>() / cis.len() as f64
 }
 
+/// Synergy (CI < 1) in each of Pegram's four lines, as published. The effect size is not
+/// matched: the calibrated model gives CI 0.75-0.81 against the published 0.30-0.62 (the
+/// abstract's range over lines and effect levels). The model's synergy came mostly from
+/// trastuzumab lowering AKT survival signalling against taxane death, a law the calibration fit
+/// rejects (`survival_max` at its lower bound); HER2 -> p21Cip1 protection from mitotic death
+/// (Yu 1998 Mol Cell 2:581), which trastuzumab would lift, is the missing mechanism
+/// (docs/calibration.md). The test holds the sign and keeps the model from drifting further
+/// from the data: the mean CI must stay below 0.85.
 #[test]
 fn trastuzumab_docetaxel_synergy_as_pegram_2004() {
     let lab = Lab::builtin().unwrap();
+    let mut all = Vec::new();
     for line in ["skbr3", "bt474", "mda-mb-361", "mda-mb-453"] {
         let ci = combination_index(&lab, line, ("trastuzumab", 1.0), ("docetaxel", 1.0));
-        eprintln!("{line}: CI {ci:.3}");
+        eprintln!("{line}: trastuzumab + docetaxel CI {ci:.3} (published 0.30-0.62)");
+        assert!(ci < 1.0, "{line}: CI {ci}");
+        all.push(ci);
     }
+    let mean = all.iter().sum::<f64>() / all.len() as f64;
+    assert!(mean < 0.85, "mean CI {mean}");
 }
 
+/// Konecny 2006 (Cancer Res 66:1630, abstract): "For the combination of lapatinib plus
+/// trastuzumab, synergistic drug interactions were observed in four different
+/// HER-2-overexpressing cell lines"; "Synergistic interaction between trastuzumab and EGFR/HER-2
+/// tyrosine kinase inhibitors in HER-2 positive breast cancer cells" (2010, O'Donovan, Crown et
+/// al.; abstract at expert.knowledgetransferireland.com/publications/38806): synergy or
+/// additivity in SK-BR-3 and BT-474. The abstracts give no CI values, so the test asks for
+/// synergy (CI < 1) in the HER2-amplified training lines.
 #[test]
 fn lapatinib_trastuzumab_synergy_as_konecny_2006() {
     let lab = Lab::builtin().unwrap();
     for line in ["skbr3", "bt474", "mda-mb-453"] {
         let ci = combination_index(&lab, line, ("lapatinib", 100.0), ("trastuzumab", 1.0));
-        eprintln!("{line}: lap+T CI {ci:.3}");
+        eprintln!("{line}: lapatinib + trastuzumab CI {ci:.3}");
+        assert!(ci < 1.0, "{line}: CI {ci}");
     }
 }

@@ -144,6 +144,54 @@ pub fn gr_points(lines: &[&str], drugs: &[&str]) -> Result<Vec<GrPoint>, String>
     Ok(out)
 }
 
+/// One untreated doubling time of a line (hours), as a screen reported it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DoublingPoint {
+    pub cell_line: String,
+    pub hours: f64,
+    pub source: String,
+    pub validation: bool,
+}
+
+/// The untreated doubling times of `lines`: the gCSI screen reports one per line beside its
+/// dose-response rows (the GR metrics are computed from it, Hafner 2017), copied into the
+/// experiment notes as `DoublingTime=<h>`. The GR value divides the treated growth by the
+/// control's, so it says nothing about the growth rate itself: without these points a fit may
+/// slow every line down at will. One point per line; its split follows the line's rows.
+pub fn doubling_points(lines: &[&str]) -> Result<Vec<DoublingPoint>, String> {
+    let mut out: Vec<DoublingPoint> = Vec::new();
+    for e in rows(EXPERIMENTS, "experiments.tsv")? {
+        let get = |k: &str| e.get(k).map(String::as_str).unwrap_or("");
+        let line = get("cell_line");
+        if get("source_id") != "gcsi2016_gr"
+            || !lines.contains(&line)
+            || out.iter().any(|p| p.cell_line == line)
+        {
+            continue;
+        }
+        let Some(rest) = get("notes").split("DoublingTime=").nth(1) else {
+            continue;
+        };
+        let text: String = rest
+            .chars()
+            .take_while(|c| c.is_ascii_digit() || *c == '.')
+            .collect();
+        let hours: f64 = text.parse().map_err(|_| {
+            format!(
+                "models/her2/data/experiments.tsv: {}: DoublingTime {text:?} is not a number",
+                get("experiment_id")
+            )
+        })?;
+        out.push(DoublingPoint {
+            cell_line: line.to_string(),
+            hours,
+            source: "gcsi2016_gr".to_string(),
+            validation: get("split") == "validation",
+        });
+    }
+    Ok(out)
+}
+
 /// A TSV text as rows of column -> value.
 fn rows(text: &str, file: &str) -> Result<Vec<HashMap<String, String>>, String> {
     let mut lines = text.lines();
@@ -173,6 +221,18 @@ mod tests {
         assert!((gr_curve(0.0, 0.1, -0.5, 2.0) - 1.0).abs() < 1e-12);
         assert!((gr_curve(0.1, 0.1, -0.5, 2.0) - 0.25).abs() < 1e-12);
         assert!((gr_curve(1e6, 0.1, -0.5, 2.0) + 0.5).abs() < 1e-9);
+    }
+
+    /// The gCSI doubling times of the catalogue lines (BT474 70 h, MCF7 30 h, NCIN87 70 h).
+    #[test]
+    fn reads_doubling_times() {
+        let d = doubling_points(&["bt474", "mcf7", "nci-n87", "zr-75-1"]).unwrap();
+        let h = |l: &str| d.iter().find(|p| p.cell_line == l).map(|p| p.hours);
+        assert_eq!(h("bt474"), Some(70.0));
+        assert_eq!(h("mcf7"), Some(30.0));
+        assert_eq!(h("nci-n87"), Some(70.0));
+        assert_eq!(h("zr-75-1"), None);
+        assert!(d.iter().any(|p| p.cell_line == "nci-n87" && p.validation));
     }
 
     /// BT-474 lapatinib in gCSI (GEC50 0.32353 µM, GRinf -0.66044, Hill 1.4579) gives five

@@ -26,7 +26,10 @@ pub mod report;
 
 use std::fmt::Write as _;
 
-pub use data::{gr_curve, gr_points, GrPoint, ASSAY_H, GRID_UM, GRID_UM_CISPLATIN};
+pub use data::{
+    doubling_points, gr_curve, gr_points, DoublingPoint, GrPoint, ASSAY_H, GRID_UM,
+    GRID_UM_CISPLATIN,
+};
 
 use crate::actions::{Effect, Response};
 use crate::hooks::{hook, HookKind};
@@ -62,35 +65,52 @@ pub const DRUGS: [&str; 11] = [
 ];
 
 /// Phenotype constants fitted to the data: (id, lower bound, upper bound).
-pub const PHENOTYPE: [(&str, f64, f64); 6] = [
+pub const PHENOTYPE: [(&str, f64, f64); 7] = [
+    // The maximal division rate: the doubling times (gCSI: MCF-7 30 h, MDA-MB-453 35 h) need
+    // it above SK-BR-3's 37.4 h, from which the model took it (bounds: doubling 5.8 h to 4.8 d).
+    ("mu_max", 1e-4, 2e-3),
     ("addiction_death_max", 1e-5, 1e-2),
     ("K_addiction", 0.01, 0.9),
     ("survival_max", 0.05, 0.99),
     ("w_prolif_erk", 0.01, 0.99),
-    ("K_prolif_akt", 0.02, 2.0),
+    ("K_prolif_akt", 0.02, 20.0),
     ("K_dna_arrest", 1e-6, 1e-2),
 ];
 
-/// Parameters estimated per training line: (model parameter, lower, upper bound, what).
-/// Lines with the same HER2 level differ in properties the data show but nobody measured:
+/// Parameters estimated per training line: (model parameter, lower, upper bound, what,
+/// reference line). Lines with the same HER2 level differ in properties the data show but
+/// nobody measured:
 /// - `other_drive`, the HER2-independent growth drive (other receptors, oestrogen receptor): at
 ///   10 µM lapatinib BT-474 dies, GR -0.63, MDA-MB-453 keeps growing, GR +0.47 (Heiser 2012,
-///   gCSI); up to a few times the HER2 homodimer signal of an amplified line;
+///   gCSI); up to several times the HER2 homodimer signal of an amplified line (a first fit
+///   put MCF-7 at the earlier bound of 5);
 /// - `mitotic_death_fraction`, the share of cells arrested in mitosis by a taxane that die
 ///   rather than slip out (cell fate after antimitotics varies profoundly between lines,
 ///   Gascoigne & Taylor 2008 Cancer Cell 14:111): taxanes kill BT-474 (GR -0.7) but leave
-///   MCF-7 growing (GR +0.1 to +0.2).
+///   MCF-7 growing (GR +0.1 to +0.2). Only its product with a taxane's ceiling reaches the
+///   data, so the reference line (BT-474) keeps 1 and the ceilings carry the scale.
 ///
-/// Held-out lines take the mean fitted value of the training lines of their HER2 class.
-pub const LINE_PARAMS: [(&str, f64, f64, &str); 2] = [
-    ("other_drive", 0.0, 5.0, "HER2-independent drive (nM)"),
+/// Held-out lines take the mean value of the training lines of their HER2 class.
+pub const LINE_PARAMS: [(&str, f64, f64, &str, Option<&str>); 2] = [
+    (
+        "other_drive",
+        0.0,
+        20.0,
+        "HER2-independent drive (nM)",
+        None,
+    ),
     (
         "mitotic_death_fraction",
         0.01,
         1.0,
         "share of mitotically arrested cells that die",
+        Some("bt474"),
     ),
 ];
+
+/// Engineered lines and the parental line whose fitted line parameters they share: the same
+/// cells with a transgene (MCF-7-neo/HER2 is MCF-7 carrying a HER2 construct, catalogue).
+pub const DERIVED_LINES: [(&str, &str); 1] = [("mcf7-her2", "mcf7")];
 
 /// Whether `param` is estimated per line.
 fn is_line_param(param: &str) -> bool {
@@ -291,9 +311,15 @@ pub fn build(lab: &Lab) -> Result<CalibrationProblem, String> {
         .collect();
     let sbml = model_sbml(&effects, &fitted)?;
     let points = gr_points(&LINES, &DRUGS)?;
-    let conditions = conditions_tsv(lab, &fitted, &points)?;
+    let doubling: Vec<DoublingPoint> = doubling_points(&LINES)?
+        .into_iter()
+        .filter(|d| points.iter().any(|p| p.cell_line == d.cell_line))
+        .collect();
+    let conditions = conditions_tsv(lab, &fitted, &points, &doubling)?;
     let (training, validation): (Vec<&GrPoint>, Vec<&GrPoint>) =
         points.iter().partition(|p| !p.validation);
+    let (dbl_training, dbl_validation): (Vec<&DoublingPoint>, Vec<&DoublingPoint>) =
+        doubling.iter().partition(|d| !d.validation);
     let files = vec![
         (
             "her2_calibration.yaml".to_string(),
@@ -308,11 +334,11 @@ pub fn build(lab: &Lab) -> Result<CalibrationProblem, String> {
         ("observables.tsv".to_string(), OBSERVABLES.to_string()),
         (
             "measurements_training.tsv".to_string(),
-            measurements_tsv(&training),
+            measurements_tsv(&training, &dbl_training),
         ),
         (
             "measurements_validation.tsv".to_string(),
-            measurements_tsv(&validation),
+            measurements_tsv(&validation, &dbl_validation),
         ),
         (
             "parameters.tsv".to_string(),
@@ -321,8 +347,8 @@ pub fn build(lab: &Lab) -> Result<CalibrationProblem, String> {
     ];
     Ok(CalibrationProblem {
         files,
-        training_points: training.len(),
-        validation_points: validation.len(),
+        training_points: training.len() + dbl_training.len(),
+        validation_points: validation.len() + dbl_validation.len(),
     })
 }
 
@@ -333,7 +359,13 @@ fn yaml(measurements: &str) -> String {
 }
 
 const OBSERVABLES: &str = "observableId\tobservableName\tobservableFormula\tobservableTransformation\tnoiseFormula\tnoiseDistribution\n\
-GR\tGR value of viable cells (Hafner 2016)\t2^(log(cells) / (net_growth_control * observableParameter1_GR)) - 1\tlin\tnoiseParameter1_GR\tnormal\n";
+GR\tGR value of viable cells (Hafner 2016)\t2^(log(cells) / (net_growth_control * observableParameter1_GR)) - 1\tlin\tnoiseParameter1_GR\tnormal\n\
+doubling_time\tuntreated doubling time (h)\tlog(2) / (net_growth_control * 60)\tlog\tnoiseParameter1_doubling_time\tnormal\n";
+
+/// Noise of a reported doubling time on the natural-log scale (assumed): sources disagree by
+/// up to a factor of 2 for one line (SK-BR-3: 73 h in gCSI, 37.4 h in Cellosaurus), ln 2 ~ 0.7
+/// being about two standard deviations.
+pub const DOUBLING_SD_LN: f64 = 0.35;
 
 /// The network model with the growth switch, the control-growth tracker, the drug
 /// concentrations and the rules that turn them into hook values.
@@ -545,12 +577,22 @@ fn condition_id(line: &str, drug: &str, k: usize) -> String {
     format!("{}__{}__{k}", sid(line), sid(drug))
 }
 
+/// Condition id of a line growing untreated (its doubling time is measured there).
+fn untreated_id(line: &str) -> String {
+    format!("{}__untreated", sid(line))
+}
+
 fn pre_id(line: &str) -> String {
     format!("pre_{}", sid(line))
 }
 
 /// One pre-equilibration row per line and one row per (line, drug, grid dose) with data.
-fn conditions_tsv(lab: &Lab, fitted: &[Fitted], points: &[GrPoint]) -> Result<String, String> {
+fn conditions_tsv(
+    lab: &Lab,
+    fitted: &[Fitted],
+    points: &[GrPoint],
+    doubling: &[DoublingPoint],
+) -> Result<String, String> {
     let actions = lab.actions();
     // Line settings: HER2 gene dose and every parameter any line sets.
     let mut line_params: Vec<String> = vec!["her2_gene_copies".into()];
@@ -645,6 +687,18 @@ fn conditions_tsv(lab: &Lab, fitted: &[Fitted], points: &[GrPoint]) -> Result<St
                 None
             )
         );
+        if doubling.iter().any(|d| d.cell_line == line) {
+            let _ = writeln!(
+                out,
+                "{}",
+                row(
+                    untreated_id(line),
+                    format!("{line} untreated growing"),
+                    true,
+                    None
+                )
+            );
+        }
         for drug in DRUGS {
             for (k, &um) in data::grid(drug).iter().enumerate() {
                 if points
@@ -668,7 +722,8 @@ fn conditions_tsv(lab: &Lab, fitted: &[Fitted], points: &[GrPoint]) -> Result<St
     Ok(out)
 }
 
-fn measurements_tsv(points: &[&GrPoint]) -> String {
+/// GR points first, then doubling times (the report relies on this order).
+fn measurements_tsv(points: &[&GrPoint], doubling: &[&DoublingPoint]) -> String {
     let mut out = "observableId\tpreequilibrationConditionId\tsimulationConditionId\tmeasurement\ttime\tobservableParameters\tnoiseParameters\tdatasetId\treplicateId\n".to_string();
     let t = ASSAY_H * MIN_PER_H;
     for p in points {
@@ -684,6 +739,17 @@ fn measurements_tsv(points: &[&GrPoint]) -> String {
             p.gr,
             p.source,
             dataset_id(&p.experiment),
+        );
+    }
+    for d in doubling {
+        let _ = writeln!(
+            out,
+            "doubling_time\t{}\t{}\t{:?}\t0.0\t\t{DOUBLING_SD_LN:?}\t{}\t{}",
+            pre_id(&d.cell_line),
+            untreated_id(&d.cell_line),
+            d.hours,
+            d.source,
+            dataset_id(&format!("{}:{}:doubling", d.source, d.cell_line)),
         );
     }
     out
@@ -732,7 +798,7 @@ fn parameters_tsv(lab: &Lab, fitted: &[Fitted], points: &[GrPoint]) -> Result<St
             continue;
         }
         let training = is_training_line(line, points);
-        for (param, lo, hi, what) in LINE_PARAMS {
+        for (param, lo, hi, what, reference) in LINE_PARAMS {
             let v = match lab
                 .actions()
                 .cell_line_settings(line)
@@ -745,16 +811,19 @@ fn parameters_tsv(lab: &Lab, fitted: &[Fitted], points: &[GrPoint]) -> Result<St
             // Held-out lines are not estimated: the report predicts theirs from the fit
             // (`held_out_line_params`); the nominal value is the catalogue's.
             let scale = if lo > 0.0 { "log10" } else { "lin" };
+            let is_reference = reference == Some(line);
+            let note = if is_reference {
+                ", the reference line (fixed)"
+            } else if training {
+                ""
+            } else {
+                ", held out: predicted from its class"
+            };
             let _ = writeln!(
                 out,
-                "{}\t{line} {what}{}\t{scale}\t{lo:?}\t{hi:?}\t{v:?}\t{}\t\t",
+                "{}\t{line} {what}{note}\t{scale}\t{lo:?}\t{hi:?}\t{v:?}\t{}\t\t",
                 line_param_id(param, line),
-                if training {
-                    ""
-                } else {
-                    ", held out: predicted from its class"
-                },
-                u8::from(training)
+                u8::from(training && !is_reference)
             );
         }
     }
@@ -782,9 +851,14 @@ fn parameters_tsv(lab: &Lab, fitted: &[Fitted], points: &[GrPoint]) -> Result<St
             u8::from(estimate)
         );
     }
+    // The noise starts where the adopted fit left it, else at the assumed value.
+    let sd = crate::fitted::adopted()?
+        .iter()
+        .find(|f| f.id == "sd_GR")
+        .map_or(SD_GR_START, |f| f.value);
     let _ = writeln!(
         out,
-        "sd_GR\tGR noise standard deviation\tlog10\t0.01\t1.0\t{SD_GR_START:?}\t1\t\t"
+        "sd_GR\tGR noise standard deviation\tlog10\t0.01\t1.0\t{sd:?}\t1\t\t"
     );
     Ok(out)
 }

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use her2sim_petab::{Problem, Term, WaldInterval, PROFILE_THRESHOLD};
 use her2sim_report::{Block, Cell, LineChart, Report, Section, Series, Table};
 
-use super::{build, gr_points, GrPoint, DRUGS, LINES};
+use super::{build, doubling_points, gr_points, DoublingPoint, GrPoint, DRUGS, LINES};
 use crate::lab::Lab;
 
 /// A profile read from `her2sim profile`'s `profiles.csv`.
@@ -50,6 +50,8 @@ pub struct Summary {
     pub sd_gr: f64,
     /// Validation experiments with the largest RMSE: (experiment, RMSE).
     pub worst_validation: Vec<(String, f64)>,
+    /// Untreated doubling times (h): (line, reported, model, validation).
+    pub doubling: Vec<(String, f64, f64, bool)>,
 }
 
 /// A written report.
@@ -153,9 +155,26 @@ pub fn report(
     let (pts_t, pts_v): (Vec<GrPoint>, Vec<GrPoint>) = gr_points(&LINES, &DRUGS)?
         .into_iter()
         .partition(|p| !p.validation);
-    if pts_t.len() != terms_t.len() || pts_v.len() != terms_v.len() {
+    // The measurement tables hold the GR points first, then the doubling times.
+    let (dbl_t, dbl_v): (Vec<DoublingPoint>, Vec<DoublingPoint>) = doubling_points(&LINES)?
+        .into_iter()
+        .filter(|d| {
+            pts_t
+                .iter()
+                .chain(&pts_v)
+                .any(|p| p.cell_line == d.cell_line)
+        })
+        .partition(|d| !d.validation);
+    if pts_t.len() + dbl_t.len() != terms_t.len() || pts_v.len() + dbl_v.len() != terms_v.len() {
         return Err("calibration problem and data disagree in size".into());
     }
+    let doubling: Vec<(String, f64, f64, bool)> = dbl_t
+        .iter()
+        .zip(&terms_t[pts_t.len()..])
+        .chain(dbl_v.iter().zip(&terms_v[pts_v.len()..]))
+        .map(|(d, t)| (d.cell_line.clone(), d.hours, t.simulated, d.validation))
+        .collect();
+    let (terms_t_gr, terms_v_gr) = (&terms_t[..pts_t.len()], &terms_v[..pts_v.len()]);
     let fits = |pts: Vec<GrPoint>, terms: &[Term]| -> Vec<PointFit> {
         pts.into_iter()
             .zip(terms)
@@ -166,8 +185,8 @@ pub fn report(
             })
             .collect()
     };
-    let fit_t = fits(pts_t, &terms_t);
-    let fit_v = fits(pts_v, &terms_v);
+    let fit_t = fits(pts_t, terms_t_gr);
+    let fit_v = fits(pts_v, terms_v_gr);
     let llh: f64 = terms_t.iter().map(|t| t.llh).sum();
     let experiments = per_experiment(&fit_t, &fit_v);
     let mut worst: Vec<(String, f64)> = experiments
@@ -188,6 +207,7 @@ pub fn report(
         training_within_1sd: share(&fit_t, 1.0),
         sd_gr: values.get("sd_GR").copied().unwrap_or(f64::NAN),
         worst_validation: worst,
+        doubling,
     };
     let wald = training
         .wald_intervals(&values)
@@ -496,6 +516,22 @@ fn html(
             g(s.validation_within_2sd),
         ],
     ];
+    let doubling_rows = s
+        .doubling
+        .iter()
+        .map(|(line, reported, model, validation)| {
+            vec![
+                Cell::text(line),
+                Cell::text(if *validation {
+                    "validation"
+                } else {
+                    "training"
+                }),
+                Cell::text(format!("{reported:.1}")),
+                Cell::text(format!("{model:.1}")),
+            ]
+        })
+        .collect();
     let param_rows = params
         .iter()
         .map(|r| {
@@ -620,6 +656,16 @@ fn html(
                     caption: String::new(),
                     headers: vec!["quantity".into(), "value".into()],
                     rows: summary_rows,
+                })],
+            },
+            Section {
+                id: "doubling".into(),
+                heading: "Untreated growth".into(),
+                intro: format!("GR values divide treated growth by the control's, so they leave the growth rate itself free; the untreated doubling times the gCSI screen reports anchor it (fitted on the log scale with a noise SD of {} ln units).", super::DOUBLING_SD_LN),
+                blocks: vec![Block::Table(Table {
+                    caption: String::new(),
+                    headers: ["cell line", "set", "reported doubling (h)", "model doubling (h)"].map(String::from).to_vec(),
+                    rows: doubling_rows,
                 })],
             },
             Section {
