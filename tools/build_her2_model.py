@@ -119,20 +119,20 @@ MU_MAX = math.log(2) / (37.4 * 60.0)  # SK-BR-3 doubling 37.4 h
 # Measured with her2sim for the documentation (rerun the scans when the model changes):
 # change | HER2_total | HER3_total | pAKT | pERK | pS6K | proliferation_rate at 72 h.
 BEHAVIOUR = [
-    "default (BT-474-like) | 250 | 10.5 | 0.571 | 0.376 | 0.476 | 1.53e-04",
-    "`her2_gene_copies` = 2 (MCF7-like, no other drive) | 25 | 13.5 | 0.296 | 0.089 | 0.364 | 4.72e-05",
-    "`tki_her2_inhibition` = 0.9 | 250 | 12.7 | 0.345 | 0.200 | 0.391 | 6.85e-05",
-    "`pten_activity` = 0.1 | 250 | 9.3 | 0.795 | 0.376 | 0.525 | 2.05e-04",
-    "`pik3ca_gain` = 3 | 250 | 9.7 | 0.719 | 0.376 | 0.511 | 1.90e-04",
-    "`domainIV_block` = 1 | 143 | 12.1 | 0.395 | 0.283 | 0.414 | 9.06e-05",
-    "`hsp90_inhibition` = 0.9 | 135 | 11.4 | 0.461 | 0.276 | 0.441 | 1.12e-04",
-    "`sirna_knockdown` = 0.8 | 46 | 12.5 | 0.362 | 0.162 | 0.399 | 7.16e-05",
-    "`pi3k_inhibition` = 0.9 | 251 | 15.9 | 0.177 | 0.376 | 0.273 | 1.92e-05",
-    "`akt_inhibition` = 0.9 | 251 | 17.0 | 0.138 | 0.376 | 0.233 | 1.00e-05",
-    "`mek_inhibition` = 0.9 | 250 | 10.5 | 0.571 | 0.015 | 0.476 | 1.19e-04",
-    "`[HRG]` = 1 nM | 254 | 9.7 | 0.708 | 0.402 | 0.509 | 1.90e-04",
-    "`p95_expression` = 0.5 | 250 | 10.3 | 0.610 | 0.405 | 0.486 | 1.66e-04",
-    "`other_drive` = 1 | 250 | 10.3 | 0.601 | 0.399 | 0.484 | 1.63e-04",
+    "default (BT-474-like) | 250 | 10.5 | 0.570 | 0.376 | 0.476 | 2.16e-04",
+    "`her2_gene_copies` = 2 (MCF7-like, no other drive) | 25 | 13.4 | 0.295 | 0.089 | 0.363 | 4.26e-05",
+    "`tki_her2_inhibition` = 0.9 | 250 | 12.7 | 0.345 | 0.200 | 0.391 | 6.49e-05",
+    "`pten_activity` = 0.1 | 250 | 9.3 | 0.794 | 0.376 | 0.525 | 4.42e-04",
+    "`pik3ca_gain` = 3 | 250 | 9.7 | 0.718 | 0.376 | 0.511 | 3.57e-04",
+    "`domainIV_block` = 1 | 143 | 12.1 | 0.394 | 0.283 | 0.414 | 9.20e-05",
+    "`hsp90_inhibition` = 0.9 | 136 | 18.5 | 0.097 | 0.042 | 0.181 | 2.04e-06",
+    "`sirna_knockdown` = 0.8 | 46 | 12.5 | 0.362 | 0.162 | 0.399 | 7.11e-05",
+    "`pi3k_inhibition` = 0.9 | 251 | 15.9 | 0.177 | 0.376 | 0.273 | 1.32e-05",
+    "`akt_inhibition` = 0.9 | 251 | 17.0 | 0.138 | 0.376 | 0.232 | 6.60e-06",
+    "`mek_inhibition` = 0.9 | 250 | 10.5 | 0.570 | 0.015 | 0.476 | 1.88e-04",
+    "`[HRG]` = 1 nM | 254 | 9.7 | 0.707 | 0.401 | 0.509 | 3.47e-04",
+    "`p95_expression` = 0.5 | 250 | 10.3 | 0.610 | 0.404 | 0.486 | 2.52e-04",
+    "`other_drive` = 1 | 250 | 10.3 | 0.600 | 0.398 | 0.484 | 2.43e-04",
 ]
 
 
@@ -937,7 +937,9 @@ def write_doc() -> str:
              "are degraded in endosomes (Scheuher 2023); HER3-containing dimers are removed at HER3's fast turnover (HER3 degraded, a HER2 partner returned to the surface). EGFR: whole-cell degradation of monomers (Zhou 2024), "
              "ligand-induced internalisation of EGF:EGFR and EGFR homodimers, slower internalisation of EGFR:HER2 dimers, "
              "endosomal recycling/degradation. HER3: fast whole-cell turnover (Zhou 2024); synthesis driven by active FOXO "
-             "(AKT -| FOXO -> HER3 feedback).\n"
+             "(AKT -| FOXO -> HER3 mRNA -> HER3 feedback, delayed by the mRNA's turnover).\n"
+             "- **HSP90 clients AKT and RAF:** made at a constant rate and degraded slowly, `hsp90_client_fold_*` times faster under full "
+             "`hsp90_inhibition`; `pAKT_fraction` = pAKT / `akt_reference_total`.\n"
              "- **p95HER2:** made from the same ERBB2 mRNA (`p95_expression` per full-length HER2), constitutively phosphorylated "
              "(blocked by HER2 kinase inhibitors only: no ectodomain, so no antibody acts on it), feeding SOS and PI3K like HER2 dimers.\n"
              "- **ADC payload:** conjugate-bound HER2 (`adc_occupancy`) degraded in endosomes releases `adc_dar` payload molecules; "
@@ -957,7 +959,7 @@ def write_doc() -> str:
              "- **Phenotype (assignment rules):** `pAKT_fraction`, `pERK_fraction` (ERK-PP), `pS6K_fraction`, "
              "`HER2_total`, `HER3_total`, `pHER2_total`, `pHER3_total`, `proliferation_rate` = mu_max x (1 - w + w x H(pERK)) x H(pS6K) x H(pAKT) "
              "with H a Hill function (n = 2) normalised to 1 at full activity and divided by 1 + dna_damage / K_dna_arrest (checkpoint arrest), "
-             "`apoptosis_rate` = (apoptosis_basal + chemo_damage + payload_damage + dna_damage + mitotic_damage x proliferation_rate / mu_max) x "
+             "`apoptosis_rate` = (apoptosis_basal + chemo_damage + payload_damage + dna_damage + mitotic_damage x mitotic_death_fraction x proliferation_rate / mu_max) x "
              "(1 - survival_max x saturating(pAKT)) + addiction_death_max x K^4 / (K^4 + pAKT^4) (cells that lose AKT survival signalling die: "
              "oncogene addiction, so deeper HER2/PI3K inhibition kills more) + ADCC, `migration_index` (0..1 from pERK and pAKT). "
              "`cells` (relative, starts at 1) follows d(cells)/dt = (proliferation_rate - apoptosis_rate) * cells.\n")
@@ -1021,24 +1023,28 @@ def write_doc() -> str:
     D.append("\nHow strategies, modifiers and cell lines set these hooks (dose -> occupancy or inhibited fraction from "
              "sourced potencies, competing binders, fixed-effect agents) is in `models/her2/actions.toml`; the published "
              "behaviours the laboratory reproduces are tested in `crates/her2/tests/behaviour.rs`.\n")
-    D.append("## Checked against data (issue 11, first step)\n")
+    D.append("## Checked against data and calibrated (issue 11)\n")
     D.append("The curated calibration data (`models/her2/data/`, every value with its source) showed where the model's "
-             "mechanisms contradicted published screens; these were changed before any fit:\n\n"
+             "mechanisms contradicted published screens; these were changed, then the model was fitted to the data "
+             "(`docs/calibration.md`):\n\n"
              "- **Cell death from loss of AKT signalling (oncogene addiction).** HER2 and PI3K inhibitors kill HER2-amplified cells "
-             "in 72-h screens (BT-474 GRmax: lapatinib -0.60/-0.72, neratinib -0.92, alpelisib -0.81), while the model only stopped "
-             "their division (GR ~ 0). Added `addiction_death_max` x K^4 / (K^4 + pAKT^4), so deeper HER2/PI3K/AKT inhibition kills more.\n"
-             "- **Proliferation less ERK-gated.** MEK inhibition leaves these lines growing (trametinib GRmax 0.79 BT-474, 0.63-0.97 SK-BR-3), "
-             "but ERK gated all proliferation (trametinib GR ~ 0): `w_prolif_erk` 1 -> 0.3.\n"
-             "- **Chemotherapy by class.** Taxanes (`mitotic_damage`) kill cells as they divide; platinum (`dna_damage`) kills and arrests the cycle. "
-             "Before, docetaxel and cisplatin were one damage rate with bit-identical effects.\n\n"
+             "in 72-h screens (BT-474 GRmax: lapatinib -0.60/-0.72, neratinib -0.92, alpelisib -0.81): "
+             "`addiction_death_max` x K^4 / (K^4 + pAKT^4), fitted.\n"
+             "- **Proliferation less ERK-gated.** MEK inhibition leaves these lines growing (trametinib GRmax 0.79 BT-474, 0.63-0.97 SK-BR-3): "
+             "`w_prolif_erk` fitted to 0.19.\n"
+             "- **Chemotherapy by class.** Taxanes (`mitotic_damage`) kill cells as they divide, only the line's share of arrested cells "
+             "that do not slip out of mitosis (`mitotic_death_fraction`, fitted per line; Gascoigne & Taylor 2008); platinum "
+             "(`dna_damage`) kills and arrests the cycle.\n"
+             "- **AKT and RAF are HSP90 clients** (Basso 2002, Solit 2002, Grbovic 2006): 17-AAG degrades them as well as HER2, so it "
+             "kills HER2-low MCF-7 too (GRmax -0.12 to -0.37 in Heiser 2012; the model, whose only client was HER2, gave +0.88). "
+             "`pAKT_fraction` is phospho-AKT relative to the untreated total, so AKT loss shows in it.\n"
+             "- **HER3 mRNA** carries FOXO's transcriptional feedback with a 4-h mRNA half-life, so HER3 re-expression under HER2 or "
+             "AKT inhibition builds over a day (Canonici 2013) instead of within minutes.\n"
+             "- **Line mutation status**: PIK3CA (MDA-MB-453 H1047R, MCF-7, MDA-MB-361) and PTEN (MDA-MB-453, ZR-75-1) set "
+             "`pik3ca_gain` / `pten_activity` per line, one fitted strength per mutation class.\n\n"
              "`crates/her2/tests/gr_data.rs` compares the model's 72-h GR at high doses with the median published GRmax for 18 "
-             "(line, drug) pairs: 8 agree within 0.35 and are held as a ratchet (lapatinib and neratinib in BT-474; neratinib, trametinib "
-             "in both lines; alpelisib and cisplatin in BT-474; paclitaxel in SK-BR-3). Still off, for the calibration fit to address: taxanes "
-             "in BT-474 and docetaxel in SK-BR-3 kill too little (model GR ~0.02-0.09 vs -0.5 to -0.67); 17-AAG is far too weak "
-             "(0.42/0.70 vs -0.57/-0.11: the HSP90 route to HER2 loss is slow); alpelisib, MK-2206 and lapatinib kill SK-BR-3 "
-             "more than the screens show (SK-BR-3's median lapatinib GRmax, -0.03, is dominated by one seeding-density study); "
-             "everolimus is too weak in BT-474. The new constants are assumed starting values chosen from these data, "
-             "to be replaced by fitted values with confidence intervals.\n")
+             "(line, drug) pairs: 16 agree within 0.35 after the fit (8 before); BT-474 neratinib (-0.52 vs a single -0.92) and "
+             "BT-474 everolimus (-0.02 vs -0.47) do not.\n")
     D.append("## Known simplifications\n")
     D.append("- Internalised receptors do not signal; phospho-dimers dissociate into dephosphorylated monomers; "
              "ligand is degraded on internalisation.\n"
@@ -1046,8 +1052,8 @@ def write_doc() -> str:
              "modelled yet.\n"
              "- Trastuzumab also lowers ERK through the HER2:HER2 homodimers (partly) and HER2 internalisation, so PTEN "
              "loss rescues its effect on AKT (~80 %) more than its effect on cell number (~30-50 %).\n"
-             "- Downstream kinase constants are assumed: the model is for qualitative, comparative in-silico "
-             "experiments until it is calibrated.\n")
+             "- Signalling kinase constants stay assumed: the calibration data are growth read-outs (GR values and doubling "
+             "times), which determine the phenotype constants and drug potencies, not the rates of the cascade.\n")
     return "\n".join(D) + "\n"
 
 
