@@ -506,6 +506,63 @@ mod tests {
         assert_eq!(a.settings("p95her2")[0].param, "p95_expression");
     }
 
+    /// Adopting a fit sets the laboratory's values and keeps the literature one; ids that name
+    /// nothing calibrated are errors naming the table and the id.
+    #[test]
+    fn adopting_a_fit() {
+        use crate::fitted::FittedParameter;
+        let cat = Catalogue::builtin().unwrap();
+        let mut a = Actions::builtin(&cat).unwrap();
+        let row = |id: &str, value: f64| FittedParameter {
+            id: id.into(),
+            value,
+            lower: Some(value / 2.0),
+            upper: None,
+            interval: "Wald".into(),
+            prior: 1.0,
+            verdict: "one-sided".into(),
+        };
+        a.adopt(&[
+            row("EC50_lapatinib_tki_her2_inhibition", 123.0),
+            row("other_drive_skbr3", 0.7),
+            row("mitotic_death_fraction_mcf7", 0.4),
+        ])
+        .unwrap();
+        let lap = &a.effects("lapatinib")[0];
+        assert!(
+            matches!(lap.response, Response::Concentration { ec50_nm, .. } if ec50_nm == 123.0)
+        );
+        assert!(
+            matches!(lap.literature, Response::Concentration { ec50_nm, .. } if ec50_nm == 9.2)
+        );
+        assert!(
+            lap.basis.contains("fitted") && lap.basis.contains("open"),
+            "{}",
+            lap.basis
+        );
+        let get = |line: &str, p: &str| {
+            a.cell_line_settings(line)
+                .iter()
+                .find(|s| s.param == p)
+                .map(|s| s.value)
+        };
+        assert_eq!(get("skbr3", "other_drive"), Some(0.7));
+        // The engineered MCF-7-HER2 shares MCF-7's fitted line parameters.
+        assert_eq!(get("mcf7", "mitotic_death_fraction"), Some(0.4));
+        assert_eq!(get("mcf7-her2", "mitotic_death_fraction"), Some(0.4));
+        for bad in [
+            "EC50_aspirin_tki_her2_inhibition",
+            "k_warp",
+            "other_drive_hela",
+        ] {
+            let e = a.adopt(&[row(bad, 1.0)]).unwrap_err();
+            assert!(
+                e.contains("fitted_parameters.tsv") && e.contains(bad),
+                "{e}"
+            );
+        }
+    }
+
     #[test]
     fn bad_entries_are_named() {
         let cat = Catalogue::builtin().unwrap();
