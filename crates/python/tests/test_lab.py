@@ -150,7 +150,8 @@ def test_study_from_a_dict_and_from_a_file(tmp_path: Path) -> None:
     }.items():
         assert isinstance(r[name], pd.DataFrame), name
         assert list(r[name].columns)[: len(columns)] == columns, name
-    assert len(r["predictions"]) == 2 * 2 * 9
+    # 2 lines x 2 treatments x 11 read-outs (viable cells ... migration, HER3_total, AKT_total)
+    assert len(r["predictions"]) == 2 * 2 * 11
     assert len(r["time_courses"]) == 2 * 2 * (2 * 2 + 1)
     # The same study from a TOML file gives the same ranking as `her2sim run --json`.
     toml = tmp_path / "study.toml"
