@@ -161,11 +161,18 @@ impl Prediction {
 
     /// The relative value of a read-out by its `predict` name.
     pub fn get(&self, name: &str) -> Option<f64> {
-        READOUTS
-            .iter()
-            .position(|(n, _)| *n == name)
-            .map(|i| self.relative[i])
+        readout_index(name).map(|i| self.relative[i])
     }
+
+    /// The treated (absolute) value of a read-out by its `predict` name.
+    pub fn treated_value(&self, name: &str) -> Option<f64> {
+        readout_index(name).map(|i| self.treated[i])
+    }
+}
+
+/// The position of a read-out in `READOUTS` by its `predict` name.
+fn readout_index(name: &str) -> Option<usize> {
+    READOUTS.iter().position(|(n, _)| *n == name)
 }
 
 /// The model, catalogue and actions, with cached steady states.

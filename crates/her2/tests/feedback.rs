@@ -14,11 +14,7 @@ fn at(lab: &Lab, line: &str, treatment: &str, hours: f64) -> Prediction {
 }
 
 fn absolute(p: &Prediction, name: &str) -> f64 {
-    let i = her2sim_her2::READOUTS
-        .iter()
-        .position(|(n, _)| *n == name)
-        .unwrap();
-    p.treated[i]
+    p.treated_value(name).unwrap()
 }
 
 /// HER3 protein and phosphorylation build up between 2 h and 24 h of a HER2 kinase
@@ -56,19 +52,14 @@ fn tki_reinduces_her3_within_a_day() {
 #[test]
 fn trastuzumab_blunts_the_her3_rebound() {
     let lab = Lab::builtin().unwrap();
-    let rebound = |t: &str| {
-        absolute(&at(&lab, "bt474", t, 24.0), "pHER3")
-            / absolute(&at(&lab, "bt474", t, 2.0), "pHER3")
-    };
-    let (alone, with_t) = (
-        rebound("lapatinib@1uM"),
-        rebound("lapatinib@1uM+trastuzumab@10ug/mL"),
-    );
-    let level = |t: &str| absolute(&at(&lab, "bt474", t, 24.0), "pHER3");
+    let (alone, both) = ("lapatinib@1uM", "lapatinib@1uM+trastuzumab@10ug/mL");
+    let phosphorylated = |t: &str, h: f64| absolute(&at(&lab, "bt474", t, h), "pHER3");
+    let (alone_2, alone_24) = (phosphorylated(alone, 2.0), phosphorylated(alone, 24.0));
+    let (both_2, both_24) = (phosphorylated(both, 2.0), phosphorylated(both, 24.0));
     assert!(
-        level("lapatinib@1uM+trastuzumab@10ug/mL") < level("lapatinib@1uM"),
-        "pHER3 at 24 h: with trastuzumab {} vs alone {}; rebound {with_t} vs {alone}",
-        level("lapatinib@1uM+trastuzumab@10ug/mL"),
-        level("lapatinib@1uM")
+        both_24 < alone_24,
+        "pHER3 at 24 h: with trastuzumab {both_24} vs alone {alone_24}; rebound {} vs {}",
+        both_24 / both_2,
+        alone_24 / alone_2
     );
 }

@@ -253,6 +253,15 @@ impl Fitted<'_> {
     }
 }
 
+/// The doubling times the problem holds: those of lines with GR points, in the data's order
+/// (the measurement tables list them after the GR points; the report reads them back so).
+pub(crate) fn problem_doubling_points(points: &[GrPoint]) -> Result<Vec<DoublingPoint>, String> {
+    Ok(doubling_points(&LINES)?
+        .into_iter()
+        .filter(|d| points.iter().any(|p| p.cell_line == d.cell_line))
+        .collect())
+}
+
 /// A drug id as part of an SBML identifier (`17-aag` -> `17_aag`).
 pub fn sid(drug: &str) -> String {
     drug.chars()
@@ -311,10 +320,7 @@ pub fn build(lab: &Lab) -> Result<CalibrationProblem, String> {
         .collect();
     let sbml = model_sbml(&effects, &fitted)?;
     let points = gr_points(&LINES, &DRUGS)?;
-    let doubling: Vec<DoublingPoint> = doubling_points(&LINES)?
-        .into_iter()
-        .filter(|d| points.iter().any(|p| p.cell_line == d.cell_line))
-        .collect();
+    let doubling = problem_doubling_points(&points)?;
     let conditions = conditions_tsv(lab, &fitted, &points, &doubling)?;
     let (training, validation): (Vec<&GrPoint>, Vec<&GrPoint>) =
         points.iter().partition(|p| !p.validation);

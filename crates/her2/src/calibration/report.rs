@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use her2sim_petab::{Problem, Term, WaldInterval, PROFILE_THRESHOLD};
 use her2sim_report::{Block, Cell, LineChart, Report, Section, Series, Table};
 
-use super::{build, doubling_points, gr_points, DoublingPoint, GrPoint, DRUGS, LINES};
+use super::{build, gr_points, DoublingPoint, GrPoint, DRUGS, LINES};
 use crate::lab::Lab;
 
 /// A profile read from `her2sim profile`'s `profiles.csv`.
@@ -152,19 +152,14 @@ pub fn report(
     }
     let terms_t = training.terms(&values).map_err(|e| e.to_string())?;
     let terms_v = validation.terms(&values).map_err(|e| e.to_string())?;
-    let (pts_t, pts_v): (Vec<GrPoint>, Vec<GrPoint>) = gr_points(&LINES, &DRUGS)?
-        .into_iter()
-        .partition(|p| !p.validation);
+    let all_points = gr_points(&LINES, &DRUGS)?;
     // The measurement tables hold the GR points first, then the doubling times.
-    let (dbl_t, dbl_v): (Vec<DoublingPoint>, Vec<DoublingPoint>) = doubling_points(&LINES)?
-        .into_iter()
-        .filter(|d| {
-            pts_t
-                .iter()
-                .chain(&pts_v)
-                .any(|p| p.cell_line == d.cell_line)
-        })
-        .partition(|d| !d.validation);
+    let (dbl_t, dbl_v): (Vec<DoublingPoint>, Vec<DoublingPoint>) =
+        super::problem_doubling_points(&all_points)?
+            .into_iter()
+            .partition(|d| !d.validation);
+    let (pts_t, pts_v): (Vec<GrPoint>, Vec<GrPoint>) =
+        all_points.into_iter().partition(|p| !p.validation);
     if pts_t.len() + dbl_t.len() != terms_t.len() || pts_v.len() + dbl_v.len() != terms_v.len() {
         return Err("calibration problem and data disagree in size".into());
     }
