@@ -265,7 +265,10 @@ impl<'c> Run<'c> {
     }
 
     /// Integrates to `t_end` (events included); the run then stands exactly at `t_end`.
+    /// `SimOptions::max_steps` holds per call (and between discontinuities), as CVODE's
+    /// `mxstep` holds per call: a long time course sampled often is not cut short.
     pub fn advance_to(&mut self, t_end: f64) -> Result<(), EngineError> {
+        self.solver.reset_step_budget();
         self.advance(t_end, &[], &mut |_, _| {})
     }
 

@@ -21,7 +21,8 @@ pub struct SimOptions {
     pub atol: f64,
     /// Relative tolerance of the integrator.
     pub rtol: f64,
-    /// Solver step attempts allowed between two discontinuities.
+    /// Solver step attempts allowed between two discontinuities (and per `advance_to` of a
+    /// stateful run).
     pub max_steps: usize,
     /// Wall-clock limit for one time course; `None` = unlimited.
     pub timeout: Option<std::time::Duration>,

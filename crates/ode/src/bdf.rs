@@ -328,6 +328,16 @@ impl Bdf {
         self.budget_used = 0;
     }
 
+    /// Replaces the per-component factors on `atol` from the next step on (a caller whose
+    /// components' natural scales move during the run, such as sensitivities).
+    pub fn set_atol_scale(&mut self, scale: &[f64]) {
+        for (i, a) in self.atol.iter_mut().enumerate() {
+            *a = self.opts.atol * scale.get(i).copied().unwrap_or(1.0);
+        }
+        self.opts.atol_scale.clear();
+        self.opts.atol_scale.extend_from_slice(scale);
+    }
+
     /// Take one accepted step forward, never past `t_stop`: the last step is
     /// shortened to land on `t_stop` exactly (then `t() == t_stop`
     /// bit-exactly). Does nothing if `t_stop <= t()`.

@@ -153,6 +153,12 @@ impl Integrator {
     pub fn reset_step_budget(&mut self) {
         dispatch!(self, s => s.reset_step_budget())
     }
+
+    /// Replaces the per-component factors on `atol` (see [`Options::atol_scale`]) from the
+    /// next step on.
+    pub fn set_atol_scale(&mut self, scale: &[f64]) {
+        dispatch!(self, s => s.set_atol_scale(scale))
+    }
 }
 
 /// Convenience: integrate from the solver's current state to `t_end`,

@@ -174,6 +174,12 @@ impl Rodas4 {
         self.stats
     }
 
+    /// Replaces the per-component factors on `atol` from the next step on.
+    pub fn set_atol_scale(&mut self, scale: &[f64]) {
+        self.opts.atol_scale.clear();
+        self.opts.atol_scale.extend_from_slice(scale);
+    }
+
     /// Restarts the `max_steps` budget (used by [`integrate_to`](crate::integrate_to)).
     pub fn reset_step_budget(&mut self) {
         self.budget_used = 0;
