@@ -11,6 +11,7 @@ use crate::eval::CExpr;
 use crate::runtime::Sys;
 use crate::EngineError;
 
+#[derive(Clone)]
 pub(crate) struct Pending {
     event: usize,
     time: f64,
@@ -18,6 +19,7 @@ pub(crate) struct Pending {
 }
 
 /// The event queue and each trigger's last value.
+#[derive(Clone)]
 pub(crate) struct Events {
     rng: Pcg64Mcg,
     /// Relational sub-expressions of all triggers, watched to find short trigger windows.
@@ -64,6 +66,11 @@ impl Events {
             .collect()
     }
 
+    /// The relationals inside the triggers (in the order of [`Events::relationals`]).
+    pub fn relational_exprs(&self) -> &[CExpr] {
+        &self.relationals
+    }
+
     /// The value of every relational inside the triggers.
     pub fn relationals(&self, sys: &Sys, t: f64) -> Vec<bool> {
         self.relationals
@@ -90,6 +97,53 @@ impl Events {
         y: &mut [f64],
         opts: &Options,
     ) -> Result<bool, EngineError> {
+        self.process_with(sys, t, y, opts, &mut |_, sys| Self::triggers(sys, t))
+    }
+
+    /// As [`Events::process`], also returning the trigger values of every round, so that
+    /// [`Events::replay`] can run the same executions from a nearby state.
+    pub fn process_recorded(
+        &mut self,
+        sys: &mut Sys,
+        t: f64,
+        y: &mut [f64],
+        opts: &Options,
+    ) -> Result<(bool, Vec<Vec<bool>>), EngineError> {
+        let mut rounds = Vec::new();
+        let fired = self.process_with(sys, t, y, opts, &mut |_, sys| {
+            let cur = Self::triggers(sys, t);
+            rounds.push(cur.clone());
+            cur
+        })?;
+        Ok((fired, rounds))
+    }
+
+    /// Runs the events due at `t` with the trigger values of a recorded processing instead
+    /// of evaluating them: the same events execute in the same order (ties broken by the
+    /// same draws) while their assignments see the given state. Differencing an event's
+    /// effect needs this, as a nearby state can sit on the other side of a threshold.
+    pub fn replay(
+        &mut self,
+        sys: &mut Sys,
+        t: f64,
+        y: &mut [f64],
+        opts: &Options,
+        rounds: &[Vec<bool>],
+    ) -> Result<bool, EngineError> {
+        self.process_with(sys, t, y, opts, &mut |round, sys| match rounds.get(round) {
+            Some(cur) => cur.clone(),
+            None => Self::triggers(sys, t),
+        })
+    }
+
+    fn process_with(
+        &mut self,
+        sys: &mut Sys,
+        t: f64,
+        y: &mut [f64],
+        opts: &Options,
+        triggers: &mut dyn FnMut(usize, &Sys) -> Vec<bool>,
+    ) -> Result<bool, EngineError> {
         let c = sys.c;
         let mut fired = false;
         for round in 0.. {
@@ -99,7 +153,7 @@ impl Events {
                 )));
             }
             sys.load(t, y);
-            let cur = Self::triggers(sys, t);
+            let cur = triggers(round, sys);
             for (k, ev) in c.events.iter().enumerate() {
                 if cur[k] && !self.prev[k] {
                     let delay = ev.delay.as_ref().map_or(0.0, |d| sys.eval(d, t));

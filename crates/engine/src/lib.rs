@@ -36,6 +36,7 @@ mod run;
 pub(crate) mod runtime;
 mod select;
 mod sens;
+mod sens_events;
 mod simulate;
 pub mod ssa;
 mod sumtree;

@@ -191,6 +191,11 @@ impl<'c> Run<'c> {
         })
     }
 
+    /// The event queue as the start left it (for a sensitivity run that takes over).
+    pub(crate) fn into_events(self) -> Events {
+        self.events
+    }
+
     /// The time the run stands at.
     pub fn time(&self) -> f64 {
         self.t
@@ -484,6 +489,20 @@ fn find_trigger_change(
     t_new: f64,
     buf: &mut [f64],
 ) -> Option<f64> {
+    locate_trigger_change(sys, solver, events, locked, old, t_new, buf).map(|(t, _)| t)
+}
+
+/// As [`find_trigger_change`], with the values the trigger relationals had just before the
+/// change (which ones switched tells a sensitivity run whose event time it differentiates).
+pub(crate) fn locate_trigger_change(
+    sys: &mut Sys,
+    solver: &Integrator,
+    events: &Events,
+    locked: &[bool],
+    old: (f64, &[f64]),
+    t_new: f64,
+    buf: &mut [f64],
+) -> Option<(f64, Vec<bool>)> {
     let (t_old, y_old) = old;
     let mut state_at = |sys: &mut Sys, tau: f64| -> (Vec<bool>, bool) {
         if tau == t_new {
@@ -536,7 +555,7 @@ fn find_trigger_change(
         }
         let (rel, trig) = state_at(sys, hi);
         if trig {
-            return Some(hi);
+            return Some((hi, rel_lo));
         }
         lo = hi;
         rel_lo = rel;

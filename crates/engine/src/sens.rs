@@ -11,7 +11,8 @@
 //! which is exact for the common cases (y0 independent of p, or linear in it) up to rounding.
 //! Outputs (concentrations, assignment-rule values) are differentiated by the chain rule.
 //!
-//! Not yet covered (a clear error): events, delays, algebraic rules and fast reactions.
+//! Events carry the sensitivities across their jumps (`sens_events.rs`). Not yet covered
+//! (a clear error): delayed events, delays, algebraic rules and fast reactions.
 //! Relationals in rate laws (piecewise) are evaluated freely here, without the discontinuity
 //! locking of plain runs: the step control absorbs the switch, and the sensitivity of a
 //! state-dependent switching time is not added (it would need the event-jump conditions).
@@ -20,6 +21,7 @@ use her2sim_ode::{Integrator, Method, System};
 
 use crate::compile::Compiled;
 use crate::eval::Ctx;
+use crate::events::Events;
 use crate::jacobian::{JacobianProgram, JacobianScratch};
 use crate::run::Run;
 use crate::runtime::Sys;
@@ -125,8 +127,8 @@ impl System for SensSys<'_> {
 
 /// Refuses model features the sensitivity equations do not cover yet.
 fn check_supported(c: &Compiled) -> Result<(), EngineError> {
-    let why = if !c.events.is_empty() {
-        Some("events")
+    let why = if c.events.iter().any(|e| e.delay.is_some()) {
+        Some("delayed events")
     } else if c.has_delay {
         Some("delay()")
     } else if c.has_draws {
@@ -265,6 +267,14 @@ pub struct SensitivityRun<'c> {
     atol_scale: Vec<f64>,
     /// Smallest absolute tolerance of a sensitivity relative to its vector's largest entry.
     floor_ratio: f64,
+    /// The event queue (models with events), taken over from the start's plain run.
+    events: Option<Events>,
+    /// The plain run's solver options, for event processing.
+    event_opts: her2sim_ode::Options,
+    /// Per parameter: the non-state slots it sets.
+    param_slots: Vec<Vec<usize>>,
+    /// Scratch for the dense output (augmented size).
+    buf: Vec<f64>,
 }
 
 impl<'c> SensitivityRun<'c> {
@@ -302,6 +312,22 @@ impl<'c> SensitivityRun<'c> {
                 }
             }
         }
+        let mut param_slots = vec![Vec::new(); np];
+        for (&slot, &j) in seed_slots.iter().zip(&seed_param) {
+            param_slots[j].push(slot);
+        }
+        if let Some((ev, slot)) = c.events.iter().find_map(|e| {
+            e.assignments
+                .iter()
+                .find(|(s, _)| seed_slots.contains(s))
+                .map(|(s, _)| (e, *s))
+        }) {
+            return Err(EngineError::Unsupported(format!(
+                "sensitivities by '{}' are not supported: event '{}' assigns it",
+                c.name(slot),
+                ev.id
+            )));
+        }
         let program = c.sensitivity_program(&seed_slots).ok_or_else(|| {
             EngineError::Unsupported(
                 "sensitivities need derivative rules for every function in the model".into(),
@@ -322,6 +348,9 @@ impl<'c> SensitivityRun<'c> {
         let mut out = Sys::new(c);
         out.v.copy_from_slice(run.slots());
         let solver_opts_atol = solver_opts.atol;
+        let event_opts = run.solver_options().clone();
+        let events = (!c.events.is_empty()).then(|| run.into_events());
+        let buf = vec![0.0; y.len()];
         let solver = Integrator::new(Method::Bdf, opts.start, &y, solver_opts);
         Ok(SensitivityRun {
             c,
@@ -343,7 +372,49 @@ impl<'c> SensitivityRun<'c> {
             atol: solver_opts_atol,
             atol_scale,
             floor_ratio: (opts.rtol / 100.0).max(1e3 * f64::EPSILON),
+            events,
+            event_opts,
+            param_slots,
+            buf,
         })
+    }
+
+    /// After a step from (t_old, y_old): the first trigger change inside it, if any, is
+    /// located, the events due there run with their sensitivity jumps, and the solver
+    /// restarts from that point.
+    fn handle_events(&mut self, t_old: f64, y_old: &[f64]) -> Result<(), EngineError> {
+        let Some(events) = self.events.as_mut() else {
+            return Ok(());
+        };
+        let t_new = self.solver.t();
+        let change = crate::run::locate_trigger_change(
+            &mut self.sys.sys,
+            &self.solver,
+            events,
+            &[],
+            (t_old, y_old),
+            t_new,
+            &mut self.buf,
+        );
+        let Some((te, before)) = change else {
+            return Ok(());
+        };
+        let mut y = if te == t_new {
+            self.solver.y().to_vec()
+        } else {
+            self.solver.interpolate(te, &mut self.buf);
+            self.buf.clone()
+        };
+        let point = crate::sens_events::EventPoint {
+            te,
+            before: Some(&before),
+            param_slots: &self.param_slots,
+            opts: &self.event_opts,
+        };
+        crate::sens_events::process(self.c, events, &mut self.sys.sys, &mut y, &point)?;
+        self.out.v.copy_from_slice(&self.sys.sys.v);
+        self.solver.reset(te, &y);
+        Ok(())
     }
 
     /// Absolute tolerances of the sensitivities, set before every step: the state's, but
@@ -385,7 +456,14 @@ impl<'c> SensitivityRun<'c> {
         self.solver.reset_step_budget();
         while self.solver.t() < t_end {
             self.update_sensitivity_tolerances();
+            let before_step = self
+                .events
+                .is_some()
+                .then(|| (self.solver.t(), self.solver.y().to_vec()));
             self.solver.step(&mut self.sys, t_end)?;
+            if let Some((t_old, y_old)) = before_step {
+                self.handle_events(t_old, &y_old)?;
+            }
             if let Some(limit) = self.timeout {
                 if self.started.elapsed() > limit {
                     return Err(EngineError::Timeout {

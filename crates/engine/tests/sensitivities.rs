@@ -183,14 +183,14 @@ fn unsupported_features_and_bad_parameters_are_errors() {
     assert!(err.to_string().contains("listed twice"), "{err}");
     let with_event = MODEL.replace(
         "</listOfReactions>",
-        r#"</listOfReactions><listOfEvents><event useValuesFromTriggerTime="true"><trigger initialValue="false" persistent="true"><math xmlns="http://www.w3.org/1998/Math/MathML"><apply><gt/><csymbol encoding="text" definitionURL="http://www.sbml.org/sbml/symbols/time">t</csymbol><cn>0.5</cn></apply></math></trigger><listOfEventAssignments><eventAssignment variable="S"><math xmlns="http://www.w3.org/1998/Math/MathML"><cn>1</cn></math></eventAssignment></listOfEventAssignments></event></listOfEvents>"#,
+        r#"</listOfReactions><listOfEvents><event useValuesFromTriggerTime="true"><trigger initialValue="false" persistent="true"><math xmlns="http://www.w3.org/1998/Math/MathML"><apply><gt/><csymbol encoding="text" definitionURL="http://www.sbml.org/sbml/symbols/time">t</csymbol><cn>0.5</cn></apply></math></trigger><delay><math xmlns="http://www.w3.org/1998/Math/MathML"><cn>0.1</cn></math></delay><listOfEventAssignments><eventAssignment variable="S"><math xmlns="http://www.w3.org/1998/Math/MathML"><cn>1</cn></math></eventAssignment></listOfEventAssignments></event></listOfEvents>"#,
     );
     let sim = Simulator::from_sbml_text(&with_event).unwrap();
     let err = sim
         .simulate_sensitivities(&opts(1.0, 1), &sel, &["k"])
         .unwrap_err();
     assert!(
-        err.to_string().contains("events are not supported"),
+        err.to_string().contains("delayed events are not supported"),
         "{err}"
     );
 }

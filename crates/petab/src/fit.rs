@@ -650,6 +650,15 @@ mod sensitivity_tests {
         check_jacobian_columns(&problem, &estimated, &xs[0], &columns);
     }
 
+    /// Through events: Smith 2013 switches its insulin input by three timed events.
+    #[test]
+    fn sensitivity_jacobian_through_events_on_smith() {
+        let problem = benchmark("Smith_BMCSystBiol2013");
+        let (estimated, xs) = points(&problem, &[None]);
+        let columns: Vec<usize> = (0..estimated.len()).step_by(4).collect();
+        check_jacobian_columns(&problem, &estimated, &xs[0], &columns);
+    }
+
     fn check_jacobian(problem: &Problem, estimated: &[usize], x: &[f64]) {
         let all: Vec<usize> = (0..estimated.len()).collect();
         check_jacobian_columns(problem, estimated, x, &all);

@@ -207,8 +207,8 @@ impl Problem {
     /// simulated values move along their forward sensitivities while the algebraic rest
     /// (observable and noise formulas, transformations) is evaluated exactly, so central
     /// differences of anything built from the terms need no further simulation. `None` when
-    /// some condition needs what the sensitivities do not cover yet (events, delays, ...):
-    /// the caller then differences simulations.
+    /// some condition needs what the sensitivities do not cover yet (delays, delayed events,
+    /// algebraic rules, ...): the caller then differences simulations.
     pub(crate) fn terms_with_gradient(
         &self,
         parameters: &HashMap<String, f64>,
