@@ -253,22 +253,111 @@ impl Problem {
             Ok(t) => t,
             Err(e) => return Some(Err(e)),
         };
-        let mut sides = Vec::with_capacity(estimated.len());
+        let n_est = estimated.len();
+        let pair_of = self.pair_of_measurements(&pairs);
+        let readers = self.measurements_reading_parameters();
+        let mut by_pair: Vec<Vec<usize>> = vec![Vec::new(); pairs.len()];
+        for (m, &k) in pair_of.iter().enumerate() {
+            by_pair[k].push(m);
+        }
+        let mut sides = Vec::with_capacity(n_est);
         for (k, id) in estimated.iter().enumerate() {
-            let side = |sign: f64| {
+            // Only the measurements this parameter reaches change: through the simulation
+            // (a nonzero sensitivity in their condition) or by name in their formulas.
+            let mut affected: Vec<usize> = readers.get(id.as_str()).cloned().unwrap_or_default();
+            for (pair, g) in gradients.iter().enumerate() {
+                let moves =
+                    g.at.values()
+                        .any(|d| d.iter().skip(k).step_by(n_est).any(|v| *v != 0.0));
+                if moves {
+                    affected.extend_from_slice(&by_pair[pair]);
+                }
+            }
+            affected.sort_unstable();
+            affected.dedup();
+            let side = |sign: f64| -> Option<Vec<Term>> {
                 let moved = perturbed(k, sign * step);
+                // Any other value moved with it (none in practice) reaches everything.
+                let others_moved = moved
+                    .iter()
+                    .any(|(name, v)| name != id && parameters.get(name) != Some(v));
+                if others_moved {
+                    let delta = moved.get(id).copied().unwrap_or(f64::NAN)
+                        - parameters.get(id).copied().unwrap_or(f64::NAN);
+                    let shifted: Vec<Simulated> = simulated
+                        .iter()
+                        .zip(&gradients)
+                        .map(|(s, g)| s.shifted(g, k, n_est, delta))
+                        .collect();
+                    return self.terms_from(&pairs, &shifted, &ids, &moved).ok();
+                }
                 let delta = moved.get(id).copied().unwrap_or(f64::NAN)
                     - parameters.get(id).copied().unwrap_or(f64::NAN);
-                let shifted: Vec<Simulated> = simulated
-                    .iter()
-                    .zip(&gradients)
-                    .map(|(s, g)| s.shifted(g, k, estimated.len(), delta))
-                    .collect();
-                self.terms_from(&pairs, &shifted, &ids, &moved).ok()
+                let mut side = terms.clone();
+                for &m in &affected {
+                    let meas = &self.measurements[m];
+                    let t = meas.time.to_bits();
+                    let pair = pair_of[m];
+                    let values = &simulated[pair].at[&t];
+                    let d = &gradients[pair].at[&t];
+                    let shifted: Vec<f64> = values
+                        .iter()
+                        .enumerate()
+                        .map(|(i, x)| x + delta * d[i * n_est + k])
+                        .collect();
+                    side[m] = self.measurement_term(meas, &ids, &shifted, &moved).ok()?;
+                }
+                Some(side)
             };
             sides.push((side(1.0)?, side(-1.0)?));
         }
         Some(Ok((terms, sides)))
+    }
+
+    /// Per measurement, the index of its (pre-equilibration, simulation) pair in `pairs`.
+    fn pair_of_measurements(&self, pairs: &[Pair<'_>]) -> Vec<usize> {
+        let index: HashMap<(Option<&str>, &str), usize> = pairs
+            .iter()
+            .enumerate()
+            .map(|(i, (k, _))| (*k, i))
+            .collect();
+        self.measurements
+            .iter()
+            .map(|m| index[&(m.preequilibration.as_deref(), m.condition.as_str())])
+            .collect()
+    }
+
+    /// For every name a measurement's terms may read directly (parameter ids in its
+    /// observable and noise parameters, identifiers of its observable's formulas), the
+    /// measurements that read it.
+    fn measurements_reading_parameters(&self) -> HashMap<&str, Vec<usize>> {
+        let mut readers: HashMap<&str, Vec<usize>> = HashMap::new();
+        let formula_names: Vec<Vec<&str>> = self
+            .observables
+            .iter()
+            .map(|o| {
+                let mut names = o.formula.identifiers();
+                names.extend(o.noise_formula.identifiers());
+                names
+            })
+            .collect();
+        for (m, meas) in self.measurements.iter().enumerate() {
+            let cells = meas
+                .observable_parameters
+                .iter()
+                .chain(&meas.noise_parameters)
+                .filter_map(|c| match c {
+                    Cell::Param(id) => Some(id.as_str()),
+                    Cell::Num(_) => None,
+                });
+            for name in cells.chain(formula_names[meas.observable].iter().copied()) {
+                let list = readers.entry(name).or_default();
+                if list.last() != Some(&m) {
+                    list.push(m);
+                }
+            }
+        }
+        readers
     }
 
     /// Per estimated parameter, the model values it sets in condition `cond` (none if it
