@@ -34,6 +34,8 @@ pub struct Run<'c> {
     buf: Vec<f64>,
     timeout: Option<std::time::Duration>,
     started: std::time::Instant,
+    /// Whether the step budget restarts at every output (`advance_sampling`).
+    per_output_budget: bool,
 }
 
 impl<'c> Run<'c> {
@@ -188,6 +190,7 @@ impl<'c> Run<'c> {
             buf,
             timeout: opts.timeout,
             started: std::time::Instant::now(),
+            per_output_budget: false,
         })
     }
 
@@ -366,6 +369,36 @@ impl<'c> Run<'c> {
         self.solver.stats()
     }
 
+    /// The values of `selectors` at each of `times` (ascending, none before the current
+    /// time), integrating to the last of them: the solver steps freely and the values between
+    /// its steps come from its dense output (CVODE's normal mode), so outputs as dense as
+    /// data do not shorten the steps. `SimOptions::max_steps` holds per output interval.
+    pub fn advance_sampling(
+        &mut self,
+        times: &[f64],
+        selectors: &[Selector],
+    ) -> Result<Vec<Vec<f64>>, EngineError> {
+        if times.windows(2).any(|w| !(w[0] <= w[1])) || times.first().is_some_and(|&t| t < self.t) {
+            return Err(EngineError::Options(format!(
+                "output times must be ascending and not before t = {}",
+                self.t
+            )));
+        }
+        let Some(&last) = times.last() else {
+            return Ok(Vec::new());
+        };
+        let c = self.c;
+        let mut rows = Vec::with_capacity(times.len());
+        self.per_output_budget = true;
+        self.solver.reset_step_budget();
+        let result = self.advance(last, times, &mut |tau, v| {
+            rows.push(selectors.iter().map(|&s| value(c, v, tau, s)).collect())
+        });
+        self.per_output_budget = false;
+        result?;
+        Ok(rows)
+    }
+
     /// Integrates to `t_end`, calling `on_output(tau, slots)` at each of `outputs` (sorted,
     /// within `[time, t_end]`) with the slot values there, read from the dense output.
     pub(crate) fn advance(
@@ -459,6 +492,7 @@ impl<'c> Run<'c> {
                     self.t = t_new;
                 }
             }
+            let emitted = next;
             while next < outputs.len() && outputs[next] <= self.t {
                 let tau = outputs[next];
                 if tau == self.t {
@@ -468,6 +502,9 @@ impl<'c> Run<'c> {
                     emit(&mut self.sys, tau, &self.buf, on_output);
                 }
                 next += 1;
+            }
+            if self.per_output_budget && next > emitted {
+                self.solver.reset_step_budget();
             }
         }
         Ok(())

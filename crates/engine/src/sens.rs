@@ -275,6 +275,8 @@ pub struct SensitivityRun<'c> {
     param_slots: Vec<Vec<usize>>,
     /// Scratch for the dense output (augmented size).
     buf: Vec<f64>,
+    /// How far the solver may step past an output time (see `set_stop_time`).
+    stop: f64,
 }
 
 impl<'c> SensitivityRun<'c> {
@@ -376,6 +378,7 @@ impl<'c> SensitivityRun<'c> {
             event_opts,
             param_slots,
             buf,
+            stop: f64::NEG_INFINITY,
         })
     }
 
@@ -439,6 +442,13 @@ impl<'c> SensitivityRun<'c> {
         self.solver.set_atol_scale(&self.atol_scale);
     }
 
+    /// Lets the solver step past the times asked for, up to `t_stop`, the values at those
+    /// times coming from its dense output (CVODE's normal mode with a stop time): outputs as
+    /// dense as data then do not shorten the steps. Without it every output is landed on.
+    pub fn set_stop_time(&mut self, t_stop: f64) {
+        self.stop = t_stop;
+    }
+
     /// The current model time.
     pub fn time(&self) -> f64 {
         self.t
@@ -454,13 +464,20 @@ impl<'c> SensitivityRun<'c> {
         }
         // The step budget holds per output interval, as CVODE's `mxstep` does per call.
         self.solver.reset_step_budget();
+        // Steps may run on to the stop time, the output coming from the dense output; with
+        // events every output is landed on, so an event's restart never precedes one.
+        let limit = if self.events.is_none() {
+            t_end.max(self.stop)
+        } else {
+            t_end
+        };
         while self.solver.t() < t_end {
             self.update_sensitivity_tolerances();
             let before_step = self
                 .events
                 .is_some()
                 .then(|| (self.solver.t(), self.solver.y().to_vec()));
-            self.solver.step(&mut self.sys, t_end)?;
+            self.solver.step(&mut self.sys, limit)?;
             if let Some((t_old, y_old)) = before_step {
                 self.handle_events(t_old, &y_old)?;
             }

@@ -105,3 +105,52 @@ fn typed_lists_describe_the_model() {
     assert_eq!(sim.state_ids(), vec!["S".to_string()]);
     assert_eq!(sim.default_selection().names, vec!["time", "[S]"]);
 }
+
+/// Sampling many times in one pass reads the dense output: the values follow the analytic
+/// solution, the solver takes far fewer steps than there are outputs, and the step budget
+/// holds per output interval (a budget of 50 steps suffices for 2000 outputs).
+#[test]
+fn sampling_dense_times_reads_the_dense_output() {
+    let sim = sim();
+    let sel = sim.selection(&["time", "[S]"]).unwrap();
+    let opts = SimOptions {
+        rtol: 1e-10,
+        atol: 1e-14,
+        max_steps: 50,
+        ..SimOptions::default()
+    };
+    let times: Vec<f64> = (0..2000).map(|i| i as f64 * 0.005).collect();
+    let mut run = sim.start(&opts).unwrap();
+    let rows = run.advance_sampling(&times, &sel.selectors).unwrap();
+    assert_eq!(rows.len(), times.len());
+    for (row, &t) in rows.iter().zip(&times) {
+        assert_eq!(row[0], t);
+        assert!(
+            (row[1] - (-t).exp()).abs() <= 1e-8 * (-t).exp(),
+            "[S]({t}) = {} vs {}",
+            row[1],
+            (-t).exp()
+        );
+    }
+    // Landing on every output instead takes at least one step per output.
+    let steps = run.solver_stats().steps;
+    let mut landing = sim
+        .start(&SimOptions {
+            max_steps: 500_000,
+            ..opts.clone()
+        })
+        .unwrap();
+    for &t in &times {
+        landing.advance_to(t).unwrap();
+    }
+    let landed = landing.solver_stats().steps;
+    assert!(
+        landed >= 1999 && steps * 3 < landed,
+        "{steps} steps sampling vs {landed} landing"
+    );
+    assert_eq!(run.time(), times[1999]);
+    assert!(run.advance_sampling(&[1.0], &sel.selectors).is_err());
+    assert!(run
+        .advance_sampling(&[10.0, 9.999], &sel.selectors)
+        .is_err());
+}

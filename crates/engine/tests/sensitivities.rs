@@ -241,3 +241,24 @@ fn steady_state_sensitivities_with_a_conserved_total() {
     close(d[4], -total * kf / denominator, 1e-9, "dB*/dkr");
     close(d[5], kf / (kf + kr), 1e-9, "dB*/dA0");
 }
+
+/// With a stop time the solver steps past the output times and the sensitivities there come
+/// from its dense output: still the analytic d[S]/dk = -t e^(-kt) at 400 dense outputs.
+#[test]
+fn sensitivities_between_steps_come_from_the_dense_output() {
+    use her2sim_engine::SensitivityParameter;
+    let sim = Simulator::from_sbml_text(MODEL).unwrap();
+    let k = 0.7f64;
+    let params = [SensitivityParameter::of(sim.override_target("k").unwrap())];
+    let sel = sim.selection(&["[S]"]).unwrap();
+    let mut run = sim.start_sensitivities(&opts(4.0, 1), &params).unwrap();
+    run.set_stop_time(4.0);
+    for i in 1..=400 {
+        let t = i as f64 * 0.01;
+        run.advance_to(t).unwrap();
+        let (values, d) = run.sample(&sel.selectors);
+        let e = (-k * t).exp();
+        close(values[0], e, 1e-8, "[S]");
+        close(d[0], -t * e, 1e-6, "d[S]/dk");
+    }
+}
