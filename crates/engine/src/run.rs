@@ -378,7 +378,11 @@ impl<'c> Run<'c> {
         times: &[f64],
         selectors: &[Selector],
     ) -> Result<Vec<Vec<f64>>, EngineError> {
-        if times.windows(2).any(|w| !(w[0] <= w[1])) || times.first().is_some_and(|&t| t < self.t) {
+        let ascending = times.windows(2).all(|w| w[0] <= w[1]);
+        if !ascending
+            || times.iter().any(|t| t.is_nan())
+            || times.first().is_some_and(|&t| t < self.t)
+        {
             return Err(EngineError::Options(format!(
                 "output times must be ascending and not before t = {}",
                 self.t
