@@ -12,6 +12,9 @@ reached (best_llh >= reference - 1), starts within 1 of the reference, wall seco
 threads, reaching starts per CPU-minute.
 
     python3 bench/petab_optimizers.py [--starts 50] [--problems Boehm_JProteomeRes2014,...]
+        [--optimizers trust-region,lm,fides]
+
+Rows of problems and optimisers not run this time are kept from the existing table.
 """
 
 from __future__ import annotations
@@ -80,8 +83,10 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--starts", type=int, default=50)
     ap.add_argument("--problems", default=DEFAULT)
+    ap.add_argument("--optimizers", default="trust-region,lm,fides")
     ap.add_argument("--out", default=str(ROOT / "bench" / "results" / "petab_fit.csv"))
     args = ap.parse_args()
+    chosen = set(args.optimizers.split(","))
     refs = references()
     threads = os.cpu_count() or 1
     rows = []
@@ -89,11 +94,13 @@ def main() -> None:
         yaml = SHARED / pid / f"{pid}.yaml"
         ref = refs[pid]
         runs = [
-            ("her2sim trust-region", lambda: run_her2sim(yaml, args.starts, "trust-region"), threads),
-            ("her2sim lm", lambda: run_her2sim(yaml, args.starts, "lm"), threads),
-            ("pyPESTO fides (her2sim objective)", lambda: run_fides(yaml, args.starts), 1),
+            ("trust-region", "her2sim trust-region", lambda: run_her2sim(yaml, args.starts, "trust-region"), threads),
+            ("lm", "her2sim lm", lambda: run_her2sim(yaml, args.starts, "lm"), threads),
+            ("fides", "pyPESTO fides (her2sim objective)", lambda: run_fides(yaml, args.starts), 1),
         ]
-        for name, run, used in runs:
+        for key, name, run, used in runs:
+            if key not in chosen:
+                continue
             llhs, seconds = run()
             best = max(llhs) if llhs else float("nan")
             reaching = sum(1 for v in llhs if v >= ref - 1.0)
@@ -111,10 +118,20 @@ def main() -> None:
             }
             print(row, flush=True)
             rows.append(row)
-    with open(args.out, "w", newline="") as f:
+    if not rows:
+        return
+    out = Path(args.out)
+    done = {(r["problem"], r["optimizer"]) for r in rows}
+    kept = []
+    if out.exists():
+        with open(out) as f:
+            kept = [r for r in csv.DictReader(f) if (r["problem"], r["optimizer"]) not in done]
+    tmp = out.with_suffix(".csv.tmp")
+    with open(tmp, "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=list(rows[0]))
         w.writeheader()
-        w.writerows(rows)
+        w.writerows(kept + rows)
+    tmp.replace(out)
 
 
 if __name__ == "__main__":

@@ -60,48 +60,45 @@ fn simulated(args: &ComboArgs) -> anyhow::Result<()> {
     let Some(c) = results.combinations.first() else {
         anyhow::bail!("no combination result");
     };
+    if args.json {
+        let out = her2sim_her2::outputs::combination_json(c, s.days).map_err(anyhow::Error::msg)?;
+        println!("{out}");
+        return Ok(());
+    }
     let mut points = Vec::new();
     for (i, da) in c.doses_nm[0].iter().enumerate() {
         for (j, db) in c.doses_nm[1].iter().enumerate() {
             points.push((*da, *db, c.response[i][j]));
         }
     }
-    if !args.json {
-        println!(
-            "{} | {} x {} | {} after {} days (relative to untreated); rows {} nM, columns {} nM",
-            cond.label(),
-            c.strategies[0],
-            c.strategies[1],
-            c.readout,
-            s.days,
-            c.strategies[0],
-            c.strategies[1]
-        );
-        print!("{:>12}", "");
-        for db in &c.doses_nm[1] {
-            print!(" {db:>10.3e}");
+    println!(
+        "{} | {} x {} | {} after {} days (relative to untreated); rows {} nM, columns {} nM",
+        cond.label(),
+        c.strategies[0],
+        c.strategies[1],
+        c.readout,
+        s.days,
+        c.strategies[0],
+        c.strategies[1]
+    );
+    print!("{:>12}", "");
+    for db in &c.doses_nm[1] {
+        print!(" {db:>10.3e}");
+    }
+    println!();
+    for (i, da) in c.doses_nm[0].iter().enumerate() {
+        print!("{da:>12.3e}");
+        for v in &c.response[i] {
+            print!(" {v:>10.4}");
         }
         println!();
-        for (i, da) in c.doses_nm[0].iter().enumerate() {
-            print!("{da:>12.3e}");
-            for v in &c.response[i] {
-                print!(" {v:>10.4}");
-            }
-            println!();
-        }
     }
-    let mut ctx = serde_json::Map::new();
-    ctx.insert("cell_line".into(), cond.cell_line.clone().into());
-    ctx.insert("modifiers".into(), cond.modifiers.clone().into());
-    ctx.insert("treatments".into(), c.strategies.to_vec().into());
-    ctx.insert("readout".into(), c.readout.into());
-    ctx.insert("days".into(), s.days.into());
-    ctx.insert(
-        "doses_nM".into(),
-        serde_json::json!([c.doses_nm[0], c.doses_nm[1]]),
-    );
-    ctx.insert("response".into(), serde_json::json!(c.response));
-    print_scores(&DoseMatrix { points }, &cond.label(), args.json, ctx)
+    print_scores(
+        &DoseMatrix { points },
+        &cond.label(),
+        false,
+        serde_json::Map::new(),
+    )
 }
 
 fn print_scores(

@@ -31,6 +31,11 @@ pub fn set_limit_gb(gb: f64) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The ceiling in bytes (`usize::MAX` when there is none).
+pub fn limit_bytes() -> usize {
+    LIMIT.load(Ordering::Relaxed)
+}
+
 /// MemTotal from /proc/meminfo, in bytes.
 fn physical_memory() -> Option<usize> {
     let text = std::fs::read_to_string("/proc/meminfo").ok()?;

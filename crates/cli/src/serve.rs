@@ -16,6 +16,11 @@ pub struct ServeArgs {
     /// Largest request body (uploaded model), in MB.
     #[arg(long, default_value_t = 16, value_name = "MB")]
     max_body_mb: u64,
+    /// Largest dense Jacobian with its LU factors one uploaded model may need, in MB;
+    /// 0 = the memory ceiling (--max-memory-gb) shared by the simulations that run at once,
+    /// with half of it kept for everything else.
+    #[arg(long, default_value_t = 0, value_name = "MB")]
+    max_run_mb: u64,
 }
 
 pub fn run(args: ServeArgs) -> anyhow::Result<()> {
@@ -25,11 +30,21 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
             args.sim_timeout
         );
     }
+    let defaults = her2sim_web::Config::default();
+    let max_run_bytes = if args.max_run_mb > 0 {
+        usize::try_from(args.max_run_mb.saturating_mul(1024 * 1024)).unwrap_or(usize::MAX)
+    } else {
+        match crate::memory::limit_bytes() {
+            usize::MAX => defaults.max_run_bytes,
+            ceiling => ceiling / 2 / defaults.max_concurrent.max(1),
+        }
+    };
     let config = her2sim_web::Config {
         sim_timeout: std::time::Duration::from_secs_f64(args.sim_timeout.min(1e9)),
         max_body_bytes: usize::try_from(args.max_body_mb.saturating_mul(1024 * 1024))
             .unwrap_or(usize::MAX),
-        ..her2sim_web::Config::default()
+        max_run_bytes,
+        ..defaults
     };
     let addr = SocketAddr::new(args.bind, args.port);
     let listener =

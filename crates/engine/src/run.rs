@@ -57,11 +57,12 @@ impl<'c> Run<'c> {
         // refuse what cannot fit before allocating.
         let n = c.states.len();
         let dense_bytes = n.saturating_mul(n).saturating_mul(16);
-        if dense_bytes > MAX_DENSE_BYTES && !sparse_capable(c, opts) {
+        let limit = opts.max_matrix_bytes.min(MAX_DENSE_BYTES);
+        if dense_bytes > limit && !sparse_capable(c, opts) {
             return Err(EngineError::Unsupported(format!(
-                "{n} state variables: the dense Jacobian and its LU factors would need {:.1} GB, over the limit of {:.0} GB; the sparse solver needs the BDF method, an analytic Jacobian, no algebraic rules or fast reactions, and a Jacobian filling at most a quarter of the matrix (--method ssa needs no Jacobian)",
+                "{n} state variables: the dense Jacobian and its LU factors would need {:.2} GB, over the limit of {:.2} GB; the sparse solver needs the BDF method, an analytic Jacobian, no algebraic rules or fast reactions, and a Jacobian filling at most a quarter of the matrix (--method ssa needs no Jacobian)",
                 dense_bytes as f64 / 1e9,
-                MAX_DENSE_BYTES as f64 / 1e9
+                limit as f64 / 1e9
             )));
         }
         let t0 = opts.start;

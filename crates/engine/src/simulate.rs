@@ -36,6 +36,10 @@ pub struct SimOptions {
     /// everything that depends on them is recomputed. When a symbol is listed more than once,
     /// the last entry wins.
     pub overrides: Vec<(Selector, f64)>,
+    /// Largest dense Jacobian with its LU factors (bytes) a run may hold; a model needing
+    /// more without the sparse path is refused before allocating. A server running several
+    /// untrusted models at once lowers it so that together they stay under its ceiling.
+    pub max_matrix_bytes: usize,
 }
 
 impl Default for SimOptions {
@@ -54,6 +58,7 @@ impl Default for SimOptions {
             method: Method::Bdf,
             linear_solver: LinearSolver::Auto,
             overrides: Vec::new(),
+            max_matrix_bytes: crate::run::MAX_DENSE_BYTES,
         }
     }
 }

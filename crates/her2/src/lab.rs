@@ -186,6 +186,9 @@ pub struct Lab {
     /// Solver tolerances for study runs.
     pub rtol: f64,
     pub atol: f64,
+    /// Wall-clock budget of each simulation the laboratory runs (`None`: unlimited); a
+    /// server sets it so that no request holds a worker indefinitely.
+    pub run_timeout: Option<std::time::Duration>,
 }
 
 impl Lab {
@@ -209,6 +212,7 @@ impl Lab {
             steady: Mutex::new(HashMap::new()),
             rtol: 1e-7,
             atol: 1e-10,
+            run_timeout: None,
         })
     }
 
@@ -301,6 +305,7 @@ impl Lab {
         SimOptions {
             rtol: self.rtol,
             atol: self.atol,
+            timeout: self.run_timeout,
             ..SimOptions::default()
         }
     }

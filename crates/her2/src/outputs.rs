@@ -140,6 +140,35 @@ pub fn dose_response_json(
     Ok(out)
 }
 
+/// A simulated combination as `her2sim combo --json` and `/api/combo` report it: the
+/// context (condition, treatments, read-out, days), the dose matrix and its responses, and
+/// each synergy model's scores (see [`synergy_json`]). Err when no model could score it.
+pub fn combination_json(
+    c: &crate::study::CombinationResult,
+    days: f64,
+) -> Result<serde_json::Value, String> {
+    let mut out = serde_json::Map::new();
+    out.insert("cell_line".into(), c.condition.cell_line.clone().into());
+    out.insert("modifiers".into(), c.condition.modifiers.clone().into());
+    out.insert("treatments".into(), c.strategies.to_vec().into());
+    out.insert("readout".into(), c.readout.into());
+    out.insert("days".into(), days.into());
+    out.insert(
+        "doses_nM".into(),
+        serde_json::json!([c.doses_nm[0], c.doses_nm[1]]),
+    );
+    out.insert("response".into(), serde_json::json!(c.response));
+    let failures = synergy_json(&c.scores, &mut out);
+    if failures.len() == c.scores.len() {
+        return Err(format!(
+            "{}: no synergy model could score the matrix: {}",
+            c.condition.label(),
+            failures.join("; ")
+        ));
+    }
+    Ok(serde_json::Value::Object(out))
+}
+
 /// JSON has no NaN: an undefined number becomes null.
 pub fn json_number(x: f64) -> serde_json::Value {
     serde_json::Number::from_f64(x).map_or(serde_json::Value::Null, serde_json::Value::Number)

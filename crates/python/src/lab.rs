@@ -10,7 +10,7 @@ use std::sync::OnceLock;
 use pyo3::prelude::*;
 use pyo3::types::PyList;
 
-use her2sim_her2::outputs::{self, json_number};
+use her2sim_her2::outputs;
 use her2sim_her2::study::{CombinationSpec, DoseResponseSpec, Study, StudyFile, StudyResults};
 use her2sim_her2::{report, Condition, Lab, Quantity, READOUTS};
 
@@ -146,7 +146,7 @@ fn strategy(lab: &Lab, name: &str) -> Result<String, String> {
 fn fit_json(fit: &Result<her2sim_analysis::hill::HillFit, String>) -> serde_json::Value {
     match fit {
         Ok(f) => {
-            let mut out = her2sim_her2::outputs::hill_fit_json(f);
+            let mut out = outputs::hill_fit_json(f);
             if let Some(o) = out.as_object_mut() {
                 o.insert("ic50_unit".into(), "nM".into());
             }
@@ -231,16 +231,18 @@ pub fn combo<'py>(
             let results = series_study(days, Vec::new(), vec![spec])
                 .run(s.lab, &|| {})
                 .map_err(|e| e.to_string())?;
-            let mut scores = serde_json::Map::new();
+            // Each model's summary score (or its error), from the shared synergy JSON.
+            let mut full = serde_json::Map::new();
             if let Some(c) = results.combinations.first() {
-                for (name, sc) in &c.scores {
-                    let v = match sc {
-                        Ok(sc) => json_number(sc.summary),
-                        Err(e) => serde_json::json!({ "error": e }),
-                    };
-                    scores.insert(name.to_lowercase(), v);
-                }
+                outputs::synergy_json(&c.scores, &mut full);
             }
+            let scores: serde_json::Map<String, serde_json::Value> = full
+                .into_iter()
+                .map(|(name, v)| {
+                    let score = v.get("score").cloned();
+                    (name, score.unwrap_or(v))
+                })
+                .collect();
             let table = Table::from_csv(&report::synergy_csv(&results), "synergy")?;
             Ok((table, serde_json::Value::Object(scores).to_string()))
         })

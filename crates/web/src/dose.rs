@@ -426,29 +426,9 @@ async fn combination(state: &Shared, p: &Params) -> Result<(StudyResults, f64), 
     Ok((r, days))
 }
 
-/// The object of `her2sim combo --json` (simulated): the matrix and each model's summary and
-/// per-cell scores (or its error); an error when no model could score the matrix.
+/// The object of `her2sim combo --json` (simulated).
 fn combo_json(c: &CombinationResult, days: f64) -> Result<serde_json::Value, WebError> {
-    let mut out = serde_json::Map::new();
-    out.insert("cell_line".into(), c.condition.cell_line.clone().into());
-    out.insert("modifiers".into(), c.condition.modifiers.clone().into());
-    out.insert("treatments".into(), c.strategies.to_vec().into());
-    out.insert("readout".into(), c.readout.into());
-    out.insert("days".into(), days.into());
-    out.insert(
-        "doses_nM".into(),
-        serde_json::json!([c.doses_nm[0], c.doses_nm[1]]),
-    );
-    out.insert("response".into(), serde_json::json!(c.response));
-    let failures = outputs::synergy_json(&c.scores, &mut out);
-    if failures.len() == c.scores.len() {
-        return Err(WebError::bad(format!(
-            "{}: no synergy model could score the matrix: {}",
-            c.condition.label(),
-            failures.join("; ")
-        )));
-    }
-    Ok(serde_json::Value::Object(out))
+    outputs::combination_json(c, days).map_err(WebError::bad)
 }
 
 /// `GET /combo`.

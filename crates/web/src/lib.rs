@@ -4,9 +4,10 @@
 //! whose objects are those of the CLI's `--json` outputs.
 //!
 //! Every page and endpoint calls the `her2sim_her2` / `her2sim_engine` functions the CLI
-//! calls. Requests are bounded: a body size limit, a wall-clock budget per SBML simulation, and
-//! a limit on simulations running at once (they run on blocking threads; excess requests wait
-//! in a short queue, then get HTTP 503). No request path or field ever reaches the file system;
+//! calls. Requests are bounded: a body size limit, a wall-clock budget per simulation (an
+//! upload's, and each of the laboratory's runs), a memory budget for an uploaded model's
+//! matrices, and a limit on simulations running at once (they run on blocking threads; excess
+//! requests wait in a short queue, then get HTTP 503). No request path or field ever reaches the file system;
 //! bad input is an HTTP 400 with the message shown in the page (or as `{"error": ...}`).
 //!
 //! ```no_run
@@ -46,6 +47,10 @@ pub struct Config {
     pub max_concurrent: usize,
     /// Requests waiting for a simulation slot; beyond them a request gets HTTP 503.
     pub max_queued: usize,
+    /// Largest dense Jacobian with its LU factors one uploaded model may need (bytes;
+    /// `SimOptions::max_matrix_bytes`): with `max_concurrent` runs at once, the server's
+    /// memory ceiling should hold that many of them.
+    pub max_run_bytes: usize,
 }
 
 impl Default for Config {
@@ -55,6 +60,7 @@ impl Default for Config {
             sim_timeout: Duration::from_secs(60),
             max_concurrent: std::thread::available_parallelism().map_or(2, |n| n.get()),
             max_queued: 32,
+            max_run_bytes: 1 << 30,
         }
     }
 }
@@ -73,7 +79,9 @@ pub(crate) type Shared = Arc<AppState>;
 
 /// The application: every page and API route, with the body limit applied.
 pub fn app(config: Config) -> Result<Router, WebError> {
-    let lab = Lab::builtin().map_err(|e| WebError::internal(format!("laboratory: {e}")))?;
+    let mut lab = Lab::builtin().map_err(|e| WebError::internal(format!("laboratory: {e}")))?;
+    // Every simulation behind a lab page or API call gets the same budget as an upload.
+    lab.run_timeout = Some(config.sim_timeout);
     let state = Arc::new(AppState {
         lab: Arc::new(lab),
         gate: gate::Gate::new(config.max_concurrent, config.max_queued),

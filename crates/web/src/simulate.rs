@@ -127,6 +127,7 @@ impl SimRequest {
 /// Compiles and simulates on the simulation gate, within the time budget.
 async fn run(state: &Shared, req: SimRequest) -> Result<TimeCourse, WebError> {
     let timeout = state.config.sim_timeout;
+    let max_matrix_bytes = state.config.max_run_bytes;
     state
         .gate
         .run(move || {
@@ -152,6 +153,7 @@ async fn run(state: &Shared, req: SimRequest) -> Result<TimeCourse, WebError> {
                 steps: req.points - 1,
                 method: req.method,
                 timeout: Some(timeout),
+                max_matrix_bytes,
                 ..SimOptions::default()
             };
             sim.simulate(&opts, &selection)

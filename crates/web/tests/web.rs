@@ -444,6 +444,56 @@ fn simulations_have_a_time_budget() {
     assert!(r.body.contains("time limit"), "{}", r.body);
 }
 
+/// The laboratory's runs share the time budget: a prediction that cannot finish in it is a
+/// 400 with the message, and the server goes on answering.
+#[test]
+fn laboratory_runs_have_the_time_budget() {
+    let addr = start(Config {
+        sim_timeout: Duration::from_nanos(1),
+        ..Config::default()
+    });
+    let r = request(
+        addr,
+        "GET",
+        "/api/predict?cell_line=BT474&treatment=lapatinib&days=3",
+        "",
+        b"",
+    );
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert!(r.body.contains("time limit"), "{}", r.body);
+    assert_eq!(request(addr, "GET", "/api", "", b"").status, 200);
+}
+
+/// An uploaded model whose dense Jacobian would pass the per-run memory budget is refused
+/// before anything is allocated, with the sizes in the message.
+#[test]
+fn uploaded_models_have_a_memory_budget() {
+    let addr = start(Config {
+        max_run_bytes: 16,
+        ..Config::default()
+    });
+    let model = std::fs::read_to_string(suite_case("00001", "00001-sbml-l3v2.xml")).unwrap();
+    let json = serde_json::json!({"sbml": model, "end": 1.0, "points": 11});
+    let r = request(
+        addr,
+        "POST",
+        "/api/simulate",
+        "application/json",
+        json.to_string().as_bytes(),
+    );
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert!(r.body.contains("over the limit"), "{}", r.body);
+    // The shared server's default budget runs the same model.
+    let r = request(
+        server(),
+        "POST",
+        "/api/simulate",
+        "application/json",
+        json.to_string().as_bytes(),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+}
+
 /// The default study: the ranked page, the JSON ranking, the report and its CSVs (computed once).
 #[test]
 fn study_page_api_and_files() {
