@@ -12,7 +12,7 @@ reached (best_llh >= reference - 1), starts within 1 of the reference, wall seco
 threads, reaching starts per CPU-minute.
 
     python3 bench/petab_optimizers.py [--starts 50] [--problems Boehm_JProteomeRes2014,...]
-        [--optimizers trust-region,lm,fides]
+        [--optimizers trust-region,lm,fides] [--cli target/release/her2sim]
 
 Rows of problems and optimisers not run this time are kept from the existing table.
 """
@@ -45,11 +45,25 @@ def references() -> dict[str, float]:
     return refs
 
 
+CLI: str | None = None
+
+
 def run_her2sim(yaml: Path, starts: int, optimizer: str) -> tuple[list[float], float]:
-    """(llh of every start, wall seconds) of her2sim.fit."""
+    """(llh of every start, wall seconds) of her2sim.fit (or of `her2sim fit` with --cli)."""
     out = Path("/tmp") / f"her2sim-bench-{yaml.stem}-{optimizer}"
     t0 = time.perf_counter()
-    her2sim.fit(yaml, starts=starts, seed=1, optimizer=optimizer, out=out)
+    if CLI:
+        import shutil
+        import subprocess
+
+        shutil.rmtree(out, ignore_errors=True)
+        subprocess.run(
+            [CLI, "fit", str(yaml), "--starts", str(starts), "--seed", "1",
+             "--optimizer", optimizer, "--quiet", "--json", "-o", str(out)],
+            check=True, stdout=subprocess.DEVNULL,
+        )
+    else:
+        her2sim.fit(yaml, starts=starts, seed=1, optimizer=optimizer, out=out)
     seconds = time.perf_counter() - t0
     with open(out / "starts.csv") as f:
         llhs = [float(r["llh"]) for r in csv.DictReader(f) if r["llh"]]
@@ -84,9 +98,12 @@ def main() -> None:
     ap.add_argument("--starts", type=int, default=50)
     ap.add_argument("--problems", default=DEFAULT)
     ap.add_argument("--optimizers", default="trust-region,lm,fides")
+    ap.add_argument("--cli", help="run her2sim's fits with this her2sim binary instead of the Python module")
     ap.add_argument("--out", default=str(ROOT / "bench" / "results" / "petab_fit.csv"))
     args = ap.parse_args()
     chosen = set(args.optimizers.split(","))
+    global CLI
+    CLI = args.cli
     refs = references()
     threads = os.cpu_count() or 1
     rows = []

@@ -39,6 +39,7 @@ mod sens;
 mod sens_events;
 mod simulate;
 pub mod ssa;
+mod ssa_channels;
 mod sumtree;
 mod tauleap;
 pub mod testsuite;

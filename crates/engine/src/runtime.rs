@@ -96,7 +96,9 @@ pub fn load(
     locked: Option<&[bool]>,
 ) {
     if let Some(native) = c.native_rhs.as_deref().filter(|_| !before_start) {
-        if native.load(v, t, y, locked) {
+        // Slots past the model's (a stochastic run's split propensities) are the caller's.
+        let n = c.n_slots.min(v.len());
+        if native.load(&mut v[..n], t, y, locked) {
             return;
         }
     }

@@ -122,24 +122,34 @@ pub(crate) fn parse_column(
 /// model allows it) the program entries to re-run after it fires — the dependency graph that
 /// keeps each step's cost proportional to what the reaction touches.
 pub(crate) struct Changes {
+    /// Per channel (a reaction, or one direction of a split reversible reaction): the
+    /// states it changes with their stoichiometric terms, and the slot of its propensity.
     pub(crate) per_reaction: Vec<Vec<(usize, Term)>>,
     pub(crate) rate_slots: Vec<usize>,
-    updates: Option<Vec<Vec<usize>>>,
-    /// Per reaction: the reactions whose propensity changes when it fires (from `updates`).
-    dependents: Option<Vec<Vec<usize>>>,
+    /// Per channel: its reaction's index and, for a split reaction, the direction.
+    pub(crate) channels: Vec<(usize, Option<crate::ssa_channels::Direction>)>,
+    /// The halves of split reactions: (extra slot past the model's, expression, kernel).
+    pub(crate) extras: Vec<(usize, crate::eval::CExpr, Option<Product>)>,
+    /// Per program entry: the extras computed from the same law (re-run with it).
+    pub(crate) extras_of_entry: Vec<Vec<usize>>,
+    /// Per channel: the program entries to re-run after it fires.
+    pub(crate) updates: Option<Vec<Vec<usize>>>,
+    /// Per channel: the channels whose propensity changes when it fires (from `updates`).
+    pub(crate) dependents: Option<Vec<Vec<usize>>>,
     /// Per program entry: a constant times a product of slots, when the expression is one
     /// (mass action), evaluated without walking the expression tree.
-    kernels: Vec<Option<Product>>,
+    pub(crate) kernels: Vec<Option<Product>>,
 }
 
 /// `constant * v[slots[0]] * v[slots[1]] * ...`
+#[derive(Debug, Clone)]
 pub(crate) struct Product {
     constant: f64,
     slots: Vec<usize>,
 }
 
 impl Product {
-    fn of(e: &crate::eval::CExpr) -> Option<Product> {
+    pub(crate) fn of(e: &crate::eval::CExpr) -> Option<Product> {
         use crate::eval::CExpr;
         match e {
             CExpr::Const(c) => Some(Product {
@@ -167,7 +177,7 @@ impl Product {
     }
 
     #[inline]
-    fn eval(&self, v: &[f64]) -> f64 {
+    pub(crate) fn eval(&self, v: &[f64]) -> f64 {
         self.slots.iter().fold(self.constant, |acc, &s| acc * v[s])
     }
 }
@@ -234,13 +244,19 @@ fn changes(c: &Compiled) -> Changes {
             })
             .collect()
     });
-    Changes {
-        per_reaction,
-        rate_slots,
-        updates,
-        dependents,
-        kernels: c.program.iter().map(|(_, e)| Product::of(e)).collect(),
-    }
+    crate::ssa_channels::split_channels(
+        c,
+        Changes {
+            per_reaction,
+            rate_slots,
+            channels: Vec::new(),
+            extras: Vec::new(),
+            extras_of_entry: vec![Vec::new(); c.program.len()],
+            updates,
+            dependents,
+            kernels: c.program.iter().map(|(_, e)| Product::of(e)).collect(),
+        },
+    )
 }
 
 fn check_supported(c: &Compiled) -> Result<(), EngineError> {
@@ -348,18 +364,28 @@ pub(crate) fn propensities_at(
     a: &mut [f64],
 ) -> Result<f64, EngineError> {
     let mut a0 = 0.0;
-    for (aj, &slot) in a.iter_mut().zip(&ch.rate_slots) {
+    for (j, (aj, &slot)) in a.iter_mut().zip(&ch.rate_slots).enumerate() {
         *aj = sys.v[slot];
         if *aj < 0.0 || aj.is_nan() {
-            return Err(EngineError::Options(format!(
-                "reaction '{}' has rate {} at t = {t}; propensities must be non-negative",
-                sys.c.name(slot),
-                *aj
-            )));
+            return Err(negative_propensity(sys.c, ch, j, *aj, t));
         }
         a0 += *aj;
     }
     Ok(a0)
+}
+
+/// The error of a channel whose propensity is negative or undefined.
+pub(crate) fn negative_propensity(
+    c: &Compiled,
+    ch: &Changes,
+    j: usize,
+    a: f64,
+    t: f64,
+) -> EngineError {
+    EngineError::Options(format!(
+        "reaction '{}' has rate {a} at t = {t}; propensities must be non-negative (a reversible rate law is split into forward and backward firings only when written as a difference, kf*A - kr*B)",
+        ch.channel_name(c, j)
+    ))
 }
 
 /// A replicate's seed for its `distrib` draws, taken from its stream only when the model
@@ -475,7 +501,7 @@ fn trajectory(
         }
         let full = reload;
         if reload {
-            sys.load(t, &y);
+            ch.load(&mut sys, t, &y);
         }
         reload = ch.updates.is_none();
         let a0 = match (&mut tree, fired_reaction) {
@@ -484,10 +510,7 @@ fn trajectory(
                 for &j in &deps[r] {
                     let a = sys.v[ch.rate_slots[j]];
                     if a < 0.0 || a.is_nan() {
-                        return Err(EngineError::Options(format!(
-                            "reaction '{}' has rate {a} at t = {t}; propensities must be non-negative",
-                            sys.c.name(ch.rate_slots[j])
-                        )));
+                        return Err(negative_propensity(c, ch, j, a, t));
                     }
                     tree.set(j, a);
                 }
@@ -567,6 +590,7 @@ fn trajectory(
                     None => sys.eval(e, t),
                 };
                 sys.v[*slot] = x;
+                ch.update_extras(&mut sys, t, i);
             }
         }
         if !c.events.is_empty() {

@@ -76,7 +76,7 @@ pub(crate) fn trajectory(
         if steps > max_steps {
             return Err(crate::ssa::budget_exhausted(max_steps, t));
         }
-        sys.load(t, &y);
+        ch.load(&mut sys, t, &y);
         let mut a0 = propensities_at(&sys, ch, t, &mut a)?;
         let t_out = times.get(next_out).copied().unwrap_or(t_end);
         if a0 == 0.0 {
@@ -117,7 +117,7 @@ pub(crate) fn trajectory(
                     }
                     fired += 1;
                     t = t_next;
-                    sys.load(t, &y);
+                    ch.load(&mut sys, t, &y);
                     a0 = 0.0;
                     for (aj, &slot) in a.iter_mut().zip(&ch.rate_slots) {
                         *aj = sys.v[slot].max(0.0);
