@@ -58,7 +58,7 @@ pub(crate) fn split_channels(c: &Compiled, mut ch: Changes) -> Changes {
     let mut channels_of_reaction: Vec<Vec<usize>> = vec![Vec::new(); n_reactions];
     let mut per_channel = Vec::new();
     let mut slots = Vec::new();
-    for r in 0..n_reactions {
+    for (r, channels) in channels_of_reaction.iter_mut().enumerate() {
         let slot = ch.rate_slots[r];
         let split = entry_of_slot
             .get(&slot)
@@ -82,14 +82,14 @@ pub(crate) fn split_channels(c: &Compiled, mut ch: Changes) -> Changes {
                             (*k, t)
                         })
                         .collect();
-                    channels_of_reaction[r].push(per_channel.len());
+                    channels.push(per_channel.len());
                     ch.channels.push((r, Some(dir)));
                     per_channel.push(terms);
                     slots.push(extra);
                 }
             }
             None => {
-                channels_of_reaction[r].push(per_channel.len());
+                channels.push(per_channel.len());
                 ch.channels.push((r, None));
                 per_channel.push(ch.per_reaction[r].clone());
                 slots.push(slot);
