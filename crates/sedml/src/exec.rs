@@ -336,10 +336,11 @@ impl<'a> Exec<'a> {
         let num = kisao.trim_start_matches("KISAO_").trim_start_matches('0');
         let mut opts = SimOptions {
             method: match num {
-                // CVODE, LSODA, LSODAR, BDF, Adams (run as BDF): the multistep family.
-                "19" | "88" | "89" | "560" | "287" | "280" | "288" | "71" | "94" => Method::Bdf,
+                // CVODE, CVODES, LSODA, LSODAR, VODE, ZVODE, BDF, Adams (run as BDF), "CVODE-like"
+                // and the generic "ODE solver": the multistep family.
+                "19" | "496" | "88" | "89" | "560" | "535" | "536" | "287" | "280" | "288" | "71" | "94" | "433" | "694" => Method::Bdf,
                 // Rosenbrock, RADAU, and explicit Runge-Kutta methods: a one-step stiff solver.
-                "32" | "33" | "30" | "261" | "435" | "86" | "64" | "304" | "436" | "35" => Method::Rodas4,
+                "32" | "33" | "30" | "261" | "435" | "86" | "87" | "64" | "304" | "436" | "35" => Method::Rodas4,
                 // Steady-state root finding (NLEQ, KINSOL, Newton): time integration to steady state.
                 "407" | "408" | "409" | "411" | "413" | "568" | "569" | "282" | "437" if matches!(s.kind, SimKind::SteadyState) => Method::Bdf,
                 "29" | "27" | "241" | "48" | "39" | "40" => {
