@@ -156,8 +156,8 @@ impl<'a> Exec<'a> {
                 let value = match &c.kind {
                     ChangeKind::Attribute(v) => *v,
                     ChangeKind::Compute { vars, params, math } => {
-                        compute(&sim, &overrides, vars, params, math)
-                            .map_err(|e| change_err(c, e))?
+                        let env = params.iter().map(|(p, v)| (p.as_str(), *v)).collect();
+                        compute(&sim, &overrides, vars, env, math).map_err(|e| change_err(c, e))?
                     }
                     _ => continue,
                 };
@@ -345,11 +345,12 @@ impl<'a> Exec<'a> {
                                 ));
                             }
                         }
-                        if !c.vars.is_empty() {
-                            return Err(self.err(format!("setValue in {elem}"), c.line, "unsupported: variables in setValue math (use ranges and parameters)"));
+                        let value = if c.vars.is_empty() {
+                            eval(&c.math, &env)
+                        } else {
+                            self.model_value(&c.model, &extra, &c.vars, &c.math, env)
                         }
-                        let value = eval(&c.math, &env)
-                            .map_err(|e| self.err(format!("setValue in {elem}"), c.line, e))?;
+                        .map_err(|e| self.err(format!("setValue in {elem}"), c.line, e))?;
                         let target = xpath::parse(&c.target)
                             .and_then(|t| t.override_name())
                             .map_err(|e| self.err(format!("setValue in {elem}"), c.line, e))?;
@@ -369,6 +370,28 @@ impl<'a> Exec<'a> {
                 Ok(out)
             }
         }
+    }
+
+    /// `math` over `vars`, read from `model` at the start of a run with its changes and the
+    /// values a repeated task set on it so far (`extra`), and the bindings in `env`.
+    fn model_value(
+        &mut self,
+        model: &str,
+        extra: &[Extra],
+        vars: &[Variable],
+        math: &her2sim_sbml::Math,
+        env: HashMap<&str, f64>,
+    ) -> Result<f64, String> {
+        let loaded = self.load(model).map_err(|e| e.to_string())?;
+        let mut overrides = loaded.overrides.clone();
+        for e in extra.iter().filter(|e| e.model == model) {
+            let sel = loaded
+                .sim
+                .override_target(&e.target)
+                .map_err(|x| x.to_string())?;
+            overrides.push((sel, e.value));
+        }
+        compute(&loaded.sim, &overrides, vars, env, math)
     }
 
     fn options(&self, s: &SimDef) -> Result<SimOptions, SedmlError> {
@@ -430,16 +453,16 @@ fn variable_selector(sim: &Simulator, v: &Variable) -> Result<Selector, String> 
         .map_err(|e| format!("target '{target}': {e}"))
 }
 
-/// The value of a `computeChange`: its math over its parameters and the values its variables
-/// have at the start of a run of `sim` with the changes so far (`overrides`).
-fn compute(
+/// The value of a `computeChange` or a `setValue` with variables: its math over the bindings
+/// in `env` (parameters, ranges) and the values its variables have at the start of a run of
+/// `sim` with the changes so far (`overrides`).
+fn compute<'v>(
     sim: &Simulator,
     overrides: &[(Selector, f64)],
-    vars: &[Variable],
-    params: &[(String, f64)],
+    vars: &'v [Variable],
+    mut env: HashMap<&'v str, f64>,
     math: &her2sim_sbml::Math,
 ) -> Result<f64, String> {
-    let mut env: HashMap<&str, f64> = params.iter().map(|(p, v)| (p.as_str(), *v)).collect();
     if !vars.is_empty() {
         let selectors = vars
             .iter()

@@ -1,5 +1,5 @@
 //! Model changes beyond changeAttribute (computeChange, addXML, changeXML, removeXML),
-//! functionalRange and BioModels URN sources, checked against the analytic solution of
+//! functionalRange, setValue reading model values and BioModels URN sources, checked against the analytic solution of
 //! A <-> B (models/sedml/two_state.xml: A0 = 10, B0 = 0, k1 = 0.5, k2 = 0.25).
 
 use std::path::{Path, PathBuf};
@@ -153,6 +153,34 @@ fn functional_range_drives_set_value() {
     assert_eq!(rows.len(), 10);
     for (i, (t, a)) in rows.into_iter().enumerate() {
         close(a, a_exact(t, 10.0, 0.25 * (1 + i / 5) as f64, 0.25));
+    }
+}
+
+#[test]
+fn set_value_reads_model_variables() {
+    // Each iteration sets A0 = r * (A0 of the model) = 10 r.
+    let tasks = format!(
+        r#"<task id="inner" modelReference="m" simulationReference="tc"/>
+<repeatedTask id="t" range="r" resetModel="true">
+  <listOfRanges><vectorRange id="r"><value>1</value><value>2</value></vectorRange></listOfRanges>
+  <listOfChanges>
+    <setValue modelReference="m" target="{SPECIES}/sbml:species[@id='A']/@initialConcentration" range="r">
+      <listOfVariables><variable id="a0" modelReference="m" target="{SPECIES}/sbml:species[@id='A']"/></listOfVariables>
+      <math {MATH}><apply><times/><ci>r</ci><ci>a0</ci></apply></math>
+    </setValue>
+  </listOfChanges>
+  <listOfSubTasks><subTask order="1" task="inner"/></listOfSubTasks>
+</repeatedTask>"#
+    );
+    let run = run_doc(
+        "setvalue",
+        "two_state.xml",
+        r#"<model id="m" source="two_state.xml"/>"#,
+        &tasks,
+    )
+    .unwrap();
+    for (i, (t, a)) in rows(&run).into_iter().enumerate() {
+        close(a, a_exact(t, 10.0 * (1 + i / 5) as f64, 0.5, 0.25));
     }
 }
 
