@@ -1,7 +1,9 @@
 //! Curated BioModels SED-ML experiments (models/sedml/curated, from the BioSimulators test
 //! suite) reproduced: every report of every file has the expected columns and rows, and
 //! every value matches libRoadRunner's (tools/sedml_references.py, CVODE at rtol 1e-10)
-//! within |got - want| <= RTOL |want| + ATOL_COLUMN max|column| + ATOL.
+//! within |got - want| <= RTOL |want| + ATOL_COLUMN max|column| + ATOL. Also: the same
+//! report from a COMBINE archive, and the comparison failing for a 0.1 % change of one value
+//! and for a file run without its changeAttribute.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -212,4 +214,71 @@ fn a_perturbed_value_fails_the_comparison() {
     let mut short = want.clone();
     short.1.pop();
     assert!(compare(&got, &short).is_err());
+}
+
+/// The same experiment from a COMBINE archive (manifest, SED-ML and model, as the
+/// BioSimulators archive holds them) gives the same report, byte for byte.
+#[test]
+fn curated_archive_matches_the_directory_run() {
+    use std::io::Write;
+    let dir = curated().join("elowitz2000");
+    let direct = run_path(&dir.join("simulation.sedml"), LIMIT).expect("runs");
+    let manifest = r#"<?xml version="1.0" encoding="UTF-8"?>
+<omexManifest xmlns="http://identifiers.org/combine.specifications/omex-manifest">
+  <content location="." format="http://identifiers.org/combine.specifications/omex"/>
+  <content location="./simulation.sedml" format="http://identifiers.org/combine.specifications/sed-ml" master="true"/>
+  <content location="./BIOMD0000000012_url.xml" format="http://identifiers.org/combine.specifications/sbml"/>
+</omexManifest>"#;
+    let path = std::env::temp_dir().join(format!("her2sim-curated-{}.omex", std::process::id()));
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(&path).expect("temp file"));
+    let opts = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    for name in ["simulation.sedml", "BIOMD0000000012_url.xml"] {
+        zip.start_file(name, opts).expect("zip");
+        zip.write_all(&std::fs::read(dir.join(name)).expect("curated file"))
+            .expect("zip");
+    }
+    zip.start_file("manifest.xml", opts).expect("zip");
+    zip.write_all(manifest.as_bytes()).expect("zip");
+    zip.finish().expect("zip");
+    let archived = run_path(&path, LIMIT).expect("the archive runs");
+    let _ = std::fs::remove_file(&path);
+    assert_eq!(archived.outputs.len(), direct.outputs.len());
+    for (a, d) in archived.outputs.iter().zip(&direct.outputs) {
+        assert_eq!((&a.name, &a.content), (&d.name, &d.content));
+    }
+}
+
+/// The curated files change a parameter slightly (kf_11 = 20.01 in Edelstein 1996, Km3 =
+/// 50.01 in Varusai 2018) to show the change is applied; without it the comparison fails.
+#[test]
+fn a_skipped_change_attribute_fails_the_comparison() {
+    for (name, sedml, model) in [
+        (
+            "edelstein1996",
+            "BIOMD0000000002_sim.sedml",
+            "BIOMD0000000002_url.xml",
+        ),
+        ("varusai2018", "LSODA.sedml", "Varusai2018.xml"),
+    ] {
+        let dir = curated().join(name);
+        let scratch =
+            std::env::temp_dir().join(format!("her2sim-curated-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&scratch).expect("temp dir");
+        std::fs::copy(dir.join(model), scratch.join(model)).expect("copy");
+        let text = std::fs::read_to_string(dir.join(sedml)).expect("curated file");
+        let start = text.find("<changeAttribute").expect("a change");
+        let end = start + text[start..].find("/>").expect("end of the change") + 2;
+        std::fs::write(
+            scratch.join(sedml),
+            format!("{}{}", &text[..start], &text[end..]),
+        )
+        .expect("write");
+        let run = run_path(&scratch.join(sedml), LIMIT).expect("runs");
+        let _ = std::fs::remove_dir_all(&scratch);
+        let got = table(std::str::from_utf8(&run.outputs[0].content).expect("UTF-8"));
+        let stem = sedml.trim_end_matches(".sedml");
+        let want = reference(&dir.join(format!("reference/{stem}.report.csv.gz")));
+        assert!(compare(&got, &want).is_err(), "{name}");
+    }
 }
