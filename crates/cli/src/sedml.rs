@@ -8,7 +8,7 @@ use her2sim_sedml::OutputKind;
 
 #[derive(clap::Args)]
 pub struct SedmlArgs {
-    /// The SED-ML file (Level 1 Version 2-4) or COMBINE archive (.omex).
+    /// The SED-ML file (Level 1 Version 1-4) or COMBINE archive (.omex).
     file: PathBuf,
     /// Output directory: `<report id>.csv` and `<plot id>.svg`. Created whole in a temporary
     /// directory, then moved into place; an existing DIR is replaced only when it is empty or

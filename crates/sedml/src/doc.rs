@@ -1,8 +1,9 @@
 //! The SED-ML document model (the subset her2sim runs) and its reader: models with
-//! `changeAttribute`, uniform time courses and steady states, tasks and repeated tasks with
-//! uniform/vector ranges and `setValue`, data generators, reports and 2D plots. Elements
-//! are matched by local name, so Level 1 Versions 2-4 (and version 1) read alike; anything
-//! outside the subset is an error naming the element, or (for outputs) a warning.
+//! `changeAttribute`, `computeChange` and XML changes, uniform time courses and steady
+//! states, tasks and repeated tasks with uniform/vector/functional ranges and `setValue`,
+//! data generators, reports and 2D plots. Elements are matched by local name, so Level 1
+//! Versions 1-4 read alike; anything outside the subset is an error naming the element, or
+//! (for outputs) a warning.
 
 use her2sim_sbml::Math;
 use roxmltree::Node;
@@ -29,12 +30,43 @@ pub(crate) struct ModelDef {
     pub line: u32,
 }
 
-/// A `changeAttribute`.
+/// A model change: its target (an XPath into the model), what it does, its line.
 #[derive(Debug, Clone)]
 pub(crate) struct Change {
     pub target: String,
-    pub value: f64,
+    pub kind: ChangeKind,
     pub line: u32,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) enum ChangeKind {
+    /// `changeAttribute` with its new value.
+    Attribute(f64),
+    /// `computeChange`: the new value from math over model variables and parameters.
+    Compute {
+        vars: Vec<Variable>,
+        params: Vec<(String, f64)>,
+        math: Math,
+    },
+    /// `addXML` (the new XML as text).
+    AddXml(String),
+    /// `changeXML`.
+    ChangeXml(String),
+    /// `removeXML`.
+    RemoveXml,
+}
+
+impl Change {
+    /// The SED-ML element name, for messages.
+    pub fn element(&self) -> &'static str {
+        match self.kind {
+            ChangeKind::Attribute(_) => "changeAttribute",
+            ChangeKind::Compute { .. } => "computeChange",
+            ChangeKind::AddXml(_) => "addXML",
+            ChangeKind::ChangeXml(_) => "changeXML",
+            ChangeKind::RemoveXml => "removeXML",
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -311,27 +343,38 @@ impl Reader<'_, '_> {
     fn model(&self, m: Node) -> Result<ModelDef, SedmlError> {
         let mut changes = Vec::new();
         for c in list(m, "listOfChanges") {
-            match c.tag_name().name() {
+            let new_xml = || {
+                child(c, "newXML")
+                    .map(|n| crate::xmledit::new_xml(n, self.xml.input_text()))
+                    .ok_or_else(|| self.err(c, "missing <newXML>"))
+            };
+            let kind = match c.tag_name().name() {
                 "changeAttribute" => {
                     let value = self.attr(c, "newValue")?;
-                    let value = parse_f64(&value).ok_or_else(|| {
+                    ChangeKind::Attribute(parse_f64(&value).ok_or_else(|| {
                         self.err(c, format!("newValue '{value}' is not a number"))
-                    })?;
-                    changes.push(Change {
-                        target: self.attr(c, "target")?,
-                        value,
-                        line: self.line(c),
-                    });
+                    })?)
                 }
+                "computeChange" => ChangeKind::Compute {
+                    vars: self.variables(c)?,
+                    params: self.params(c)?,
+                    math: self.math(c)?,
+                },
+                "addXML" => ChangeKind::AddXml(new_xml()?),
+                "changeXML" => ChangeKind::ChangeXml(new_xml()?),
+                "removeXML" => ChangeKind::RemoveXml,
                 other => {
                     return Err(self.err(
                         c,
-                        format!(
-                        "unsupported model change <{other}> (her2sim applies changeAttribute only)"
-                    ),
+                        format!("unsupported model change <{other}> (her2sim applies changeAttribute, computeChange, addXML, changeXML and removeXML)"),
                     ))
                 }
-            }
+            };
+            changes.push(Change {
+                target: self.attr(c, "target")?,
+                kind,
+                line: self.line(c),
+            });
         }
         Ok(ModelDef {
             id: self.attr(m, "id")?,
@@ -378,11 +421,28 @@ impl Reader<'_, '_> {
             }),
             "repeatedTask" => {
                 let mut ranges = Vec::new();
+                let mut functional = Vec::new();
                 for r in list(t, "listOfRanges") {
-                    ranges.push(RangeDef {
-                        id: self.attr(r, "id")?,
-                        values: self.range(r)?,
+                    if r.tag_name().name() == "functionalRange" {
+                        functional.push(r);
+                    } else {
+                        ranges.push(RangeDef {
+                            id: self.attr(r, "id")?,
+                            values: self.range(r)?,
+                        });
+                    }
+                }
+                // Functional ranges in dependency order (one may build on another).
+                while !functional.is_empty() {
+                    let ready = functional.iter().position(|r| {
+                        r.attribute("range")
+                            .is_some_and(|b| ranges.iter().any(|x| x.id == b))
                     });
+                    let Some(i) = ready else {
+                        return Err(self.err(functional[0], "its 'range' names no uniformRange, vectorRange or (acyclic) functionalRange of this repeatedTask"));
+                    };
+                    let r = functional.remove(i);
+                    ranges.push(self.functional_range(r, &ranges)?);
                 }
                 let mut changes = Vec::new();
                 for c in list(t, "listOfChanges") {
@@ -435,6 +495,37 @@ impl Reader<'_, '_> {
         }
     }
 
+    /// A `functionalRange` over the range it names (already read) and its parameters.
+    fn functional_range(&self, r: Node, ranges: &[RangeDef]) -> Result<RangeDef, SedmlError> {
+        let base_id = self.attr(r, "range")?;
+        let base = ranges
+            .iter()
+            .find(|x| x.id == base_id)
+            .ok_or_else(|| self.err(r, format!("no range '{base_id}'")))?;
+        if !self.variables(r)?.is_empty() {
+            return Err(self.err(
+                r,
+                "unsupported: variables in a functionalRange (her2sim computes functional ranges from ranges and parameters)",
+            ));
+        }
+        let params = self.params(r)?;
+        let math = self.math(r)?;
+        let values = base
+            .values
+            .iter()
+            .map(|&x| {
+                let mut env: std::collections::HashMap<&str, f64> =
+                    params.iter().map(|(p, v)| (p.as_str(), *v)).collect();
+                env.insert(base_id.as_str(), x);
+                crate::eval::eval(&math, &env).map_err(|e| self.err(r, e))
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(RangeDef {
+            id: self.attr(r, "id")?,
+            values,
+        })
+    }
+
     fn range(&self, r: Node) -> Result<Vec<f64>, SedmlError> {
         match r.tag_name().name() {
             "uniformRange" => {
@@ -471,7 +562,7 @@ impl Reader<'_, '_> {
                 .collect(),
             other => Err(self.err(
                 r,
-                format!("unsupported range <{other}> (her2sim reads uniformRange and vectorRange)"),
+                format!("unsupported range <{other}> (her2sim reads uniformRange, vectorRange and functionalRange)"),
             )),
         }
     }

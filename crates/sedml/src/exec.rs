@@ -1,14 +1,16 @@
-//! Running a SED-ML document on the engine: loading models (with `changeAttribute` as
-//! start-value overrides), running tasks and repeated tasks for the variables the data
-//! generators read, evaluating the data generators.
+//! Running a SED-ML document on the engine: loading models (XML changes applied to the
+//! SBML text, `changeAttribute` and `computeChange` as start-value overrides), running tasks
+//! and repeated tasks for the variables the data generators read, evaluating the data
+//! generators.
 
 use std::collections::HashMap;
 
 use her2sim_engine::{Method, Selector, SimOptions, Simulator};
 
-use crate::doc::{SedDoc, SimDef, SimKind, TaskDef, Variable};
+use crate::doc::{Change, ChangeKind, SedDoc, SimDef, SimKind, TaskDef, Variable};
 use crate::eval::eval;
 use crate::files::Files;
+use crate::xmledit::{self, Edit};
 use crate::{xpath, SedmlError};
 
 /// Values of one variable or data generator: one curve per task repetition (one for a
@@ -53,9 +55,9 @@ impl<'a> Exec<'a> {
         SedmlError::new(self.file, element, msg).at_line(line)
     }
 
-    /// The source file and the changes (outermost last) of a model, following model ids
-    /// used as sources.
-    fn chain(&self, id: &str) -> Result<(String, Vec<&'a crate::doc::Change>), SedmlError> {
+    /// The source file (candidate paths, tried in order) and the changes (outermost last) of
+    /// a model, following model ids used as sources.
+    fn chain(&self, id: &str) -> Result<(Vec<String>, Vec<&'a Change>), SedmlError> {
         let mut changes = Vec::new();
         let mut cur = id;
         for _ in 0..32 {
@@ -83,15 +85,18 @@ impl<'a> Exec<'a> {
                 cur = inner;
                 continue;
             }
+            if let Some(files) = biomodels_files(src) {
+                return Ok((files, changes));
+            }
             if src.starts_with("urn:") || src.contains("://") {
                 return Err(self.err(
                     format!("model '{}'", m.id),
                     m.line,
-                    format!("unsupported model source '{src}': give a file path relative to the SED-ML file"),
+                    format!("unsupported model source '{src}': her2sim downloads nothing; give a file path relative to the SED-ML file (or a BioModels URN with the model file next to it)"),
                 ));
             }
             return Ok((
-                src.strip_prefix("file:").unwrap_or(src).to_string(),
+                vec![src.strip_prefix("file:").unwrap_or(src).to_string()],
                 changes,
             ));
         }
@@ -102,6 +107,23 @@ impl<'a> Exec<'a> {
         ))
     }
 
+    /// Reads the first of `sources` that exists.
+    fn read_source(
+        &self,
+        elem: &str,
+        line: u32,
+        sources: &[String],
+    ) -> Result<(String, String), SedmlError> {
+        let mut errors = Vec::new();
+        for s in sources {
+            match self.files.read(self.file, s) {
+                Ok(found) => return Ok(found),
+                Err(e) => errors.push(e),
+            }
+        }
+        Err(self.err(elem.to_string(), line, errors.join("; ")))
+    }
+
     fn load(&mut self, id: &str) -> Result<&Loaded, SedmlError> {
         if !self.models.contains_key(id) {
             let line = self
@@ -110,21 +132,40 @@ impl<'a> Exec<'a> {
                 .iter()
                 .find(|m| m.id == id)
                 .map_or(0, |m| m.line);
-            let (source, changes) = self.chain(id)?;
+            let (sources, changes) = self.chain(id)?;
             let elem = format!("model '{id}'");
-            let (path, text) = self
-                .files
-                .read(self.file, &source)
-                .map_err(|e| self.err(elem.clone(), line, e))?;
+            let (path, mut text) = self.read_source(&elem, line, &sources)?;
+            let change_err = |c: &Change, e: String| {
+                self.err(format!("{} in model '{id}'", c.element()), c.line, e)
+            };
+            // XML edits first (they change what is compiled), in document order.
+            for c in &changes {
+                let edit = match &c.kind {
+                    ChangeKind::AddXml(x) => Edit::Add(x),
+                    ChangeKind::ChangeXml(x) => Edit::Change(x),
+                    ChangeKind::RemoveXml => Edit::Remove,
+                    _ => continue,
+                };
+                text = xmledit::apply(&text, &c.target, edit)
+                    .map_err(|e| change_err(c, format!("{path}: {e}")))?;
+            }
             let sim = Simulator::from_sbml_text(&text)
                 .map_err(|e| self.err(elem.clone(), line, format!("{path}: {e}")))?;
             let mut overrides = Vec::new();
             for c in changes {
+                let value = match &c.kind {
+                    ChangeKind::Attribute(v) => *v,
+                    ChangeKind::Compute { vars, params, math } => {
+                        let env = params.iter().map(|(p, v)| (p.as_str(), *v)).collect();
+                        compute(&sim, &overrides, vars, env, math).map_err(|e| change_err(c, e))?
+                    }
+                    _ => continue,
+                };
                 let sel = xpath::parse(&c.target)
                     .and_then(|t| t.override_name())
                     .and_then(|n| sim.override_target(&n).map_err(|e| e.to_string()))
-                    .map_err(|e| self.err(format!("changeAttribute in model '{id}'"), c.line, e))?;
-                overrides.push((sel, c.value));
+                    .map_err(|e| change_err(c, e))?;
+                overrides.push((sel, value));
             }
             self.models
                 .insert(id.to_string(), Loaded { sim, overrides });
@@ -304,11 +345,12 @@ impl<'a> Exec<'a> {
                                 ));
                             }
                         }
-                        if !c.vars.is_empty() {
-                            return Err(self.err(format!("setValue in {elem}"), c.line, "unsupported: variables in setValue math (use ranges and parameters)"));
+                        let value = if c.vars.is_empty() {
+                            eval(&c.math, &env)
+                        } else {
+                            self.model_value(&c.model, &extra, &c.vars, &c.math, env)
                         }
-                        let value = eval(&c.math, &env)
-                            .map_err(|e| self.err(format!("setValue in {elem}"), c.line, e))?;
+                        .map_err(|e| self.err(format!("setValue in {elem}"), c.line, e))?;
                         let target = xpath::parse(&c.target)
                             .and_then(|t| t.override_name())
                             .map_err(|e| self.err(format!("setValue in {elem}"), c.line, e))?;
@@ -330,16 +372,39 @@ impl<'a> Exec<'a> {
         }
     }
 
+    /// `math` over `vars`, read from `model` at the start of a run with its changes and the
+    /// values a repeated task set on it so far (`extra`), and the bindings in `env`.
+    fn model_value(
+        &mut self,
+        model: &str,
+        extra: &[Extra],
+        vars: &[Variable],
+        math: &her2sim_sbml::Math,
+        env: HashMap<&str, f64>,
+    ) -> Result<f64, String> {
+        let loaded = self.load(model).map_err(|e| e.to_string())?;
+        let mut overrides = loaded.overrides.clone();
+        for e in extra.iter().filter(|e| e.model == model) {
+            let sel = loaded
+                .sim
+                .override_target(&e.target)
+                .map_err(|x| x.to_string())?;
+            overrides.push((sel, e.value));
+        }
+        compute(&loaded.sim, &overrides, vars, env, math)
+    }
+
     fn options(&self, s: &SimDef) -> Result<SimOptions, SedmlError> {
         let elem = format!("simulation '{}'", s.id);
         let kisao = s.kisao.trim().replace(':', "_");
         let num = kisao.trim_start_matches("KISAO_").trim_start_matches('0');
         let mut opts = SimOptions {
             method: match num {
-                // CVODE, LSODA, LSODAR, BDF, Adams (run as BDF): the multistep family.
-                "19" | "88" | "89" | "560" | "287" | "280" | "288" | "71" | "94" => Method::Bdf,
+                // CVODE, CVODES, LSODA, LSODAR, VODE, ZVODE, BDF, Adams (run as BDF), "CVODE-like"
+                // and the generic "ODE solver": the multistep family.
+                "19" | "496" | "88" | "89" | "560" | "535" | "536" | "287" | "280" | "288" | "71" | "94" | "433" | "694" => Method::Bdf,
                 // Rosenbrock, RADAU, and explicit Runge-Kutta methods: a one-step stiff solver.
-                "32" | "33" | "30" | "261" | "435" | "86" | "64" | "304" | "436" | "35" => Method::Rodas4,
+                "32" | "33" | "30" | "261" | "435" | "86" | "87" | "64" | "304" | "436" | "35" => Method::Rodas4,
                 // Steady-state root finding (NLEQ, KINSOL, Newton): time integration to steady state.
                 "407" | "408" | "409" | "411" | "413" | "568" | "569" | "282" | "437" if matches!(s.kind, SimKind::SteadyState) => Method::Bdf,
                 "29" | "27" | "241" | "48" | "39" | "40" => {
@@ -386,4 +451,50 @@ fn variable_selector(sim: &Simulator, v: &Variable) -> Result<Selector, String> 
     }
     sim.formula_selector(&t.id)
         .map_err(|e| format!("target '{target}': {e}"))
+}
+
+/// The value of a `computeChange` or a `setValue` with variables: its math over the bindings
+/// in `env` (parameters, ranges) and the values its variables have at the start of a run of
+/// `sim` with the changes so far (`overrides`).
+fn compute<'v>(
+    sim: &Simulator,
+    overrides: &[(Selector, f64)],
+    vars: &'v [Variable],
+    mut env: HashMap<&'v str, f64>,
+    math: &her2sim_sbml::Math,
+) -> Result<f64, String> {
+    if !vars.is_empty() {
+        let selectors = vars
+            .iter()
+            .map(|v| variable_selector(sim, v).map_err(|e| format!("variable '{}': {e}", v.id)))
+            .collect::<Result<Vec<_>, _>>()?;
+        let opts = SimOptions {
+            overrides: overrides.to_vec(),
+            ..SimOptions::default()
+        };
+        let mut run = sim.start(&opts).map_err(|e| e.to_string())?;
+        for (v, x) in vars.iter().zip(run.sample(&selectors)) {
+            env.insert(v.id.as_str(), x);
+        }
+    }
+    eval(math, &env)
+}
+
+/// The files a BioModels source (`urn:miriam:biomodels.db:BIOMD...`, or its identifiers.org
+/// URL) stands for, next to the SED-ML file or in the archive: `<id>.xml`, then
+/// `<id>_url.xml` (BioModels' name for a curated model's SBML file). her2sim downloads
+/// nothing.
+fn biomodels_files(src: &str) -> Option<Vec<String>> {
+    let id = [
+        "urn:miriam:biomodels.db:",
+        "urn:miriam:biomodels:",
+        "https://identifiers.org/biomodels.db/",
+        "http://identifiers.org/biomodels.db/",
+        "https://identifiers.org/biomodels.db:",
+        "http://identifiers.org/biomodels.db:",
+    ]
+    .iter()
+    .find_map(|p| src.strip_prefix(p))?;
+    let ok = !id.is_empty() && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    ok.then(|| vec![format!("{id}.xml"), format!("{id}_url.xml")])
 }

@@ -1,16 +1,20 @@
 //! SED-ML simulation experiments and COMBINE archives on the her2sim engine.
 //!
-//! [`run_path`] reads a SED-ML file (Level 1 Versions 2-4) or an `.omex` archive (every
+//! [`run_path`] reads a SED-ML file (Level 1 Versions 1-4) or an `.omex` archive (every
 //! SED-ML file its manifest lists, master first), runs its tasks and returns its outputs:
 //! each `report` as CSV (one column per dataSet, headed by its label) and each `plot2D` as
 //! a standalone SVG line chart. Writing them is the caller's job (the CLI uses
 //! `her2sim-files` report directories).
 //!
-//! Supported: models from files relative to the SED-ML file (or inside the archive) with
-//! `changeAttribute` on parameter values, compartment sizes and species initial
-//! concentrations/amounts; `uniformTimeCourse` (initialTime < outputStartTime allowed) and
-//! `steadyState`; `task`; `repeatedTask` with `uniformRange`/`vectorRange`, `setValue` from
-//! range values and nested repeated tasks (`resetModel="true"`); data generators with MathML
+//! Supported: models from files relative to the SED-ML file (or inside the archive), or
+//! BioModels URNs (`urn:miriam:biomodels.db:ID`, identifiers.org URLs) resolved to `ID.xml`
+//! or `ID_url.xml` there (nothing is downloaded); model changes `changeAttribute` and
+//! `computeChange` (start-value overrides of parameter values, compartment sizes and species
+//! initial concentrations/amounts) and `addXML`/`changeXML`/`removeXML` (edits of the SBML
+//! text before it is compiled); `uniformTimeCourse` (initialTime < outputStartTime allowed)
+//! and `steadyState`; `task`; `repeatedTask` with `uniformRange`/`vectorRange`/
+//! `functionalRange` (over ranges and parameters), `setValue` from ranges, parameters and
+//! model values, nested repeated tasks (`resetModel="true"`); data generators with MathML
 //! over variables (species, parameters, compartments, reactions, time) and parameters.
 //! Anything else is an error naming the file, element and id, except unsupported outputs
 //! (plot3D, surfaces), which are skipped with a warning.
@@ -20,6 +24,7 @@ mod error;
 mod eval;
 mod exec;
 mod files;
+mod xmledit;
 mod xpath;
 
 use std::collections::HashMap;
