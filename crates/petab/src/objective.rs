@@ -187,15 +187,10 @@ impl Problem {
         ids: &[String],
         parameters: &HashMap<String, f64>,
     ) -> Result<Vec<Term>, PetabError> {
-        let index: HashMap<(Option<&str>, &str), usize> = pairs
-            .iter()
-            .enumerate()
-            .map(|(i, (k, _))| (*k, i))
-            .collect();
         self.measurements
             .iter()
-            .map(|m| {
-                let k = index[&(m.preequilibration.as_deref(), m.condition.as_str())];
+            .zip(self.pair_of_measurements(pairs))
+            .map(|(m, k)| {
                 let values = &simulated[k].at[&m.time.to_bits()];
                 self.measurement_term(m, ids, values, parameters)
             })
