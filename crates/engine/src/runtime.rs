@@ -38,7 +38,15 @@ impl DelayHistory<'_> {
                 _ => self.v0.borrow().clone(),
             }
         };
-        if t < self.t0 || segs.is_empty() {
+        if t >= self.t0 && segs.is_empty() {
+            // Inside the first step, before any is stored: the start state, with assignment
+            // rules at time t (initial assignments held at t0 and are not re-evaluated).
+            drop(segs);
+            let y: Vec<f64> = self.compiled.states.iter().map(|st| v[st.slot]).collect();
+            load(self.compiled, &mut v, t, &y, Some(self), false, None);
+            return v;
+        }
+        if t < self.t0 {
             // Before the start every value follows its initial definition at that time.
             drop(segs);
             for (slot, e) in &self.compiled.initial {
