@@ -382,7 +382,7 @@ pub(crate) fn negative_propensity(
     a: f64,
     t: f64,
 ) -> EngineError {
-    EngineError::Options(format!(
+    EngineError::InvalidModel(format!(
         "reaction '{}' has rate {a} at t = {t}; propensities must be non-negative (a reversible rate law is split into forward and backward firings only when written as a difference, kf*A - kr*B)",
         ch.channel_name(c, j)
     ))
