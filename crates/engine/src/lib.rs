@@ -282,6 +282,18 @@ impl Simulator {
         self.simulate_ssa_counted(opts, selection).map(|(t, _)| t)
     }
 
+    /// One stochastic trajectory (`opts.replicates` is ignored) with `selectors` sampled at
+    /// `times` (ascending; the first is the start): what a SED-ML task with a stochastic
+    /// algorithm reports. The same seed gives the same trajectory.
+    pub fn simulate_ssa_at(
+        &self,
+        opts: &ssa::SsaOptions,
+        times: &[f64],
+        selectors: &[Selector],
+    ) -> Result<Vec<Vec<f64>>, EngineError> {
+        ssa::single_trajectory(&self.compiled, opts, times, selectors)
+    }
+
     /// As [`Simulator::simulate_ssa`], also returning the reaction firings of all replicates.
     pub fn simulate_ssa_counted(
         &self,

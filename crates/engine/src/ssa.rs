@@ -349,6 +349,37 @@ pub(crate) fn simulate_ssa_counted(
     })
 }
 
+/// One trajectory sampled at `times` (ascending, the first the start): the exact direct
+/// method, or tau-leaping with `opts.tau_leap`; seeded by `opts.seed` alone.
+pub(crate) fn single_trajectory(
+    c: &Compiled,
+    opts: &SsaOptions,
+    times: &[f64],
+    selectors: &[Selector],
+) -> Result<Vec<Vec<f64>>, EngineError> {
+    check_supported(c)?;
+    if times.is_empty()
+        || times.windows(2).any(|w| w[0] > w[1])
+        || times.iter().any(|t| !t.is_finite())
+    {
+        return Err(EngineError::Options(
+            "output times must be finite and ascending".into(),
+        ));
+    }
+    if opts.tau_leap.is_some() && !c.events.is_empty() {
+        return Err(EngineError::Unsupported(
+            "events with tau-leaping (use the exact method)".into(),
+        ));
+    }
+    let ch = changes(c);
+    let mut rng = Pcg64Mcg::seed_from_u64(crate::draw::stream_seed(opts.seed, 0));
+    let (rows, _) = match opts.tau_leap {
+        Some(eps) => crate::tauleap::trajectory(c, &ch, times, selectors, &mut rng, eps, opts),
+        None => trajectory(c, &ch, times, selectors, &mut rng, opts),
+    }?;
+    Ok(rows)
+}
+
 /// The error of a replicate that used up its step budget.
 pub(crate) fn budget_exhausted(max_steps: u64, t: f64) -> EngineError {
     EngineError::Options(format!(

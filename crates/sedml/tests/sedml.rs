@@ -245,9 +245,9 @@ fn unknown_variable_target_names_the_variable() {
 
 #[test]
 fn unsupported_algorithm_and_bad_numbers_are_errors() {
-    let e = run_edited("kisao", "KISAO:0000019", "KISAO:0000029");
+    let e = run_edited("kisao", "KISAO:0000019", "KISAO:0000999");
     assert!(
-        e.contains("simulation 'tc'") && e.contains("stochastic"),
+        e.contains("simulation 'tc'") && e.contains("unsupported algorithm"),
         "{e}"
     );
     let e = run_edited("points", "numberOfPoints=\"8\"", "numberOfPoints=\"eight\"");
@@ -262,6 +262,92 @@ fn unsupported_algorithm_and_bad_numbers_are_errors() {
         e.contains("report 'time_course'") && e.contains("nothing"),
         "{e}"
     );
+}
+
+/// Gillespie's direct method (KISAO:0000029) in a repeated task of 400 iterations: each
+/// iteration is its own trajectory (whole numbers of molecules, A + B = 10 throughout), and
+/// their mean follows the binomial law of A ⇌ B, 10 p(t) with
+/// p(t) = k2/(k1+k2) + (1 - k2/(k1+k2)) e^{-(k1+k2) t}; the same file gives the same numbers.
+#[test]
+fn gillespie_trajectories_in_a_repeated_task_follow_the_binomial_law() {
+    let dir = scratch("ssa");
+    let math = "xmlns=\"http://www.w3.org/1998/Math/MathML\"";
+    let sp =
+        |id: &str| format!("/sbml:sbml/sbml:model/sbml:listOfSpecies/sbml:species[@id='{id}']");
+    let text = format!(
+        r#"<sedML xmlns="http://sed-ml.org/sed-ml/level1/version4" level="1" version="4">
+  <listOfModels><model id="m" source="two_state.xml"/></listOfModels>
+  <listOfSimulations>
+    <uniformTimeCourse id="tc" initialTime="0" outputStartTime="0" outputEndTime="4" numberOfSteps="4">
+      <algorithm kisaoID="KISAO:0000029"><listOfAlgorithmParameters><algorithmParameter kisaoID="KISAO:0000488" value="5"/></listOfAlgorithmParameters></algorithm>
+    </uniformTimeCourse>
+  </listOfSimulations>
+  <listOfTasks>
+    <task id="t" modelReference="m" simulationReference="tc"/>
+    <repeatedTask id="rep" range="i" resetModel="true">
+      <listOfRanges><uniformRange id="i" start="1" end="400" numberOfSteps="399" type="linear"/></listOfRanges>
+      <listOfSubTasks><subTask order="1" task="t"/></listOfSubTasks>
+    </repeatedTask>
+  </listOfTasks>
+  <listOfDataGenerators>
+    <dataGenerator id="time"><listOfVariables><variable id="v" symbol="urn:sedml:symbol:time" taskReference="rep"/></listOfVariables><math {math}><ci>v</ci></math></dataGenerator>
+    <dataGenerator id="A"><listOfVariables><variable id="v" target="{a}" taskReference="rep"/></listOfVariables><math {math}><ci>v</ci></math></dataGenerator>
+    <dataGenerator id="total"><listOfVariables><variable id="a" target="{a}" taskReference="rep"/><variable id="b" target="{b}" taskReference="rep"/></listOfVariables><math {math}><apply><plus/><ci>a</ci><ci>b</ci></apply></math></dataGenerator>
+  </listOfDataGenerators>
+  <listOfOutputs>
+    <report id="r"><listOfDataSets>
+      <dataSet id="d1" label="t" dataReference="time"/>
+      <dataSet id="d2" label="A" dataReference="A"/>
+      <dataSet id="d3" label="A+B" dataReference="total"/>
+    </listOfDataSets></report>
+  </listOfOutputs>
+</sedML>"#,
+        a = sp("A"),
+        b = sp("B")
+    );
+    let path = dir.join("ssa.sedml");
+    std::fs::write(&path, &text).unwrap();
+    let run = run_path(&path, LIMIT).unwrap();
+    let (header, rows) = table(&run, "r.csv");
+    assert_eq!(header, ["t", "A", "A+B"]);
+    assert_eq!(rows.len(), 400 * 5);
+    let (k1, k2) = (0.5f64, 0.25f64);
+    let mut sums = [0.0f64; 5];
+    for (i, row) in rows.iter().enumerate() {
+        assert_eq!(row[0], (i % 5) as f64);
+        assert_eq!(
+            row[1].fract(),
+            0.0,
+            "a whole number of molecules: {}",
+            row[1]
+        );
+        assert_eq!(row[2], 10.0);
+        sums[i % 5] += row[1];
+    }
+    let distinct: std::collections::HashSet<String> = rows
+        .chunks(5)
+        .map(|c| format!("{:?}", c.iter().map(|r| r[1]).collect::<Vec<_>>()))
+        .collect();
+    assert!(
+        distinct.len() > 50,
+        "iterations are independent trajectories: {} distinct",
+        distinct.len()
+    );
+    for (j, sum) in sums.iter().enumerate() {
+        let t = j as f64;
+        let ss = k2 / (k1 + k2);
+        let p = ss + (1.0 - ss) * (-(k1 + k2) * t).exp();
+        let (mean, sd) = (10.0 * p, (10.0 * p * (1.0 - p)).sqrt());
+        let got = sum / 400.0;
+        assert!(
+            (got - mean).abs() <= 5.0 * sd / 20.0 + 1e-12,
+            "t = {t}: mean A {got} vs {mean}"
+        );
+    }
+    // Reproducible: the same file, the same trajectories.
+    let again = run_path(&path, LIMIT).unwrap();
+    assert_eq!(table(&again, "r.csv").1, rows);
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
