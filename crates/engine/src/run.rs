@@ -450,7 +450,7 @@ impl<'c> Run<'c> {
             }
             let mut te = None;
             if !c.events.is_empty() || !c.switches.is_empty() {
-                te = find_trigger_change(
+                te = locate_trigger_change(
                     &mut self.sys,
                     &self.solver,
                     &self.events,
@@ -458,7 +458,8 @@ impl<'c> Run<'c> {
                     (t, &self.y),
                     t_new,
                     &mut self.buf,
-                );
+                )
+                .map(|(time, _)| time);
                 if te.is_none() && t_new == t_event {
                     te = Some(t_new);
                 }
@@ -522,20 +523,9 @@ impl<'c> Run<'c> {
 /// Triggers are boolean, so a step can jump over a short window where one is true. Every
 /// relational inside the triggers is watched as well: the step is cut at each change of any
 /// of them (located by bisection on the dense output) and the triggers are checked there.
-fn find_trigger_change(
-    sys: &mut Sys,
-    solver: &Integrator,
-    events: &Events,
-    locked: &[bool],
-    old: (f64, &[f64]),
-    t_new: f64,
-    buf: &mut [f64],
-) -> Option<f64> {
-    locate_trigger_change(sys, solver, events, locked, old, t_new, buf).map(|(t, _)| t)
-}
-
-/// As [`find_trigger_change`], with the values the trigger relationals had just before the
-/// change (which ones switched tells a sensitivity run whose event time it differentiates).
+///
+/// Also returns the values the trigger relationals had just before the change (which ones
+/// switched tells a sensitivity run whose event time it differentiates).
 pub(crate) fn locate_trigger_change(
     sys: &mut Sys,
     solver: &Integrator,
