@@ -469,20 +469,13 @@ impl<'a> Exec<'a> {
     /// runs as adaptive tau-leaping with epsilon KISAO:0000228 (default 0.03). The seed is
     /// KISAO:0000488 (default 1).
     fn stochastic(&self, s: &SimDef) -> Option<Stochastic> {
-        let number = |k: &str| {
-            k.trim()
-                .replace(':', "_")
-                .trim_start_matches("KISAO_")
-                .trim_start_matches('0')
-                .to_string()
-        };
         let param = |n: &str| {
             s.params
                 .iter()
-                .find(|(k, _)| number(k) == n)
+                .find(|(k, _)| kisao_number(k) == n)
                 .and_then(|(_, v)| crate::doc::parse_f64(v))
         };
-        let tau_leap = match number(&s.kisao).as_str() {
+        let tau_leap = match kisao_number(&s.kisao).as_str() {
             "29" | "27" | "241" | "274" | "319" => None,
             "39" | "40" | "48" => Some(
                 param("228")
@@ -499,10 +492,8 @@ impl<'a> Exec<'a> {
 
     fn options(&self, s: &SimDef) -> Result<SimOptions, SedmlError> {
         let elem = format!("simulation '{}'", s.id);
-        let kisao = s.kisao.trim().replace(':', "_");
-        let num = kisao.trim_start_matches("KISAO_").trim_start_matches('0');
         let mut opts = SimOptions {
-            method: match num {
+            method: match kisao_number(&s.kisao).as_str() {
                 // CVODE, CVODES, LSODA, LSODAR, VODE, ZVODE, BDF, Adams (run as BDF), "CVODE-like"
                 // and the generic "ODE solver": the multistep family.
                 "19" | "496" | "88" | "89" | "560" | "535" | "536" | "287" | "280" | "288" | "71" | "94" | "433" | "694" => Method::Bdf,
@@ -520,9 +511,7 @@ impl<'a> Exec<'a> {
         };
         for (k, v) in &s.params {
             let x = crate::doc::parse_f64(v);
-            let pnum = k.trim().replace(':', "_");
-            let pnum = pnum.trim_start_matches("KISAO_").trim_start_matches('0');
-            match (pnum, x) {
+            match (kisao_number(k).as_str(), x) {
                 ("209", Some(x)) if x > 0.0 => opts.rtol = x,
                 ("211", Some(x)) if x > 0.0 => opts.atol = x,
                 ("415", Some(x)) if x >= 1.0 => opts.max_steps = x as usize,
@@ -531,6 +520,15 @@ impl<'a> Exec<'a> {
         }
         Ok(opts)
     }
+}
+
+/// The number of a KiSAO id without its prefix and leading zeros (`KISAO:0000019` → `19`).
+fn kisao_number(id: &str) -> String {
+    id.trim()
+        .replace(':', "_")
+        .trim_start_matches("KISAO_")
+        .trim_start_matches('0')
+        .to_string()
 }
 
 /// The engine selector of a data-generator variable: time, or the value of the species

@@ -424,6 +424,19 @@ fn oversized_body_is_rejected() {
     assert_eq!(get("/api").status, 200);
 }
 
+/// `POST /api/simulate` of suite case 00001 up to `end` with `points` output points.
+fn simulate_case_00001(addr: SocketAddr, end: f64, points: u32) -> Reply {
+    let model = std::fs::read_to_string(suite_case("00001", "00001-sbml-l3v2.xml")).unwrap();
+    let json = serde_json::json!({"sbml": model, "end": end, "points": points});
+    request(
+        addr,
+        "POST",
+        "/api/simulate",
+        "application/json",
+        json.to_string().as_bytes(),
+    )
+}
+
 /// The per-simulation time budget stops a long run with a message.
 #[test]
 fn simulations_have_a_time_budget() {
@@ -431,15 +444,7 @@ fn simulations_have_a_time_budget() {
         sim_timeout: Duration::from_nanos(1),
         ..Config::default()
     });
-    let model = std::fs::read_to_string(suite_case("00001", "00001-sbml-l3v2.xml")).unwrap();
-    let json = serde_json::json!({"sbml": model, "end": 1e6, "points": 100001});
-    let r = request(
-        addr,
-        "POST",
-        "/api/simulate",
-        "application/json",
-        json.to_string().as_bytes(),
-    );
+    let r = simulate_case_00001(addr, 1e6, 100001);
     assert_eq!(r.status, 400, "{}", r.body);
     assert!(r.body.contains("time limit"), "{}", r.body);
 }
@@ -472,25 +477,11 @@ fn uploaded_models_have_a_memory_budget() {
         max_run_bytes: 16,
         ..Config::default()
     });
-    let model = std::fs::read_to_string(suite_case("00001", "00001-sbml-l3v2.xml")).unwrap();
-    let json = serde_json::json!({"sbml": model, "end": 1.0, "points": 11});
-    let r = request(
-        addr,
-        "POST",
-        "/api/simulate",
-        "application/json",
-        json.to_string().as_bytes(),
-    );
+    let r = simulate_case_00001(addr, 1.0, 11);
     assert_eq!(r.status, 400, "{}", r.body);
     assert!(r.body.contains("over the limit"), "{}", r.body);
     // The shared server's default budget runs the same model.
-    let r = request(
-        server(),
-        "POST",
-        "/api/simulate",
-        "application/json",
-        json.to_string().as_bytes(),
-    );
+    let r = simulate_case_00001(server(), 1.0, 11);
     assert_eq!(r.status, 200, "{}", r.body);
 }
 
