@@ -207,23 +207,33 @@ def test_errors_raise_her2simerror_naming_the_problem(tmp_path: Path) -> None:
 
 def test_the_gil_is_released_while_simulating() -> None:
     m = her2sim.load(BIRTH_DEATH)
-    done = threading.Event()
 
-    def run() -> None:
-        m.simulate(0, 200, 201, ["time", "X-mean"], method="ssa", replicates=1000, seed=1)
-        done.set()
+    def timed_run(replicates: int) -> tuple[int, float]:
+        """Counts the main thread's ticks while a simulation runs on another thread."""
+        done = threading.Event()
 
-    t = threading.Thread(target=run)
-    started = time.perf_counter()
-    t.start()
-    ticks = 0
-    while not done.is_set():
-        ticks += 1
-        time.sleep(0.001)
-    t.join()
-    elapsed = time.perf_counter() - started
-    # Held GIL: this loop could not run while the simulation did.
+        def run() -> None:
+            m.simulate(0, 200, 201, ["time", "X-mean"], method="ssa", replicates=replicates, seed=1)
+            done.set()
+
+        t = threading.Thread(target=run)
+        started = time.perf_counter()
+        t.start()
+        ticks = 0
+        while not done.is_set():
+            ticks += 1
+            time.sleep(0.001)
+        t.join()
+        return ticks, time.perf_counter() - started
+
+    # The workload grows until the run is long enough to tell, whatever the machine's speed.
+    replicates = 1000
+    ticks, elapsed = timed_run(replicates)
+    while elapsed < 0.2 and replicates < 256_000:
+        replicates *= 4
+        ticks, elapsed = timed_run(replicates)
     assert elapsed > 0.1, f"the simulation was too short to tell ({elapsed:.3f} s)"
+    # Held GIL: this loop could not run while the simulation did.
     assert ticks > 0.2 * elapsed / 0.001 * 0.1, (ticks, elapsed)
 
 
