@@ -107,6 +107,25 @@ AKT_FOLD_TAG, AKT_FOLD_SOURCE = "assumed", (
     "drug'; Solit 2002 Clin Cancer Res: '17-AAG caused the degradation of HER2, Akt'); clients go within hours (97% "
     "HER2 loss at 4 h in xenografts, Solit 2002); the fold itself is not published")
 RAF_DEG_BASAL = math.log(2) / (24.0 * 60.0)
+
+# T-DXd (trastuzumab deruxtecan) payload. DXd is membrane-permeable (the bystander effect), so
+# it leaves cells within minutes, unlike T-DM1's charged catabolite.
+DXD_DAR = 8.0
+DXD_DAR_TAG = "sourced"
+DXD_DAR_SOURCE = "Yin 2021 CPT Pharmacometrics Syst Pharmacol (PMC8246728): drug-to-antibody ratio about 8 (facts.md 2)"
+K_DXD_OUT = 0.00898 * 60.0
+K_DXD_OUT_TAG = "sourced"
+K_DXD_OUT_SOURCE = ("Scheuher 2023 JPKPD in-vitro ADC model, DXd k_out 0.00898 /s (k_in 0.0128 /s; T-DM1's catabolite 3.94e-5 /s), "
+                    "read from its code in GitHub yuezheli/ADC-archives ADCtox/params.jl (secondary): DXd crosses membranes in seconds")
+DXD_IC50 = 9.54
+DXD_IC50_TAG = "sourced"
+DXD_IC50_SOURCE = ("Scheuher 2023 JPKPD in-vitro model value for the DXd payload, ic50 9.54e-3 uM (kill max 0.201 /h), read from "
+                   "GitHub yuezheli/ADC-archives her2-invitro/script/invitro-tdxd.jl (secondary); cell IC50s of 1-4 nM are quoted for Ogitani 2016 (unverified)")
+DXD_KILL_MAX = 1.0e-4
+DXD_KILL_SOURCE = ("assumed, calibrated by hand with her2sim to the SK-BR-3 T-DXd viability of Ogitani 2016 CCR 22:5097 (digitised in "
+                   "yuezheli/ADC-archives, facts.md 2: 0.75, 0.68, 0.27, 0.18, 0.18 at 0.6, 3.3, 15.9, 79, 410 ng/mL), taking the assay as 6 days "
+                   "(unverified): the model gives 0.89, 0.60, 0.28, 0.14, 0.10 (2e-4 gave 0.80, 0.42, 0.14, 0.06, 0.04); the measured floor of ~17% "
+                   "surviving cells is not reproduced (the model has no drug-tolerant subpopulation). Tested in crates/her2/tests/behaviour.rs")
 RAF_DEG_TAG, RAF_DEG_SOURCE = "assumed", "assumed: RAF half-life ~24 h in untreated cells (no measured value found)"
 RAF_HSP90_FOLD = 3.0
 RAF_FOLD_TAG, RAF_FOLD_SOURCE = "assumed", (
@@ -225,6 +244,7 @@ sp("HER2_int", "HER2, internalised (endosomal)", 0.0)
 sp("p95", "p95HER2 (truncated HER2 without the ectodomain; kinase-competent)", 0.0)
 sp("pP95", "phosphorylated p95HER2 (active)", 0.0)
 sp("payload", "intracellular ADC payload (DM1 metabolites released in lysosomes)", 0.0)
+sp("payload_dxd", "intracellular DXd (topoisomerase-I inhibitor released from T-DXd in lysosomes)", 0.0)
 sp("EGFR", "EGFR monomer, surface", EGFR_NM)
 sp("EGFR_int", "EGFR, internalised (endosomal)", 0.0)
 sp("HER3_mRNA", "HER3 mRNA (relative to the default steady state)", 1.0)
@@ -310,6 +330,10 @@ par("dna_damage", 0.0, "per_min", "control",
     "control: platinum DNA-damage kill rate, added to the basal apoptosis rate; it also arrests the cycle (checkpoint), lowering proliferation (cisplatin)")
 par("adc_occupancy", 0.0, "dimensionless", "control",
     "control: fraction of HER2 domain IV bound by the antibody-drug conjugate (T-DM1); internalised, lysosomally degraded conjugate releases its payload (also counted in domainIV_block)")
+par("adc_dxd_occupancy", 0.0, "dimensionless", "control",
+    "control: fraction of HER2 domain IV bound by trastuzumab deruxtecan (T-DXd); internalised, lysosomally degraded conjugate releases DXd (also counted in domainIV_block)")
+par("dxd_bystander", 0.0, "nM", "control",
+    "control: DXd in the fluid around the cell released by neighbouring cells (bystander effect of a membrane-permeable payload); 0 in a culture of one line, where the medium dilutes what cells release")
 
 group("HER2 expression and HSP90")
 par("k_tx_her2", K_TX_HER2, "nM_per_min", "assumed",
@@ -341,6 +365,11 @@ par("k_payload_out", 0.01, "per_min", "assumed",
 par("payload_ic50", 23.8, "nM", "sourced", "yuezheli/ADC-archives param-tdm1.jl citing Scheuher 2023: DM1 payload IC50 23.8 nM")
 par("payload_kill_max", 2.0e-4, "per_min", "assumed",
     "assumed, calibrated by hand with her2sim to the sourced SK-BR-3 T-DM1 viability plateau of 0.33 at >= 0.11 ug/mL, 48-72 h (Cancer Res 68:9280 digitised in yuezheli/ADC-archives), redone on the fitted model (was 8e-4 when AKT survival signalling protected from payload damage; the calibration fit rejected that protection): 72-h viability 0.35 at 0.11 and 0.30 at 1 ug/mL; at 0.013 ug/mL 0.48 against the measured 0.59 (tested in crates/her2/tests/behaviour.rs). Next: T-DM1's viability data in the PEtab calibration, so the fit sets it")
+
+par("adc_dxd_dar", DXD_DAR, "dimensionless", DXD_DAR_TAG, DXD_DAR_SOURCE)
+par("k_dxd_out", K_DXD_OUT, "per_min", K_DXD_OUT_TAG, K_DXD_OUT_SOURCE)
+par("dxd_ic50", DXD_IC50, "nM", DXD_IC50_TAG, DXD_IC50_SOURCE)
+par("dxd_kill_max", DXD_KILL_MAX, "per_min", "assumed", DXD_KILL_SOURCE)
 
 group("Shedding and ADCC")
 par("k_shed_her2", 0.1 * K_INT_HER2, "per_min", "assumed",
@@ -481,6 +510,10 @@ rxn("pP95_degradation", "phospho-p95HER2 degradation", ["pP95"], [], "k_deg_p95 
 rxn("payload_release", "ADC payload released from lysosomally degraded HER2:conjugate", [], ["payload"],
     "adc_dar * adc_occupancy * k_deg_her2_endo * HER2_int", modifiers=["HER2_int"])
 rxn("payload_efflux", "payload leaves the cell", ["payload"], [], "k_payload_out * payload")
+rxn("dxd_release", "DXd released from lysosomally degraded HER2:T-DXd", [], ["payload_dxd"],
+    "adc_dxd_dar * adc_dxd_occupancy * k_deg_her2_endo * HER2_int", modifiers=["HER2_int"])
+rxn("dxd_exchange", "DXd crosses the membrane passively, out to the surrounding fluid and in from it (bystander)",
+    ["payload_dxd"], [], "k_dxd_out * (payload_dxd - dxd_bystander)", reversible=True)
 # EGFR and HER3 turnover
 rxn("egfr_synthesis", "EGFR synthesis", [], ["EGFR"], "k_syn_egfr")
 rxn("egfr_degradation", "EGFR degradation", ["EGFR"], [], "k_deg_egfr * EGFR")
@@ -577,6 +610,8 @@ rxn("erk_dephosphorylation_1", "ERK-P dephosphorylated", ["ERK_p"], ["ERK"], "k_
 # ---- read-outs (assignment rules) and the cell population (rate rule) -------------------------
 READOUTS = [
     ("payload_damage", "payload_kill_max * payload / (payload_ic50 + payload)", "per min; lethal damage from the ADC payload (DM1 binds tubulin)"),
+    ("dxd_damage", "dxd_kill_max * payload_dxd / (dxd_ic50 + payload_dxd)",
+     "per min; DNA damage from DXd (topoisomerase-I inhibition; Chk1 and H2A.X phosphorylation, Ogitani 2016): kills and arrests the cycle like dna_damage"),
     ("adcc_damage",
      "effector_activity * adcc_kill_max * (domainIV_block + dimerisation_block_her2her3 - domainIV_block * dimerisation_block_her2her3)"
      " * HER2_total^2 / (K_adcc^2 + HER2_total^2)",
@@ -596,10 +631,10 @@ READOUTS = [
      "mu_max * (1 - w_prolif_erk + w_prolif_erk * (1 + K_prolif_erk^2) * pERK_fraction^2 / (K_prolif_erk^2 + pERK_fraction^2))"
      " * (1 + K_prolif_s6k^2) * pS6K_fraction^2 / (K_prolif_s6k^2 + pS6K_fraction^2)"
      " * (1 + K_prolif_akt^2) * pAKT_fraction^2 / (K_prolif_akt^2 + pAKT_fraction^2)"
-     " / (1 + dna_damage / K_dna_arrest)",
+     " / (1 + (dna_damage + dxd_damage) / K_dna_arrest)",
      "per min; mu_max when ERK, S6K and AKT are fully active (each gate a Hill function, n = 2, normalised to 1); DNA damage arrests the cycle"),
     ("apoptosis_rate",
-     "(apoptosis_basal + chemo_damage + payload_damage + dna_damage"
+     "(apoptosis_basal + chemo_damage + payload_damage + dna_damage + dxd_damage"
      " + mitotic_damage * mitotic_death_fraction * proliferation_rate / mu_max)"
      " * (1 - survival_max * (1 + K_survival) * pAKT_fraction / (K_survival + pAKT_fraction))"
      " + addiction_death_max * K_addiction^4 / (K_addiction^4 + pAKT_fraction^4)"
@@ -943,7 +978,9 @@ def write_doc() -> str:
              "- **p95HER2:** made from the same ERBB2 mRNA (`p95_expression` per full-length HER2), constitutively phosphorylated "
              "(blocked by HER2 kinase inhibitors only: no ectodomain, so no antibody acts on it), feeding SOS and PI3K like HER2 dimers.\n"
              "- **ADC payload:** conjugate-bound HER2 (`adc_occupancy`) degraded in endosomes releases `adc_dar` payload molecules; "
-             "the payload leaves slowly and kills (`payload_damage`, half-maximal at the sourced DM1 IC50).\n"
+             "the payload leaves slowly and kills (`payload_damage`, half-maximal at the sourced DM1 IC50). T-DXd (`adc_dxd_occupancy`) "
+             "releases `adc_dxd_dar` DXd molecules the same way; DXd crosses membranes (`k_dxd_out`), equilibrating with the "
+             "surrounding fluid (`dxd_bystander`: DXd from neighbouring cells), and damages DNA (`dxd_damage`: kills and arrests like `dna_damage`).\n"
              "- **HER2-independent drive:** `other_drive` (oestrogen receptor, IGF1R, ...) in nM of active-receptor equivalents "
              "recruits SOS like a dimer and PI3K at the weak non-HER3 weight; 0 for HER2-addicted lines, set for "
              "oestrogen-receptor-driven HER2-low lines.\n"
@@ -991,6 +1028,7 @@ def write_doc() -> str:
              "- `mitotic_damage` (taxanes): adds mitotic_damage x proliferation_rate / mu_max to it: only dividing cells arrest in mitosis and die, so "
              "anything that stops division (HER2 inhibition, DNA damage) also shields cells from taxanes.\n"
              "- `dna_damage` (platinum): adds to it and divides proliferation by 1 + dna_damage / K_dna_arrest (checkpoint arrest).\n"
+             "- `adc_dxd_occupancy`, `dxd_bystander`: DXd release from degraded T-DXd-bound HER2, and DXd around the cell.\n"
              "- `her2_gene_copies`, `her2_promoter_activity`, `sirna_knockdown`: HER2 transcription and mRNA decay.\n")
     D.append("## Parameters\n")
     D.append("Tags: **sourced** / **unverified** as `/work/shared/her2/facts.md` gives them (source string copied); "

@@ -19,6 +19,7 @@ mod serve;
 mod study;
 mod suite;
 mod trial;
+mod validate_trials;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -115,6 +116,10 @@ enum Command {
     /// same virtual patients; prints ORR, CBR, median PFS, PFS at 12 months, hazard ratio vs
     /// the first arm and pCR per arm; -o DIR writes arms.csv, patients.csv and index.html.
     Trial(trial::TrialArgs),
+    /// Run every trial file of a directory (default examples/trials) and print predicted vs
+    /// published per arm (ORR, median PFS, PFS at 12 months, hazard ratio) with the
+    /// calibration/validation mark, ORR within 10 points, HR inside the published CI, ranking.
+    ValidateTrials(validate_trials::ValidateTrialsArgs),
     /// The HER2 model's calibration problem (PEtab): `calibration export -o DIR`.
     Calibration(calibration::CalibrationArgs),
 }
@@ -295,6 +300,7 @@ fn main() -> ExitCode {
         Some(Command::Run(args)) => study::run_file(args),
         Some(Command::Serve(args)) => serve::run(args),
         Some(Command::Trial(args)) => trial::run(args),
+        Some(Command::ValidateTrials(args)) => validate_trials::run(args),
         Some(Command::Calibration(args)) => calibration::run(args),
         None => study::run_default(cli.study),
     });

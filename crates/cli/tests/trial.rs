@@ -96,3 +96,43 @@ fn bad_trial_files_name_file_and_key_and_write_nothing() {
     let _ = std::fs::remove_file(&file);
     let _ = std::fs::remove_dir(&dir);
 }
+
+/// `validate-trials` on a directory holding one trial: the JSON names the trial, its purpose
+/// and, per arm, the simulated and published numbers with the criteria; the hazard-ratio
+/// check is made only where a published interval exists. A directory without trial files is
+/// an error naming it.
+#[test]
+fn validate_trials_reports_each_arm_against_its_published_numbers() {
+    let dir = std::env::temp_dir().join(format!("her2sim-validate-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../examples/trials/destiny_breast03.toml"
+    ))
+    .unwrap();
+    std::fs::write(dir.join("db03.toml"), text).unwrap();
+    let d = dir.display().to_string();
+    let (ok, out, err) = run(&["validate-trials", &d, "--patients", "40", "--json"]);
+    assert!(ok, "{err}");
+    let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    let t = &v.as_array().unwrap()[0];
+    assert_eq!(t["trial"], "DESTINY-Breast03");
+    assert_eq!(t["purpose"], "validation");
+    assert_eq!(t["patients_per_arm"], 40);
+    let arms = t["arms"].as_array().unwrap();
+    assert_eq!(arms.len(), 2);
+    assert_eq!(arms[1]["published_hazard_ratio"], 0.28);
+    assert_eq!(arms[1]["published_pfs_12_months"], 0.758);
+    let hr = arms[1]["hazard_ratio"].as_f64().unwrap();
+    let within = (0.22..=0.37).contains(&hr);
+    assert_eq!(arms[1]["hazard_ratio_within_ci"], within);
+    assert!(arms[0]["hazard_ratio_within_ci"].is_null());
+    let orr = arms[1]["orr"].as_f64().unwrap();
+    assert_eq!(arms[1]["orr_within_10_points"], (orr - 0.797).abs() <= 0.1);
+    assert!(t["ranked_as_published"].is_boolean());
+    std::fs::remove_file(dir.join("db03.toml")).unwrap();
+    let (ok, _, err) = run(&["validate-trials", &d]);
+    assert!(!ok);
+    assert!(err.contains("no trial files") && err.contains(&d), "{err}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

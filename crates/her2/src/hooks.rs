@@ -23,6 +23,8 @@ pub const HOOKS: &[(&str, HookKind, f64)] = &[
     ("dimerisation_block_her2her3", HookKind::Occupancy, 0.0),
     ("domainIV_block", HookKind::Occupancy, 0.0),
     ("adc_occupancy", HookKind::Occupancy, 0.0),
+    ("adc_dxd_occupancy", HookKind::Occupancy, 0.0),
+    ("dxd_bystander", HookKind::Level, 0.0),
     ("hsp90_inhibition", HookKind::Inhibited, 0.0),
     ("pi3k_inhibition", HookKind::Inhibited, 0.0),
     ("akt_inhibition", HookKind::Inhibited, 0.0),

@@ -212,6 +212,30 @@ fn tdm1_reaches_the_measured_plateau() {
     assert!(low > v("0.11ug/mL") && low < 0.75, "0.013 ug/mL: {low}");
 }
 
+/// Behaviour 7b: T-DXd kills SK-BR-3 along the measured dose-response. Ogitani 2016 CCR
+/// 22:5097 (digitised in github yuezheli/ADC-archives, sourced in the catalogue): relative
+/// viability 0.75, 0.68, 0.27, 0.18 at 0.6, 3.3, 15.9, 79 ng/mL, taken as a 6-day assay
+/// (unverified). The points calibrate `dxd_kill_max`; each must be within 0.15 (the model has
+/// no drug-tolerant floor, so the highest doses sit below the data), and viability must fall
+/// with dose.
+#[test]
+fn tdxd_follows_the_measured_dose_response() {
+    let lab = Lab::builtin().unwrap();
+    let mut last = 1.0;
+    for (dose, measured) in [(0.6, 0.75), (3.3, 0.68), (15.9, 0.27), (79.0, 0.18)] {
+        let x = get(
+            &predict(&lab, "skbr3", &[], &format!("t-dxd@{dose}ng/mL"), 6.0),
+            "viable_cells",
+        );
+        assert!(
+            (x - measured).abs() < 0.15,
+            "{dose} ng/mL: {x} vs {measured}"
+        );
+        assert!(x < last, "{dose} ng/mL: {x} not below {last}");
+        last = x;
+    }
+}
+
 /// Behaviour 8: trastuzumab's in-vivo options (issue 4: "blocks ... shedding ...; ADCC as an
 /// in-vivo option"). With immune effector cells, ADCC turns trastuzumab from cytostatic into
 /// cytotoxic on the HER2-amplified lines (their populations shrink, as BT-474 xenografts regress

@@ -9,6 +9,7 @@ const ISSUE_STRATEGIES: &[&str] = &[
     "trastuzumab",
     "pertuzumab",
     "t-dm1",
+    "t-dxd",
     "lapatinib",
     "neratinib",
     "tucatinib",

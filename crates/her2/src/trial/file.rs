@@ -12,6 +12,7 @@
 //! months = 60                      # follow-up; required for metastatic trials
 //! # surgery_week = 18              # neoadjuvant: week of surgery (pCR assessed there)
 //! seed = 1                         # default 1
+//! # purpose = "validation"         # or "calibration": how docs/trials.md uses its results
 //!
 //! [[arm]]
 //! name = "placebo+H+D"
@@ -54,12 +55,31 @@ pub enum Setting {
     Neoadjuvant,
 }
 
+/// What a trial is used for in the clinical layer's calibration (docs/trials.md): its
+/// published results either set population parameters or only check the model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Purpose {
+    Calibration,
+    Validation,
+}
+
+impl Purpose {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Purpose::Calibration => "calibration",
+            Purpose::Validation => "validation",
+        }
+    }
+}
+
 /// What the trial reported for an arm.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Published {
     pub orr: Option<f64>,
     pub median_pfs_months: Option<f64>,
+    pub pfs_12_months: Option<f64>,
     pub median_os_months: Option<f64>,
     pub hazard_ratio: Option<f64>,
     pub hazard_ratio_ci: Option<[f64; 2]>,
@@ -89,6 +109,8 @@ pub struct Trial {
     pub months: Option<f64>,
     pub surgery_week: Option<f64>,
     pub seed: u64,
+    /// Calibration or validation trial (optional; `validate-trials` reports it).
+    pub purpose: Option<Purpose>,
     pub arms: Vec<Arm>,
 }
 
@@ -127,6 +149,7 @@ struct RawTrial {
     months: Option<f64>,
     surgery_week: Option<f64>,
     seed: Option<i64>,
+    purpose: Option<Purpose>,
 }
 
 #[derive(Deserialize)]
@@ -297,6 +320,7 @@ impl Trial {
             months: t.months,
             surgery_week: t.surgery_week,
             seed,
+            purpose: t.purpose,
             arms,
         })
     }
@@ -305,7 +329,11 @@ impl Trial {
 /// The published numbers must be what they claim: fractions, positive times and ratios, an
 /// interval around its estimate. Returns the offending key and why.
 fn check_published(p: &Published) -> Result<(), (&'static str, String)> {
-    for (key, v) in [("orr", p.orr), ("pcr", p.pcr)] {
+    for (key, v) in [
+        ("orr", p.orr),
+        ("pcr", p.pcr),
+        ("pfs_12_months", p.pfs_12_months),
+    ] {
         if let Some(v) = v {
             if !(0.0..=1.0).contains(&v) {
                 return Err((key, format!("{v}: expected a fraction from 0 to 1")));

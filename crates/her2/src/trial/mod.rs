@@ -27,12 +27,13 @@ pub mod response;
 pub mod rng;
 pub mod run;
 pub mod tumour;
+pub mod validation;
 
 pub use drugs::KnownDrugs;
-pub use file::{Arm, Published, Setting, Trial, TrialFileError};
+pub use file::{Arm, Published, Purpose, Setting, Trial, TrialFileError};
 pub use recist::{Outcome, RecistError, Response};
 pub use regimen::{DoseEvent, Regimen, RegimenError, RegimenItem};
-pub use run::{run, ArmResult, TrialResult};
+pub use run::{run, ArmResult, Prepared, TrialResult};
 
 use crate::Lab;
 

@@ -45,6 +45,7 @@ pub struct Population {
     pub recist_detection: Param,
     pub pcr_detection: Param,
     pub effect_multiplier: Param,
+    pub sensitivity_cv: Param,
     pub first_line: Frequencies,
     pub after_trastuzumab: Frequencies,
 }
@@ -68,6 +69,9 @@ pub struct Numbers {
     pub pcr_detection: f64,
     /// Multiplier on the in-vivo drug-effect scale κ (trial/tumour.rs).
     pub effect_multiplier: f64,
+    /// Between-patient variability of the drug effect (log-normal CV) on top of genotype,
+    /// HER2 class and PK.
+    pub sensitivity_cv: f64,
     /// `RESISTANCE` order.
     pub first_line: [f64; 3],
     pub after_trastuzumab: [f64; 3],
@@ -120,6 +124,7 @@ impl Population {
             recist_detection: g("recist_detection", &self.recist_detection, &["mm"])?,
             pcr_detection: g("pcr_detection", &self.pcr_detection, &["mm"])?,
             effect_multiplier: g("effect_multiplier", &self.effect_multiplier, &["1"])?,
+            sensitivity_cv: g("sensitivity_cv", &self.sensitivity_cv, &["%CV"])?,
             first_line: freqs("first_line", &self.first_line)?,
             after_trastuzumab: freqs("after_trastuzumab", &self.after_trastuzumab)?,
         };
@@ -147,11 +152,12 @@ impl Population {
 pub const MIN_BASELINE_SLD_MM: f64 = 10.0;
 pub const MAX_BASELINE_SLD_MM: f64 = 100.0;
 /// Doubling-time bounds (days) that keep the log-normal tails physiological.
-const DOUBLING_DAYS: (f64, f64) = (20.0, 1000.0);
+const DOUBLING_DAYS: (f64, f64) = (5.0, 1000.0);
 
 /// Stream purposes (fixed numbers, so adding one never shifts another).
 const DEMOGRAPHY: u64 = 1;
 const TUMOUR: u64 = 2;
+const SENSITIVITY: u64 = 3;
 const PK: u64 = 1000;
 
 /// One virtual patient.
@@ -171,6 +177,10 @@ pub struct Patient {
     pub markers: [bool; 3],
     /// Subclone shares: parental first, then `RESISTANCE` order; they sum to 1.
     pub clones: [f64; 4],
+    /// Factor on the in-vivo drug effect (log-normal, median 1): what makes tumours of one
+    /// genotype respond differently in different patients (stroma, immune infiltrate,
+    /// heterogeneity the genotypes do not carry).
+    pub sensitivity: f64,
 }
 
 impl Patient {
@@ -215,6 +225,8 @@ impl Patient {
             left -= clones[m + 1];
         }
         clones[0] = left;
+        let sensitivity =
+            Stream::new(seed, index as u64, SENSITIVITY).lognormal(1.0, pop.sensitivity_cv);
         Patient {
             index,
             seed,
@@ -226,6 +238,7 @@ impl Patient {
             cell_line,
             markers,
             clones,
+            sensitivity,
         }
     }
 

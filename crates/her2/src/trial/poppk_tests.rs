@@ -56,6 +56,30 @@ fn t_dm1_first_cycle_peak_is_in_the_published_range() {
     assert!((cmax - 74.4).abs() <= 10.1, "{cmax}");
 }
 
+/// T-DXd 5.4 mg/kg q3w in HER2+ mBC (Enhertu USPI 12.3): geometric-mean Cmax 131 ug/mL (CV
+/// 20 %) and AUC 769 ug*day/mL (CV 28 %) at steady state (cycle 3, ~35 % accumulation). The
+/// Yin 2021 typical patient (57.8 kg) must land within one CV of both.
+#[test]
+fn t_dxd_steady_state_matches_the_label() {
+    let a = PopPk::builtin().unwrap().agent("t-dxd").cloned().unwrap();
+    let w = 57.8;
+    let ind = a.typical(w, 1.6);
+    let d = q3w(5.4 * w, 5.4 * w, 3);
+    let t0 = 2.0 * 504.0;
+    let times: Vec<f64> = (0..=5040).map(|k| t0 + k as f64 * 0.1).collect();
+    let p = ind.simulate(&d, &times);
+    let cmax = p.plasma.iter().cloned().fold(0.0, f64::max);
+    // Trapezoid over the cycle (h), in ug*day/mL.
+    let auc: f64 = p
+        .plasma
+        .windows(2)
+        .map(|c| 0.05 * (c[0] + c[1]))
+        .sum::<f64>()
+        / 24.0;
+    assert!((cmax / 131.0 - 1.0).abs() < 0.20, "Cmax {cmax}");
+    assert!((auc / 769.0 - 1.0).abs() < 0.28, "AUC {auc}");
+}
+
 /// Lapatinib 1250 mg qd at steady state (Fachinfo, facts.md §3): Cmax 2.43 (1.57-3.77) ug/mL.
 #[test]
 fn lapatinib_steady_state_peak_is_in_the_label_range() {

@@ -101,70 +101,112 @@ pub fn run(
     pk: &PopPk,
     progress: &(dyn Fn() + Sync),
 ) -> Result<TrialResult, TrialError> {
-    let pop = pk.population.numbers().map_err(TrialError::PopPk)?;
-    let weeks = assessment_weeks(trial);
-    if weeks.len() < 2 {
-        return Err(TrialError::Invalid(format!(
-            "{}: follow-up shorter than the first assessment (week 6)",
-            trial.name
-        )));
-    }
-    // What every patient-arm keeps (its SLD at each assessment and its outcome), checked
-    // before anything is simulated.
-    let bytes =
-        trial.patients as f64 * trial.arms.len() as f64 * (weeks.len() as f64 * 8.0 + 128.0);
-    if bytes > MAX_RESULT_BYTES {
-        return Err(TrialError::Invalid(format!(
-            "{}: {} patients x {} arms x {} assessments would keep {:.1} GB of results; at most {:.0} GB: fewer patients, arms or months",
-            trial.name,
-            trial.patients,
-            trial.arms.len(),
-            weeks.len(),
-            bytes / 1e9,
-            MAX_RESULT_BYTES / 1e9
-        )));
-    }
-    let models = arm_models(lab, pk, &pop, trial)?;
-    // Pretreated: the population progressed on a HER2 agent (post-trastuzumab frequencies).
-    let pretreated = !trial.prior.is_empty();
-    let n = trial.patients as usize;
-    let detection = pop.recist_detection;
-    let per_patient: Vec<(Patient, Vec<PatientArm>)> = (0..n)
-        .into_par_iter()
-        .map(|i| {
-            let p = Patient::draw(trial.seed, i, &pop, pretreated);
-            let arms = models
-                .iter()
-                .map(|m| {
-                    let c = m.simulate(&p, &pop, &weeks)?;
-                    assess(trial, &weeks, c.sld_mm, detection, pop.pcr_detection)
-                })
-                .collect::<Result<Vec<_>, _>>()?;
-            progress();
-            Ok((p, arms))
+    let prepared = Prepared::new(trial, lab, pk)?;
+    prepared.run(trial, &prepared.population, progress)
+}
+
+/// What a trial needs before any patient is simulated: the population's numbers, the
+/// assessment weeks and each arm's model with its laboratory response surface (the costly
+/// part). Calibration reuses one `Prepared` for many population parameter values.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    pub population: Numbers,
+    pub weeks: Vec<f64>,
+    pub models: Vec<ArmModel>,
+}
+
+impl Prepared {
+    /// Checks the trial's size and builds every arm's model.
+    pub fn new(trial: &Trial, lab: &Lab, pk: &PopPk) -> Result<Prepared, TrialError> {
+        let population = pk.population.numbers().map_err(TrialError::PopPk)?;
+        let weeks = assessment_weeks(trial);
+        if weeks.len() < 2 {
+            return Err(TrialError::Invalid(format!(
+                "{}: follow-up shorter than the first assessment (week 6)",
+                trial.name
+            )));
+        }
+        // What every patient-arm keeps (its SLD at each assessment and its outcome), checked
+        // before anything is simulated.
+        let bytes =
+            trial.patients as f64 * trial.arms.len() as f64 * (weeks.len() as f64 * 8.0 + 128.0);
+        if bytes > MAX_RESULT_BYTES {
+            return Err(TrialError::Invalid(format!(
+                "{}: {} patients x {} arms x {} assessments would keep {:.1} GB of results; at most {:.0} GB: fewer patients, arms or months",
+                trial.name,
+                trial.patients,
+                trial.arms.len(),
+                weeks.len(),
+                bytes / 1e9,
+                MAX_RESULT_BYTES / 1e9
+            )));
+        }
+        let models = arm_models(lab, pk, &population, trial)?;
+        Ok(Prepared {
+            population,
+            weeks,
+            models,
         })
-        .collect::<Result<_, TrialError>>()?;
-    let (cohort, rows): (Vec<Patient>, Vec<Vec<PatientArm>>) = per_patient.into_iter().unzip();
-    let mut arms = Vec::with_capacity(trial.arms.len());
-    for (a, arm) in trial.arms.iter().enumerate() {
-        let patients: Vec<PatientArm> = rows.iter().map(|r| r[a].clone()).collect();
-        arms.push(summarise(trial, arm, &models[a], &pop, patients)?);
     }
-    if trial.setting == Setting::Metastatic {
-        hazard_ratios(&mut arms)?;
+
+    /// Simulates every patient in every arm with the population numbers `pop` (the arms'
+    /// response surfaces and PK stay those prepared; `pop.effect_multiplier` replaces theirs).
+    pub fn run(
+        &self,
+        trial: &Trial,
+        pop: &Numbers,
+        progress: &(dyn Fn() + Sync),
+    ) -> Result<TrialResult, TrialError> {
+        let weeks = &self.weeks;
+        let models: Vec<ArmModel> = self
+            .models
+            .iter()
+            .map(|m| ArmModel {
+                effect_multiplier: pop.effect_multiplier,
+                ..m.clone()
+            })
+            .collect();
+        // Pretreated: the population progressed on a HER2 agent (post-trastuzumab frequencies).
+        let pretreated = !trial.prior.is_empty();
+        let n = trial.patients as usize;
+        let detection = pop.recist_detection;
+        let per_patient: Vec<(Patient, Vec<PatientArm>)> = (0..n)
+            .into_par_iter()
+            .map(|i| {
+                let p = Patient::draw(trial.seed, i, pop, pretreated);
+                let arms = models
+                    .iter()
+                    .map(|m| {
+                        let c = m.simulate(&p, pop, weeks)?;
+                        assess(trial, weeks, c.sld_mm, detection, pop.pcr_detection)
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
+                progress();
+                Ok((p, arms))
+            })
+            .collect::<Result<_, TrialError>>()?;
+        let (cohort, rows): (Vec<Patient>, Vec<Vec<PatientArm>>) = per_patient.into_iter().unzip();
+        let mut arms = Vec::with_capacity(trial.arms.len());
+        for (a, arm) in trial.arms.iter().enumerate() {
+            let patients: Vec<PatientArm> = rows.iter().map(|r| r[a].clone()).collect();
+            arms.push(summarise(trial, arm, &models[a], pop, patients)?);
+        }
+        if trial.setting == Setting::Metastatic {
+            hazard_ratios(&mut arms)?;
+        }
+        if let Some(first) = arms.first_mut() {
+            first.hazard_ratio = Some(1.0);
+        }
+        Ok(TrialResult {
+            name: trial.name.clone(),
+            setting: trial.setting,
+            seed: trial.seed,
+            patients_per_arm: n,
+            weeks: weeks.clone(),
+            cohort,
+            arms,
+        })
     }
-    if let Some(first) = arms.first_mut() {
-        first.hazard_ratio = Some(1.0);
-    }
-    Ok(TrialResult {
-        name: trial.name.clone(),
-        setting: trial.setting,
-        seed: trial.seed,
-        patients_per_arm: n,
-        weeks,
-        cohort,
-        arms,
-    })
 }
 
 /// The drugs of an arm, in regimen order, once each.
@@ -337,7 +379,9 @@ fn summarise(
         median = m.estimate;
         ci = [m.lower, m.upper];
         let last = t.iter().cloned().fold(0.0, f64::max);
-        pfs12 = (last >= 12.0).then(|| k.survival_at(12.0).survival);
+        // Known at 12 months when follow-up reaches it or everyone progressed before.
+        let all_progressed = e.iter().all(|x| *x);
+        pfs12 = (last >= 12.0 || all_progressed).then(|| k.survival_at(12.0).survival);
         km = Some(k);
     }
     let pcr = (trial.setting == Setting::Neoadjuvant)

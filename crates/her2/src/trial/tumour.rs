@@ -5,7 +5,8 @@
 //! d ln V_i / dt = α ln(K / V) + κ (r_i(C(t)) − r_i(0)),   V = Σ V_i,
 //!
 //! with α set so that the untreated tumour doubles in the patient's doubling time at its
-//! baseline size, and κ = multiplier × (ln 2 / doubling time) / r_parental(0): the in-vitro
+//! baseline size, and κ = multiplier × sensitivity × (ln 2 / doubling time) / r_parental(0)
+//! (sensitivity: the patient's log-normal factor, median 1): the in-vitro
 //! change of the per-cell rate scaled by how much slower the tumour grows in the patient
 //! than the cells in the dish (Norton–Simon: the effect of a drug is proportional to the
 //! growth rate of the untreated tumour). Burden is read as a sum of longest diameters by
@@ -207,7 +208,7 @@ impl ArmModel {
         let ln_k = volume(pop.plateau_sld).ln();
         let g0 = LN_2 / patient.doubling_time_h;
         let alpha = g0 / (ln_k - v0.ln());
-        let kappa = self.effect_multiplier * g0 / r0[0];
+        let kappa = self.effect_multiplier * patient.sensitivity * g0 / r0[0];
         let mut ln_v: [f64; 4] = patient.clones.map(|f| (v0 * f).ln());
         let mut conc = vec![0.0; expo.len()];
         let mut effects = |k: usize| -> [f64; 4] {

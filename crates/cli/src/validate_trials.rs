@@ -1,0 +1,114 @@
+//! `her2sim validate-trials [DIR] [--patients N] [--json] [--quiet]`: runs every trial file
+//! of DIR (default examples/trials) and prints predicted against published per arm (ORR,
+//! median PFS, PFS at 12 months, hazard ratio) with the calibration/validation mark and the
+//! issue's criteria (her2sim_her2::trial::validation holds the logic).
+
+use std::path::PathBuf;
+
+use her2sim_her2::trial::validation::{self, TrialCheck};
+use her2sim_her2::Lab;
+
+#[derive(clap::Args)]
+pub struct ValidateTrialsArgs {
+    /// Directory of trial files (*.toml).
+    #[arg(default_value = "examples/trials")]
+    dir: PathBuf,
+    /// Virtual patients per arm (overrides every file's `patients`).
+    #[arg(long)]
+    patients: Option<u32>,
+    /// Print the checks as JSON.
+    #[arg(long)]
+    json: bool,
+    /// No progress bar.
+    #[arg(long)]
+    quiet: bool,
+}
+
+pub fn run(args: ValidateTrialsArgs) -> anyhow::Result<()> {
+    let lab = Lab::builtin()?;
+    let bar = if args.quiet || args.json {
+        indicatif::ProgressBar::hidden()
+    } else {
+        let b = indicatif::ProgressBar::new(0);
+        if let Ok(style) = indicatif::ProgressStyle::with_template(
+            "{msg} [{bar:40}] {pos}/{len} patients ({elapsed})",
+        ) {
+            b.set_style(style.progress_chars("=> "));
+        }
+        b
+    };
+    let checks = validation::validate_dir(
+        &args.dir,
+        args.patients,
+        &lab,
+        &|t| {
+            bar.reset();
+            bar.set_length(u64::from(t.patients));
+            bar.set_message(t.name.clone());
+        },
+        &|| bar.inc(1),
+    )
+    .map_err(anyhow::Error::msg)?;
+    bar.finish_and_clear();
+    if args.json {
+        println!("{}", validation::json(&checks));
+    } else {
+        print_table(&checks);
+    }
+    Ok(())
+}
+
+fn print_table(checks: &[TrialCheck]) {
+    let f = |v: Option<f64>, d: usize| v.map_or("-".to_string(), |x| format!("{x:.d$}"));
+    let mark = |b: Option<bool>| match b {
+        Some(true) => "yes",
+        Some(false) => "NO",
+        None => "-",
+    };
+    println!(
+        "{:<34} {:<11} {:<16} {:>13} {:>4} {:>11} {:>11} {:>22} {:>4}",
+        "trial",
+        "purpose",
+        "arm",
+        "ORR sim/pub",
+        "±10",
+        "mPFS s/p",
+        "PFS12 s/p",
+        "HR sim (CI) / pub",
+        "inCI"
+    );
+    for c in checks {
+        for a in &c.arms {
+            let hr = match a.hazard_ratio_ci {
+                Some([lo, hi]) => format!("{} ({lo:.2}-{hi:.2})", f(a.hazard_ratio, 2)),
+                None => f(a.hazard_ratio, 2),
+            };
+            println!(
+                "{:<34} {:<11} {:<16} {:>13} {:>4} {:>11} {:>11} {:>22} {:>4}",
+                c.trial,
+                c.purpose.unwrap_or("-"),
+                a.arm,
+                format!("{:.2}/{}", a.orr, f(a.published_orr, 2)),
+                mark(a.orr_within_10_points),
+                format!(
+                    "{}/{}",
+                    f(a.median_pfs_months, 1),
+                    f(a.published_median_pfs_months, 1)
+                ),
+                format!(
+                    "{}/{}",
+                    f(a.pfs_12_months, 2),
+                    f(a.published_pfs_12_months, 2)
+                ),
+                format!("{hr} / {}", f(a.published_hazard_ratio, 2)),
+                mark(a.hazard_ratio_within_ci),
+            );
+        }
+        println!(
+            "{:<34} ranked as published: {} ({} patients per arm)",
+            "",
+            mark(c.ranked_as_published),
+            c.patients_per_arm
+        );
+    }
+}

@@ -1,0 +1,242 @@
+//! Predicted against published trials: every trial file of a directory run with the built-in
+//! model, and per arm the criteria checked where the file has the published number —
+//! ORR within 10 percentage points, the hazard ratio inside the published 95 % interval —
+//! and per trial whether the arms rank as published. The calibration/validation mark comes
+//! from the file's `purpose`.
+
+use std::path::{Path, PathBuf};
+
+use crate::lab::Lab;
+
+use super::file::{Purpose, Trial};
+use super::run::TrialResult;
+use super::{run_trial, KnownDrugs};
+
+/// Largest ORR difference (fraction) that counts as reproduced.
+pub const ORR_TOLERANCE: f64 = 0.10;
+
+/// One arm, simulated and published.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ArmCheck {
+    pub arm: String,
+    pub orr: f64,
+    pub published_orr: Option<f64>,
+    /// |simulated − published| ≤ `ORR_TOLERANCE`, when published.
+    pub orr_within_10_points: Option<bool>,
+    pub median_pfs_months: Option<f64>,
+    pub published_median_pfs_months: Option<f64>,
+    pub pfs_12_months: Option<f64>,
+    pub published_pfs_12_months: Option<f64>,
+    pub hazard_ratio: Option<f64>,
+    pub hazard_ratio_ci: Option<[f64; 2]>,
+    pub published_hazard_ratio: Option<f64>,
+    pub published_hazard_ratio_ci: Option<[f64; 2]>,
+    /// The simulated hazard ratio lies inside the published interval, when there is one.
+    pub hazard_ratio_within_ci: Option<bool>,
+}
+
+/// One trial file.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct TrialCheck {
+    pub trial: String,
+    pub file: String,
+    pub purpose: Option<&'static str>,
+    pub patients_per_arm: usize,
+    /// Arms ordered alike by the simulation and the publication (by hazard ratio when every
+    /// arm has a published one, else median PFS, else ORR); `None` with fewer than two
+    /// comparable arms.
+    pub ranked_as_published: Option<bool>,
+    pub arms: Vec<ArmCheck>,
+}
+
+/// The trial files (`*.toml`) of `dir`, sorted by name.
+pub fn trial_files(dir: &Path) -> Result<Vec<PathBuf>, String> {
+    let rd = std::fs::read_dir(dir).map_err(|e| format!("{}: cannot read: {e}", dir.display()))?;
+    let mut files: Vec<PathBuf> = rd
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    files.sort();
+    if files.is_empty() {
+        return Err(format!("{}: no trial files (*.toml)", dir.display()));
+    }
+    Ok(files)
+}
+
+/// Runs every trial file of `dir` (`patients` overrides each file's count) and checks it.
+pub fn validate_dir(
+    dir: &Path,
+    patients: Option<u32>,
+    lab: &Lab,
+    progress: &(dyn Fn(&Trial) + Sync),
+    per_patient: &(dyn Fn() + Sync),
+) -> Result<Vec<TrialCheck>, String> {
+    let known = KnownDrugs::from_catalogue(lab.catalogue());
+    let mut out = Vec::new();
+    for path in trial_files(dir)? {
+        let t = Trial::read(&path, &known).map_err(|e| e.to_string())?;
+        let purpose = t.purpose;
+        let r = run_trial(t, patients, None, lab, progress, per_patient)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        out.push(check(&r, &path, purpose));
+    }
+    Ok(out)
+}
+
+/// The criteria for one simulated trial.
+pub fn check(r: &TrialResult, path: &Path, purpose: Option<Purpose>) -> TrialCheck {
+    let arms: Vec<ArmCheck> = r
+        .arms
+        .iter()
+        .map(|a| {
+            let p = a.published.clone().unwrap_or_default();
+            ArmCheck {
+                arm: a.name.clone(),
+                orr: a.orr,
+                published_orr: p.orr,
+                orr_within_10_points: p.orr.map(|o| (a.orr - o).abs() <= ORR_TOLERANCE + 1e-12),
+                median_pfs_months: a.median_pfs_months,
+                published_median_pfs_months: p.median_pfs_months,
+                pfs_12_months: a.pfs_12_months,
+                published_pfs_12_months: p.pfs_12_months,
+                hazard_ratio: a.hazard_ratio,
+                hazard_ratio_ci: a.hazard_ratio_ci,
+                published_hazard_ratio: p.hazard_ratio,
+                published_hazard_ratio_ci: p.hazard_ratio_ci,
+                hazard_ratio_within_ci: match (p.hazard_ratio_ci, a.hazard_ratio) {
+                    (Some([lo, hi]), Some(hr)) => Some(lo <= hr && hr <= hi),
+                    _ => None,
+                },
+            }
+        })
+        .collect();
+    TrialCheck {
+        trial: r.name.clone(),
+        file: path.display().to_string(),
+        purpose: purpose.map(Purpose::as_str),
+        patients_per_arm: r.patients_per_arm,
+        ranked_as_published: ranked_as_published(&arms),
+        arms,
+    }
+}
+
+/// Whether the simulated arms order like the published ones on the first measure every arm
+/// has published: hazard ratio (lower is better), median PFS, ORR (higher is better). Every
+/// pair of arms must compare the same way; a simulated hazard ratio whose 95 % interval holds
+/// 1 counts as equal to the reference arm, so "no difference" never passes for "better". A
+/// simulated median PFS that is not reached counts as longer than any reached one.
+fn ranked_as_published(arms: &[ArmCheck]) -> Option<bool> {
+    if arms.len() < 2 {
+        return None;
+    }
+    type Pick = fn(&ArmCheck) -> (Option<f64>, Option<f64>);
+    let measures: [Pick; 3] = [
+        |a| {
+            let sim = match (a.hazard_ratio, a.hazard_ratio_ci) {
+                (Some(_), Some([lo, hi])) if lo <= 1.0 && 1.0 <= hi => Some(1.0),
+                (hr, _) => hr,
+            };
+            (a.published_hazard_ratio.map(|x| -x), sim.map(|x| -x))
+        },
+        |a| {
+            (
+                a.published_median_pfs_months,
+                Some(a.median_pfs_months.unwrap_or(f64::INFINITY)),
+            )
+        },
+        |a| (a.published_orr, Some(a.orr)),
+    ];
+    for (m, pick) in measures.iter().enumerate() {
+        let pairs: Vec<(f64, f64)> = arms
+            .iter()
+            .map(pick)
+            .filter_map(|(p, s)| Some((p?, s?)))
+            .collect();
+        if pairs.len() == arms.len() {
+            // ORRs closer than 2 points count as tied on both sides (sampling noise).
+            let tol = if m == 2 { 0.02 } else { 0.0 };
+            let sign = |x: f64, y: f64| {
+                if (x - y).abs() <= tol {
+                    Some(std::cmp::Ordering::Equal)
+                } else {
+                    x.partial_cmp(&y)
+                }
+            };
+            let same = (0..pairs.len()).all(|i| {
+                (i + 1..pairs.len())
+                    .all(|j| sign(pairs[i].0, pairs[j].0) == sign(pairs[i].1, pairs[j].1))
+            });
+            return Some(same);
+        }
+    }
+    None
+}
+
+/// The checks as one JSON array.
+pub fn json(checks: &[TrialCheck]) -> String {
+    serde_json::to_string(checks).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn arm(hr: Option<f64>, phr: Option<f64>, orr: f64, porr: Option<f64>) -> ArmCheck {
+        ArmCheck {
+            arm: String::new(),
+            orr,
+            published_orr: porr,
+            orr_within_10_points: None,
+            median_pfs_months: None,
+            published_median_pfs_months: None,
+            pfs_12_months: None,
+            published_pfs_12_months: None,
+            hazard_ratio: hr,
+            hazard_ratio_ci: None,
+            published_hazard_ratio: phr,
+            published_hazard_ratio_ci: None,
+            hazard_ratio_within_ci: None,
+        }
+    }
+
+    #[test]
+    fn ranking_uses_the_hazard_ratio_then_orr() {
+        // Published: the second arm better (HR 0.6); simulated HR 0.8: same order.
+        let a = [
+            arm(Some(1.0), Some(1.0), 0.3, None),
+            arm(Some(0.8), Some(0.6), 0.2, None),
+        ];
+        assert_eq!(ranked_as_published(&a), Some(true));
+        // Simulated HR 1.3: the order is reversed.
+        let b = [
+            arm(Some(1.0), Some(1.0), 0.3, None),
+            arm(Some(1.3), Some(0.6), 0.2, None),
+        ];
+        assert_eq!(ranked_as_published(&b), Some(false));
+        // Simulated HR 0.99 with an interval holding 1: no difference, so not ranked.
+        let mut tie = arm(Some(0.99), Some(0.62), 0.2, None);
+        tie.hazard_ratio_ci = Some([0.9, 1.09]);
+        assert_eq!(
+            ranked_as_published(&[arm(Some(1.0), Some(1.0), 0.3, None), tie.clone()]),
+            Some(false)
+        );
+        tie.hazard_ratio_ci = Some([0.8, 0.95]);
+        assert_eq!(
+            ranked_as_published(&[arm(Some(1.0), Some(1.0), 0.3, None), tie]),
+            Some(true)
+        );
+        // No hazard ratios published: ORR decides.
+        let c = [
+            arm(Some(1.0), None, 0.3, Some(0.2)),
+            arm(Some(0.7), None, 0.5, Some(0.4)),
+        ];
+        assert_eq!(ranked_as_published(&c), Some(true));
+        // Nothing comparable.
+        let d = [
+            arm(Some(1.0), None, 0.3, None),
+            arm(Some(0.7), None, 0.5, Some(0.4)),
+        ];
+        assert_eq!(ranked_as_published(&d), None);
+        assert_eq!(ranked_as_published(&d[..1]), None);
+    }
+}
