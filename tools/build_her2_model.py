@@ -332,6 +332,8 @@ par("adc_occupancy", 0.0, "dimensionless", "control",
     "control: fraction of HER2 domain IV bound by the antibody-drug conjugate (T-DM1); internalised, lysosomally degraded conjugate releases its payload (also counted in domainIV_block)")
 par("adc_dxd_occupancy", 0.0, "dimensionless", "control",
     "control: fraction of HER2 domain IV bound by trastuzumab deruxtecan (T-DXd); internalised, lysosomally degraded conjugate releases DXd (also counted in domainIV_block)")
+par("dxd_retention", 0.0, "dimensionless", "control",
+    "control: share of the DXd a cell releases that neighbouring cells take back up before blood washes it out of the tissue (the bystander effect within a tumour of like cells); 0 in culture, where the medium dilutes it")
 par("dxd_bystander", 0.0, "nM", "control",
     "control: DXd in the fluid around the cell released by neighbouring cells (bystander effect of a membrane-permeable payload); 0 in a culture of one line, where the medium dilutes what cells release")
 
@@ -513,7 +515,7 @@ rxn("payload_efflux", "payload leaves the cell", ["payload"], [], "k_payload_out
 rxn("dxd_release", "DXd released from lysosomally degraded HER2:T-DXd", [], ["payload_dxd"],
     "adc_dxd_dar * adc_dxd_occupancy * k_deg_her2_endo * HER2_int", modifiers=["HER2_int"])
 rxn("dxd_exchange", "DXd crosses the membrane passively, out to the surrounding fluid and in from it (bystander)",
-    ["payload_dxd"], [], "k_dxd_out * (payload_dxd - dxd_bystander)", reversible=True)
+    ["payload_dxd"], [], "k_dxd_out * (payload_dxd * (1 - dxd_retention) - dxd_bystander)", reversible=True)
 # EGFR and HER3 turnover
 rxn("egfr_synthesis", "EGFR synthesis", [], ["EGFR"], "k_syn_egfr")
 rxn("egfr_degradation", "EGFR degradation", ["EGFR"], [], "k_deg_egfr * EGFR")
@@ -980,7 +982,8 @@ def write_doc() -> str:
              "- **ADC payload:** conjugate-bound HER2 (`adc_occupancy`) degraded in endosomes releases `adc_dar` payload molecules; "
              "the payload leaves slowly and kills (`payload_damage`, half-maximal at the sourced DM1 IC50). T-DXd (`adc_dxd_occupancy`) "
              "releases `adc_dxd_dar` DXd molecules the same way; DXd crosses membranes (`k_dxd_out`), equilibrating with the "
-             "surrounding fluid (`dxd_bystander`: DXd from neighbouring cells), and damages DNA (`dxd_damage`: kills and arrests like `dna_damage`).\n"
+             "surrounding fluid (`dxd_bystander`: DXd from other cells; `dxd_retention`: the share of its own release a tissue of like cells "
+             "returns), and damages DNA (`dxd_damage`: kills and arrests like `dna_damage`).\n"
              "- **HER2-independent drive:** `other_drive` (oestrogen receptor, IGF1R, ...) in nM of active-receptor equivalents "
              "recruits SOS like a dimer and PI3K at the weak non-HER3 weight; 0 for HER2-addicted lines, set for "
              "oestrogen-receptor-driven HER2-low lines.\n"

@@ -1,7 +1,8 @@
-//! `her2sim validate-trials [DIR] [--patients N] [--json] [--quiet]`: runs every trial file
-//! of DIR (default examples/trials) and prints predicted against published per arm (ORR,
-//! median PFS, PFS at 12 months, hazard ratio) with the calibration/validation mark and the
-//! issue's criteria (her2sim_her2::trial::validation holds the logic).
+//! `her2sim validate-trials [DIR] [--patients N] [--json] [-o OUT] [--quiet]`: runs every
+//! trial file of DIR (default examples/trials) and prints predicted against published per arm
+//! (ORR, median PFS, PFS at 12 months, hazard ratio) with the calibration/validation mark and
+//! the criteria; -o writes validation.csv and index.html (predicted-vs-published
+//! plots). her2sim_her2::trial::validation holds the logic.
 
 use std::path::PathBuf;
 
@@ -19,6 +20,9 @@ pub struct ValidateTrialsArgs {
     /// Print the checks as JSON.
     #[arg(long)]
     json: bool,
+    /// Directory for validation.csv and index.html.
+    #[arg(short = 'o', long = "out")]
+    out: Option<PathBuf>,
     /// No progress bar.
     #[arg(long)]
     quiet: bool,
@@ -26,6 +30,10 @@ pub struct ValidateTrialsArgs {
 
 pub fn run(args: ValidateTrialsArgs) -> anyhow::Result<()> {
     let lab = Lab::builtin()?;
+    if let Some(out) = &args.out {
+        // Refuse an --out that would destroy a user's files before the runs.
+        her2sim_files::check_report_dir(out)?;
+    }
     let bar = if args.quiet || args.json {
         indicatif::ProgressBar::hidden()
     } else {
@@ -50,10 +58,18 @@ pub fn run(args: ValidateTrialsArgs) -> anyhow::Result<()> {
     )
     .map_err(anyhow::Error::msg)?;
     bar.finish_and_clear();
+    if let Some(out) = &args.out {
+        let files = validation::report_files(&checks);
+        let files: Vec<(&str, &[u8])> = files.iter().map(|(n, s)| (*n, s.as_bytes())).collect();
+        her2sim_files::write_report_dir(out, &files)?;
+    }
     if args.json {
         println!("{}", validation::json(&checks));
     } else {
         print_table(&checks);
+        if let Some(out) = &args.out {
+            println!("report: {}", out.join("index.html").display());
+        }
     }
     Ok(())
 }

@@ -25,6 +25,7 @@ pub const HOOKS: &[(&str, HookKind, f64)] = &[
     ("adc_occupancy", HookKind::Occupancy, 0.0),
     ("adc_dxd_occupancy", HookKind::Occupancy, 0.0),
     ("dxd_bystander", HookKind::Level, 0.0),
+    ("dxd_retention", HookKind::Level, 0.0),
     ("hsp90_inhibition", HookKind::Inhibited, 0.0),
     ("pi3k_inhibition", HookKind::Inhibited, 0.0),
     ("akt_inhibition", HookKind::Inhibited, 0.0),

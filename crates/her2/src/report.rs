@@ -279,6 +279,7 @@ fn dose_response(r: &StudyResults) -> Section {
                     points: curve,
                     dashed: true,
                     no_markers: true,
+                    points_only: false,
                 });
                 rows.push(vec![
                     Cell::Text(d.strategy.clone()),

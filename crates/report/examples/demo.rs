@@ -32,6 +32,7 @@ fn dose_response() -> LineChart {
             Series::new("SK-BR-3 (trastuzumab)", curve(2.5, 1.0, 0.45)),
             Series {
                 no_markers: false,
+                points_only: false,
                 name: "JIMT-1 (resistant)".into(),
                 points: curve(300.0, 0.9, 0.8),
                 dashed: true,
@@ -66,6 +67,7 @@ fn time_course(name: &str, k: f64, with_gap: bool) -> LineChart {
         series: vec![
             Series {
                 no_markers: false,
+                points_only: false,
                 name: "untreated".into(),
                 points: pts(0.69),
                 dashed: true,

@@ -147,6 +147,8 @@ pub struct Series {
     /// Leave out point markers for this series even when the chart draws them (e.g. a
     /// fitted curve drawn through measured points).
     pub no_markers: bool,
+    /// Points without a line (a scatter plot): always marked, whatever the chart's `markers`.
+    pub points_only: bool,
 }
 
 impl Series {
@@ -157,6 +159,15 @@ impl Series {
             points,
             dashed: false,
             no_markers: false,
+            points_only: false,
+        }
+    }
+
+    /// A scatter series: points without a line.
+    pub fn points(name: impl Into<String>, points: Vec<(f64, f64)>) -> Self {
+        Series {
+            points_only: true,
+            ..Series::new(name, points)
         }
     }
 }

@@ -50,6 +50,7 @@ fn nan_line_chart() -> LineChart {
             ),
             Series {
                 no_markers: false,
+                points_only: false,
                 name: "b".into(),
                 points: vec![(f64::INFINITY, 1.0), (0.0, 2.0), (4.0, f64::NEG_INFINITY)],
                 dashed: true,

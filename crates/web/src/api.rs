@@ -43,7 +43,7 @@ const ENDPOINTS: [(&str, &str, &str); 10] = [
     ("GET /api/combo.csv", "as /api/combo", "the report's synergy.csv rows"),
     ("GET /api/study", "", "the object of `her2sim study --json` for the default study (computed once, then cached); report: its URL"),
     ("POST /api/simulate", "sbml (text or multipart file), selections (comma list or JSON list; default time and every species concentration), start, end, points, method (bdf|rodas4); ?format=csv for CSV", "{\"columns\": [...], \"rows\": [[...], ...]}"),
-    ("POST /api/trial", "toml (a TRIAL.toml's text) or example (cleopatra|slamon2001|vogel2002|cobleigh1999), patients (1-2000, default 200), seed", "the object of `her2sim trial --json`"),
+    ("POST /api/trial", "toml (a TRIAL.toml's text) or example (cleopatra|slamon2001|vogel2002|cobleigh1999|destiny_breast03), patients (1-2000, default 200), seed", "the object of `her2sim trial --json`"),
     ("GET /study/{predictions,time_courses,dose_response,synergy}.csv", "", "the default study's tidy CSVs; /study/report its HTML report"),
 ];
 

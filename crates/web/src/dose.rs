@@ -268,6 +268,7 @@ fn dose_sections(d: &DoseResponseResult) -> Vec<Section> {
                     points: curve,
                     dashed: true,
                     no_markers: true,
+                    points_only: false,
                 });
             }
             for (name, v, ci) in [

@@ -15,7 +15,7 @@ use crate::params::Params;
 use crate::{api, Shared, WebError};
 
 /// The bundled example trials: (id, label, TOML).
-const EXAMPLES: [(&str, &str, &str); 4] = [
+const EXAMPLES: [(&str, &str, &str); 5] = [
     (
         "cleopatra",
         "CLEOPATRA (pertuzumab + trastuzumab + docetaxel, first line)",
@@ -35,6 +35,11 @@ const EXAMPLES: [(&str, &str, &str); 4] = [
         "cobleigh1999",
         "Cobleigh 1999 (trastuzumab after chemotherapy)",
         include_str!("../../../examples/trials/cobleigh1999.toml"),
+    ),
+    (
+        "destiny_breast03",
+        "DESTINY-Breast03 (T-DXd vs T-DM1, after trastuzumab)",
+        include_str!("../../../examples/trials/destiny_breast03.toml"),
     ),
 ];
 

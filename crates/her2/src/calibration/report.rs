@@ -460,14 +460,9 @@ fn parameters_csv(rows: &[ParamRow]) -> String {
     out
 }
 
-/// Measured and simulated GR as markers only (NaN between points breaks the line).
+/// Measured and simulated GR as markers only.
 fn scatter(name: &str, pts: impl Iterator<Item = (f64, f64)>) -> Series {
-    let mut points = Vec::new();
-    for p in pts {
-        points.push(p);
-        points.push((f64::NAN, f64::NAN));
-    }
-    Series::new(name, points)
+    Series::points(name, pts.collect())
 }
 
 fn html(

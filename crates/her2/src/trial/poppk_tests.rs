@@ -80,6 +80,34 @@ fn t_dxd_steady_state_matches_the_label() {
     assert!((auc / 769.0 - 1.0).abs() < 0.28, "AUC {auc}");
 }
 
+/// Docetaxel 75 mg/m2 over 1 h with the Onoue 2016 two-compartment variant: the AUC is
+/// dose / CL (32.6 L/h; for 1.7 m2, 127.5 mg gives 3.91 mg*h/L), and the end-of-infusion peak
+/// is far above the one-compartment label model's (the trials' entry), whose volume (364
+/// L/m2) spreads the dose at once.
+#[test]
+fn docetaxel_two_compartment_keeps_the_auc_and_the_peak() {
+    let pk = PopPk::builtin().unwrap();
+    let two = pk
+        .variant("docetaxel", "onoue2016")
+        .unwrap()
+        .typical(66.0, 1.7);
+    let one = pk.agent("docetaxel").cloned().unwrap().typical(66.0, 1.7);
+    let dose = 75.0 * 1.7;
+    let times: Vec<f64> = (0..=50_000).map(|k| k as f64 * 0.01).collect();
+    let p = two.simulate(&[(0.0, dose)], &times);
+    let auc: f64 = p.plasma.windows(2).map(|c| 0.005 * (c[0] + c[1])).sum();
+    // The tail beyond 500 h: the terminal phase is short (t1/2 about 2-3 h).
+    assert!((auc / (dose / 32.6) - 1.0).abs() < 0.01, "AUC {auc}");
+    let peak = |ind: &Individual| {
+        let q = ind.simulate(&[(0.0, dose)], &[1.0]);
+        q.plasma[0]
+    };
+    let (p2, p1) = (peak(&two), peak(&one));
+    assert!(p2 > 5.0 * p1, "two-compartment peak {p2} vs one {p1} mg/L");
+    // A 1-h infusion into Vc 5.77 L cannot exceed dose / Vc.
+    assert!(p2 < dose / 5.77, "{p2}");
+}
+
 /// Lapatinib 1250 mg qd at steady state (Fachinfo, facts.md §3): Cmax 2.43 (1.57-3.77) ug/mL.
 #[test]
 fn lapatinib_steady_state_peak_is_in_the_label_range() {

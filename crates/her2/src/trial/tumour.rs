@@ -51,19 +51,36 @@ pub struct ArmModel {
     pub coarse_h: f64,
 }
 
-/// The conditions a surface covers for these cell lines: each line alone, then with each
-/// resistance modifier (`RESISTANCE` order).
+/// The laboratory modifiers every tumour condition carries: what differs between cells in a
+/// patient and cells in a dish. Tumour tissue returns most of the DXd a cell releases to its
+/// neighbours (T-DXd's bystander effect). Immune effectors (ADCC) are left out for now: with
+/// the lab's assumed ADCC rate no single in-vivo effect multiplier fits trastuzumab and
+/// paclitaxel together (calibration scan distance 30 against 2.6 without;
+/// bench/results/trial_calibration_scan_with_adcc.txt), so the ADCC rate needs an in-vivo
+/// calibration of its own first.
+pub const IN_VIVO: [&str; 1] = ["tumour-tissue"];
+
+/// The conditions a surface covers for these cell lines, all in vivo (`IN_VIVO`): each line
+/// without, then with each resistance modifier (`RESISTANCE` order).
 pub fn conditions(lines: &[&str]) -> Vec<Condition> {
+    let in_vivo = |extra: Option<&str>| -> Vec<String> {
+        IN_VIVO
+            .iter()
+            .copied()
+            .chain(extra)
+            .map(str::to_string)
+            .collect()
+    };
     let mut out = Vec::new();
     for line in lines {
         out.push(Condition {
             cell_line: line.to_string(),
-            modifiers: vec![],
+            modifiers: in_vivo(None),
         });
         for m in RESISTANCE {
             out.push(Condition {
                 cell_line: line.to_string(),
-                modifiers: vec![m.to_string()],
+                modifiers: in_vivo(Some(m)),
             });
         }
     }
@@ -191,7 +208,7 @@ impl ArmModel {
         let base = s
             .conditions
             .iter()
-            .position(|c| c.cell_line == patient.cell_line && c.modifiers.is_empty())
+            .position(|c| c.cell_line == patient.cell_line && c.modifiers.len() == IN_VIVO.len())
             .ok_or_else(|| TrialError::Lab {
                 what: patient.cell_line.to_string(),
                 reason: "not among the surface's conditions".into(),

@@ -6,6 +6,8 @@
 
 use std::path::{Path, PathBuf};
 
+use her2sim_report::{Block, Cell, LineChart, Report, Section, Series, Table};
+
 use crate::lab::Lab;
 
 use super::file::{Purpose, Trial};
@@ -175,6 +177,182 @@ fn ranked_as_published(arms: &[ArmCheck]) -> Option<bool> {
 /// The checks as one JSON array.
 pub fn json(checks: &[TrialCheck]) -> String {
     serde_json::to_string(checks).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+}
+
+/// The report directory's files: `validation.csv` (one row per arm) and `index.html`
+/// (predicted against published for ORR, median PFS and hazard ratio, one point per arm on
+/// the identity line's plane, and the table).
+pub fn report_files(checks: &[TrialCheck]) -> [(&'static str, String); 2] {
+    [
+        ("validation.csv", csv(checks)),
+        ("index.html", html(checks)),
+    ]
+}
+
+fn num(v: Option<f64>) -> String {
+    v.map_or(String::new(), her2sim_report::csv::number)
+}
+
+fn flag(b: Option<bool>) -> String {
+    b.map_or(String::new(), |b| b.to_string())
+}
+
+/// One row per arm with the simulated and published values and the criteria.
+pub fn csv(checks: &[TrialCheck]) -> String {
+    let mut s = String::from(
+        "trial,file,purpose,arm,orr,published_orr,orr_within_10_points,median_pfs_months,published_median_pfs_months,pfs_12_months,published_pfs_12_months,hazard_ratio,hazard_ratio_lower,hazard_ratio_upper,published_hazard_ratio,published_hazard_ratio_lower,published_hazard_ratio_upper,hazard_ratio_within_ci,ranked_as_published\n",
+    );
+    let field = her2sim_report::csv::field;
+    for c in checks {
+        for a in &c.arms {
+            let row = [
+                field(&c.trial),
+                field(&c.file),
+                field(c.purpose.unwrap_or("")),
+                field(&a.arm),
+                num(Some(a.orr)),
+                num(a.published_orr),
+                flag(a.orr_within_10_points),
+                num(a.median_pfs_months),
+                num(a.published_median_pfs_months),
+                num(a.pfs_12_months),
+                num(a.published_pfs_12_months),
+                num(a.hazard_ratio),
+                num(a.hazard_ratio_ci.map(|c| c[0])),
+                num(a.hazard_ratio_ci.map(|c| c[1])),
+                num(a.published_hazard_ratio),
+                num(a.published_hazard_ratio_ci.map(|c| c[0])),
+                num(a.published_hazard_ratio_ci.map(|c| c[1])),
+                flag(a.hazard_ratio_within_ci),
+                flag(c.ranked_as_published),
+            ];
+            s += &row.join(",");
+            s.push('\n');
+        }
+    }
+    s
+}
+
+/// Predicted (y) against published (x) for one measure: the identity line, and the arms
+/// that have both as points, one series per purpose (calibration, validation, unmarked).
+fn scatter(
+    checks: &[TrialCheck],
+    title: &str,
+    unit: &str,
+    pick: fn(&ArmCheck) -> (Option<f64>, Option<f64>),
+) -> LineChart {
+    let mut hi: f64 = 0.0;
+    let mut series = Vec::new();
+    for (label, purpose) in [
+        ("calibration arms", Some("calibration")),
+        ("validation arms", Some("validation")),
+        ("arms of unmarked trials", None),
+    ] {
+        let pts: Vec<(f64, f64)> = checks
+            .iter()
+            .filter(|c| c.purpose == purpose)
+            .flat_map(|c| c.arms.iter())
+            .filter_map(|a| match pick(a) {
+                (Some(p), Some(s)) => Some((p, s)),
+                _ => None,
+            })
+            .collect();
+        for &(p, s) in &pts {
+            hi = hi.max(p).max(s);
+        }
+        if !pts.is_empty() {
+            series.push(Series::points(label, pts));
+        }
+    }
+    let top = if hi > 0.0 { hi * 1.1 } else { 1.0 };
+    let mut identity = Series::new("predicted = published", vec![(0.0, 0.0), (top, top)]);
+    identity.dashed = true;
+    identity.no_markers = true;
+    series.insert(0, identity);
+    LineChart {
+        title: title.to_string(),
+        x_label: format!("published {unit}"),
+        y_label: format!("predicted {unit}"),
+        series,
+        y_min: Some(0.0),
+        y_max: Some(top),
+        ..LineChart::default()
+    }
+}
+
+fn html(checks: &[TrialCheck]) -> String {
+    let opt = |v: Option<f64>, d: usize| v.map_or(Cell::text("–"), |x| Cell::number(x, d));
+    let mark = |b: Option<bool>| {
+        Cell::text(match b {
+            Some(true) => "yes",
+            Some(false) => "no",
+            None => "–",
+        })
+    };
+    let rows = checks
+        .iter()
+        .flat_map(|c| {
+            c.arms.iter().map(move |a| {
+                vec![
+                    Cell::text(&c.trial),
+                    Cell::text(c.purpose.unwrap_or("–")),
+                    Cell::text(&a.arm),
+                    Cell::number(a.orr, 2),
+                    opt(a.published_orr, 2),
+                    mark(a.orr_within_10_points),
+                    opt(a.median_pfs_months, 1),
+                    opt(a.published_median_pfs_months, 1),
+                    opt(a.hazard_ratio, 2),
+                    Cell::text(
+                        a.hazard_ratio_ci
+                            .map_or("–".into(), |c| format!("{:.2}–{:.2}", c[0], c[1])),
+                    ),
+                    opt(a.published_hazard_ratio, 2),
+                    mark(a.hazard_ratio_within_ci),
+                    mark(c.ranked_as_published),
+                ]
+            })
+        })
+        .collect();
+    let table = Table {
+        caption: "Per arm: simulated and published; ORR within 10 points, simulated HR inside the published 95 % interval, arms ranked as published".into(),
+        headers: [
+            "trial", "purpose", "arm", "ORR", "published", "±10 pts", "median PFS (mo)",
+            "published", "HR", "HR 95 % CI", "published", "in CI", "ranked",
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows,
+    };
+    let charts = Block::Grid(vec![
+        Block::LineChart(scatter(checks, "Objective response rate", "ORR", |a| {
+            (a.published_orr, Some(a.orr))
+        })),
+        Block::LineChart(scatter(checks, "Median PFS", "months", |a| {
+            (a.published_median_pfs_months, a.median_pfs_months)
+        })),
+        Block::LineChart(scatter(
+            checks,
+            "Hazard ratio vs the first arm",
+            "HR",
+            |a| (a.published_hazard_ratio, a.hazard_ratio),
+        )),
+    ]);
+    let n: usize = checks.iter().map(|c| c.arms.len()).sum();
+    Report {
+        title: "Virtual trials against published results".into(),
+        subtitle: format!(
+            "{} trials, {n} arms; calibration trials set population parameters, validation trials only check them (docs/trials.md)",
+            checks.len()
+        ),
+        sections: vec![Section {
+            id: "validation".into(),
+            heading: "Predicted against published".into(),
+            intro: "Each point is one arm (hover for its values; the table names them); on the dashed line the model reproduces the publication. Arms whose median PFS was not reached in the simulation are left out of that chart, and first arms (hazard ratio 1 by definition) sit at (1, 1).".into(),
+            blocks: vec![charts, Block::Table(table)],
+        }],
+    }
+    .to_html()
 }
 
 #[cfg(test)]

@@ -52,9 +52,13 @@ pub(crate) fn render(c: &LineChart, ctx: &mut Ctx) -> String {
             .iter()
             .enumerate()
             .map(|(i, s)| {
-                let swatch = Swatch::Line {
-                    color: palette(i),
-                    dashed: s.dashed,
+                let swatch = if s.points_only {
+                    Swatch::Box { color: palette(i) }
+                } else {
+                    Swatch::Line {
+                        color: palette(i),
+                        dashed: s.dashed,
+                    }
                 };
                 (s.name.clone(), swatch)
             })
@@ -114,7 +118,7 @@ pub(crate) fn render(c: &LineChart, ctx: &mut Ctx) -> String {
                     run.push((px, py));
                     let inside =
                         (-1e-9..=1.0 + 1e-9).contains(&fx) && (-1e-9..=1.0 + 1e-9).contains(&fy);
-                    if c.markers && !s.no_markers && inside {
+                    if (c.markers && !s.no_markers || s.points_only) && inside {
                         let _ = write!(
                             markers,
                             r##"<circle cx="{}" cy="{}" r="3.5" fill="{color}" stroke="#fff" stroke-width="1"><title>{}</title></circle>"##,
@@ -139,13 +143,13 @@ pub(crate) fn render(c: &LineChart, ctx: &mut Ctx) -> String {
             ""
         };
         let name = crate::escape(&s.name);
-        if !d.is_empty() {
+        if !d.is_empty() && !s.points_only {
             let _ = write!(
                 out,
                 r#"<path d="{d}" fill="none" stroke="{color}" stroke-width="2.2" stroke-linejoin="round" stroke-linecap="round"{dash}><title>{name}</title></path>"#
             );
         }
-        if !c.markers {
+        if !c.markers && !s.points_only {
             for (px, py) in singles {
                 let _ = write!(
                     out,
@@ -227,5 +231,19 @@ mod tests {
             &mut Ctx::default(),
         );
         assert!(two.contains("class=\"legend\"") && two.contains(">beta</text>"));
+    }
+
+    #[test]
+    fn points_only_series_draw_markers_and_no_line() {
+        let mut c = chart(vec![
+            Series::new("line", vec![(0.0, 0.0), (1.0, 1.0)]),
+            Series::points("dots", vec![(0.2, 0.5), (0.8, 0.3), (0.5, 0.9)]),
+        ]);
+        c.markers = false;
+        let svg = render(&c, &mut Ctx::default());
+        // One series path (the line), three circles (the dots), none for the line.
+        assert_eq!(svg.matches("stroke-width=\"2.2\"").count(), 1, "{svg}");
+        assert_eq!(svg.matches("<circle").count(), 3, "{svg}");
+        assert!(svg.contains("dots: x = 0.8, y = 0.3"), "{svg}");
     }
 }
