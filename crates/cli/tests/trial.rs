@@ -57,7 +57,7 @@ fn bad_trial_files_name_file_and_key_and_write_nothing() {
     let out = dir.join("report");
     for (text, key) in [
         (
-            "[trial]\nname = \"x\"\nsetting = \"metastatic\"\nmonths = 12\n[[arm]]\nname = \"a\"\nregimen = [\"capecitabine 1000 mg/m2 bid days 1-14 of 21\"]\n",
+            "[trial]\nname = \"x\"\nsetting = \"metastatic\"\nmonths = 12\n[[arm]]\nname = \"a\"\nregimen = [\"vinorelbine 25 mg/m2 qw\"]\n",
             "arm[0].regimen[0]",
         ),
         (

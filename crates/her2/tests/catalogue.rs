@@ -23,6 +23,7 @@ const ISSUE_STRATEGIES: &[&str] = &[
     "trametinib",
     "paclitaxel",
     "docetaxel",
+    "capecitabine",
     "cisplatin",
 ];
 

@@ -95,6 +95,10 @@ pub struct Agent {
     pub tumour_k_per_h: Option<f64>,
 }
 
+/// Largest tumour-to-plasma exposure ratio accepted (xenografts reach ~200 for capecitabine's
+/// 5-FU; facts in popPK.toml).
+const MAX_TUMOUR_RATIO: f64 = 1000.0;
+
 /// Every agent and the population parameters, checked.
 #[derive(Debug, Clone)]
 pub struct PopPk {
@@ -128,6 +132,11 @@ impl PopPk {
     /// The model trials use for `drug` (the first entry of that drug).
     pub fn agent(&self, drug: &str) -> Option<&Agent> {
         self.agents.iter().find(|a| a.drug == drug)
+    }
+
+    /// The agent trials use for `drug`, to change (calibration scans).
+    pub fn agent_mut(&mut self, drug: &str) -> Option<&mut Agent> {
+        self.agents.iter_mut().find(|a| a.drug == drug)
     }
 
     /// A named variant.
@@ -228,8 +237,12 @@ fn agent(a: &RawAgent) -> Result<Agent, String> {
         Ok(super::rng::log_sd(opt(name, p, &["%CV"])?.unwrap_or(0.0)))
     };
     let fraction = get("tumour_fraction", &a.tumour_fraction, &["1"])?.0;
-    if !(fraction > 0.0 && fraction <= 1.0) {
-        return Err("tumour_fraction: expected a fraction in (0, 1]".into());
+    // A tumour-to-plasma ratio: at most 1 for drugs that only diffuse in, above 1 for
+    // prodrugs a tumour enzyme activates (capecitabine).
+    if !(fraction > 0.0 && fraction <= MAX_TUMOUR_RATIO) {
+        return Err(format!(
+            "tumour_fraction: expected a tumour-to-plasma ratio above 0 and at most {MAX_TUMOUR_RATIO}"
+        ));
     }
     let half = get("tumour_half_time", &a.tumour_half_time, &["h", "day"])?.0;
     Ok(Agent {

@@ -108,6 +108,31 @@ fn docetaxel_two_compartment_keeps_the_auc_and_the_peak() {
     assert!(p2 < dose / 5.77, "{p2}");
 }
 
+/// Capecitabine 1255 mg/m2, one dose, as the 5-FU it yields (Clin Cancer Res Table 3, n = 14):
+/// AUC0-inf 0.526 ug*h/mL (the apparent clearance is built from it, so within 2 %), Cmax
+/// 0.218 ug/mL (CV 61 %: within one CV) and tmax 2 h (range 1-3 h).
+#[test]
+fn capecitabine_gives_the_published_5fu_exposure() {
+    let a = PopPk::builtin()
+        .unwrap()
+        .agent("capecitabine")
+        .cloned()
+        .unwrap();
+    let bsa = 1.7;
+    let ind = a.typical(66.0, bsa);
+    let times: Vec<f64> = (0..=4800).map(|k| k as f64 * 0.01).collect();
+    let p = ind.simulate(&[(0.0, 1255.0 * bsa)], &times);
+    let auc: f64 = p.plasma.windows(2).map(|c| 0.005 * (c[0] + c[1])).sum();
+    let (k, cmax) = p
+        .plasma
+        .iter()
+        .enumerate()
+        .fold((0, 0.0), |b, (k, &c)| if c > b.1 { (k, c) } else { b });
+    assert!((auc / 0.526 - 1.0).abs() < 0.02, "AUC {auc}");
+    assert!((cmax / 0.218 - 1.0).abs() < 0.61, "Cmax {cmax}");
+    assert!((1.0..=3.0).contains(&times[k]), "tmax {}", times[k]);
+}
+
 /// Lapatinib 1250 mg qd at steady state (Fachinfo, facts.md §3): Cmax 2.43 (1.57-3.77) ug/mL.
 #[test]
 fn lapatinib_steady_state_peak_is_in_the_label_range() {
