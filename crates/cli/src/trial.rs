@@ -28,23 +28,34 @@ pub struct TrialArgs {
     quiet: bool,
 }
 
+/// The bar a trial run shows: the trial's name and its patients done (hidden when quiet).
+pub(crate) fn patients_bar(hidden: bool) -> indicatif::ProgressBar {
+    if hidden {
+        return indicatif::ProgressBar::hidden();
+    }
+    let b = indicatif::ProgressBar::new(0);
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} patients ({elapsed})")
+    {
+        b.set_style(style.progress_chars("=> "));
+    }
+    b
+}
+
+/// Writes a report's text files into `out` (a temporary directory, then renamed).
+pub(crate) fn write_report(out: &std::path::Path, files: &[(&str, String)]) -> anyhow::Result<()> {
+    let files: Vec<(&str, &[u8])> = files.iter().map(|(n, s)| (*n, s.as_bytes())).collect();
+    her2sim_files::write_report_dir(out, &files)?;
+    Ok(())
+}
+
 pub fn run(args: TrialArgs) -> anyhow::Result<()> {
     let lab = Lab::builtin()?;
     if let Some(out) = &args.out {
         // Refuse an --out that would destroy a user's files before the run.
         her2sim_files::check_report_dir(out)?;
     }
-    let bar = if args.quiet || args.json {
-        indicatif::ProgressBar::hidden()
-    } else {
-        let b = indicatif::ProgressBar::new(0);
-        if let Ok(style) = indicatif::ProgressStyle::with_template(
-            "{msg} [{bar:40}] {pos}/{len} patients ({elapsed})",
-        ) {
-            b.set_style(style.progress_chars("=> "));
-        }
-        b
-    };
+    let bar = patients_bar(args.quiet || args.json);
     let started = std::time::Instant::now();
     let result = trial::run_file(
         &args.file,
@@ -60,9 +71,7 @@ pub fn run(args: TrialArgs) -> anyhow::Result<()> {
     .map_err(anyhow::Error::msg)?;
     bar.finish_and_clear();
     if let Some(out) = &args.out {
-        let files = output::report_files(&result);
-        let files: Vec<(&str, &[u8])> = files.iter().map(|(n, s)| (*n, s.as_bytes())).collect();
-        her2sim_files::write_report_dir(out, &files)?;
+        write_report(out, &output::report_files(&result))?;
     }
     if args.json {
         println!("{}", output::json(&result));

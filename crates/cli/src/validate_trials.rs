@@ -34,17 +34,7 @@ pub fn run(args: ValidateTrialsArgs) -> anyhow::Result<()> {
         // Refuse an --out that would destroy a user's files before the runs.
         her2sim_files::check_report_dir(out)?;
     }
-    let bar = if args.quiet || args.json {
-        indicatif::ProgressBar::hidden()
-    } else {
-        let b = indicatif::ProgressBar::new(0);
-        if let Ok(style) = indicatif::ProgressStyle::with_template(
-            "{msg} [{bar:40}] {pos}/{len} patients ({elapsed})",
-        ) {
-            b.set_style(style.progress_chars("=> "));
-        }
-        b
-    };
+    let bar = crate::trial::patients_bar(args.quiet || args.json);
     let checks = validation::validate_dir(
         &args.dir,
         args.patients,
@@ -59,9 +49,7 @@ pub fn run(args: ValidateTrialsArgs) -> anyhow::Result<()> {
     .map_err(anyhow::Error::msg)?;
     bar.finish_and_clear();
     if let Some(out) = &args.out {
-        let files = validation::report_files(&checks);
-        let files: Vec<(&str, &[u8])> = files.iter().map(|(n, s)| (*n, s.as_bytes())).collect();
-        her2sim_files::write_report_dir(out, &files)?;
+        crate::trial::write_report(out, &validation::report_files(&checks))?;
     }
     if args.json {
         println!("{}", validation::json(&checks));
