@@ -156,6 +156,11 @@ fn bad_values_name_their_key() {
             "[0.65, 0.75]",
             "arm[1].published.hazard_ratio_ci: [0.65, 0.75]",
         ),
+        (
+            "orr = 0.693",
+            "orr = 0.693\npfs_12_months = 1.2",
+            "arm[0].published.pfs_12_months: 1.2: expected a fraction",
+        ),
     ];
     for (from, to, want) in cases {
         let e = error_with(from, to);
@@ -169,6 +174,11 @@ fn structure_errors_come_from_toml_with_the_line() {
     assert!(e.starts_with("TRIAL.toml: ") && e.contains("cohort"), "{e}");
     let e = error_with("setting = \"metastatic\"", "setting = \"adjuvant\"");
     assert!(e.contains("adjuvant") && e.contains("neoadjuvant"), "{e}");
+    let e = error_with("seed = 7", "seed = 7\npurpose = \"training\"");
+    assert!(e.contains("training") && e.contains("validation"), "{e}");
+    let t = parse(&CLEOPATRA.replace("seed = 7", "seed = 7\npurpose = \"validation\"")).unwrap();
+    assert_eq!(t.purpose, Some(super::Purpose::Validation));
+    assert_eq!(parse(CLEOPATRA).unwrap().purpose, None);
     let e = error_with("orr = 0.802", "orr = 0.802\nos = 1");
     assert!(e.contains("os"), "{e}");
     let e = parse("[trial]\nname = \"x\"\nsetting = \"metastatic\"\nmonths = 12\n").unwrap_err();
