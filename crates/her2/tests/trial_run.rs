@@ -39,7 +39,7 @@ fn untreated_tumours_approach_a_plateau() {
     };
     let weeks: Vec<f64> = (0..=260).map(f64::from).collect();
     for i in 0..40 {
-        let mut p = Patient::draw(9, i, &pop, false);
+        let mut p = Patient::draw(9, i, &pop, false, 1);
         if i == 0 {
             p.doubling_time_h = 20.0 * 24.0; // the fastest the population allows
         }
@@ -196,7 +196,9 @@ fn coarse_steps_between_chemotherapy_doses_match_fine_steps() {
         coarse_h: her2sim_her2::trial::tumour::COARSE_H,
     };
     let weeks: Vec<f64> = (0..=52).map(f64::from).collect();
-    let patients: Vec<Patient> = (0..10).map(|i| Patient::draw(4, i, &pop, false)).collect();
+    let patients: Vec<Patient> = (0..10)
+        .map(|i| Patient::draw(4, i, &pop, false, 1))
+        .collect();
     let coarse: Vec<Vec<f64>> = patients
         .iter()
         .map(|p| model.simulate(p, &pop, &weeks).unwrap().sld_mm)

@@ -46,6 +46,7 @@ pub struct Population {
     pub pcr_detection: Param,
     pub effect_multiplier: Param,
     pub sensitivity_cv: Param,
+    pub line_sensitivity_factor: Param,
     pub first_line: Frequencies,
     pub after_trastuzumab: Frequencies,
 }
@@ -72,6 +73,9 @@ pub struct Numbers {
     /// Between-patient variability of the drug effect (log-normal CV) on top of genotype,
     /// HER2 class and PK.
     pub sensitivity_cv: f64,
+    /// Factor on the median sensitivity per line of therapy after the first: tumours that
+    /// progressed on earlier lines carry resistance beyond the modelled markers.
+    pub line_factor: f64,
     /// `RESISTANCE` order.
     pub first_line: [f64; 3],
     pub after_trastuzumab: [f64; 3],
@@ -125,6 +129,11 @@ impl Population {
             pcr_detection: g("pcr_detection", &self.pcr_detection, &["mm"])?,
             effect_multiplier: g("effect_multiplier", &self.effect_multiplier, &["1"])?,
             sensitivity_cv: g("sensitivity_cv", &self.sensitivity_cv, &["%CV"])?,
+            line_factor: g(
+                "line_sensitivity_factor",
+                &self.line_sensitivity_factor,
+                &["1"],
+            )?,
             first_line: freqs("first_line", &self.first_line)?,
             after_trastuzumab: freqs("after_trastuzumab", &self.after_trastuzumab)?,
         };
@@ -133,6 +142,7 @@ impl Population {
             ("height_mean", n.height_mean),
             ("baseline_sld_median", n.sld_median),
             ("doubling_time_median", n.doubling_median_h),
+            ("line_sensitivity_factor", n.line_factor),
         ] {
             if v <= 0.0 {
                 return Err(format!("{k}: must be > 0"));
@@ -185,8 +195,10 @@ pub struct Patient {
 
 impl Patient {
     /// Patient `index` of a trial seeded `seed`; `pretreated`: the population progressed on
-    /// a HER2 agent (the post-trastuzumab marker frequencies apply).
-    pub fn draw(seed: u64, index: usize, pop: &Numbers, pretreated: bool) -> Patient {
+    /// a HER2 agent (the post-trastuzumab marker frequencies apply); `line`: the line of
+    /// therapy (1 = first), which lowers the median drug sensitivity by `line_factor` per
+    /// line after the first.
+    pub fn draw(seed: u64, index: usize, pop: &Numbers, pretreated: bool, line: u32) -> Patient {
         let mut d = Stream::new(seed, index as u64, DEMOGRAPHY);
         let weight_kg = d
             .lognormal(pop.weight_median, pop.weight_cv)
@@ -225,8 +237,9 @@ impl Patient {
             left -= clones[m + 1];
         }
         clones[0] = left;
+        let median = pop.line_factor.powi(line.saturating_sub(1) as i32);
         let sensitivity =
-            Stream::new(seed, index as u64, SENSITIVITY).lognormal(1.0, pop.sensitivity_cv);
+            Stream::new(seed, index as u64, SENSITIVITY).lognormal(median, pop.sensitivity_cv);
         Patient {
             index,
             seed,
@@ -275,7 +288,7 @@ mod tests {
     fn a_cohort_has_the_stated_marker_frequencies() {
         let pop = PopPk::builtin().unwrap().population.numbers().unwrap();
         let n = 20_000;
-        let ps: Vec<Patient> = (0..n).map(|i| Patient::draw(3, i, &pop, true)).collect();
+        let ps: Vec<Patient> = (0..n).map(|i| Patient::draw(3, i, &pop, true, 1)).collect();
         for m in 0..3 {
             let f = ps.iter().filter(|p| p.markers[m]).count() as f64 / n as f64;
             assert!((f - pop.after_trastuzumab[m]).abs() < 0.015, "{m}: {f}");
@@ -292,14 +305,37 @@ mod tests {
         assert!((((162.0f64 * 66.0) / 3600.0).sqrt() - 1.7234).abs() < 1e-3);
     }
 
+    /// The median sensitivity falls by the line factor per line after the first, and the
+    /// other draws of a patient do not change with the line.
+    #[test]
+    fn later_lines_lower_the_median_sensitivity() {
+        let mut pop = PopPk::builtin().unwrap().population.numbers().unwrap();
+        pop.line_factor = 0.5;
+        let median = |line: u32| {
+            let mut v: Vec<f64> = (0..20_001)
+                .map(|i| Patient::draw(5, i, &pop, false, line).sensitivity)
+                .collect();
+            v.sort_by(f64::total_cmp);
+            v[10_000]
+        };
+        assert!((median(1) - 1.0).abs() < 0.05, "{}", median(1));
+        assert!((median(3) - 0.25).abs() < 0.0125, "{}", median(3));
+        let (a, b) = (
+            Patient::draw(5, 7, &pop, false, 1),
+            Patient::draw(5, 7, &pop, false, 3),
+        );
+        assert_eq!((a.baseline_sld_mm, a.clones), (b.baseline_sld_mm, b.clones));
+        assert!((b.sensitivity / a.sensitivity - 0.25).abs() < 1e-12);
+    }
+
     #[test]
     fn a_patient_is_the_same_whenever_drawn() {
         let pop = PopPk::builtin().unwrap().population.numbers().unwrap();
-        let a = Patient::draw(11, 42, &pop, false);
-        let b = Patient::draw(11, 42, &pop, false);
+        let a = Patient::draw(11, 42, &pop, false, 1);
+        let b = Patient::draw(11, 42, &pop, false, 1);
         assert_eq!(a, b);
         assert_eq!(a.pk_effects("trastuzumab"), b.pk_effects("trastuzumab"));
         assert_ne!(a.pk_effects("trastuzumab"), a.pk_effects("docetaxel"));
-        assert_ne!(a, Patient::draw(11, 43, &pop, false));
+        assert_ne!(a, Patient::draw(11, 43, &pop, false, 1));
     }
 }

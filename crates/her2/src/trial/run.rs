@@ -173,7 +173,7 @@ impl Prepared {
         let per_patient: Vec<(Patient, Vec<PatientArm>)> = (0..n)
             .into_par_iter()
             .map(|i| {
-                let p = Patient::draw(trial.seed, i, pop, pretreated);
+                let p = Patient::draw(trial.seed, i, pop, pretreated, trial.line);
                 let arms = models
                     .iter()
                     .map(|m| {
@@ -313,7 +313,7 @@ fn arm_models(
 
 /// The median patient (no random effects): median weight, mean height.
 pub fn typical_patient(pop: &Numbers) -> Patient {
-    let mut p = Patient::draw(0, 0, pop, false);
+    let mut p = Patient::draw(0, 0, pop, false, 1);
     p.weight_kg = pop.weight_median;
     p.height_cm = pop.height_mean;
     p.bsa_m2 = (p.weight_kg * p.height_cm / 3600.0).sqrt();
