@@ -84,6 +84,15 @@ pub fn gr_value(treated: f64, untreated: f64, start: f64) -> f64 {
     (2f64).powf((treated / start).log2() / grown) - 1.0
 }
 
+/// What a lab run sets and samples beyond its condition, treatment and read-outs.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Extras {
+    /// Model parameters (ids) and their values, set last.
+    pub set: Vec<(String, f64)>,
+    /// Model quantities (ids) sampled beside the read-outs.
+    pub outputs: Vec<String>,
+}
+
 /// A cell line with resistance modifiers (catalogue ids).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Condition {
@@ -319,17 +328,36 @@ impl Lab {
         hours: f64,
         steps: usize,
     ) -> Result<Trajectory, LabError> {
+        self.run_with(cond, treatment, hours, steps, &Extras::default())
+            .map(|(t, _)| t)
+    }
+
+    /// `run` with `extras`: model parameters set after the condition's and the treatment's
+    /// values, and model quantities sampled beside the read-outs (returned per sample time,
+    /// in `extras.outputs` order). The trial layer uses it to bathe one genotype in the DXd
+    /// another releases.
+    pub fn run_with(
+        &self,
+        cond: &Condition,
+        treatment: &Treatment,
+        hours: f64,
+        steps: usize,
+        extras: &Extras,
+    ) -> Result<(Trajectory, Vec<Vec<f64>>), LabError> {
         if !(hours.is_finite() && hours > 0.0) {
             return Err(LabError::Invalid(format!(
                 "duration must be a positive number of hours, got {hours}"
             )));
         }
         if !treatment.is_continuous() {
-            return self.run_windows(cond, treatment, hours, steps);
+            return self.run_windows(cond, treatment, hours, steps, extras);
         }
         let mut overrides = self.steady_state(cond)?;
         for (hook, v) in treatment.hooks(&self.actions).entries() {
             overrides.push((self.sim.override_target(hook)?, *v));
+        }
+        for (id, v) in &extras.set {
+            overrides.push((self.sim.override_target(id)?, *v));
         }
         let opts = SimOptions {
             duration: hours * 60.0,
@@ -337,18 +365,50 @@ impl Lab {
             overrides,
             ..self.options()
         };
-        let names: Vec<&str> = READOUTS.iter().map(|(_, id)| *id).collect();
+        let names = self.sampled(extras);
         let out = self.sim.simulate_list(&opts, &names.join(","))?;
         let step = hours / steps.max(1) as f64;
         let mut t = Trajectory {
             hours: Vec::new(),
             values: Vec::new(),
         };
+        let mut more = Vec::new();
         for (i, row) in out.rows.iter().enumerate() {
             t.hours.push(i as f64 * step);
             t.values.push(readout_row(row));
+            more.push(row.get(N_READOUTS..).unwrap_or_default().to_vec());
         }
-        Ok(t)
+        Ok((t, more))
+    }
+
+    /// Model ids sampled by a run: the read-outs, then `extras.outputs`.
+    fn sampled<'a>(&self, extras: &'a Extras) -> Vec<&'a str> {
+        READOUTS
+            .iter()
+            .map(|(_, id)| *id)
+            .chain(extras.outputs.iter().map(String::as_str))
+            .collect()
+    }
+
+    /// The value a condition's modifiers (last one wins) or cell-line settings give model
+    /// parameter `param`, if any sets it.
+    pub fn condition_setting(&self, cond: &Condition, param: &str) -> Option<f64> {
+        let from_modifiers = cond.modifiers.iter().rev().find_map(|m| {
+            self.actions
+                .settings(m)
+                .iter()
+                .rev()
+                .find(|s| s.param == param)
+        });
+        from_modifiers
+            .or_else(|| {
+                self.actions
+                    .cell_line_settings(&cond.cell_line)
+                    .iter()
+                    .rev()
+                    .find(|s| s.param == param)
+            })
+            .map(|s| s.value)
     }
 
     /// A run whose agents come and go (exposure windows): the model is integrated piece by
@@ -360,7 +420,8 @@ impl Lab {
         treatment: &Treatment,
         hours: f64,
         steps: usize,
-    ) -> Result<Trajectory, LabError> {
+        extras: &Extras,
+    ) -> Result<(Trajectory, Vec<Vec<f64>>), LabError> {
         let steps = steps.max(1);
         let dt = hours / steps as f64;
         let mut cuts: Vec<f64> = (1..=steps).map(|k| k as f64 * dt).collect();
@@ -378,7 +439,7 @@ impl Lab {
         cuts.extend(treatment.change_points().into_iter().filter(|t| *t < hours));
         cuts.sort_by(f64::total_cmp);
         cuts.dedup_by(|a, b| (*a - *b).abs() < 1e-9 * hours);
-        let names: Vec<&str> = READOUTS.iter().map(|(_, id)| *id).collect();
+        let names = self.sampled(extras);
         let selection = self.sim.selection(&names)?;
         // One run carries the state through every piece; at each cut the hooks of the agents
         // present next are set (agents that left return to their untreated value).
@@ -389,15 +450,20 @@ impl Lab {
             overrides.push((self.sim.override_target(hook)?, *v));
             applied.push((hook.clone(), *v));
         }
+        for (id, v) in &extras.set {
+            overrides.push((self.sim.override_target(id)?, *v));
+        }
         let opts = SimOptions {
             duration: hours * 60.0,
             overrides,
             ..self.options()
         };
         let mut run = self.sim.start(&opts)?;
+        let first_row = run.sample(&selection.selectors);
+        let mut more = vec![first_row.get(N_READOUTS..).unwrap_or_default().to_vec()];
         let mut t = Trajectory {
             hours: vec![0.0],
-            values: vec![readout_row(&run.sample(&selection.selectors))],
+            values: vec![readout_row(&first_row)],
         };
         let mut from = 0.0;
         let mut next_sample = 0;
@@ -425,15 +491,16 @@ impl Lab {
             while next_sample < steps && ((next_sample + 1) as f64 * dt - to).abs() < 1e-9 * hours {
                 next_sample += 1;
                 t.hours.push(next_sample as f64 * dt);
-                t.values
-                    .push(readout_row(&run.sample(&selection.selectors)));
+                let row = run.sample(&selection.selectors);
+                more.push(row.get(N_READOUTS..).unwrap_or_default().to_vec());
+                t.values.push(readout_row(&row));
             }
             from = to;
         }
         if std::env::var_os("HER2SIM_SOLVER_STATS").is_some() {
             eprintln!("solver: {:?}", run.solver_stats());
         }
-        Ok(t)
+        Ok((t, more))
     }
 
     /// Treated relative to untreated after `days`.

@@ -106,26 +106,30 @@ fn population_parameters_scan_on_the_calibration_trials() {
     let slamon = load("slamon2001.toml", 0);
     let base = vogel.1.population;
     let mut rows: Vec<(f64, String)> = Vec::new();
-    // Every combination of the grids: (m, CV, doubling days, minor share, line factor).
-    let mut points: Vec<[f64; 5]> = Vec::new();
+    // Every combination of the grids: (m, CV, doubling days, minor share, line factor,
+    // HER2-low minor share).
+    let mut points: Vec<[f64; 6]> = Vec::new();
     for &m in &grid("MULTIPLIERS", &[1.0, 2.0, 3.5, 6.0]) {
         for &cv in &grid("SENSITIVITY_CVS", &[0.0, 1.0, 2.0]) {
             for &td in &grid("DOUBLING_DAYS", &[60.0, 100.0, 164.0]) {
                 for &minor in &grid("MINOR_SHARES", &[0.001, 0.01, 0.05]) {
                     for &line in &grid("LINE_FACTORS", &[1.0]) {
-                        points.push([m, cv, td, minor, line]);
+                        for &low in &grid("HER2_LOW_MINORS", &[base.her2_low_minor]) {
+                            points.push([m, cv, td, minor, line, low]);
+                        }
                     }
                 }
             }
         }
     }
-    for [m, cv, td, minor, line] in points {
+    for [m, cv, td, minor, line, low] in points {
         let mut pop = base;
         pop.effect_multiplier = m;
         pop.sensitivity_cv = cv;
         pop.doubling_median_h = td * 24.0;
         pop.minor = minor;
         pop.line_factor = line;
+        pop.her2_low_minor = low;
         let go = |(t, p): &(Trial, Prepared)| -> TrialResult { p.run(t, &pop, &|| {}).unwrap() };
         let v = go(&vogel);
         let c = go(&cobleigh);
@@ -172,7 +176,7 @@ fn population_parameters_scan_on_the_calibration_trials() {
             .collect::<Vec<_>>()
             .join(", ");
         let row = format!(
-            "m {m} cv {cv} td {td} minor {minor} line {line}: {text}; Vogel mPFS {:?}; score {score:.1}",
+            "m {m} cv {cv} td {td} minor {minor} line {line} her2-low minor {low}: {text}; Vogel mPFS {:?}; score {score:.1}",
             v.arms[0].median_pfs_months.map(|x| (x * 10.0).round() / 10.0)
         );
         println!("{row}");

@@ -17,6 +17,11 @@ pub const RESISTANCE: [&str; 3] = ["pten-loss", "pik3ca-h1047r", "p95her2"];
 /// MDA-MB-361 (IHC 2/3+, ~2.1e5 HER2/cell; HERmark, facts.md §1a).
 pub const IHC3_LINE: &str = "bt474";
 pub const IHC2_LINE: &str = "mda-mb-361";
+/// The cell line standing for a HER2-low (non-amplified) clone inside a HER2-positive tumour:
+/// ZR-75-1 (HER2 IHC 1+).
+pub const HER2_LOW_LINE: &str = "zr-75-1";
+/// Subclones of a tumour: parental, the `RESISTANCE` ones, and the HER2-low one.
+pub const CLONES: usize = RESISTANCE.len() + 2;
 
 /// Marker frequencies (fractions) for one population.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -25,6 +30,8 @@ pub struct Frequencies {
     pub pten_loss: Param,
     pub pik3ca: Param,
     pub p95her2: Param,
+    /// Tumours with a HER2-low (non-amplified) region: intratumoral HER2 heterogeneity.
+    pub her2_heterogeneity: Param,
 }
 
 /// The `[population]` table.
@@ -42,6 +49,9 @@ pub struct Population {
     pub plateau_sld: Param,
     pub ihc3_fraction: Param,
     pub minor_clone_fraction: Param,
+    pub her2_low_share_min: Param,
+    pub her2_low_share_max: Param,
+    pub her2_low_minor_fraction: Param,
     pub recist_detection: Param,
     pub pcr_detection: Param,
     pub effect_multiplier: Param,
@@ -66,6 +76,10 @@ pub struct Numbers {
     pub plateau_sld: f64,
     pub ihc3: f64,
     pub minor: f64,
+    /// Share range of the HER2-low clone in a HER2-heterogeneous tumour.
+    pub her2_low_share: (f64, f64),
+    /// HER2-low share of a tumour without detected heterogeneity.
+    pub her2_low_minor: f64,
     pub recist_detection: f64,
     pub pcr_detection: f64,
     /// Multiplier on the in-vivo drug-effect scale κ (trial/tumour.rs).
@@ -76,9 +90,9 @@ pub struct Numbers {
     /// Factor on the median sensitivity per line of therapy after the first: tumours that
     /// progressed on earlier lines carry resistance beyond the modelled markers.
     pub line_factor: f64,
-    /// `RESISTANCE` order.
-    pub first_line: [f64; 3],
-    pub after_trastuzumab: [f64; 3],
+    /// `RESISTANCE` order, then HER2 heterogeneity.
+    pub first_line: [f64; 4],
+    pub after_trastuzumab: [f64; 4],
 }
 
 impl Population {
@@ -102,11 +116,12 @@ impl Population {
                 Err(format!("{k}: {} is more than 100 %", p.value))
             }
         };
-        let freqs = |k: &str, f: &Frequencies| -> Result<[f64; 3], String> {
+        let freqs = |k: &str, f: &Frequencies| -> Result<[f64; 4], String> {
             Ok([
                 frac(&format!("{k}.pten_loss"), &f.pten_loss)?,
                 frac(&format!("{k}.pik3ca"), &f.pik3ca)?,
                 frac(&format!("{k}.p95her2"), &f.p95her2)?,
+                frac(&format!("{k}.her2_heterogeneity"), &f.her2_heterogeneity)?,
             ])
         };
         let n = Numbers {
@@ -125,6 +140,11 @@ impl Population {
             plateau_sld: g("plateau_sld", &self.plateau_sld, &["mm"])?,
             ihc3: frac("ihc3_fraction", &self.ihc3_fraction)?,
             minor: frac("minor_clone_fraction", &self.minor_clone_fraction)?,
+            her2_low_share: (
+                frac("her2_low_share_min", &self.her2_low_share_min)?,
+                frac("her2_low_share_max", &self.her2_low_share_max)?,
+            ),
+            her2_low_minor: frac("her2_low_minor_fraction", &self.her2_low_minor_fraction)?,
             recist_detection: g("recist_detection", &self.recist_detection, &["mm"])?,
             pcr_detection: g("pcr_detection", &self.pcr_detection, &["mm"])?,
             effect_multiplier: g("effect_multiplier", &self.effect_multiplier, &["1"])?,
@@ -148,6 +168,12 @@ impl Population {
                 return Err(format!("{k}: must be > 0"));
             }
         }
+        if n.her2_low_share.0 > n.her2_low_share.1 {
+            return Err(format!(
+                "her2_low_share_min: {} exceeds her2_low_share_max {}",
+                n.her2_low_share.0, n.her2_low_share.1
+            ));
+        }
         if n.plateau_sld <= 2.0 * MAX_BASELINE_SLD_MM {
             return Err(format!(
                 "plateau_sld: {} mm must exceed twice the largest baseline ({MAX_BASELINE_SLD_MM} mm)",
@@ -168,6 +194,7 @@ const DOUBLING_DAYS: (f64, f64) = (5.0, 1000.0);
 const DEMOGRAPHY: u64 = 1;
 const TUMOUR: u64 = 2;
 const SENSITIVITY: u64 = 3;
+const HETEROGENEITY: u64 = 4;
 const PK: u64 = 1000;
 
 /// One virtual patient.
@@ -183,10 +210,11 @@ pub struct Patient {
     pub doubling_time_h: f64,
     /// The laboratory cell line standing for the tumour's HER2 class.
     pub cell_line: &'static str,
-    /// Which markers are positive (`RESISTANCE` order).
-    pub markers: [bool; 3],
-    /// Subclone shares: parental first, then `RESISTANCE` order; they sum to 1.
-    pub clones: [f64; 4],
+    /// Which markers are positive (`RESISTANCE` order, then HER2 heterogeneity).
+    pub markers: [bool; 4],
+    /// Subclone shares: parental first, then `RESISTANCE` order, then HER2-low; they sum
+    /// to 1.
+    pub clones: [f64; CLONES],
     /// Factor on the in-vivo drug effect (log-normal, median 1): what makes tumours of one
     /// genotype respond differently in different patients (stroma, immune infiltrate,
     /// heterogeneity the genotypes do not carry).
@@ -222,8 +250,8 @@ impl Patient {
         } else {
             pop.first_line
         };
-        let mut markers = [false; 3];
-        let mut clones = [0.0; 4];
+        let mut markers = [false; 4];
+        let mut clones = [0.0; CLONES];
         // Stick-breaking: each resistant clone takes its share of what the ones before left;
         // the parental (sensitive) clone keeps the rest. Every draw is made whether or not it
         // is used, so streams stay aligned between patients.
@@ -237,6 +265,22 @@ impl Patient {
             left -= clones[m + 1];
         }
         clones[0] = left;
+        // HER2 heterogeneity from its own stream (so adding it left every other draw as it
+        // was): a heterogeneous tumour holds a HER2-low region of a share drawn uniformly in
+        // `her2_low_share`, any other a minor HER2-low clone (`her2_low_minor`, which may be 0); the rest keep their proportions.
+        let mut h = Stream::new(seed, index as u64, HETEROGENEITY);
+        markers[3] = h.bernoulli(freq[3]);
+        let (lo, hi) = pop.her2_low_share;
+        let u = h.uniform();
+        let low = if markers[3] {
+            lo + (hi - lo) * u
+        } else {
+            pop.her2_low_minor
+        };
+        for c in &mut clones[..CLONES - 1] {
+            *c *= 1.0 - low;
+        }
+        clones[CLONES - 1] = low;
         let median = pop.line_factor.powi(line.saturating_sub(1) as i32);
         let sensitivity =
             Stream::new(seed, index as u64, SENSITIVITY).lognormal(median, pop.sensitivity_cv);
@@ -270,7 +314,13 @@ impl Patient {
         let mut parts = vec![self.cell_line.to_string()];
         for (m, on) in self.markers.iter().enumerate() {
             if *on {
-                parts.push(RESISTANCE[m].to_string());
+                parts.push(
+                    RESISTANCE
+                        .get(m)
+                        .copied()
+                        .unwrap_or("her2-heterogeneous")
+                        .to_string(),
+                );
             }
         }
         parts.join("+")
@@ -289,13 +339,21 @@ mod tests {
         let pop = PopPk::builtin().unwrap().population.numbers().unwrap();
         let n = 20_000;
         let ps: Vec<Patient> = (0..n).map(|i| Patient::draw(3, i, &pop, true, 1)).collect();
-        for m in 0..3 {
+        for m in 0..4 {
             let f = ps.iter().filter(|p| p.markers[m]).count() as f64 / n as f64;
             assert!((f - pop.after_trastuzumab[m]).abs() < 0.015, "{m}: {f}");
         }
+        let (lo, hi) = pop.her2_low_share;
         for p in &ps {
             assert!((p.clones.iter().sum::<f64>() - 1.0).abs() < 1e-12);
-            assert!(p.clones.iter().all(|c| *c > 0.0));
+            assert!(p.clones[..CLONES - 1].iter().all(|c| *c > 0.0));
+            // A heterogeneous tumour holds its HER2-low region; any other the minor share.
+            let low = p.clones[CLONES - 1];
+            if p.markers[3] {
+                assert!((lo..=hi).contains(&low), "{low}");
+            } else {
+                assert_eq!(low, pop.her2_low_minor);
+            }
         }
         let mut bsa: Vec<f64> = ps.iter().map(|p| p.bsa_m2).collect();
         bsa.sort_by(f64::total_cmp);

@@ -9,7 +9,7 @@
 
 use rayon::prelude::*;
 
-use crate::lab::{Condition, Lab};
+use crate::lab::{Condition, Extras, Lab};
 
 use super::TrialError;
 
@@ -17,6 +17,52 @@ use super::TrialError;
 pub const LAB_HOURS: f64 = 120.0;
 /// Decades below the top node that the log-spaced nodes cover.
 pub const DECADES: f64 = 4.0;
+
+/// The model species holding a cell's DXd (nM), which a donor genotype releases.
+const DXD_SPECIES: &str = "payload_dxd";
+/// Samples over `LAB_HOURS` from which a donor's mean DXd is taken (every 5 h).
+const DONOR_SAMPLES: usize = 24;
+
+/// A tumour genotype the surface covers. `dxd_donor`: the genotype (an index into the same
+/// list, itself without a donor) whose cells surround these and whose released DXd bathes
+/// them: a HER2-low clone inside a HER2-amplified tumour gets T-DXd's payload from its
+/// neighbours (the bystander effect; Ogitani 2016 co-cultures) although it takes up little
+/// conjugate itself.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Genotype {
+    pub condition: Condition,
+    pub dxd_donor: Option<usize>,
+}
+
+impl Genotype {
+    /// A genotype on its own (no donor).
+    pub fn alone(condition: Condition) -> Genotype {
+        Genotype {
+            condition,
+            dxd_donor: None,
+        }
+    }
+
+    /// `bt474+tumour-tissue`, or `zr-75-1+tumour-tissue (DXd from genotype 0)`.
+    pub fn label(&self) -> String {
+        match self.dxd_donor {
+            Some(d) => format!("{} (DXd from genotype {d})", self.condition.label()),
+            None => self.condition.label(),
+        }
+    }
+}
+
+/// Mean of evenly spaced samples by the trapezoid rule.
+fn time_mean(v: &[f64]) -> f64 {
+    match v.len() {
+        0 => 0.0,
+        1 => v[0],
+        n => {
+            let inner: f64 = v[1..n - 1].iter().sum();
+            (0.5 * (v[0] + v[n - 1]) + inner) / (n - 1) as f64
+        }
+    }
+}
 
 /// Net growth rates (/h) of some conditions on a concentration grid of some drugs.
 #[derive(Debug, Clone)]
@@ -59,12 +105,21 @@ impl Surface {
         lab: &Lab,
         drugs: &[String],
         top: &[f64],
-        conditions: &[Condition],
+        genotypes: &[Genotype],
     ) -> Result<Surface, TrialError> {
         if drugs.len() > MAX_DRUGS || top.len() != drugs.len() {
             return Err(TrialError::Invalid(format!(
                 "{} drugs in one arm: at most {MAX_DRUGS} (the lab is run on a grid over all of them)",
                 drugs.len()
+            )));
+        }
+        if let Some((c, d)) = genotypes.iter().enumerate().find_map(|(c, g)| {
+            g.dxd_donor
+                .filter(|&d| d >= genotypes.len() || genotypes[d].dxd_donor.is_some())
+                .map(|d| (c, d))
+        }) {
+            return Err(TrialError::Invalid(format!(
+                "genotype {c}: its DXd donor {d} must be another genotype without a donor"
             )));
         }
         let n = nodes_per_drug(drugs.len());
@@ -80,38 +135,81 @@ impl Surface {
             })
             .collect();
         let points: usize = nodes.iter().map(Vec::len).product();
-        let jobs: Vec<(usize, usize)> = (0..conditions.len())
-            .flat_map(|c| (0..points).map(move |p| (c, p)))
+        let is_donor: Vec<bool> = (0..genotypes.len())
+            .map(|c| genotypes.iter().any(|g| g.dxd_donor == Some(c)))
             .collect();
-        let rates: Vec<f64> = jobs
-            .par_iter()
-            .map(|&(c, p)| {
-                let conc = unflatten(p, &nodes);
-                let text = treatment_text(drugs, &conc);
-                let t = lab.treatment(&text).map_err(|e| TrialError::Lab {
-                    what: format!("treatment {text}"),
+        // Genotypes without a donor first (recording the DXd of those others need), then the
+        // ones bathed in a donor's DXd at the same grid point.
+        let jobs = |dependent: bool| -> Vec<(usize, usize)> {
+            (0..genotypes.len())
+                .filter(|&c| genotypes[c].dxd_donor.is_some() == dependent)
+                .flat_map(|c| (0..points).map(move |p| (c, p)))
+                .collect()
+        };
+        let run = |c: usize, p: usize, dxd: &[Vec<f64>]| -> Result<(f64, f64), TrialError> {
+            let g = &genotypes[c];
+            let conc = unflatten(p, &nodes);
+            let text = treatment_text(drugs, &conc);
+            let t = lab.treatment(&text).map_err(|e| TrialError::Lab {
+                what: format!("treatment {text}"),
+                reason: e.to_string(),
+            })?;
+            let mut extras = Extras::default();
+            let mut steps = 1;
+            if is_donor[c] {
+                extras.outputs.push(DXD_SPECIES.into());
+                steps = DONOR_SAMPLES;
+            }
+            if let Some(d) = g.dxd_donor {
+                // The interstitium of a tissue of donor cells holds the retained share of
+                // what they release (`dxd_retention`, as a tissue of like cells returns its
+                // own); the bathed minority's own release is part of that mix, so its own
+                // retention is set to 0.
+                let retained = lab
+                    .condition_setting(&genotypes[d].condition, "dxd_retention")
+                    .unwrap_or(0.0);
+                extras.set.push(("dxd_retention".into(), 0.0));
+                extras
+                    .set
+                    .push(("dxd_bystander".into(), retained * dxd[d][p]));
+            }
+            let (run, more) = lab
+                .run_with(&g.condition, &t, LAB_HOURS, steps, &extras)
+                .map_err(|e| TrialError::Lab {
+                    what: format!("{} on {text}", g.label()),
                     reason: e.to_string(),
                 })?;
-                let run =
-                    lab.run(&conditions[c], &t, LAB_HOURS, 1)
-                        .map_err(|e| TrialError::Lab {
-                            what: format!("{} on {text}", conditions[c].label()),
-                            reason: e.to_string(),
-                        })?;
-                let (n0, n1) = (run.values[0][0], run.last()[0]);
-                if !(n0 > 0.0 && n1 > 0.0 && n0.is_finite() && n1.is_finite()) {
-                    return Err(TrialError::Lab {
-                        what: format!("{} on {text}", conditions[c].label()),
-                        reason: format!("viable cells {n0} -> {n1}"),
-                    });
-                }
-                Ok((n1 / n0).ln() / LAB_HOURS)
-            })
-            .collect::<Result<_, _>>()?;
+            let (n0, n1) = (run.values[0][0], run.last()[0]);
+            if !(n0 > 0.0 && n1 > 0.0 && n0.is_finite() && n1.is_finite()) {
+                return Err(TrialError::Lab {
+                    what: format!("{} on {text}", g.label()),
+                    reason: format!("viable cells {n0} -> {n1}"),
+                });
+            }
+            let mean_dxd = if is_donor[c] {
+                time_mean(&more.iter().map(|r| r[0]).collect::<Vec<_>>())
+            } else {
+                0.0
+            };
+            Ok(((n1 / n0).ln() / LAB_HOURS, mean_dxd))
+        };
+        let mut rates = vec![vec![f64::NAN; points]; genotypes.len()];
+        let mut dxd = vec![vec![0.0; points]; genotypes.len()];
+        for dependent in [false, true] {
+            let list = jobs(dependent);
+            let done: Vec<(f64, f64)> = list
+                .par_iter()
+                .map(|&(c, p)| run(c, p, &dxd))
+                .collect::<Result<_, _>>()?;
+            for (&(c, p), (r, x)) in list.iter().zip(done) {
+                rates[c][p] = r;
+                dxd[c][p] = x;
+            }
+        }
         Ok(Surface {
             drugs: drugs.to_vec(),
-            conditions: conditions.to_vec(),
-            rates: rates.chunks(points).map(<[f64]>::to_vec).collect(),
+            conditions: genotypes.iter().map(|g| g.condition.clone()).collect(),
+            rates,
             strides: (0..nodes.len())
                 .map(|d| nodes[d + 1..].iter().map(Vec::len).product())
                 .collect(),
@@ -218,7 +316,7 @@ mod tests {
         let lab = Lab::builtin().unwrap();
         let cond = lab.condition("bt474", &[]).unwrap();
         let drugs = vec!["trastuzumab".to_string()];
-        let s = Surface::build(&lab, &drugs, &[30.0], std::slice::from_ref(&cond)).unwrap();
+        let s = Surface::build(&lab, &drugs, &[30.0], &[Genotype::alone(cond.clone())]).unwrap();
         for &c in &[0.0, s.nodes[0][3], 30.0] {
             let t = lab.treatment(&treatment_text(&drugs, &[c])).unwrap();
             let run = lab.run(&cond, &t, LAB_HOURS, 1).unwrap();

@@ -21,10 +21,10 @@ use std::sync::Arc;
 
 use crate::lab::Condition;
 
-use super::patients::{Numbers, Patient, RESISTANCE};
+use super::patients::{Numbers, Patient, CLONES, HER2_LOW_LINE, RESISTANCE};
 use super::poppk::Agent;
 use super::regimen::{DoseEvent, Regimen};
-use super::response::Surface;
+use super::response::{Genotype, Surface};
 use super::TrialError;
 
 /// Tumour steps (h) near doses of short-lived agents and elsewhere; steps are also cut at
@@ -60,29 +60,30 @@ pub struct ArmModel {
 /// calibration of its own first.
 pub const IN_VIVO: [&str; 1] = ["tumour-tissue"];
 
-/// The conditions a surface covers for these cell lines, all in vivo (`IN_VIVO`): each line
-/// without, then with each resistance modifier (`RESISTANCE` order).
-pub fn conditions(lines: &[&str]) -> Vec<Condition> {
-    let in_vivo = |extra: Option<&str>| -> Vec<String> {
-        IN_VIVO
+/// The genotypes a surface covers for these cell lines, all in vivo (`IN_VIVO`): per line,
+/// the line without, then with each resistance modifier (`RESISTANCE` order), then the
+/// HER2-low clone (`HER2_LOW_LINE`) bathed in the DXd the line's parental cells release.
+pub fn conditions(lines: &[&str]) -> Vec<Genotype> {
+    let in_vivo = |line: &str, extra: Option<&str>| Condition {
+        cell_line: line.to_string(),
+        modifiers: IN_VIVO
             .iter()
             .copied()
             .chain(extra)
             .map(str::to_string)
-            .collect()
+            .collect(),
     };
     let mut out = Vec::new();
     for line in lines {
-        out.push(Condition {
-            cell_line: line.to_string(),
-            modifiers: in_vivo(None),
-        });
+        let parental = out.len();
+        out.push(Genotype::alone(in_vivo(line, None)));
         for m in RESISTANCE {
-            out.push(Condition {
-                cell_line: line.to_string(),
-                modifiers: in_vivo(Some(m)),
-            });
+            out.push(Genotype::alone(in_vivo(line, Some(m))));
         }
+        out.push(Genotype {
+            condition: in_vivo(HER2_LOW_LINE, None),
+            dxd_donor: Some(parental),
+        });
     }
     out
 }
@@ -205,16 +206,18 @@ impl ArmModel {
         let n = times.len() - 1;
         let expo = self.exposures_of(patient, &doses, &times);
         let s = &self.surface;
+        // The genotypes of `conditions`: parental, resistant, HER2-low, in that order.
         let base = s
             .conditions
             .iter()
             .position(|c| c.cell_line == patient.cell_line && c.modifiers.len() == IN_VIVO.len())
+            .filter(|b| b + CLONES <= s.conditions.len())
             .ok_or_else(|| TrialError::Lab {
                 what: patient.cell_line.to_string(),
                 reason: "not among the surface's conditions".into(),
             })?;
-        let clone_cond: [usize; 4] = [base, base + 1, base + 2, base + 3];
-        let r0: [f64; 4] = clone_cond.map(|c| s.untreated(c));
+        let clone_cond: [usize; CLONES] = std::array::from_fn(|i| base + i);
+        let r0: [f64; CLONES] = clone_cond.map(|c| s.untreated(c));
         if r0[0].is_nan() || r0[0] <= 0.0 {
             return Err(TrialError::Lab {
                 what: patient.cell_line.to_string(),
@@ -226,15 +229,15 @@ impl ArmModel {
         let g0 = LN_2 / patient.doubling_time_h;
         let alpha = g0 / (ln_k - v0.ln());
         let kappa = self.effect_multiplier * patient.sensitivity * g0 / r0[0];
-        let mut ln_v: [f64; 4] = patient.clones.map(|f| (v0 * f).ln());
+        let mut ln_v: [f64; CLONES] = patient.clones.map(|f| (v0 * f).ln());
         let mut conc = vec![0.0; expo.len()];
-        let mut effects = |k: usize| -> [f64; 4] {
+        let mut effects = |k: usize| -> [f64; CLONES] {
             for (c, e) in conc.iter_mut().zip(&expo) {
                 *c = e[k];
             }
             let w = s.weights(&conc);
-            let mut out = [0.0; 4];
-            for i in 0..4 {
+            let mut out = [0.0; CLONES];
+            for i in 0..CLONES {
                 out[i] = s.rate_at(clone_cond[i], &w) - r0[i];
             }
             out
@@ -255,7 +258,7 @@ impl ArmModel {
             let cur = effects(k + 1);
             let v: f64 = ln_v.iter().map(|l| l.exp()).sum();
             let growth = alpha * (ln_k - v.ln());
-            for i in 0..4 {
+            for i in 0..CLONES {
                 ln_v[i] += h * (growth + kappa * 0.5 * (prev[i] + cur[i]));
             }
             prev = cur;
