@@ -24,6 +24,9 @@ const ISSUE_STRATEGIES: &[&str] = &[
     "paclitaxel",
     "docetaxel",
     "capecitabine",
+    "vinorelbine",
+    "doxorubicin",
+    "cyclophosphamide",
     "cisplatin",
 ];
 
