@@ -42,7 +42,7 @@ fn json_output_parses() {
     let (ok, out, err) = run(&["strategies", "--json"]);
     assert!(ok, "{err}");
     let v: serde_json::Value = serde_json::from_str(&out).expect("strategies JSON");
-    assert_eq!(v.as_array().map(Vec::len), Some(19));
+    assert_eq!(v.as_array().map(Vec::len), Some(22));
     let (ok, out, err) = run(&["cell-lines", "--json"]);
     assert!(ok, "{err}");
     let v: serde_json::Value = serde_json::from_str(&out).expect("cell-lines JSON");

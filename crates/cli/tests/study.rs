@@ -35,8 +35,8 @@ fn default_study_writes_report_and_ranks() {
     );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     let rows = v["ranking"].as_array().expect("ranking");
-    // 19 single strategies + 8 clinical combinations.
-    assert_eq!(rows.len(), 27);
+    // 22 single strategies + 8 clinical combinations.
+    assert_eq!(rows.len(), 30);
     let viable: Vec<f64> = rows
         .iter()
         .map(|r| r["viable_cells_her2_high"].as_f64().unwrap())

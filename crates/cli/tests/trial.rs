@@ -57,7 +57,7 @@ fn bad_trial_files_name_file_and_key_and_write_nothing() {
     let out = dir.join("report");
     for (text, key) in [
         (
-            "[trial]\nname = \"x\"\nsetting = \"metastatic\"\nmonths = 12\n[[arm]]\nname = \"a\"\nregimen = [\"vinorelbine 25 mg/m2 qw\"]\n",
+            "[trial]\nname = \"x\"\nsetting = \"metastatic\"\nmonths = 12\n[[arm]]\nname = \"a\"\nregimen = [\"gemcitabine 1000 mg/m2 qw\"]\n",
             "arm[0].regimen[0]",
         ),
         (
@@ -80,16 +80,16 @@ fn bad_trial_files_name_file_and_key_and_write_nothing() {
         assert!(err.contains("bad.toml") && err.contains(key), "{err}");
         assert!(!out.exists(), "a report was written for a bad file");
     }
-    // A drug the catalogue knows but popPK.toml does not (neratinib): refused, no report.
+    // A drug the catalogue knows but popPK.toml does not (alpelisib): refused, no report.
     std::fs::write(
         &file,
-        "[trial]\nname = \"x\"\nsetting = \"metastatic\"\nmonths = 12\n[[arm]]\nname = \"a\"\nregimen = [\"neratinib 240 mg qd\"]\n",
+        "[trial]\nname = \"x\"\nsetting = \"metastatic\"\nmonths = 12\n[[arm]]\nname = \"a\"\nregimen = [\"alpelisib 300 mg qd\"]\n",
     )
     .unwrap();
     let (ok, _, err) = run(&["trial", file.to_str().unwrap(), "-o", out.to_str().unwrap()]);
     assert!(!ok);
     assert!(
-        err.contains("bad.toml") && err.contains("neratinib") && err.contains("popPK"),
+        err.contains("bad.toml") && err.contains("alpelisib") && err.contains("popPK"),
         "{err}"
     );
     assert!(!out.exists());

@@ -201,7 +201,7 @@ def test_lab_tables_without_pandas(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_default_study_ranks_every_treatment() -> None:
     r = her2sim.study()
     assert r["study"] == "default study" and r["report"] is None
-    # 19 strategies and 8 clinical combinations, each ranked once.
-    assert len(r["ranking"]) == 27
-    assert len({row["treatment"] for row in r["ranking"]}) == 27
+    # 22 strategies and 8 clinical combinations, each ranked once.
+    assert len(r["ranking"]) == 30
+    assert len({row["treatment"] for row in r["ranking"]}) == 30
     assert len(r["synergy"]) == 4 * 36
