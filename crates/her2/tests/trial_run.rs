@@ -27,7 +27,7 @@ fn untreated_tumours_approach_a_plateau() {
         &lab,
         &drugs,
         &[100.0],
-        &conditions(&["bt474", "mda-mb-361"]),
+        &conditions(&["bt474", "mda-mb-361"], 0.0),
     )
     .unwrap();
     let model = ArmModel {
@@ -182,7 +182,7 @@ fn coarse_steps_between_chemotherapy_doses_match_fine_steps() {
         &lab,
         &drugs,
         &[60.0, 0.5],
-        &conditions(&["bt474", "mda-mb-361"]),
+        &conditions(&["bt474", "mda-mb-361"], 0.0),
     )
     .unwrap();
     let mut model = ArmModel {

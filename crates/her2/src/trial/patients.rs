@@ -55,6 +55,7 @@ pub struct Population {
     pub recist_detection: Param,
     pub pcr_detection: Param,
     pub effect_multiplier: Param,
+    pub effector_activity: Param,
     pub sensitivity_cv: Param,
     pub line_sensitivity_factor: Param,
     pub first_line: Frequencies,
@@ -84,6 +85,9 @@ pub struct Numbers {
     pub pcr_detection: f64,
     /// Multiplier on the in-vivo drug-effect scale κ (trial/tumour.rs).
     pub effect_multiplier: f64,
+    /// Immune effectors for ADCC in the tumour, relative to the lab's in-vivo reference
+    /// (the laboratory's `effector_activity`; 0 = none).
+    pub effector_activity: f64,
     /// Between-patient variability of the drug effect (log-normal CV) on top of genotype,
     /// HER2 class and PK.
     pub sensitivity_cv: f64,
@@ -148,6 +152,7 @@ impl Population {
             recist_detection: g("recist_detection", &self.recist_detection, &["mm"])?,
             pcr_detection: g("pcr_detection", &self.pcr_detection, &["mm"])?,
             effect_multiplier: g("effect_multiplier", &self.effect_multiplier, &["1"])?,
+            effector_activity: g("effector_activity", &self.effector_activity, &["1"])?,
             sensitivity_cv: g("sensitivity_cv", &self.sensitivity_cv, &["%CV"])?,
             line_factor: g(
                 "line_sensitivity_factor",

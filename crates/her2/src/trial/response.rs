@@ -32,6 +32,8 @@ const DONOR_SAMPLES: usize = 24;
 pub struct Genotype {
     pub condition: Condition,
     pub dxd_donor: Option<usize>,
+    /// Model parameters set beyond the condition's (population-level in-vivo values).
+    pub set: Vec<(String, f64)>,
 }
 
 impl Genotype {
@@ -40,6 +42,7 @@ impl Genotype {
         Genotype {
             condition,
             dxd_donor: None,
+            set: Vec::new(),
         }
     }
 
@@ -154,7 +157,10 @@ impl Surface {
                 what: format!("treatment {text}"),
                 reason: e.to_string(),
             })?;
-            let mut extras = Extras::default();
+            let mut extras = Extras {
+                set: g.set.clone(),
+                outputs: Vec::new(),
+            };
             let mut steps = 1;
             if is_donor[c] {
                 extras.outputs.push(DXD_SPECIES.into());

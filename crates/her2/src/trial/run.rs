@@ -119,6 +119,17 @@ impl Prepared {
     /// Checks the trial's size and builds every arm's model.
     pub fn new(trial: &Trial, lab: &Lab, pk: &PopPk) -> Result<Prepared, TrialError> {
         let population = pk.population.numbers().map_err(TrialError::PopPk)?;
+        Prepared::with_population(trial, lab, pk, population)
+    }
+
+    /// As `new`, with population numbers other than popPK.toml's (calibration scans of the
+    /// numbers the response surfaces depend on, such as `effector_activity`).
+    pub fn with_population(
+        trial: &Trial,
+        lab: &Lab,
+        pk: &PopPk,
+        population: Numbers,
+    ) -> Result<Prepared, TrialError> {
         let weeks = assessment_weeks(trial);
         if weeks.len() < 2 {
             return Err(TrialError::Invalid(format!(
@@ -277,7 +288,7 @@ fn arm_models(
             .max_by_key(|&b| (drug_sets[b].len(), std::cmp::Reverse(b)))
             .unwrap_or(a);
     }
-    let conds = conditions(&[IHC3_LINE, IHC2_LINE]);
+    let conds = conditions(&[IHC3_LINE, IHC2_LINE], pop.effector_activity);
     let mut surfaces: Vec<(usize, Arc<Surface>)> = Vec::new();
     let mut models = Vec::with_capacity(trial.arms.len());
     for (a, arm) in trial.arms.iter().enumerate() {

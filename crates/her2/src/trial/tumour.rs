@@ -53,17 +53,17 @@ pub struct ArmModel {
 
 /// The laboratory modifiers every tumour condition carries: what differs between cells in a
 /// patient and cells in a dish. Tumour tissue returns most of the DXd a cell releases to its
-/// neighbours (T-DXd's bystander effect). Immune effectors (ADCC) are left out for now: with
-/// the lab's assumed ADCC rate no single in-vivo effect multiplier fits trastuzumab and
-/// paclitaxel together (calibration scan distance 30 against 2.6 without;
-/// bench/results/trial_calibration_scan_with_adcc.txt), so the ADCC rate needs an in-vivo
-/// calibration of its own first.
+/// neighbours (T-DXd's bystander effect). Immune effectors (ADCC) are a population parameter
+/// instead (`Numbers::effector_activity`, set on every genotype by `conditions`), scanned on
+/// the calibration trials: 0 fits them best (bench/results/trial_calibration_adcc_scan.txt).
 pub const IN_VIVO: [&str; 1] = ["tumour-tissue"];
 
 /// The genotypes a surface covers for these cell lines, all in vivo (`IN_VIVO`): per line,
 /// the line without, then with each resistance modifier (`RESISTANCE` order), then the
 /// HER2-low clone (`HER2_LOW_LINE`) bathed in the DXd the line's parental cells release.
-pub fn conditions(lines: &[&str]) -> Vec<Genotype> {
+/// `effector_activity`: immune effector cells for ADCC relative to the lab's in-vivo
+/// reference (the model's `effector_activity`; 0 leaves it out).
+pub fn conditions(lines: &[&str], effector_activity: f64) -> Vec<Genotype> {
     let in_vivo = |line: &str, extra: Option<&str>| Condition {
         cell_line: line.to_string(),
         modifiers: IN_VIVO
@@ -72,6 +72,11 @@ pub fn conditions(lines: &[&str]) -> Vec<Genotype> {
             .chain(extra)
             .map(str::to_string)
             .collect(),
+    };
+    let set: Vec<(String, f64)> = if effector_activity > 0.0 {
+        vec![(EFFECTOR_PARAM.to_string(), effector_activity)]
+    } else {
+        Vec::new()
     };
     let mut out = Vec::new();
     for line in lines {
@@ -83,10 +88,17 @@ pub fn conditions(lines: &[&str]) -> Vec<Genotype> {
         out.push(Genotype {
             condition: in_vivo(HER2_LOW_LINE, None),
             dxd_donor: Some(parental),
+            set: Vec::new(),
         });
+    }
+    for g in &mut out {
+        g.set.extend(set.iter().cloned());
     }
     out
 }
+
+/// The model parameter for immune effectors (ADCC), relative to an in-vivo tumour.
+pub const EFFECTOR_PARAM: &str = "effector_activity";
 
 /// Sphere volume (mm³) of diameter `d` (mm), and back.
 pub fn volume(d: f64) -> f64 {
