@@ -79,6 +79,11 @@ pub(crate) enum SimKind {
         steps: usize,
     },
     SteadyState,
+    /// One output step of `step` from where the model stands (a repeated task with
+    /// resetModel="false" chains them into a time course).
+    OneStep {
+        step: f64,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -393,8 +398,11 @@ impl Reader<'_, '_> {
                 steps: self.count(s, &["numberOfPoints", "numberOfSteps"])?,
             },
             "steadyState" => SimKind::SteadyState,
+            "oneStep" => SimKind::OneStep {
+                step: self.num(s, "step")?,
+            },
             other => {
-                return Err(self.err(s, format!("unsupported simulation <{other}> (her2sim runs uniformTimeCourse and steadyState)")))
+                return Err(self.err(s, format!("unsupported simulation <{other}> (her2sim runs uniformTimeCourse, oneStep and steadyState)")))
             }
         };
         let alg = child(s, "algorithm").ok_or_else(|| self.err(s, "missing <algorithm>"))?;

@@ -40,6 +40,10 @@ pub(crate) struct Exec<'a> {
     /// Stochastic runs so far: each gets its own stream of the simulation's seed, so the
     /// iterations of a repeated task are independent trajectories (and the file reproducible).
     stochastic_runs: u64,
+    /// Where each model stands inside a repeated task with resetModel="false": the time and
+    /// the state (every entry of the state vector, as the start-value overrides that restore
+    /// it) the last run of that model ended at.
+    carried: HashMap<String, (f64, Vec<(Selector, f64)>)>,
 }
 
 const TIME: &str = "urn:sedml:symbol:time";
@@ -58,6 +62,7 @@ impl<'a> Exec<'a> {
             file,
             models: HashMap::new(),
             stochastic_runs: 0,
+            carried: HashMap::new(),
         }
     }
 
@@ -197,15 +202,19 @@ impl<'a> Exec<'a> {
 
     /// Runs task `id` and returns the values of `vars` (one [`Series`] each).
     pub fn run_task(&mut self, id: &str, vars: &[&Variable]) -> Result<Vec<Series>, SedmlError> {
-        self.run_task_with(id, vars, &[], 0)
+        self.carried.clear();
+        self.run_task_with(id, vars, &[], 0, false)
     }
 
+    /// Runs task `id` for `vars`. `keep`: inside a repeated task with resetModel="false", so a
+    /// model continues from where its previous run ended (`carried`) instead of its start.
     fn run_task_with(
         &mut self,
         id: &str,
         vars: &[&Variable],
         extra: &[Extra],
         depth: usize,
+        keep: bool,
     ) -> Result<Vec<Series>, SedmlError> {
         if depth > 16 {
             return Err(SedmlError::new(
@@ -242,6 +251,13 @@ impl<'a> Exec<'a> {
                         ..st
                     }
                 });
+                // Continuing: the state the model's last run ended at, then this iteration's
+                // setValue changes on top.
+                let carried = if keep {
+                    self.carried.get(model.as_str()).cloned()
+                } else {
+                    None
+                };
                 let file = self.file;
                 let loaded = self.load(model)?;
                 let err = |msg: String| SedmlError::new(file, elem.clone(), msg).at_line(*line);
@@ -253,6 +269,25 @@ impl<'a> Exec<'a> {
                 }
                 let mut opts = opts_base;
                 opts.overrides = loaded.overrides.clone();
+                if keep && stochastic.is_some() {
+                    return Err(err(
+                        "unsupported: resetModel=\"false\" with a stochastic algorithm".into(),
+                    ));
+                }
+                if let Some((_, state)) = &carried {
+                    opts.overrides.extend(state.iter().cloned());
+                }
+                let state_targets: Vec<Selector> = if keep {
+                    loaded
+                        .sim
+                        .state_ids()
+                        .iter()
+                        .filter_map(|id| loaded.sim.override_target(id).ok())
+                        .collect()
+                } else {
+                    Vec::new()
+                };
+                let mut ended: Option<(f64, Vec<f64>)> = None;
                 for e in extra.iter().filter(|e| &e.model == model) {
                     let sel = loaded
                         .sim
@@ -336,6 +371,9 @@ impl<'a> Exec<'a> {
                                     }
                                     rows.push(run.sample(&selectors));
                                 }
+                                if keep {
+                                    ended = Some((run.time(), run.sample(&state_targets)));
+                                }
                                 rows
                             }
                         };
@@ -358,7 +396,42 @@ impl<'a> Exec<'a> {
                         run.advance_to_steady_state(1e-6, 1e-9, 1e9)
                             .map_err(|e| err(format!("steadyState '{}': {e}", sim_def.id)))?;
                         push(run.sample(&selectors));
+                        if keep {
+                            ended = Some((run.time(), run.sample(&state_targets)));
+                        }
                     }
+                    SimKind::OneStep { .. } if stochastic.is_some() => {
+                        return Err(self.err(
+                            format!("oneStep '{}'", sim_def.id),
+                            sim_def.line,
+                            "unsupported: oneStep with a stochastic algorithm",
+                        ));
+                    }
+                    SimKind::OneStep { step } => {
+                        if !(step.is_finite() && step > 0.0) {
+                            return Err(self.err(
+                                format!("oneStep '{}'", sim_def.id),
+                                sim_def.line,
+                                format!("step must be a positive number, got {step}"),
+                            ));
+                        }
+                        // From where the model stands (time 0 when nothing was carried), one
+                        // step on; the output is the state after it.
+                        let from = carried.as_ref().map_or(0.0, |c| c.0);
+                        opts.start = from;
+                        opts.duration = step;
+                        let mut run = loaded.sim.start(&opts).map_err(|e| err(e.to_string()))?;
+                        run.advance_to(from + step)
+                            .map_err(|e| err(e.to_string()))?;
+                        push(run.sample(&selectors));
+                        if keep {
+                            ended = Some((run.time(), run.sample(&state_targets)));
+                        }
+                    }
+                }
+                if let Some((t, values)) = ended {
+                    let state = state_targets.into_iter().zip(values).collect();
+                    self.carried.insert(model.clone(), (t, state));
                 }
                 Ok(columns.into_iter().map(|c| vec![c]).collect())
             }
@@ -372,8 +445,12 @@ impl<'a> Exec<'a> {
                 line,
             } => {
                 let elem = format!("repeatedTask '{id}'");
-                if !reset_model {
-                    return Err(self.err(elem, *line, "unsupported: resetModel=\"false\" (her2sim restarts the model for every iteration; set resetModel=\"true\")"));
+                // resetModel="false": every model continues from where its previous run ended,
+                // across iterations and subtasks; the first iteration starts from the model's
+                // start unless an enclosing repeated task already carries its state.
+                let keep_inner = !reset_model;
+                if keep_inner && !keep {
+                    self.carried.clear();
                 }
                 let main = ranges.iter().find(|r| &r.id == range).ok_or_else(|| {
                     self.err(
@@ -416,7 +493,7 @@ impl<'a> Exec<'a> {
                         let value = if c.vars.is_empty() {
                             eval(&c.math, &env)
                         } else {
-                            self.model_value(&c.model, &extra, &c.vars, &c.math, env)
+                            self.model_value(&c.model, &extra, &c.vars, &c.math, env, keep_inner)
                         }
                         .map_err(|e| self.err(format!("setValue in {elem}"), c.line, e))?;
                         let target = xpath::parse(&c.target)
@@ -429,7 +506,7 @@ impl<'a> Exec<'a> {
                         });
                     }
                     for sub in subtasks {
-                        let res = self.run_task_with(sub, vars, &extra, depth + 1)?;
+                        let res = self.run_task_with(sub, vars, &extra, depth + 1, keep_inner)?;
                         for (o, r) in out.iter_mut().zip(res) {
                             o.extend(r);
                         }
@@ -442,6 +519,8 @@ impl<'a> Exec<'a> {
 
     /// `math` over `vars`, read from `model` at the start of a run with its changes and the
     /// values a repeated task set on it so far (`extra`), and the bindings in `env`.
+    /// `keep`: the model continues from its carried state (resetModel="false"), so its
+    /// variables are read there.
     fn model_value(
         &mut self,
         model: &str,
@@ -449,9 +528,16 @@ impl<'a> Exec<'a> {
         vars: &[Variable],
         math: &her2sim_sbml::Math,
         env: HashMap<&str, f64>,
+        keep: bool,
     ) -> Result<f64, String> {
+        let carried = if keep {
+            self.carried.get(model).map(|c| c.1.clone())
+        } else {
+            None
+        };
         let loaded = self.load(model).map_err(|e| e.to_string())?;
         let mut overrides = loaded.overrides.clone();
+        overrides.extend(carried.into_iter().flatten());
         for e in extra.iter().filter(|e| e.model == model) {
             let sel = loaded
                 .sim

@@ -414,3 +414,103 @@ fn l1v4_uniform_range_scan_of_time_courses_stacks_rows() {
     assert_eq!(plot.columns, ["scaled [1]", "scaled [2]", "scaled [3]"]);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A SED-ML L1V3 document on two_state.xml whose tasks section is `tasks` and whose report
+/// lists time and [A] of task `of`.
+fn continued_doc(simulations: &str, tasks: &str, of: &str) -> String {
+    let math = "xmlns=\"http://www.w3.org/1998/Math/MathML\"";
+    let sp = "/sbml:sbml/sbml:model/sbml:listOfSpecies/sbml:species[@id='A']";
+    format!(
+        r#"<sedML xmlns="http://sed-ml.org/sed-ml/level1/version3" level="1" version="3">
+  <listOfModels><model id="m" language="urn:sedml:language:sbml" source="two_state.xml"/></listOfModels>
+  <listOfSimulations>{simulations}</listOfSimulations>
+  <listOfTasks>{tasks}</listOfTasks>
+  <listOfDataGenerators>
+    <dataGenerator id="time"><listOfVariables><variable id="v" symbol="urn:sedml:symbol:time" taskReference="{of}"/></listOfVariables><math {math}><ci>v</ci></math></dataGenerator>
+    <dataGenerator id="A"><listOfVariables><variable id="v" target="{sp}" taskReference="{of}"/></listOfVariables><math {math}><ci>v</ci></math></dataGenerator>
+  </listOfDataGenerators>
+  <listOfOutputs>
+    <report id="r"><listOfDataSets>
+      <dataSet id="a" label="t" dataReference="time"/>
+      <dataSet id="b" label="A" dataReference="A"/>
+    </listOfDataSets></report>
+  </listOfOutputs>
+</sedML>"#
+    )
+}
+
+fn run_text(name: &str, text: &str) -> (Vec<String>, Vec<Vec<f64>>) {
+    let dir = scratch(name);
+    let path = dir.join(format!("{name}.sedml"));
+    std::fs::write(&path, text).unwrap();
+    let run = run_path(&path, LIMIT).unwrap();
+    let out = table(&run, "r.csv");
+    let _ = std::fs::remove_dir_all(&dir);
+    out
+}
+
+/// resetModel="false" over oneStep: eight steps of 0.5 chain into the analytic time course
+/// (each iteration continues where the last ended; the output is the state after the step).
+#[test]
+fn one_steps_in_a_repeated_task_without_reset_chain_into_a_time_course() {
+    let sims = r#"<oneStep id="step" step="0.5"><algorithm kisaoID="KISAO:0000019"><listOfAlgorithmParameters>
+        <algorithmParameter kisaoID="KISAO:0000209" value="1e-10"/><algorithmParameter kisaoID="KISAO:0000211" value="1e-12"/>
+      </listOfAlgorithmParameters></algorithm></oneStep>"#;
+    let tasks = r#"<task id="t" modelReference="m" simulationReference="step"/>
+    <repeatedTask id="chain" range="i" resetModel="false">
+      <listOfRanges><uniformRange id="i" start="0" end="7" numberOfPoints="7" type="linear"/></listOfRanges>
+      <listOfSubTasks><subTask order="1" task="t"/></listOfSubTasks>
+    </repeatedTask>"#;
+    let (_, rows) = run_text("onestep", &continued_doc(sims, tasks, "chain"));
+    assert_eq!(rows.len(), 8);
+    for (k, row) in rows.iter().enumerate() {
+        let t = 0.5 * (k + 1) as f64;
+        close(row[0], t, 1e-12);
+        close(row[1], a_exact(t, 10.0, 0.5), 1e-6);
+    }
+    // With resetModel="true" every step starts again from t = 0.
+    let (_, rows) = run_text(
+        "onestep-reset",
+        &continued_doc(sims, &tasks.replace("\"false\"", "\"true\""), "chain"),
+    );
+    for row in &rows {
+        close(row[0], 0.5, 1e-12);
+        close(row[1], a_exact(0.5, 10.0, 0.5), 1e-6);
+    }
+}
+
+/// resetModel="false" over a time course with a setValue: the second iteration starts from
+/// the state the first ended at (time counted from initialTime again, as libRoadRunner's
+/// SED-ML runner does) and runs with the new k1: a perturbation experiment.
+#[test]
+fn time_courses_without_reset_continue_the_state_with_the_new_parameter() {
+    let k1 = "/sbml:sbml/sbml:model/sbml:listOfParameters/sbml:parameter[@id='k1']";
+    let math = "xmlns=\"http://www.w3.org/1998/Math/MathML\"";
+    let sims = r#"<uniformTimeCourse id="tc" initialTime="0" outputStartTime="0" outputEndTime="2" numberOfPoints="4">
+      <algorithm kisaoID="KISAO:0000019"><listOfAlgorithmParameters>
+        <algorithmParameter kisaoID="KISAO:0000209" value="1e-10"/><algorithmParameter kisaoID="KISAO:0000211" value="1e-12"/>
+      </listOfAlgorithmParameters></algorithm></uniformTimeCourse>"#;
+    let tasks = format!(
+        r#"<task id="t" modelReference="m" simulationReference="tc"/>
+    <repeatedTask id="pulse" range="k" resetModel="false">
+      <listOfRanges><vectorRange id="k"><value>0.5</value><value>1.0</value></vectorRange></listOfRanges>
+      <listOfChanges><setValue modelReference="m" target="{k1}/@value" range="k"><math {math}><ci>k</ci></math></setValue></listOfChanges>
+      <listOfSubTasks><subTask order="1" task="t"/></listOfSubTasks>
+    </repeatedTask>"#
+    );
+    let (_, rows) = run_text("continue", &continued_doc(sims, &tasks, "pulse"));
+    assert_eq!(rows.len(), 10);
+    let a2 = a_exact(2.0, 10.0, 0.5);
+    // A + B = 10 throughout; with k1 = 1 the new steady state is 10 k2 / (k1 + k2).
+    let ss = 10.0 * 0.25 / 1.25;
+    for (k, row) in rows.iter().enumerate() {
+        let tau = 0.5 * (k % 5) as f64;
+        close(row[0], tau, 1e-12);
+        let want = if k < 5 {
+            a_exact(tau, 10.0, 0.5)
+        } else {
+            ss + (a2 - ss) * (-1.25 * tau).exp()
+        };
+        close(row[1], want, 1e-6);
+    }
+}
