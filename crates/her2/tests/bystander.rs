@@ -72,3 +72,29 @@ fn a_donor_must_be_another_genotype_without_a_donor() {
     };
     assert!(Surface::build(&lab, &["t-dxd".to_string()], &[10.0], &[far]).is_err());
 }
+
+/// The immune-effector level reaches every genotype of a surface (`conditions`' settings):
+/// with effectors, trastuzumab kills amplified BT-474 faster (ADCC), and the HER2-low clone,
+/// whose antigen density is far below the ADCC half-maximum, gains much less.
+#[test]
+fn effector_activity_adds_adcc_to_amplified_cells_more_than_to_her2_low_ones() {
+    let lab = Lab::builtin().unwrap();
+    let drug = ["trastuzumab".to_string()];
+    let change = |effectors: f64| -> (f64, f64) {
+        let g = her2sim_her2::trial::tumour::conditions(&["bt474"], effectors);
+        let s = Surface::build(&lab, &drug, &[20.0], &g).unwrap();
+        let low = g.len() - 1;
+        (
+            s.rate(0, &[20.0]) - s.untreated(0),
+            s.rate(low, &[20.0]) - s.untreated(low),
+        )
+    };
+    let (amp0, low0) = change(0.0);
+    let (amp1, low1) = change(1.0);
+    assert!(amp1 < amp0 - 1e-4, "amplified: {amp1} vs {amp0}");
+    assert!(
+        (low1 - low0).abs() < 0.2 * (amp1 - amp0).abs(),
+        "HER2-low: {low1} vs {low0}; amplified gained {}",
+        amp0 - amp1
+    );
+}
