@@ -1,5 +1,10 @@
 use super::*;
 
+/// The trials' model of `drug` from the shipped popPK.toml.
+fn builtin_agent(drug: &str) -> Agent {
+    PopPk::builtin().unwrap().agent(drug).cloned().unwrap()
+}
+
 fn q3w(load: f64, dose: f64, n: usize) -> Vec<(f64, f64)> {
     (0..n)
         .map(|k| (k as f64 * 504.0, if k == 0 { load } else { dose }))
@@ -50,7 +55,7 @@ fn trastuzumab_steady_state_matches_the_label() {
 /// T-DM1 3.6 mg/kg, cycle 1 (MARIANNE, PubMed 31102024): Cmax 74.4 +- 10.1 ug/mL.
 #[test]
 fn t_dm1_first_cycle_peak_is_in_the_published_range() {
-    let a = PopPk::builtin().unwrap().agent("t-dm1").cloned().unwrap();
+    let a = builtin_agent("t-dm1");
     let ind = a.typical(70.0, 1.8);
     let (_, cmax) = trough_peak(&ind, &[(0.0, 3.6 * 70.0)], 0.0, 504.0);
     assert!((cmax - 74.4).abs() <= 10.1, "{cmax}");
@@ -61,7 +66,7 @@ fn t_dm1_first_cycle_peak_is_in_the_published_range() {
 /// Yin 2021 typical patient (57.8 kg) must land within one CV of both.
 #[test]
 fn t_dxd_steady_state_matches_the_label() {
-    let a = PopPk::builtin().unwrap().agent("t-dxd").cloned().unwrap();
+    let a = builtin_agent("t-dxd");
     let w = 57.8;
     let ind = a.typical(w, 1.6);
     let d = q3w(5.4 * w, 5.4 * w, 3);
@@ -113,11 +118,7 @@ fn docetaxel_two_compartment_keeps_the_auc_and_the_peak() {
 /// 0.218 ug/mL (CV 61 %: within one CV) and tmax 2 h (range 1-3 h).
 #[test]
 fn capecitabine_gives_the_published_5fu_exposure() {
-    let a = PopPk::builtin()
-        .unwrap()
-        .agent("capecitabine")
-        .cloned()
-        .unwrap();
+    let a = builtin_agent("capecitabine");
     let bsa = 1.7;
     let ind = a.typical(66.0, bsa);
     let times: Vec<f64> = (0..=4800).map(|k| k as f64 * 0.01).collect();
@@ -136,11 +137,7 @@ fn capecitabine_gives_the_published_5fu_exposure() {
 /// Lapatinib 1250 mg qd at steady state (Fachinfo, facts.md §3): Cmax 2.43 (1.57-3.77) ug/mL.
 #[test]
 fn lapatinib_steady_state_peak_is_in_the_label_range() {
-    let a = PopPk::builtin()
-        .unwrap()
-        .agent("lapatinib")
-        .cloned()
-        .unwrap();
+    let a = builtin_agent("lapatinib");
     let ind = a.typical(70.0, 1.8);
     let d: Vec<(f64, f64)> = (0..21).map(|k| (k as f64 * 24.0, 1250.0)).collect();
     let times: Vec<f64> = (0..=240).map(|k| 480.0 + k as f64 * 0.1).collect();
@@ -153,11 +150,7 @@ fn lapatinib_steady_state_peak_is_in_the_label_range() {
 /// review, facts.md §3), here over 2000 virtual patients with the Garg 2014 variability.
 #[test]
 fn pertuzumab_troughs_stay_above_20_in_most_patients() {
-    let a = PopPk::builtin()
-        .unwrap()
-        .agent("pertuzumab")
-        .cloned()
-        .unwrap();
+    let a = builtin_agent("pertuzumab");
     let d = q3w(840.0, 420.0, 6);
     let mut above = 0;
     let n = 2000;
@@ -232,11 +225,7 @@ fn linear_models_match_their_closed_forms() {
     // The tumour lags the plasma and never exceeds the fraction of its peak.
     assert!(p.tumour[0] < 0.3 * p.plasma[0]);
     // AUC = dose / CL (trapezoid on a fine grid over 15 half-lives).
-    let pac = PopPk::builtin()
-        .unwrap()
-        .agent("paclitaxel")
-        .cloned()
-        .unwrap();
+    let pac = builtin_agent("paclitaxel");
     let ind = pac.typical(70.0, 1.8);
     let dose = 175.0 * 1.8;
     let times: Vec<f64> = (0..=3000).map(|k| k as f64 * 0.1).collect();
@@ -321,11 +310,7 @@ fn terminal_half_life(ind: &Individual, t1: f64, t2: f64) -> f64 {
 /// (the label's CV of CL/F); tmax inside the label's 2-8 h.
 #[test]
 fn neratinib_steady_state_matches_observed_exposure() {
-    let a = PopPk::builtin()
-        .unwrap()
-        .agent("neratinib")
-        .cloned()
-        .unwrap();
+    let a = builtin_agent("neratinib");
     let ind = a.typical(70.0, 1.8);
     let d: Vec<(f64, f64)> = (0..30).map(|k| (k as f64 * 24.0, 240.0)).collect();
     let (auc, cmax) = auc_peak(&ind, &d, 696.0, 720.0, 0.05);
@@ -357,11 +342,7 @@ fn neratinib_steady_state_matches_observed_exposure() {
 /// ug*h/L).
 #[test]
 fn everolimus_half_life_and_exposure_match_other_reports() {
-    let a = PopPk::builtin()
-        .unwrap()
-        .agent("everolimus")
-        .cloned()
-        .unwrap();
+    let a = builtin_agent("everolimus");
     let ind = a.typical(70.0, 1.8);
     let t = terminal_half_life(&ind, 200.0, 300.0);
     assert!((t / 30.0 - 1.0).abs() < 0.30, "t1/2 {t}");
@@ -378,11 +359,7 @@ fn everolimus_half_life_and_exposure_match_other_reports() {
 /// inside the label's ranges (324-809 mL/min/m2; 20-48 h), which the model was not fitted to.
 #[test]
 fn doxorubicin_clearance_and_half_life_are_in_the_label_ranges() {
-    let a = PopPk::builtin()
-        .unwrap()
-        .agent("doxorubicin")
-        .cloned()
-        .unwrap();
+    let a = builtin_agent("doxorubicin");
     let ind = a.typical(66.0, 1.8);
     let ml_min_m2 = ind.cl * 1000.0 / 60.0 / 1.8;
     assert!((324.0..=809.0).contains(&ml_min_m2), "{ml_min_m2}");
@@ -395,11 +372,7 @@ fn doxorubicin_clearance_and_half_life_are_in_the_label_ranges() {
 /// is 6 % of the parent's exposure (AUC 0.06 x 600 x 1.58 / 5.41 mg*h/L).
 #[test]
 fn cyclophosphamide_half_life_and_metabolite_exposure() {
-    let a = PopPk::builtin()
-        .unwrap()
-        .agent("cyclophosphamide")
-        .cloned()
-        .unwrap();
+    let a = builtin_agent("cyclophosphamide");
     let ind = a.typical(60.0, 1.58);
     let t = terminal_half_life(&ind, 10.0, 20.0);
     assert!((3.0..=12.0).contains(&t), "t1/2 {t}");
@@ -416,11 +389,7 @@ fn cyclophosphamide_half_life_and_metabolite_exposure() {
 /// steady-state volume is Rowinsky's 20 L/kg at the reference weight.
 #[test]
 fn vinorelbine_two_compartments_keep_the_label_half_life() {
-    let a = PopPk::builtin()
-        .unwrap()
-        .agent("vinorelbine")
-        .cloned()
-        .unwrap();
+    let a = builtin_agent("vinorelbine");
     for w in [50.0, 70.0, 90.0] {
         let ind = a.typical(w, 1.8);
         assert!((ind.cl / (0.72 * w) - 1.0).abs() < 1e-9, "{w}: {}", ind.cl);
