@@ -228,8 +228,10 @@ struct SimulateArgs {
     #[arg(long, value_enum, default_value_t = SsaInitialArg::Error, value_name = "HOW")]
     ssa_initial: SsaInitialArg,
     /// Integration method: `ssa` (Gillespie direct method, exact stochastic), `bdf` (variable-order NDF/BDF 1-5, reuses Jacobian and LU; best for
-    /// most models) or `rodas4` (Rosenbrock order 4; cheap restarts for event-dense models).
-    #[arg(long, value_enum, default_value_t = MethodArg::Bdf)]
+    /// most models), `auto` (explicit 8th-order DOP853 while the model is not stiff, BDF once it
+    /// is, like LSODA; fastest on non-stiff models at tight tolerances) or `rodas4` (Rosenbrock
+    /// order 4; cheap restarts for event-dense models).
+    #[arg(long, value_enum, default_value_t = MethodArg::Auto)]
     method: MethodArg,
     /// Write the CSV here (written to a temporary file, then renamed); default stdout.
     #[arg(short = 'o', long = "output")]
@@ -266,6 +268,7 @@ impl From<SsaInitialArg> for her2sim_engine::ssa::InitialCounts {
 enum MethodArg {
     Rodas4,
     Bdf,
+    Auto,
     Ssa,
 }
 
@@ -274,6 +277,7 @@ impl From<MethodArg> for her2sim_engine::Method {
         match m {
             MethodArg::Rodas4 => her2sim_engine::Method::Rodas4,
             MethodArg::Bdf | MethodArg::Ssa => her2sim_engine::Method::Bdf,
+            MethodArg::Auto => her2sim_engine::Method::Auto,
         }
     }
 }

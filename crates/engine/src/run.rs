@@ -602,7 +602,7 @@ pub(crate) fn locate_trigger_change(
 /// `Options::linear_solver`, checked the way the solver checks them).
 fn sparse_capable(c: &Compiled, opts: &SimOptions) -> bool {
     let n = c.states.len();
-    opts.method == Method::Bdf
+    matches!(opts.method, Method::Bdf | Method::Auto)
         && c.mass.is_none()
         && c.jacobian
             .as_ref()

@@ -359,6 +359,7 @@ impl Case {
             method: match std::env::var("HER2SIM_METHOD").as_deref() {
                 Ok("rodas4") => her2sim_ode::Method::Rodas4,
                 Ok("bdf") => her2sim_ode::Method::Bdf,
+                Ok("auto") => her2sim_ode::Method::Auto,
                 _ => SimOptions::default().method,
             },
             // Likewise HER2SIM_LINEAR_SOLVER=sparse runs every case through the sparse LU.

@@ -6,7 +6,7 @@
 //! over the [`System`] (monomorphised for the engine's model type), and
 //! matching on two variants costs nothing next to a step.
 
-use crate::{Bdf, Options, Rodas4, Segment, SolverError, Stats, System};
+use crate::{Bdf, Dop853, Options, Rodas4, Segment, SolverError, Stats, Switching, System};
 
 /// The integration method.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -19,6 +19,10 @@ pub enum Method {
     /// and its LU factors over many steps, best for large stiff systems and
     /// tight tolerances.
     Bdf,
+    /// The explicit 8th-order DOP853 while the problem is not stiff, BDF from the moment
+    /// DOP853's stiffness test fires (see [`Switching`]): fastest at tight tolerances on
+    /// non-stiff models, BDF's cost on stiff ones.
+    Auto,
 }
 
 /// The operations a solver offers, so drivers such as [`integrate_to`] work
@@ -80,12 +84,15 @@ macro_rules! forward_stepper {
 
 forward_stepper!(Rodas4);
 forward_stepper!(Bdf);
+forward_stepper!(Switching);
+forward_stepper!(Dop853);
 forward_stepper!(Integrator);
 
 /// Either solver, chosen by [`Method`] at construction.
 pub enum Integrator {
     Rodas4(Rodas4),
     Bdf(Bdf),
+    Auto(Box<Switching>),
 }
 
 macro_rules! dispatch {
@@ -93,6 +100,7 @@ macro_rules! dispatch {
         match $self {
             Integrator::Rodas4($s) => $e,
             Integrator::Bdf($s) => $e,
+            Integrator::Auto($s) => $e,
         }
     };
 }
@@ -103,6 +111,7 @@ impl Integrator {
         match method {
             Method::Rodas4 => Integrator::Rodas4(Rodas4::new(t0, y0, options)),
             Method::Bdf => Integrator::Bdf(Bdf::new(t0, y0, options)),
+            Method::Auto => Integrator::Auto(Box::new(Switching::new(t0, y0, options))),
         }
     }
 
@@ -110,6 +119,7 @@ impl Integrator {
         match self {
             Integrator::Rodas4(_) => Method::Rodas4,
             Integrator::Bdf(_) => Method::Bdf,
+            Integrator::Auto(_) => Method::Auto,
         }
     }
 

@@ -19,6 +19,16 @@ pub struct Segment {
 enum Poly {
     Rodas(RodasPoly),
     Backward(BackwardPoly),
+    Dop853(Dop853Poly),
+}
+
+/// DOP853's 7th-order continuous extension, rows r0..r7 of n values each, then the end
+/// value: y(t0 + s·h) = r0 + s·(r1 + s'·(r2 + s·(r3 + s'·(r4 + s·(r5 + s'·(r6 + s·r7)))))),
+/// s' = 1 − s (dop853.f's CONTD8).
+#[derive(Clone, Debug)]
+pub(crate) struct Dop853Poly {
+    n: usize,
+    rows: Vec<f64>,
 }
 
 /// RODAS4's 3rd-order continuous output:
@@ -62,6 +72,28 @@ impl Segment {
             t0: 0.0,
             t1: 0.0,
             poly: Poly::Rodas(RodasPoly::zeros(n)),
+        }
+    }
+
+    /// A DOP853 segment of dimension n (zero coefficients).
+    pub(crate) fn dop853(n: usize) -> Self {
+        Segment {
+            t0: 0.0,
+            t1: 0.0,
+            poly: Poly::Dop853(Dop853Poly {
+                n,
+                rows: vec![0.0; 9 * n],
+            }),
+        }
+    }
+
+    /// Lets the DOP853 solver fill its 9·n coefficients in place (see [`Dop853Poly`]).
+    pub(crate) fn fill_dop853(&mut self, n: usize, fill: impl FnOnce(&mut [f64])) {
+        if !matches!(&self.poly, Poly::Dop853(p) if p.n == n) {
+            *self = Segment::dop853(n);
+        }
+        if let Poly::Dop853(p) = &mut self.poly {
+            fill(&mut p.rows);
         }
     }
 
@@ -123,6 +155,7 @@ impl Segment {
         match &self.poly {
             Poly::Rodas(p) => p.y0.len(),
             Poly::Backward(p) => p.n,
+            Poly::Dop853(p) => p.n,
         }
     }
 
@@ -132,6 +165,28 @@ impl Segment {
         match &self.poly {
             Poly::Rodas(p) => self.eval_rodas(p, t, out),
             Poly::Backward(p) => self.eval_backward(p, t, out),
+            Poly::Dop853(p) => self.eval_dop853(p, t, out),
+        }
+    }
+
+    fn eval_dop853(&self, p: &Dop853Poly, t: f64, out: &mut [f64]) {
+        let n = p.n;
+        let m = n.min(out.len());
+        let r = |row: usize, i: usize| p.rows[row * n + i];
+        let h = self.t1 - self.t0;
+        let s = if h != 0.0 { (t - self.t0) / h } else { 1.0 };
+        if s == 1.0 {
+            // Bit-exact end value (what the solver continues from).
+            out[..m].copy_from_slice(&p.rows[8 * n..8 * n + m]);
+            return;
+        }
+        let s1 = 1.0 - s;
+        for (i, o) in out.iter_mut().enumerate().take(m) {
+            *o = r(0, i)
+                + s * (r(1, i)
+                    + s1 * (r(2, i)
+                        + s * (r(3, i)
+                            + s1 * (r(4, i) + s * (r(5, i) + s1 * (r(6, i) + s * r(7, i)))))));
         }
     }
 

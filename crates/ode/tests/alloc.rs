@@ -1,4 +1,4 @@
-//! `step` of either solver (RODAS4, BDF) must not allocate once the solver
+//! `step` of every solver (RODAS4, BDF, the automatic DOP853/BDF) must not allocate once the solver
 //! exists (it runs millions of times per test-suite pass). A counting global allocator checks that;
 //! this binary holds a single test so no other thread allocates meanwhile.
 
@@ -39,10 +39,13 @@ fn steps_do_not_allocate() {
         RobertsonForced::dae_diagonal(),
         RobertsonForced::dae_mixed(),
     ];
-    for (mut sys, method) in systems
-        .into_iter()
-        .flat_map(|s| [(s.clone(), Method::Rodas4), (s, Method::Bdf)])
-    {
+    for (mut sys, method) in systems.into_iter().flat_map(|s| {
+        [
+            (s.clone(), Method::Rodas4),
+            (s.clone(), Method::Bdf),
+            (s, Method::Auto),
+        ]
+    }) {
         let opts = Options {
             rtol: 1e-8,
             atol: 1e-14,
@@ -52,8 +55,16 @@ fn steps_do_not_allocate() {
         let mut solver = Integrator::new(method, 0.0, &ROBERTSON_Y0, opts);
         // The counter works: construction allocates the work storage.
         assert!(ALLOCATIONS.load(Ordering::Relaxed) > at_start);
-        // The first call may set things up; afterwards no allocation.
+        // The first call may set things up; afterwards no allocation. The automatic method
+        // sets BDF up once, when it moves there (Robertson is stiff: within 50 steps).
         solver.step(&mut sys, 1e5).unwrap();
+        if let Integrator::Auto(auto) = &mut solver {
+            while !auto.is_stiff() && auto.stats().steps < 100 {
+                auto.step(&mut sys, 1e5).unwrap();
+            }
+            assert!(auto.is_stiff(), "{method:?}: never moved to BDF");
+            auto.step(&mut sys, 1e5).unwrap();
+        }
         let before = ALLOCATIONS.load(Ordering::Relaxed);
         let mut out = [0.0; 3];
         for _ in 0..200 {

@@ -63,11 +63,12 @@ enum How {
 
 fn method(name: &str) -> PyResult<How> {
     match name.trim().to_ascii_lowercase().as_str() {
+        "auto" => Ok(How::Deterministic(Method::Auto)),
         "bdf" => Ok(How::Deterministic(Method::Bdf)),
         "rodas4" => Ok(How::Deterministic(Method::Rodas4)),
         "ssa" => Ok(How::Ssa),
         _ => Err(error(format!(
-            "method must be 'bdf', 'rodas4' or 'ssa', got {name:?}"
+            "method must be 'auto', 'bdf', 'rodas4' or 'ssa', got {name:?}"
         ))),
     }
 }
@@ -181,8 +182,11 @@ impl Model {
         if deterministic && tau_leap.is_some() {
             return Err(error("tau_leap applies to method='ssa' only"));
         }
-        if sensitivities.is_some() && method_name != "bdf" {
-            return Err(error("sensitivities are integrated with method='bdf' only"));
+        // Sensitivities are always integrated with BDF; 'auto' (the default) means that too.
+        if sensitivities.is_some() && !matches!(method_name.trim(), "bdf" | "auto") {
+            return Err(error(
+                "sensitivities are integrated with method='bdf' (or the default 'auto') only",
+            ));
         }
         // SSA's default is the CLI's: time and every species amount (molecule counts), as
         // mean and sd per species with several replicates.

@@ -22,7 +22,7 @@ from conftest import (
 
 
 @pytest.mark.parametrize("case", ["00001", "00026", "00029", "00374", "00462"])
-@pytest.mark.parametrize("method", ["bdf", "rodas4"])
+@pytest.mark.parametrize("method", ["auto", "bdf", "rodas4"])
 def test_suite_case_matches_its_results(case: str, method: str) -> None:
     path, settings, header, expected = suite_case(case)
     m = her2sim.load(path)

@@ -101,15 +101,16 @@ impl SimRequest {
         }
         let method = match p
             .get("method")
-            .unwrap_or("bdf")
+            .unwrap_or("auto")
             .to_ascii_lowercase()
             .as_str()
         {
+            "auto" => Method::Auto,
             "bdf" => Method::Bdf,
             "rodas4" => Method::Rodas4,
             other => {
                 return Err(WebError::bad(format!(
-                    "method {other:?}: unknown; known: bdf, rodas4"
+                    "method {other:?}: unknown; known: auto, bdf, rodas4"
                 )))
             }
         };
@@ -220,16 +221,17 @@ fn form(p: &Params) -> String {
     ));
     let methods = [
         (
-            "bdf".to_string(),
-            "BDF (variable order, default)".to_string(),
+            "auto".to_string(),
+            "Automatic: DOP853, BDF once stiff (default)".to_string(),
         ),
+        ("bdf".to_string(), "BDF (variable order)".to_string()),
         ("rodas4".to_string(), "RODAS4 (Rosenbrock)".to_string()),
     ];
     f.push_str(&page::select(
         "method",
         "Method",
         &methods,
-        p.get("method").unwrap_or("bdf"),
+        p.get("method").unwrap_or("auto"),
         "",
     ));
     page::form("/simulate", "post", &f, "Simulate", true)

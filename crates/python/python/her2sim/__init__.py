@@ -179,7 +179,7 @@ class Model:
         end: float = 10.0,
         points: int = 101,
         selections: str | Iterable[str] | None = None,
-        method: str = "bdf",
+        method: str = "auto",
         replicates: int = 1,
         seed: int | None = None,
         atol: float | None = None,
@@ -195,8 +195,9 @@ class Model:
         selections: column names (default: time and every species concentration; with
             ``method="ssa"``, time and every species amount, as ``NAME-mean`` and
             ``NAME-sd`` with several replicates, as ``her2sim simulate --method ssa``).
-        method: "bdf" (default), "rodas4", or "ssa" (Gillespie's direct method; species as
-            molecule counts).
+        method: "auto" (default: explicit DOP853 while the model is not stiff, BDF once it
+            is), "bdf", "rodas4", or "ssa" (Gillespie's direct method; species as molecule
+            counts).
         replicates: independent runs reported as ``NAME-mean`` / ``NAME-sd``: SSA
             trajectories, or (bdf, rodas4) deterministic runs that differ in their SBML
             ``distrib`` draws (e.g. a rate constant drawn from ``normal(1, 0.1)``).

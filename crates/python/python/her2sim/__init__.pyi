@@ -71,7 +71,7 @@ class Model:
         end: float = 10.0,
         points: int = 101,
         selections: str | Iterable[str] | None = None,
-        method: Literal["bdf", "rodas4", "ssa"] | str = "bdf",
+        method: Literal["auto", "bdf", "rodas4", "ssa"] | str = "auto",
         replicates: int = 1,
         seed: int | None = None,
         atol: float | None = None,
