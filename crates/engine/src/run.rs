@@ -439,6 +439,15 @@ impl<'c> Run<'c> {
                 self.sys.load(t, &self.y);
                 self.sys.locked = self.sys.switches(t);
             }
+            // Without events, switches or a delay history, the dense output only serves the
+            // next output time.
+            let dense_from =
+                if c.events.is_empty() && c.switches.is_empty() && self.history.is_none() {
+                    outputs.get(next).copied().unwrap_or(f64::INFINITY)
+                } else {
+                    f64::NEG_INFINITY
+                };
+            self.solver.set_dense_from(dense_from);
             self.solver.step(&mut self.sys, t_stop)?;
             // Outside the step (events, DAE initialisation, outputs) relationals are evaluated.
             let locked = std::mem::take(&mut self.sys.locked);

@@ -164,6 +164,14 @@ impl Integrator {
         dispatch!(self, s => s.reset_step_budget())
     }
 
+    /// Tells the solver that dense output will only be asked for at or after `t` (see
+    /// [`Dop853::set_dense_from`]); only the explicit method saves work with it.
+    pub fn set_dense_from(&mut self, t: f64) {
+        if let Integrator::Auto(s) = self {
+            s.set_dense_from(t);
+        }
+    }
+
     /// Replaces the per-component factors on `atol` (see [`Options::atol_scale`]) from the
     /// next step on.
     pub fn set_atol_scale(&mut self, scale: &[f64]) {

@@ -105,6 +105,11 @@ impl Switching {
         }
     }
 
+    /// See [`Dop853::set_dense_from`]; BDF's dense output costs nothing extra.
+    pub fn set_dense_from(&mut self, t: f64) {
+        self.explicit.set_dense_from(t);
+    }
+
     pub fn set_max_step(&mut self, h: f64) {
         self.explicit.set_max_step(h);
         if let Some(b) = &mut self.stiff {

@@ -142,3 +142,28 @@ fn auto_takes_algebraic_equations_to_bdf() {
         other => panic!("expected an error, got {other:?}"),
     }
 }
+
+#[test]
+fn skipping_dense_output_changes_nothing_but_the_work() {
+    let run = |dense_from: f64| {
+        let mut dop = Dop853::new(0.0, &[0.0], opts(1e-10, 1e-14));
+        dop.set_dense_from(dense_from);
+        let mut with_segment = 0;
+        while dop.t() < 20.0 {
+            dop.step(&mut Cosine, 20.0).unwrap();
+            if let Some(seg) = dop.last_segment() {
+                assert!(seg.t1 >= dense_from);
+                with_segment += 1;
+            }
+        }
+        (dop.y()[0], dop.stats(), with_segment)
+    };
+    let (y_all, all, n_all) = run(f64::NEG_INFINITY);
+    let (y_late, late, n_late) = run(15.0);
+    assert_eq!(y_all, y_late, "the solution must not depend on the dense output");
+    assert_eq!(all.steps, late.steps);
+    assert_eq!(n_all, all.steps);
+    assert!(n_late < n_all / 2, "{n_late} segments of {n_all}");
+    // Three stages fewer on every step without dense output.
+    assert_eq!(all.rhs_evals - late.rhs_evals, 3 * (n_all - n_late));
+}
