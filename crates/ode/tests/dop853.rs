@@ -160,7 +160,10 @@ fn skipping_dense_output_changes_nothing_but_the_work() {
     };
     let (y_all, all, n_all) = run(f64::NEG_INFINITY);
     let (y_late, late, n_late) = run(15.0);
-    assert_eq!(y_all, y_late, "the solution must not depend on the dense output");
+    assert_eq!(
+        y_all, y_late,
+        "the solution must not depend on the dense output"
+    );
     assert_eq!(all.steps, late.steps);
     assert_eq!(n_all, all.steps);
     assert!(n_late < n_all / 2, "{n_late} segments of {n_all}");
