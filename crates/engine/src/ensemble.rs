@@ -64,9 +64,15 @@ pub(crate) fn reduce(
                 for (k, &x) in row.iter().enumerate() {
                     let x = if logged[k] { x.ln() } else { x };
                     let at = i * width + k;
-                    let delta = x - mean[at];
-                    mean[at] += delta / n;
-                    m2[at] += delta * (x - mean[at]);
+                    // Equal values leave the statistics alone, so replicates that all read
+                    // ln 0 = −∞ report mean −∞ and sd 0, not NaN (∞ − ∞).
+                    if done == 1 {
+                        mean[at] = x;
+                    } else if x != mean[at] {
+                        let delta = x - mean[at];
+                        mean[at] += delta / n;
+                        m2[at] += delta * (x - mean[at]);
+                    }
                 }
             }
         }

@@ -164,3 +164,18 @@ fn log_statistics_of_a_lognormal_draw_are_its_parameters() {
         .to_string();
     assert!(e.contains("ln(k)-mean"), "{e}");
 }
+
+#[test]
+fn log_statistics_of_a_value_that_is_zero_everywhere_are_minus_infinity() {
+    // q stays 0 in every replicate: ln q = −∞ in all of them, so the mean is −∞ and the
+    // spread 0 (not NaN from ∞ − ∞).
+    let draw = format!("{}<cn>0.5</cn><cn>1.5</cn>", csymbol("uniform"));
+    let sim = Simulator::from_sbml_text(&model(&draw, "")).unwrap();
+    let t = sim
+        .simulate_replicates(&opts(), "time,ln(q)-mean,ln(q)-sd", 50)
+        .unwrap();
+    for row in &t.rows {
+        assert_eq!(row[1], f64::NEG_INFINITY, "{row:?}");
+        assert_eq!(row[2], 0.0, "{row:?}");
+    }
+}
