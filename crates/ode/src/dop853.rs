@@ -12,6 +12,7 @@
 //!
 //! All work storage is allocated in [`Dop853::new`], so `step` does not allocate.
 
+use crate::control;
 use crate::derivs::{all_finite, eval};
 use crate::dop853_tableau::{A, B, BHH, C, DENSE, ER};
 use crate::segment::Segment;
@@ -222,37 +223,11 @@ impl Dop853 {
             let t = self.t;
             self.h = self.h.min(self.opts.max_step);
             let h_proposed = self.h;
-            let hmin = self.opts.min_step_ratio * t.abs().max(1.0);
-            if h_proposed.is_nan() || h_proposed < hmin || t + h_proposed == t {
-                return Err(SolverError::StepTooSmall { t, h: h_proposed });
-            }
-            if self.budget_used >= self.opts.max_steps {
-                return Err(SolverError::TooManySteps {
-                    t,
-                    steps: self.budget_used,
-                });
-            }
-            self.budget_used += 1;
-            // Stretch by up to 1e-4 rather than leave a sliver of a step.
-            let last = t + 1.0001 * h_proposed >= t_stop;
-            let (h, t1) = if last {
-                (t_stop - t, t_stop)
-            } else {
-                (h_proposed, t + h_proposed)
-            };
+            let (h, t1, last) =
+                control::next_attempt(t, h_proposed, t_stop, &self.opts, &mut self.budget_used)?;
             let err = self.attempt(sys, h, t1)?;
-            if !err.is_finite() {
-                self.stats.rejected += 1;
-                nonfinite += 1;
-                if nonfinite > MAX_NONFINITE {
-                    return Err(SolverError::NonFinite { t });
-                }
-                rejected_here = true;
-                self.h = 0.1 * h;
-                continue;
-            }
-            let fac11 = err.powf(0.125);
-            if err <= 1.0 {
+            let mut finite = err.is_finite();
+            if finite && err <= 1.0 {
                 // f at the new solution: the next step's first stage and the dense output's.
                 eval(
                     sys,
@@ -261,16 +236,21 @@ impl Dop853 {
                     &mut self.k[12],
                     &mut self.stats.rhs_evals,
                 )?;
-                if !all_finite(&self.k[12]) {
-                    self.stats.rejected += 1;
-                    nonfinite += 1;
-                    if nonfinite > MAX_NONFINITE {
-                        return Err(SolverError::NonFinite { t });
-                    }
-                    rejected_here = true;
-                    self.h = 0.1 * h;
-                    continue;
+                finite = all_finite(&self.k[12]);
+            }
+            if !finite {
+                self.stats.rejected += 1;
+                nonfinite += 1;
+                if nonfinite > MAX_NONFINITE {
+                    return Err(SolverError::NonFinite { t });
                 }
+                rejected_here = true;
+                // The system may be undefined there: back off hard.
+                self.h = 0.1 * h;
+                continue;
+            }
+            let fac11 = err.powf(0.125);
+            if err <= 1.0 {
                 self.stiffness_test(h);
                 let fac = (fac11 / SAFE).clamp(1.0 / FAC_MAX, 1.0 / FAC_MIN);
                 let mut hnew = h / fac;
@@ -416,15 +396,9 @@ impl Dop853 {
 
     /// Commits the attempt just computed as the step [t, t1].
     fn accept(&mut self, t1: f64) {
-        for (i, &nonneg) in self.opts.nonnegative.iter().enumerate().take(self.n) {
-            if nonneg && self.ynew[i] < 0.0 {
-                let a = self.opts.atol * self.opts.atol_scale.get(i).copied().unwrap_or(1.0);
-                if self.ynew[i] > -a {
-                    self.ynew[i] = 0.0;
-                    // f at the clipped point is not k[12]; recompute on the next step.
-                    self.f_current = false;
-                }
-            }
+        if control::clip_negative(&self.opts, &mut self.ynew) {
+            // f at the clipped point is not k[12]; recompute on the next step.
+            self.f_current = false;
         }
         std::mem::swap(&mut self.y, &mut self.ynew);
         if self.f_current {

@@ -15,6 +15,7 @@
 //! ode15s) with Jacobian and LU reuse in the manner of CVODE.
 
 mod bdf;
+mod control;
 mod derivs;
 mod dop853;
 mod dop853_tableau;

@@ -7,6 +7,7 @@
 
 use nalgebra::DMatrix;
 
+use crate::control;
 use crate::derivs::{self, all_finite, eval};
 use crate::linalg::{lu_factor, lu_solve};
 use crate::mass::{self, MassKind};
@@ -226,25 +227,8 @@ impl Rodas4 {
             let t = self.t;
             self.h = self.h.min(self.opts.max_step);
             let h_proposed = self.h;
-            let hmin = self.opts.min_step_ratio * t.abs().max(1.0);
-            // t + h == t would not advance.
-            if h_proposed.is_nan() || h_proposed < hmin || t + h_proposed == t {
-                return Err(SolverError::StepTooSmall { t, h: h_proposed });
-            }
-            if self.budget_used >= self.opts.max_steps {
-                return Err(SolverError::TooManySteps {
-                    t,
-                    steps: self.budget_used,
-                });
-            }
-            self.budget_used += 1;
-            // Stretch by up to 1e-4 rather than leave a sliver of a step.
-            let last = t + 1.0001 * h_proposed >= t_stop;
-            let (h, t1) = if last {
-                (t_stop - t, t_stop)
-            } else {
-                (h_proposed, t + h_proposed)
-            };
+            let (h, t1, last) =
+                control::next_attempt(t, h_proposed, t_stop, &self.opts, &mut self.budget_used)?;
             if !self.point_current {
                 self.eval_point(sys, h)?;
             }
@@ -435,16 +419,7 @@ impl Rodas4 {
 
     /// Commits the attempt just computed as the step [t, t1].
     fn accept(&mut self, t1: f64) {
-        // Components that must not go negative lose undershoots smaller than their absolute
-        // tolerance (numerical noise around zero, which would make e.g. x^0.5 undefined).
-        for (i, &nonneg) in self.opts.nonnegative.iter().enumerate().take(self.n) {
-            if nonneg && self.ynew[i] < 0.0 {
-                let a = self.opts.atol * self.opts.atol_scale.get(i).copied().unwrap_or(1.0);
-                if self.ynew[i] > -a {
-                    self.ynew[i] = 0.0;
-                }
-            }
-        }
+        control::clip_negative(&self.opts, &mut self.ynew);
         self.seg.t0 = self.t;
         self.seg.t1 = t1;
         let (n, y, ynew, k) = (self.n, &self.y, &self.ynew, &self.k);

@@ -67,15 +67,7 @@ fn cosine_and_dense_output() {
     let e = (solver.y()[0] - Cosine::exact(10.0)).abs();
     show("BDF y'=cos t rtol 1e-10", solver.stats());
     assert!(e < 1e-8, "y(10) error {e:e}");
-    let mut out = [0.0];
-    let mut worst = 0.0_f64;
-    for seg in &segs {
-        for frac in [0.25, 0.5, 0.75] {
-            let tm = seg.t0 + frac * (seg.t1 - seg.t0);
-            seg.eval(tm, &mut out);
-            worst = worst.max((out[0] - Cosine::exact(tm)).abs());
-        }
-    }
+    let worst = Cosine::worst_dense_error(&segs);
     assert!(worst < 1e-7, "dense output error {worst:e}");
 }
 

@@ -52,15 +52,7 @@ fn cosine_takes_far_fewer_steps_than_bdf() {
     let segs = run_with_history(&mut dop, &mut Cosine, 20.0).unwrap();
     let e = (dop.y()[0] - Cosine::exact(20.0)).abs();
     assert!(e < 1e-9, "y(20) error {e:e}");
-    let mut out = [0.0];
-    let mut worst = 0.0_f64;
-    for seg in &segs {
-        for frac in [0.25, 0.5, 0.75] {
-            let tm = seg.t0 + frac * (seg.t1 - seg.t0);
-            seg.eval(tm, &mut out);
-            worst = worst.max((out[0] - Cosine::exact(tm)).abs());
-        }
-    }
+    let worst = Cosine::worst_dense_error(&segs);
     assert!(worst < 1e-9, "dense output error {worst:e}");
     let mut bdf = Bdf::new(0.0, &[0.0], opts(1e-10, 1e-14));
     integrate_to(&mut bdf, &mut Cosine, 20.0, |_| {}).unwrap();

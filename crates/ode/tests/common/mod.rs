@@ -128,6 +128,20 @@ impl Cosine {
     pub fn exact(t: f64) -> f64 {
         t.sin()
     }
+
+    /// Largest error of the dense output at a quarter, half and three quarters of each step.
+    pub fn worst_dense_error(segs: &[Segment]) -> f64 {
+        let mut out = [0.0];
+        let mut worst = 0.0_f64;
+        for seg in segs {
+            for frac in [0.25, 0.5, 0.75] {
+                let tm = seg.t0 + frac * (seg.t1 - seg.t0);
+                seg.eval(tm, &mut out);
+                worst = worst.max((out[0] - Cosine::exact(tm)).abs());
+            }
+        }
+        worst
+    }
 }
 
 impl System for Cosine {
