@@ -388,19 +388,31 @@ pub(crate) fn budget_exhausted(max_steps: u64, t: f64) -> EngineError {
 }
 
 /// Reads every reaction's propensity from the loaded slots into `a`; returns their sum.
+// Not inlined: inside the large `trajectory` the running sum was spilled to the stack on
+// every iteration.
+#[inline(never)]
 pub(crate) fn propensities_at(
     sys: &Sys,
     ch: &Changes,
     t: f64,
     a: &mut [f64],
 ) -> Result<f64, EngineError> {
+    // No early exit inside the loop: with one, the running sum was kept in memory and the
+    // loop ran at store-forwarding latency (a fifth of the time per event on Vilar's 16
+    // reactions, measured with perf). The check is folded into a flag instead.
     let mut a0 = 0.0;
-    for (j, (aj, &slot)) in a.iter_mut().zip(&ch.rate_slots).enumerate() {
-        *aj = sys.v[slot];
-        if *aj < 0.0 || aj.is_nan() {
-            return Err(negative_propensity(sys.c, ch, j, *aj, t));
+    let mut all_valid = true;
+    for (aj, &slot) in a.iter_mut().zip(&ch.rate_slots) {
+        let v = sys.v[slot];
+        *aj = v;
+        // False for negative values and NaN alike.
+        all_valid &= v >= 0.0;
+        a0 += v;
+    }
+    if !all_valid {
+        if let Some(j) = a.iter().position(|v| *v < 0.0 || v.is_nan()) {
+            return Err(negative_propensity(sys.c, ch, j, a[j], t));
         }
-        a0 += *aj;
     }
     Ok(a0)
 }
