@@ -147,7 +147,7 @@ pub struct TimeCourseArgs {
     /// Relative tolerance of the integrator.
     #[arg(long, default_value_t = 1e-8)]
     pub rtol: f64,
-    /// Linear algebra of the BDF method's Newton iteration: `auto` (sparse LU from 400 state
+    /// Linear algebra of the BDF method's Newton iteration: `auto` (sparse LU from 20 state
     /// variables on), `dense` or `sparse` (when the model allows: analytic Jacobian, no
     /// algebraic rules or fast reactions).
     #[arg(long, value_enum, default_value_t = LinearSolverArg::Auto)]
