@@ -118,15 +118,6 @@ impl Dop853 {
         self.stiff
     }
 
-    /// The step size the controller proposes next (0 before the first step).
-    pub fn proposed_step(&self) -> f64 {
-        if self.h_valid {
-            self.h
-        } else {
-            0.0
-        }
-    }
-
     /// Dense output over the last accepted step; before any step (or right after
     /// [`reset`](Self::reset)) it returns y.
     pub fn interpolate(&self, t: f64, out: &mut [f64]) {

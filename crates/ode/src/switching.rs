@@ -67,19 +67,17 @@ impl Switching {
             // starting at 0, or stages leaving the domain where f is defined — the implicit
             // method, which never evaluates f at extrapolated stages, usually can.
             Err(SolverError::StepTooSmall { .. } | SolverError::NonFinite { .. }) => {
-                self.switch_to_bdf();
-                match &mut self.stiff {
-                    Some(b) => b.step(sys, t_stop),
-                    None => unreachable!("switch_to_bdf sets the BDF solver"),
-                }
+                self.switch_to_bdf().step(sys, t_stop)
             }
             other => other,
         }
     }
 
-    fn switch_to_bdf(&mut self) {
+    /// BDF from the explicit solver's current point (its last accepted step).
+    fn switch_to_bdf(&mut self) -> &mut Bdf {
         let e = &self.explicit;
-        self.stiff = Some(Bdf::new(e.t(), e.y(), e.options().clone()));
+        self.stiff
+            .insert(Bdf::new(e.t(), e.y(), e.options().clone()))
     }
 
     pub fn interpolate(&self, t: f64, out: &mut [f64]) {
