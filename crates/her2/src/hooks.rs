@@ -26,6 +26,8 @@ pub const HOOKS: &[(&str, HookKind, f64)] = &[
     ("adc_dxd_occupancy", HookKind::Occupancy, 0.0),
     ("dxd_bystander", HookKind::Level, 0.0),
     ("dxd_retention", HookKind::Level, 0.0),
+    // The DM1 catabolite's loss from the cell (/min): raised by ABCC1 in T-DM1-resistant cells.
+    ("k_payload_out", HookKind::Level, 0.01),
     ("hsp90_inhibition", HookKind::Inhibited, 0.0),
     ("pi3k_inhibition", HookKind::Inhibited, 0.0),
     ("akt_inhibition", HookKind::Inhibited, 0.0),

@@ -50,3 +50,42 @@ fn variants_resist_as_published() {
         }
     }
 }
+
+/// T-DM1 resistance by loss of the DM1 catabolite (Loganzo 2015 Mol Cancer Ther 14:952, 361-TM:
+/// ABCC1 up, ~250-fold resistant to a trastuzumab-maytansinoid ADC, minimal resistance to other
+/// chemotherapy, still sensitive to ADCs with a cleavable linker). In MDA-MB-361 the variant
+/// loses most of T-DM1's payload kill, so T-DM1 works little better than trastuzumab at the
+/// same molar dose, while T-DXd (cleavable linker, membrane-permeable DXd) and paclitaxel act as on the
+/// parental line. The model has no antigen-independent uptake, so the payload does not come
+/// back at micromolar doses as it did in the dish: the shift is the whole curve, not 250-fold.
+#[test]
+fn tdm1_resistant_cells_lose_the_payload_but_not_other_drugs() {
+    let lab = Lab::builtin().unwrap();
+    let line = "mda-mb-361";
+    let resistant = ["tdm1-resistance"];
+    let (_, tdm1_parental) = sensitivity(&lab, line, &[], "t-dm1@10nM");
+    let (_, tdm1_resistant) = sensitivity(&lab, line, &resistant, "t-dm1@10nM");
+    let (_, tdm1_resistant_high) = sensitivity(&lab, line, &resistant, "t-dm1@1uM");
+    let (_, trastuzumab) = sensitivity(&lab, line, &resistant, "trastuzumab@10nM");
+    eprintln!(
+        "T-DM1 10 nM: parental {tdm1_parental:.3}, resistant {tdm1_resistant:.3} \
+         (1 uM {tdm1_resistant_high:.3}); trastuzumab 10 nM {trastuzumab:.3}"
+    );
+    assert!(tdm1_resistant > tdm1_parental + 0.15);
+    // What T-DM1 adds to trastuzumab (its payload) falls to under a fifth, at 10 nM and at
+    // 1 uM (receptors are saturated well below either).
+    let payload_parental = trastuzumab - tdm1_parental;
+    for v in [tdm1_resistant, tdm1_resistant_high] {
+        let payload = trastuzumab - v;
+        assert!(
+            payload >= 0.0 && payload < 0.2 * payload_parental,
+            "payload kill {payload} vs parental {payload_parental}"
+        );
+    }
+    for drug in ["t-dxd@10nM", "paclitaxel@10nM", "trastuzumab@10nM"] {
+        let (gr0, v0) = sensitivity(&lab, line, &[], drug);
+        let (gr1, v1) = sensitivity(&lab, line, &resistant, drug);
+        assert!((gr1 - gr0).abs() < 0.01, "{drug}: GR {gr0} -> {gr1}");
+        assert!((v1 - v0).abs() < 0.01, "{drug}: viability {v0} -> {v1}");
+    }
+}

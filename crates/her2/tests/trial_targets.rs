@@ -48,3 +48,16 @@ fn chemotherapy_alone_arms_stay_near_their_published_values() {
         assert!((1.3..=6.0).contains(&m), "{file}: median PFS {m} vs {pfs}");
     }
 }
+
+/// T-DM1 after trastuzumab (validation, not calibration): patients progress when the minor
+/// clone that loses the DM1 catabolite (the `tdm1-resistance` modifier, Loganzo 2015) grows
+/// out, as in EMILIA (median PFS 9.6 months, unverified) and DESTINY-Breast03 (6.8, sourced),
+/// not years later as when only the HER2-low clone escaped (21.4 months before the clone).
+/// The bounds are the two trials' medians widened by one 6-week assessment each way.
+#[test]
+fn tdm1_resistant_clones_end_tdm1_responses_within_published_times() {
+    let a = &run_arm("emilia.toml", 1).arms[0];
+    let m = a.median_pfs_months.unwrap_or(f64::INFINITY);
+    assert!((5.4..=11.0).contains(&m), "EMILIA T-DM1 median PFS {m}");
+    assert!((a.orr - 0.436).abs() <= 0.10, "EMILIA T-DM1 ORR {}", a.orr);
+}

@@ -11,7 +11,11 @@ use super::rng::Stream;
 
 /// Resistance modifiers of the laboratory a tumour's subclones may carry, in the order their
 /// shares are drawn.
-pub const RESISTANCE: [&str; 3] = ["pten-loss", "pik3ca-h1047r", "p95her2"];
+pub const RESISTANCE: [&str; 4] = ["pten-loss", "pik3ca-h1047r", "p95her2", "tdm1-resistance"];
+/// Markers of a patient: the `RESISTANCE` ones, then HER2 heterogeneity.
+pub const MARKERS: usize = RESISTANCE.len() + 1;
+/// Index of HER2 heterogeneity among the markers.
+pub const HETEROGENEOUS: usize = RESISTANCE.len();
 
 /// Cell lines standing for the HER2 classes: BT-474 (IHC 3+, ~4.7e5 HER2/cell) and
 /// MDA-MB-361 (IHC 2/3+, ~2.1e5 HER2/cell; HERmark, facts.md §1a).
@@ -30,6 +34,9 @@ pub struct Frequencies {
     pub pten_loss: Param,
     pub pik3ca: Param,
     pub p95her2: Param,
+    /// Tumours made mostly of cells that lose T-DM1's DM1 catabolite (ABCC1 efflux, SLC46A3
+    /// loss): the `tdm1-resistance` modifier.
+    pub tdm1_resistance: Param,
     /// Tumours with a HER2-low (non-amplified) region: intratumoral HER2 heterogeneity.
     pub her2_heterogeneity: Param,
 }
@@ -95,8 +102,8 @@ pub struct Numbers {
     /// progressed on earlier lines carry resistance beyond the modelled markers.
     pub line_factor: f64,
     /// `RESISTANCE` order, then HER2 heterogeneity.
-    pub first_line: [f64; 4],
-    pub after_trastuzumab: [f64; 4],
+    pub first_line: [f64; MARKERS],
+    pub after_trastuzumab: [f64; MARKERS],
 }
 
 impl Population {
@@ -120,11 +127,12 @@ impl Population {
                 Err(format!("{k}: {} is more than 100 %", p.value))
             }
         };
-        let freqs = |k: &str, f: &Frequencies| -> Result<[f64; 4], String> {
+        let freqs = |k: &str, f: &Frequencies| -> Result<[f64; MARKERS], String> {
             Ok([
                 frac(&format!("{k}.pten_loss"), &f.pten_loss)?,
                 frac(&format!("{k}.pik3ca"), &f.pik3ca)?,
                 frac(&format!("{k}.p95her2"), &f.p95her2)?,
+                frac(&format!("{k}.tdm1_resistance"), &f.tdm1_resistance)?,
                 frac(&format!("{k}.her2_heterogeneity"), &f.her2_heterogeneity)?,
             ])
         };
@@ -216,7 +224,7 @@ pub struct Patient {
     /// The laboratory cell line standing for the tumour's HER2 class.
     pub cell_line: &'static str,
     /// Which markers are positive (`RESISTANCE` order, then HER2 heterogeneity).
-    pub markers: [bool; 4],
+    pub markers: [bool; MARKERS],
     /// Subclone shares: parental first, then `RESISTANCE` order, then HER2-low; they sum
     /// to 1.
     pub clones: [f64; CLONES],
@@ -255,13 +263,13 @@ impl Patient {
         } else {
             pop.first_line
         };
-        let mut markers = [false; 4];
+        let mut markers = [false; MARKERS];
         let mut clones = [0.0; CLONES];
         // Stick-breaking: each resistant clone takes its share of what the ones before left;
         // the parental (sensitive) clone keeps the rest. Every draw is made whether or not it
         // is used, so streams stay aligned between patients.
         let mut left = 1.0;
-        for m in 0..3 {
+        for m in 0..RESISTANCE.len() {
             let positive = t.bernoulli(freq[m]);
             let u = 0.5 + 0.5 * t.uniform();
             markers[m] = positive;
@@ -274,10 +282,10 @@ impl Patient {
         // was): a heterogeneous tumour holds a HER2-low region of a share drawn uniformly in
         // `her2_low_share`, any other a minor HER2-low clone (`her2_low_minor`, which may be 0); the rest keep their proportions.
         let mut h = Stream::new(seed, index as u64, HETEROGENEITY);
-        markers[3] = h.bernoulli(freq[3]);
+        markers[HETEROGENEOUS] = h.bernoulli(freq[HETEROGENEOUS]);
         let (lo, hi) = pop.her2_low_share;
         let u = h.uniform();
-        let low = if markers[3] {
+        let low = if markers[HETEROGENEOUS] {
             lo + (hi - lo) * u
         } else {
             pop.her2_low_minor
@@ -344,7 +352,7 @@ mod tests {
         let pop = PopPk::builtin().unwrap().population.numbers().unwrap();
         let n = 20_000;
         let ps: Vec<Patient> = (0..n).map(|i| Patient::draw(3, i, &pop, true, 1)).collect();
-        for m in 0..4 {
+        for m in 0..MARKERS {
             let f = ps.iter().filter(|p| p.markers[m]).count() as f64 / n as f64;
             assert!((f - pop.after_trastuzumab[m]).abs() < 0.015, "{m}: {f}");
         }
@@ -354,7 +362,7 @@ mod tests {
             assert!(p.clones[..CLONES - 1].iter().all(|c| *c > 0.0));
             // A heterogeneous tumour holds its HER2-low region; any other the minor share.
             let low = p.clones[CLONES - 1];
-            if p.markers[3] {
+            if p.markers[HETEROGENEOUS] {
                 assert!((lo..=hi).contains(&low), "{low}");
             } else {
                 assert_eq!(low, pop.her2_low_minor);
