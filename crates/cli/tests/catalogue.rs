@@ -47,8 +47,9 @@ fn json_output_parses() {
     assert!(ok, "{err}");
     let v: serde_json::Value = serde_json::from_str(&out).expect("cell-lines JSON");
     assert!(v["cell_lines"].as_array().is_some_and(|a| a.len() >= 4));
-    // pten-loss, pik3ca-h1047r, p95her2, hrg-high, immune-effectors, tumour-tissue
-    assert_eq!(v["modifiers"].as_array().map(Vec::len), Some(6));
+    // pten-loss, pik3ca-h1047r, p95her2, tdm1-resistance, hrg-high, immune-effectors,
+    // tumour-tissue
+    assert_eq!(v["modifiers"].as_array().map(Vec::len), Some(7));
     let (ok, out, _) = run(&["strategies", "Kadcyla", "--json"]);
     assert!(ok);
     let v: serde_json::Value = serde_json::from_str(&out).expect("one strategy");
@@ -67,6 +68,7 @@ fn cell_lines_lists_lines_and_modifiers() {
         "pten-loss",
         "pik3ca-h1047r",
         "p95her2",
+        "tdm1-resistance",
         "hrg-high",
     ] {
         assert!(
