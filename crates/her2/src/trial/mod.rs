@@ -21,6 +21,7 @@ pub mod file;
 pub mod output;
 pub mod patients;
 pub mod poppk;
+mod poppk_numeric;
 pub mod recist;
 pub mod regimen;
 pub mod response;
@@ -52,6 +53,8 @@ pub enum TrialError {
     Lab { what: String, reason: String },
     #[error("regimen: {0}")]
     Regimen(String),
+    #[error("pharmacokinetics of {drug}: {reason}")]
+    Pk { drug: String, reason: String },
     #[error("survival analysis: {0}")]
     Survival(String),
     #[error("{0}")]

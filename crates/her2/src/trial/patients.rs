@@ -6,7 +6,7 @@
 
 use serde::Deserialize;
 
-use super::poppk::{canonical, Param};
+use super::poppk::{canonical, Param, EFFECTS};
 use super::rng::Stream;
 
 /// Resistance modifiers of the laboratory a tumour's subclones may carry, in the order their
@@ -312,14 +312,15 @@ impl Patient {
         }
     }
 
-    /// Standard-normal PK random effects (CL, V1, V2, Km) of this patient for `drug`: the
-    /// same in every arm, whichever other drugs the arm gives.
-    pub fn pk_effects(&self, drug: &str) -> [f64; 4] {
+    /// Standard-normal PK random effects (CL, V1, V2, Km, V3, Vmax) of this patient for
+    /// `drug`: the same in every arm, whichever other drugs the arm gives. The last two were
+    /// added after the first four and are drawn after them, so earlier draws are unchanged.
+    pub fn pk_effects(&self, drug: &str) -> [f64; EFFECTS] {
         let key = drug.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
             (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
         });
         let mut s = Stream::new(self.seed, self.index as u64, PK ^ key);
-        [s.normal(), s.normal(), s.normal(), s.normal()]
+        std::array::from_fn(|_| s.normal())
     }
 
     /// Genotype label of the dominant clone, e.g. `bt474+pten-loss`.

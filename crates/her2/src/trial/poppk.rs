@@ -1,6 +1,7 @@
-//! Population pharmacokinetics of trial agents (`models/her2/popPK.toml`): per agent a one-
-//! or two-compartment model, IV infusion or first-order oral absorption, optionally with
-//! Michaelis–Menten elimination beside the linear clearance (trastuzumab, Quartino 2019);
+//! Population pharmacokinetics of trial agents (`models/her2/popPK.toml`): per agent a one-,
+//! two- or three-compartment model, IV infusion or first-order oral absorption, optionally with
+//! Michaelis–Menten elimination beside the linear clearance (trastuzumab, Quartino 2019) and
+//! saturable distribution into a peripheral compartment (paclitaxel, Crombag 2019);
 //! typical values, log-normal inter-individual variability and body-size covariates, each
 //! number with its source; and the tumour exposure behind the plasma (one first-order
 //! transfer, slow for antibodies).
@@ -10,10 +11,14 @@
 //! system's eigenvalues, which are known in closed form (the system is block triangular).
 //! The Michaelis–Menten model has no closed form and is stepped with classical RK4 at ≤ 1 h
 //! (its fastest rate is ~0.01 /h, so the local error is far below the model's own precision).
+//! Three-compartment and saturable-distribution models (the taxanes, with rates up to ~20 /h
+//! that stay fast at low concentration) go to the project's adaptive integrator
+//! (`her2sim_ode`, DOP853 switching to BDF once the system is stiff).
 
 use serde::Deserialize;
 
 pub use super::patients::Population;
+use super::poppk_numeric::{Compartments, CENTRAL, DEPOT, TUMOUR};
 
 const POPPK_TOML: &str = include_str!("../../../../models/her2/popPK.toml");
 const FILE: &str = "models/her2/popPK.toml";
@@ -48,6 +53,11 @@ struct RawAgent {
     v1: Param,
     q: Option<Param>,
     v2: Option<Param>,
+    q3: Option<Param>,
+    v3: Option<Param>,
+    vmtr: Option<Param>,
+    kmtr: Option<Param>,
+    k21_saturable: Option<Param>,
     ka: Option<Param>,
     tlag: Option<Param>,
     vmax: Option<Param>,
@@ -59,6 +69,8 @@ struct RawAgent {
     iiv_v1: Option<Param>,
     iiv_v2: Option<Param>,
     iiv_km: Option<Param>,
+    iiv_v3: Option<Param>,
+    iiv_vmax: Option<Param>,
     tumour_fraction: Param,
     tumour_half_time: Param,
 }
@@ -81,6 +93,11 @@ pub struct Agent {
     v1: (f64, Per),
     q: Option<f64>,
     v2: Option<f64>,
+    q3: Option<f64>,
+    v3: Option<f64>,
+    /// Saturable distribution out of the central compartment (mg/h, mg/L) into an amount
+    /// compartment that returns first-order (/h); replaces `q`/`v2` when present.
+    saturable: Option<(f64, f64, f64)>,
     ka: Option<f64>,
     tlag_h: f64,
     vmax_mg_h: Option<f64>,
@@ -88,12 +105,15 @@ pub struct Agent {
     weight_ref: f64,
     exp_cl: f64,
     exp_v1: f64,
-    /// Log-scale standard deviations of CL, V1, V2, Km.
-    iiv: [f64; 4],
+    /// Log-scale standard deviations of CL, V1, V2, Km, V3, Vmax (`EFFECTS` order).
+    iiv: [f64; EFFECTS],
     pub tumour_fraction: f64,
     /// Plasma → tumour transfer rate (/h); `None`: instantaneous.
     pub tumour_k_per_h: Option<f64>,
 }
+
+/// Random effects per patient and agent: CL, V1, V2, Km, V3, Vmax.
+pub const EFFECTS: usize = 6;
 
 /// Largest tumour-to-plasma exposure ratio accepted (xenografts reach ~200 for capecitabine's
 /// 5-FU; facts in popPK.toml).
@@ -205,7 +225,10 @@ fn agent(a: &RawAgent) -> Result<Agent, String> {
     };
     let (cl, cl_m2) = get("cl", &a.cl, &["L/day", "L/h", "L/h/m2"])?;
     let (v1, v1_m2) = get("v1", &a.v1, &["L", "L/m2"])?;
-    positive("cl", cl)?;
+    // Without a linear clearance the drug must leave by saturable elimination (paclitaxel).
+    if a.vmax.is_none() {
+        positive("cl", cl)?;
+    }
     positive("v1", v1)?;
     let q = opt("q", &a.q, &["L/day", "L/h"])?;
     let v2 = opt("v2", &a.v2, &["L"])?;
@@ -214,6 +237,31 @@ fn agent(a: &RawAgent) -> Result<Agent, String> {
     }
     if let Some(v) = v2 {
         positive("v2", v)?;
+    }
+    let vmtr = opt("vmtr", &a.vmtr, &["mg/h", "mg/day"])?;
+    let kmtr = opt("kmtr", &a.kmtr, &["mg/L", "ug/mL"])?;
+    let k21s = opt("k21_saturable", &a.k21_saturable, &["1/h", "1/day"])?;
+    let saturable = match (vmtr, kmtr, k21s) {
+        (None, None, None) => None,
+        (Some(v), Some(k), Some(r)) => {
+            if q.is_some() {
+                return Err("saturable distribution (vmtr, kmtr, k21_saturable) replaces the linear second compartment (q, v2): give one".into());
+            }
+            Some((
+                positive("vmtr", v)?,
+                positive("kmtr", k)?,
+                positive("k21_saturable", r)?,
+            ))
+        }
+        _ => return Err("saturable distribution needs vmtr, kmtr and k21_saturable".into()),
+    };
+    let q3 = opt("q3", &a.q3, &["L/day", "L/h"])?;
+    let v3 = opt("v3", &a.v3, &["L"])?;
+    if q3.is_some() != v3.is_some() {
+        return Err("a third compartment needs both q3 and v3".into());
+    }
+    if let Some(v) = v3 {
+        positive("v3", v)?;
     }
     let ka = opt("ka", &a.ka, &["1/h", "1/day"])?;
     match (oral, ka) {
@@ -268,6 +316,9 @@ fn agent(a: &RawAgent) -> Result<Agent, String> {
         ),
         q,
         v2,
+        q3,
+        v3,
+        saturable,
         ka,
         tlag_h: opt("tlag", &a.tlag, &["h"])?.unwrap_or(0.0),
         vmax_mg_h: vmax,
@@ -280,6 +331,8 @@ fn agent(a: &RawAgent) -> Result<Agent, String> {
             cv("iiv_v1", &a.iiv_v1)?,
             cv("iiv_v2", &a.iiv_v2)?,
             cv("iiv_km", &a.iiv_km)?,
+            cv("iiv_v3", &a.iiv_v3)?,
+            cv("iiv_vmax", &a.iiv_vmax)?,
         ],
         tumour_fraction: fraction,
         tumour_k_per_h: (half > 0.0).then(|| std::f64::consts::LN_2 / half),
@@ -298,6 +351,12 @@ pub struct Individual {
     pub infusion_h: f64,
     pub vmax: Option<f64>,
     pub km: f64,
+    /// Third compartment (L/h, L); q3 = 0 when absent.
+    pub q3: f64,
+    pub v3: f64,
+    /// Saturable distribution: maximal rate (mg/h), half-saturating concentration (mg/L) and
+    /// first-order return (/h).
+    pub saturable: Option<(f64, f64, f64)>,
     pub tumour_fraction: f64,
     pub tumour_k: Option<f64>,
 }
@@ -305,11 +364,12 @@ pub struct Individual {
 impl Agent {
     /// The typical patient's parameters (no random effects).
     pub fn typical(&self, weight_kg: f64, bsa_m2: f64) -> Individual {
-        self.individual(weight_kg, bsa_m2, &[0.0; 4])
+        self.individual(weight_kg, bsa_m2, &[0.0; EFFECTS])
     }
 
-    /// Parameters for a patient with standard-normal random effects `z` (CL, V1, V2, Km).
-    pub fn individual(&self, weight_kg: f64, bsa_m2: f64, z: &[f64; 4]) -> Individual {
+    /// Parameters for a patient with standard-normal random effects `z` (CL, V1, V2, Km, V3,
+    /// Vmax).
+    pub fn individual(&self, weight_kg: f64, bsa_m2: f64, z: &[f64; EFFECTS]) -> Individual {
         let size = |(v, per): (f64, Per)| match per {
             Per::Patient => v,
             Per::SquareMetre => v * bsa_m2,
@@ -324,8 +384,11 @@ impl Agent {
             ka: self.ka,
             tlag_h: self.tlag_h,
             infusion_h: self.infusion_h,
-            vmax: self.vmax_mg_h,
+            vmax: self.vmax_mg_h.map(|v| v * eta(5)),
             km: self.km_mg_l.map_or(1.0, |k| k * eta(3)),
+            q3: self.q3.unwrap_or(0.0),
+            v3: self.v3.map_or(1.0, |v| v * eta(4)),
+            saturable: self.saturable,
             tumour_fraction: self.tumour_fraction,
             tumour_k: self.tumour_k_per_h,
         }
@@ -343,9 +406,8 @@ pub struct Profile {
 type State = [f64; 4];
 
 impl Individual {
-    /// Concentrations at `times` (h, ascending) after `doses` (time h, amount mg).
-    pub fn simulate(&self, doses: &[(f64, f64)], times: &[f64]) -> Profile {
-        // Events: (time, change of infusion rate mg/h, bolus into the depot mg).
+    /// Dosing events: (time h, change of infusion rate mg/h, bolus into the depot mg).
+    fn events(&self, doses: &[(f64, f64)]) -> Vec<(f64, f64, f64)> {
         let mut events: Vec<(f64, f64, f64)> = Vec::with_capacity(2 * doses.len());
         for &(t, mg) in doses {
             if self.ka.is_some() {
@@ -361,8 +423,24 @@ impl Individual {
             }
         }
         events.sort_by(|a, b| a.0.total_cmp(&b.0));
-        let mut step = Stepper::new(self);
-        let mut x: State = [0.0; 4];
+        events
+    }
+
+    /// Whether the model needs the adaptive integrator (three compartments or saturable
+    /// distribution).
+    fn numeric(&self) -> bool {
+        self.q3 > 0.0 || self.saturable.is_some()
+    }
+
+    /// Concentrations at `times` (h, ascending) after `doses` (time h, amount mg). Errors
+    /// only if the adaptive integrator fails (three-compartment and saturable models).
+    pub fn simulate(&self, doses: &[(f64, f64)], times: &[f64]) -> Result<Profile, String> {
+        let events = self.events(doses);
+        let mut state = if self.numeric() {
+            Advance::Numeric(Box::new(Compartments::new(self)))
+        } else {
+            Advance::Closed(Stepper::new(self), [0.0; 4])
+        };
         let mut rate = 0.0;
         let mut now = 0.0;
         let mut e = 0;
@@ -374,28 +452,63 @@ impl Individual {
             while e < events.len() && events[e].0 <= t {
                 let (te, dr, bolus) = events[e];
                 if te > now {
-                    x = step.advance(&x, te - now, rate);
+                    state.advance(now, te, rate)?;
                     now = te;
                 }
                 rate += dr;
                 if rate.abs() < 1e-12 {
                     rate = 0.0; // the stop of an infusion cancels its start exactly
                 }
-                x[0] += bolus;
+                state.add_to_depot(bolus);
                 e += 1;
             }
             if t > now {
-                x = step.advance(&x, t - now, rate);
+                state.advance(now, t, rate)?;
                 now = t;
             }
-            let c = x[1] / self.v1;
+            let (central_mg, tumour) = state.central_and_tumour();
+            let c = central_mg / self.v1;
             out.plasma.push(c.max(0.0));
             out.tumour.push(match self.tumour_k {
-                Some(_) => x[3].max(0.0),
+                Some(_) => tumour.max(0.0),
                 None => (self.tumour_fraction * c).max(0.0),
             });
         }
-        out
+        Ok(out)
+    }
+}
+
+/// The two ways a profile is advanced: closed form or RK4 (`Stepper`, four states), or the
+/// adaptive integrator (`Compartments`, five states).
+enum Advance {
+    Closed(Stepper, State),
+    Numeric(Box<Compartments>),
+}
+
+impl Advance {
+    fn advance(&mut self, from: f64, to: f64, rate: f64) -> Result<(), String> {
+        match self {
+            Advance::Closed(step, x) => {
+                *x = step.advance(x, to - from, rate);
+                Ok(())
+            }
+            Advance::Numeric(c) => c.advance(from, to, rate),
+        }
+    }
+
+    fn add_to_depot(&mut self, mg: f64) {
+        match self {
+            Advance::Closed(_, x) => x[0] += mg,
+            Advance::Numeric(c) => c.y[DEPOT] += mg,
+        }
+    }
+
+    /// Central amount (mg) and tumour concentration (mg/L).
+    fn central_and_tumour(&self) -> (f64, f64) {
+        match self {
+            Advance::Closed(_, x) => (x[1], x[3]),
+            Advance::Numeric(c) => (c.y[CENTRAL], c.y[TUMOUR]),
+        }
     }
 }
 

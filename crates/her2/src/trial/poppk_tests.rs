@@ -14,7 +14,7 @@ fn q3w(load: f64, dose: f64, n: usize) -> Vec<(f64, f64)> {
 /// Trough (just before) and peak (end of infusion) of the dosing interval starting at `t0`.
 fn trough_peak(ind: &Individual, doses: &[(f64, f64)], t0: f64, tau: f64) -> (f64, f64) {
     let times: Vec<f64> = vec![t0 + ind.infusion_h, t0 + tau - 1e-6];
-    let p = ind.simulate(doses, &times);
+    let p = ind.simulate(doses, &times).unwrap();
     (p.plasma[1], p.plasma[0])
 }
 
@@ -72,7 +72,7 @@ fn t_dxd_steady_state_matches_the_label() {
     let d = q3w(5.4 * w, 5.4 * w, 3);
     let t0 = 2.0 * 504.0;
     let times: Vec<f64> = (0..=5040).map(|k| t0 + k as f64 * 0.1).collect();
-    let p = ind.simulate(&d, &times);
+    let p = ind.simulate(&d, &times).unwrap();
     let cmax = p.plasma.iter().cloned().fold(0.0, f64::max);
     // Trapezoid over the cycle (h), in ug*day/mL.
     let auc: f64 = p
@@ -99,12 +99,12 @@ fn docetaxel_two_compartment_keeps_the_auc_and_the_peak() {
     let one = pk.agent("docetaxel").cloned().unwrap().typical(66.0, 1.7);
     let dose = 75.0 * 1.7;
     let times: Vec<f64> = (0..=50_000).map(|k| k as f64 * 0.01).collect();
-    let p = two.simulate(&[(0.0, dose)], &times);
+    let p = two.simulate(&[(0.0, dose)], &times).unwrap();
     let auc: f64 = p.plasma.windows(2).map(|c| 0.005 * (c[0] + c[1])).sum();
     // The tail beyond 500 h: the terminal phase is short (t1/2 about 2-3 h).
     assert!((auc / (dose / 32.6) - 1.0).abs() < 0.01, "AUC {auc}");
     let peak = |ind: &Individual| {
-        let q = ind.simulate(&[(0.0, dose)], &[1.0]);
+        let q = ind.simulate(&[(0.0, dose)], &[1.0]).unwrap();
         q.plasma[0]
     };
     let (p2, p1) = (peak(&two), peak(&one));
@@ -122,7 +122,7 @@ fn capecitabine_gives_the_published_5fu_exposure() {
     let bsa = 1.7;
     let ind = a.typical(66.0, bsa);
     let times: Vec<f64> = (0..=4800).map(|k| k as f64 * 0.01).collect();
-    let p = ind.simulate(&[(0.0, 1255.0 * bsa)], &times);
+    let p = ind.simulate(&[(0.0, 1255.0 * bsa)], &times).unwrap();
     let auc: f64 = p.plasma.windows(2).map(|c| 0.005 * (c[0] + c[1])).sum();
     let (k, cmax) = p
         .plasma
@@ -141,7 +141,7 @@ fn lapatinib_steady_state_peak_is_in_the_label_range() {
     let ind = a.typical(70.0, 1.8);
     let d: Vec<(f64, f64)> = (0..21).map(|k| (k as f64 * 24.0, 1250.0)).collect();
     let times: Vec<f64> = (0..=240).map(|k| 480.0 + k as f64 * 0.1).collect();
-    let p = ind.simulate(&d, &times);
+    let p = ind.simulate(&d, &times).unwrap();
     let cmax = p.plasma.iter().cloned().fold(0.0, f64::max);
     assert!((1.57..=3.77).contains(&cmax), "{cmax}");
 }
@@ -156,7 +156,7 @@ fn pertuzumab_troughs_stay_above_20_in_most_patients() {
     let n = 2000;
     for i in 0..n {
         let mut s = crate::trial::rng::Stream::new(5, i, 0);
-        let z = [s.normal(), s.normal(), s.normal(), 0.0];
+        let z = [s.normal(), s.normal(), s.normal(), 0.0, 0.0, 0.0];
         let ind = a.individual(70.0, 1.8, &z);
         let (cmin, _) = trough_peak(&ind, &d, 5.0 * 504.0, 504.0);
         if cmin > 20.0 {
@@ -181,11 +181,14 @@ fn linear_models_match_their_closed_forms() {
         infusion_h: 0.0,
         vmax: None,
         km: 1.0,
+        q3: 0.0,
+        v3: 1.0,
+        saturable: None,
         tumour_fraction: 1.0,
         tumour_k: None,
     };
     let times: Vec<f64> = (1..50).map(|k| k as f64 * 0.7).collect();
-    let p = oral.simulate(&[(0.0, 500.0)], &times);
+    let p = oral.simulate(&[(0.0, 500.0)], &times).unwrap();
     let (ka, k) = (0.8, 0.1);
     for (t, c) in times.iter().zip(&p.plasma) {
         let want = 500.0 / 100.0 * ka / (ka - k) * ((-k * t).exp() - (-ka * t).exp());
@@ -206,6 +209,9 @@ fn linear_models_match_their_closed_forms() {
         infusion_h: 0.0,
         vmax: None,
         km: 1.0,
+        q3: 0.0,
+        v3: 1.0,
+        saturable: None,
         tumour_fraction: 0.3,
         tumour_k: Some(0.03),
     };
@@ -214,7 +220,7 @@ fn linear_models_match_their_closed_forms() {
     let alpha = (s + (s * s - 4.0 * k10 * k21).sqrt()) / 2.0;
     let beta = k10 * k21 / alpha;
     let times: Vec<f64> = (1..40).map(|k| k as f64 * 24.0).collect();
-    let p = iv.simulate(&[(0.0, 420.0)], &times);
+    let p = iv.simulate(&[(0.0, 420.0)], &times).unwrap();
     for (t, c) in times.iter().zip(&p.plasma) {
         let t = t - 1.0 / 120.0; // the infusion's midpoint
         let a = 420.0 / 3.0 * (alpha - k21) / (alpha - beta);
@@ -229,7 +235,7 @@ fn linear_models_match_their_closed_forms() {
     let ind = pac.typical(70.0, 1.8);
     let dose = 175.0 * 1.8;
     let times: Vec<f64> = (0..=3000).map(|k| k as f64 * 0.1).collect();
-    let p = ind.simulate(&[(0.0, dose)], &times);
+    let p = ind.simulate(&[(0.0, dose)], &times).unwrap();
     let auc: f64 = p.plasma.windows(2).map(|w| 0.05 * (w[0] + w[1])).sum();
     assert!((auc / (dose / ind.cl) - 1.0).abs() < 2e-3, "{auc}");
     // Label AUC 15007 ng*h/mL at 175 mg/m2 (the value the model was derived from).
@@ -257,9 +263,9 @@ fn rk4_agrees_with_the_exact_solution() {
     let d = q3w(528.0, 396.0, 4);
     let times: Vec<f64> = (0..=90).map(|k| k as f64 * 24.0).collect();
     let (pl, pz, pm) = (
-        lin.simulate(&d, &times),
-        zero.simulate(&d, &times),
-        mm.simulate(&d, &times),
+        lin.simulate(&d, &times).unwrap(),
+        zero.simulate(&d, &times).unwrap(),
+        mm.simulate(&d, &times).unwrap(),
     );
     for i in 0..times.len() {
         assert!((pl.plasma[i] - pz.plasma[i]).abs() < 1e-6 * pl.plasma[i].max(1e-3));
@@ -292,14 +298,14 @@ fn bad_entries_name_the_agent_and_key() {
 fn auc_peak(ind: &Individual, doses: &[(f64, f64)], from: f64, to: f64, dt: f64) -> (f64, f64) {
     let n = ((to - from) / dt).round() as usize;
     let times: Vec<f64> = (0..=n).map(|k| from + k as f64 * dt).collect();
-    let p = ind.simulate(doses, &times);
+    let p = ind.simulate(doses, &times).unwrap();
     let auc = p.plasma.windows(2).map(|c| 0.5 * dt * (c[0] + c[1])).sum();
     (auc, p.plasma.iter().cloned().fold(0.0, f64::max))
 }
 
 /// Slowest elimination rate (/h) from the concentration's log-slope late after one dose.
 fn terminal_half_life(ind: &Individual, t1: f64, t2: f64) -> f64 {
-    let p = ind.simulate(&[(0.0, 100.0)], &[t1, t2]);
+    let p = ind.simulate(&[(0.0, 100.0)], &[t1, t2]).unwrap();
     std::f64::consts::LN_2 * (t2 - t1) / (p.plasma[0] / p.plasma[1]).ln()
 }
 
@@ -325,7 +331,7 @@ fn neratinib_steady_state_matches_observed_exposure() {
         cmax * 1000.0
     );
     let times: Vec<f64> = (0..=240).map(|k| 696.0 + k as f64 * 0.1).collect();
-    let p = ind.simulate(&d, &times);
+    let p = ind.simulate(&d, &times).unwrap();
     let k = (0..times.len())
         .max_by(|&i, &j| p.plasma[i].total_cmp(&p.plasma[j]))
         .unwrap();
@@ -378,7 +384,7 @@ fn cyclophosphamide_half_life_and_metabolite_exposure() {
     assert!((3.0..=12.0).contains(&t), "t1/2 {t}");
     assert!((t / 4.8 - 1.0).abs() < 0.30, "t1/2 {t} vs 4.8 h");
     let times: Vec<f64> = (0..=2000).map(|k| k as f64 * 0.05).collect();
-    let p = ind.simulate(&[(0.0, 600.0 * 1.58)], &times);
+    let p = ind.simulate(&[(0.0, 600.0 * 1.58)], &times).unwrap();
     let auc: f64 = p.tumour.windows(2).map(|c| 0.025 * (c[0] + c[1])).sum();
     let want = 0.06 * 600.0 * 1.58 / 5.41;
     assert!((auc / want - 1.0).abs() < 0.02, "{auc} vs {want}");
@@ -398,4 +404,62 @@ fn vinorelbine_two_compartments_keep_the_label_half_life() {
     let t = terminal_half_life(&ind, 300.0, 400.0);
     assert!((t / 38.0 - 1.0).abs() < 0.02, "t1/2 {t}");
     assert!(((ind.v1 + ind.v2) / 70.0 - 20.0).abs() < 0.1);
+}
+
+/// The taxanes' population models against their labels (typical patient, BSA 1.8 m²):
+/// paclitaxel (Crombag 2019) 175 mg/m² over 3 h, Taxol label Table 1 Cmax 3650 ng/mL and
+/// AUC 15,007 ng·h/mL; docetaxel (Koolen 2010) 100 mg/m² over 1 h, Taxotere label Cmax
+/// 3.7 µg/mL and AUC 4.6 µg·h/mL. Within 20 % (the label's are means over a few patients;
+/// Koolen's population is not the label's). Also the nonlinearity the Taxol label states: 30 %
+/// more paclitaxel raised the AUC by 89 % (135 → 175 mg/m², 45 % more than proportional; the
+/// population model gives 19 %, so at least 10 % is asked), and the time above 0.05 µM (Gianni 1995's neutropenia metric) of about a day.
+#[test]
+fn taxane_population_models_match_their_labels() {
+    let pk = PopPk::builtin().unwrap();
+    let bsa = 1.8;
+    let times: Vec<f64> = (0..=24 * 60 * 14).map(|k| k as f64 / 60.0).collect();
+    let run = |drug: &str, variant: &str, mg_m2: f64| {
+        let a = pk.variant(drug, variant).cloned().unwrap();
+        a.typical(70.0, bsa)
+            .simulate(&[(0.0, mg_m2 * bsa)], &times)
+            .unwrap()
+    };
+    let auc = |c: &[f64]| {
+        c.windows(2)
+            .map(|w| 0.5 * (w[0] + w[1]) / 60.0)
+            .sum::<f64>()
+    };
+    let pac = run("paclitaxel", "crombag2019", 175.0);
+    let cmax = pac.plasma.iter().cloned().fold(0.0, f64::max) * 1000.0;
+    let a175 = auc(&pac.plasma) * 1000.0;
+    assert!(
+        (cmax / 3650.0 - 1.0).abs() < 0.2,
+        "paclitaxel Cmax {cmax} ng/mL"
+    );
+    assert!(
+        (a175 / 15007.0 - 1.0).abs() < 0.2,
+        "paclitaxel AUC {a175} ng*h/mL"
+    );
+    let a135 = auc(&run("paclitaxel", "crombag2019", 135.0).plasma) * 1000.0;
+    assert!(
+        a175 / a135 > 1.1 * 175.0 / 135.0,
+        "AUC 135 -> 175: {a135} -> {a175}"
+    );
+    // 0.05 µM = 42.7 ng/mL; a 1-minute grid.
+    let above = pac.plasma.iter().filter(|c| **c * 1000.0 > 42.7).count() as f64 / 60.0;
+    assert!(
+        (18.0..36.0).contains(&above),
+        "time above 0.05 uM {above} h"
+    );
+    let doc = run("docetaxel", "koolen2010", 100.0);
+    let cmax = doc.plasma.iter().cloned().fold(0.0, f64::max);
+    let a = auc(&doc.plasma);
+    // Koolen's typical Cmax (2.9) is below the label's mean 3.7, as the ~3 mg/L of the
+    // Bruno-type model that drives Kloft 2006's neutropenia model (nlmixr2lib
+    // Netterberg_2017_docetaxel.R): 25 % allowed.
+    assert!(
+        (cmax / 3.7 - 1.0).abs() < 0.25,
+        "docetaxel Cmax {cmax} mg/L"
+    );
+    assert!((a / 4.6 - 1.0).abs() < 0.2, "docetaxel AUC {a} mg*h/L");
 }

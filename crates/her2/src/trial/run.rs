@@ -271,7 +271,11 @@ fn arm_models(
                 .collect();
             let p = ag
                 .typical(typical.weight_kg, typical.bsa_m2)
-                .simulate(&given, &times);
+                .simulate(&given, &times)
+                .map_err(|reason| TrialError::Pk {
+                    drug: d.clone(),
+                    reason,
+                })?;
             let peak = 2.0 * p.tumour.iter().cloned().fold(0.0, f64::max);
             match top.iter_mut().find(|(x, _)| x == d) {
                 Some((_, t)) => *t = t.max(peak),
@@ -415,11 +419,15 @@ fn summarise(
                 .collect();
             let p = ag
                 .typical(typical.weight_kg, typical.bsa_m2)
-                .simulate(&d, &times);
+                .simulate(&d, &times)
+                .map_err(|reason| TrialError::Pk {
+                    drug: ag.drug.clone(),
+                    reason,
+                })?;
             let pts = times.iter().map(|t| t / 168.0).zip(p.plasma).collect();
-            (ag.drug.clone(), pts)
+            Ok((ag.drug.clone(), pts))
         })
-        .collect();
+        .collect::<Result<_, TrialError>>()?;
     Ok(ArmResult {
         name: arm.name.clone(),
         items: arm.items.clone(),

@@ -127,10 +127,15 @@ impl ArmModel {
     pub fn exposures(&self, patient: &Patient, times: &[f64]) -> Result<Vec<Vec<f64>>, TrialError> {
         let horizon = times.last().copied().unwrap_or(0.0);
         let doses = self.doses(patient, horizon + 1.0)?;
-        Ok(self.exposures_of(patient, &doses, times))
+        self.exposures_of(patient, &doses, times)
     }
 
-    fn exposures_of(&self, patient: &Patient, doses: &[DoseEvent], times: &[f64]) -> Vec<Vec<f64>> {
+    fn exposures_of(
+        &self,
+        patient: &Patient,
+        doses: &[DoseEvent],
+        times: &[f64],
+    ) -> Result<Vec<Vec<f64>>, TrialError> {
         self.agents
             .iter()
             .map(|a| {
@@ -140,14 +145,19 @@ impl ArmModel {
                     .map(|e| (e.time_h, e.amount_mg))
                     .collect();
                 if d.is_empty() {
-                    return vec![0.0; times.len()];
+                    return Ok(vec![0.0; times.len()]);
                 }
                 let ind = a.individual(
                     patient.weight_kg,
                     patient.bsa_m2,
                     &patient.pk_effects(&a.drug),
                 );
-                ind.simulate(&d, times).tumour
+                ind.simulate(&d, times)
+                    .map(|p| p.tumour)
+                    .map_err(|reason| TrialError::Pk {
+                        drug: a.drug.clone(),
+                        reason,
+                    })
             })
             .collect()
     }
@@ -216,7 +226,7 @@ impl ArmModel {
         let doses = self.doses(patient, last_h + 1.0)?;
         let times = self.step_times(patient, &doses, weeks, last_h);
         let n = times.len() - 1;
-        let expo = self.exposures_of(patient, &doses, &times);
+        let expo = self.exposures_of(patient, &doses, &times)?;
         let s = &self.surface;
         // The genotypes of `conditions`: parental, resistant, HER2-low, in that order.
         let base = s
