@@ -87,7 +87,6 @@ fn grid(var: &str, default: &[f64]) -> Vec<f64> {
 #[ignore]
 fn population_parameters_scan_on_the_calibration_trials() {
     let lab = Lab::builtin().unwrap();
-    let pk = PopPk::builtin().unwrap();
     let known = KnownDrugs::from_catalogue(lab.catalogue());
     let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/trials/");
     let patients: u32 = std::env::var("PATIENTS")
@@ -97,97 +96,113 @@ fn population_parameters_scan_on_the_calibration_trials() {
     let base = PopPk::builtin().unwrap().population.numbers().unwrap();
     // The response surfaces depend on the immune-effector level, so each level prepares the
     // trials anew; the other parameters reuse them.
-    let load = |file: &str, arm: usize, effectors: f64| {
+    let load = |file: &str, arm: usize, effectors: f64, pk: &PopPk| {
         let mut t = Trial::read(std::path::Path::new(&format!("{root}{file}")), &known).unwrap();
         t.patients = patients;
         t.arms = vec![t.arms[arm].clone()];
         let mut pop = base;
         pop.effector_activity = effectors;
-        let p = Prepared::with_population(&t, &lab, &pk, pop).unwrap();
+        let p = Prepared::with_population(&t, &lab, pk, pop).unwrap();
         (t, p)
     };
+    // The taxanes' tumour retention half-time (h) is scanned too (`RETENTION_HOURS`; the
+    // file's value by default); the response surfaces depend on it through the exposures.
+    let file_retention = PopPk::builtin()
+        .unwrap()
+        .agent("paclitaxel")
+        .and_then(|a| a.retention)
+        .map_or(0.0, |r| std::f64::consts::LN_2 / r.k_off_per_h);
     let mut rows: Vec<(f64, String)> = Vec::new();
-    for &effectors in &grid("EFFECTOR_ACTIVITIES", &[base.effector_activity]) {
-        let vogel = load("vogel2002.toml", 0, effectors);
-        let cobleigh = load("cobleigh1999.toml", 0, effectors);
-        let slamon = load("slamon2001.toml", 0, effectors);
-        // Every combination of the grids: (m, CV, doubling days, minor share, line factor,
-        // HER2-low minor share).
-        let mut points: Vec<[f64; 6]> = Vec::new();
-        for &m in &grid("MULTIPLIERS", &[1.0, 2.0, 3.5, 6.0]) {
-            for &cv in &grid("SENSITIVITY_CVS", &[0.0, 1.0, 2.0]) {
-                for &td in &grid("DOUBLING_DAYS", &[60.0, 100.0, 164.0]) {
-                    for &minor in &grid("MINOR_SHARES", &[0.001, 0.01, 0.05]) {
-                        for &line in &grid("LINE_FACTORS", &[1.0]) {
-                            for &low in &grid("HER2_LOW_MINORS", &[base.her2_low_minor]) {
-                                points.push([m, cv, td, minor, line, low]);
+    for &retention_h in &grid("RETENTION_HOURS", &[file_retention]) {
+        let mut pk = PopPk::builtin().unwrap();
+        for drug in ["paclitaxel", "docetaxel"] {
+            if let Some(r) = pk.agent_mut(drug).and_then(|a| a.retention.as_mut()) {
+                r.k_off_per_h = std::f64::consts::LN_2 / retention_h;
+            }
+        }
+        for &effectors in &grid("EFFECTOR_ACTIVITIES", &[base.effector_activity]) {
+            let vogel = load("vogel2002.toml", 0, effectors, &pk);
+            let cobleigh = load("cobleigh1999.toml", 0, effectors, &pk);
+            let slamon = load("slamon2001.toml", 0, effectors, &pk);
+            // Every combination of the grids: (m, CV, doubling days, minor share, line factor,
+            // HER2-low minor share).
+            let mut points: Vec<[f64; 6]> = Vec::new();
+            for &m in &grid("MULTIPLIERS", &[1.0, 2.0, 3.5, 6.0]) {
+                for &cv in &grid("SENSITIVITY_CVS", &[0.0, 1.0, 2.0]) {
+                    for &td in &grid("DOUBLING_DAYS", &[60.0, 100.0, 164.0]) {
+                        for &minor in &grid("MINOR_SHARES", &[0.001, 0.01, 0.05]) {
+                            for &line in &grid("LINE_FACTORS", &[1.0]) {
+                                for &low in &grid("HER2_LOW_MINORS", &[base.her2_low_minor]) {
+                                    points.push([m, cv, td, minor, line, low]);
+                                }
                             }
                         }
                     }
                 }
             }
-        }
-        for [m, cv, td, minor, line, low] in points {
-            let mut pop = base;
-            pop.effect_multiplier = m;
-            pop.sensitivity_cv = cv;
-            pop.doubling_median_h = td * 24.0;
-            pop.minor = minor;
-            pop.line_factor = line;
-            pop.her2_low_minor = low;
-            pop.effector_activity = effectors;
-            let go =
-                |(t, p): &(Trial, Prepared)| -> TrialResult { p.run(t, &pop, &|| {}).unwrap() };
-            let v = go(&vogel);
-            let c = go(&cobleigh);
-            let s = go(&slamon);
-            let ihc3: Vec<PatientArm> = v
-                .cohort
-                .iter()
-                .zip(&v.arms[0].patients)
-                .filter(|(p, _)| p.cell_line == "bt474")
-                .map(|(_, a)| a.clone())
-                .collect();
-            let cbr3 = ihc3
-                .iter()
-                .filter(|a| {
-                    a.best >= Response::Pr
-                        || (a.best == Response::Sd && a.pfs_months * DAYS_PER_MONTH / 7.0 >= 24.0)
-                })
-                .count() as f64
-                / ihc3.len().max(1) as f64;
-            let got = [
-                Some(v.arms[0].orr),
-                Some(cbr3),
-                Some(c.arms[0].orr),
-                median_dor(&c.weeks, &c.arms[0].patients),
-                Some(s.arms[0].orr),
-                s.arms[0].median_pfs_months,
-            ];
-            let score: f64 = TARGETS
-                .iter()
-                .zip(&got)
-                .map(|(t, g)| {
-                    // An unreached median counts as the follow-up (24 or 36 months).
-                    let g = g.unwrap_or(30.0);
-                    ((g - t.value) / t.se).powi(2)
-                })
-                .sum();
-            let text = TARGETS
-                .iter()
-                .zip(&got)
-                .map(|(t, g)| match g {
-                    Some(g) => format!("{} {g:.3}", t.what),
-                    None => format!("{} n/r", t.what),
-                })
-                .collect::<Vec<_>>()
-                .join(", ");
-            let row = format!(
-            "m {m} cv {cv} td {td} minor {minor} line {line} her2-low minor {low} effectors {effectors}: {text}; Vogel mPFS {:?}; score {score:.1}",
+            for [m, cv, td, minor, line, low] in points {
+                let mut pop = base;
+                pop.effect_multiplier = m;
+                pop.sensitivity_cv = cv;
+                pop.doubling_median_h = td * 24.0;
+                pop.minor = minor;
+                pop.line_factor = line;
+                pop.her2_low_minor = low;
+                pop.effector_activity = effectors;
+                let go =
+                    |(t, p): &(Trial, Prepared)| -> TrialResult { p.run(t, &pop, &|| {}).unwrap() };
+                let v = go(&vogel);
+                let c = go(&cobleigh);
+                let s = go(&slamon);
+                let ihc3: Vec<PatientArm> = v
+                    .cohort
+                    .iter()
+                    .zip(&v.arms[0].patients)
+                    .filter(|(p, _)| p.cell_line == "bt474")
+                    .map(|(_, a)| a.clone())
+                    .collect();
+                let cbr3 = ihc3
+                    .iter()
+                    .filter(|a| {
+                        a.best >= Response::Pr
+                            || (a.best == Response::Sd
+                                && a.pfs_months * DAYS_PER_MONTH / 7.0 >= 24.0)
+                    })
+                    .count() as f64
+                    / ihc3.len().max(1) as f64;
+                let got = [
+                    Some(v.arms[0].orr),
+                    Some(cbr3),
+                    Some(c.arms[0].orr),
+                    median_dor(&c.weeks, &c.arms[0].patients),
+                    Some(s.arms[0].orr),
+                    s.arms[0].median_pfs_months,
+                ];
+                let score: f64 = TARGETS
+                    .iter()
+                    .zip(&got)
+                    .map(|(t, g)| {
+                        // An unreached median counts as the follow-up (24 or 36 months).
+                        let g = g.unwrap_or(30.0);
+                        ((g - t.value) / t.se).powi(2)
+                    })
+                    .sum();
+                let text = TARGETS
+                    .iter()
+                    .zip(&got)
+                    .map(|(t, g)| match g {
+                        Some(g) => format!("{} {g:.3}", t.what),
+                        None => format!("{} n/r", t.what),
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let row = format!(
+            "retention {retention_h} h m {m} cv {cv} td {td} minor {minor} line {line} her2-low minor {low} effectors {effectors}: {text}; Vogel mPFS {:?}; score {score:.1}",
             v.arms[0].median_pfs_months.map(|x| (x * 10.0).round() / 10.0)
         );
-            println!("{row}");
-            rows.push((score, row));
+                println!("{row}");
+                rows.push((score, row));
+            }
         }
     }
     rows.sort_by(|a, b| b.0.total_cmp(&a.0));

@@ -73,6 +73,8 @@ struct RawAgent {
     iiv_vmax: Option<Param>,
     tumour_fraction: Param,
     tumour_half_time: Param,
+    retention_half_time: Option<Param>,
+    retention_kd: Option<Param>,
 }
 
 /// How a parameter scales with the patient.
@@ -110,6 +112,20 @@ pub struct Agent {
     pub tumour_fraction: f64,
     /// Plasma → tumour transfer rate (/h); `None`: instantaneous.
     pub tumour_k_per_h: Option<f64>,
+    /// Retention in tumour cells by saturable binding: release rate (/h) and the binding
+    /// constant (mg/L), the laboratory's EC50 (see `Retention`).
+    pub retention: Option<Retention>,
+}
+
+/// Drug held in tumour cells by saturable binding (taxanes on microtubules): occupancy θ with
+/// dθ/dt = (k_off / K) C (1 − θ) − k_off θ at the tumour's exposure C, reported as the
+/// concentration that would give θ at equilibrium, K θ / (1 − θ). Under constant exposure
+/// that is C itself, so the laboratory's constant-concentration response applies unchanged;
+/// after a short infusion the binding, loaded in hours, is released over days (k_off).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Retention {
+    pub k_off_per_h: f64,
+    pub kd_mg_l: f64,
 }
 
 /// Random effects per patient and agent: CL, V1, V2, Km, V3, Vmax.
@@ -293,6 +309,22 @@ fn agent(a: &RawAgent) -> Result<Agent, String> {
         ));
     }
     let half = get("tumour_half_time", &a.tumour_half_time, &["h", "day"])?.0;
+    let retention = match (
+        opt("retention_half_time", &a.retention_half_time, &["h", "day"])?,
+        opt("retention_kd", &a.retention_kd, &["mg/L", "ug/mL"])?,
+    ) {
+        (None, None) => None,
+        (Some(t), Some(kd)) => {
+            if half > 0.0 {
+                return Err("retention replaces the tumour transfer: tumour_half_time must be 0 with retention_half_time".into());
+            }
+            Some(Retention {
+                k_off_per_h: std::f64::consts::LN_2 / positive("retention_half_time", t)?,
+                kd_mg_l: positive("retention_kd", kd)?,
+            })
+        }
+        _ => return Err("retention needs retention_half_time and retention_kd".into()),
+    };
     Ok(Agent {
         drug: a.drug.clone(),
         variant: a.variant.clone(),
@@ -336,6 +368,7 @@ fn agent(a: &RawAgent) -> Result<Agent, String> {
         ],
         tumour_fraction: fraction,
         tumour_k_per_h: (half > 0.0).then(|| std::f64::consts::LN_2 / half),
+        retention,
     })
 }
 
@@ -359,6 +392,7 @@ pub struct Individual {
     pub saturable: Option<(f64, f64, f64)>,
     pub tumour_fraction: f64,
     pub tumour_k: Option<f64>,
+    pub retention: Option<Retention>,
 }
 
 impl Agent {
@@ -391,6 +425,7 @@ impl Agent {
             saturable: self.saturable,
             tumour_fraction: self.tumour_fraction,
             tumour_k: self.tumour_k_per_h,
+            retention: self.retention,
         }
     }
 }
@@ -426,10 +461,18 @@ impl Individual {
         events
     }
 
+    /// Half-life of the central compartment's elimination at low concentration (h):
+    /// ln 2 V1 / (CL + Vmax/Km). Saturable elimination counts at its linear limit, so
+    /// paclitaxel (no linear clearance) is short-lived, as it is.
+    pub fn plasma_half_life_h(&self) -> f64 {
+        let cl = self.cl + self.vmax.map_or(0.0, |v| v / self.km);
+        std::f64::consts::LN_2 * self.v1 / cl
+    }
+
     /// Whether the model needs the adaptive integrator (three compartments or saturable
     /// distribution).
     fn numeric(&self) -> bool {
-        self.q3 > 0.0 || self.saturable.is_some()
+        self.q3 > 0.0 || self.saturable.is_some() || self.retention.is_some()
     }
 
     /// Concentrations at `times` (h, ascending) after `doses` (time h, amount mg). Errors
@@ -469,9 +512,10 @@ impl Individual {
             let (central_mg, tumour) = state.central_and_tumour();
             let c = central_mg / self.v1;
             out.plasma.push(c.max(0.0));
-            out.tumour.push(match self.tumour_k {
-                Some(_) => tumour.max(0.0),
-                None => (self.tumour_fraction * c).max(0.0),
+            out.tumour.push(match (self.retention, self.tumour_k) {
+                (Some(r), _) => r.equivalent(tumour),
+                (None, Some(_)) => tumour.max(0.0),
+                (None, None) => (self.tumour_fraction * c).max(0.0),
             });
         }
         Ok(out)
@@ -479,7 +523,9 @@ impl Individual {
 }
 
 /// The two ways a profile is advanced: closed form or RK4 (`Stepper`, four states), or the
-/// adaptive integrator (`Compartments`, five states).
+/// adaptive integrator (`Compartments`, five states). One lives per patient and drug during
+/// a simulation, so the large closed-form variant stays inline (as `Stepper` does).
+#[allow(clippy::large_enum_variant)]
 enum Advance {
     Closed(Stepper, State),
     Numeric(Box<Compartments>),
@@ -499,7 +545,12 @@ impl Advance {
     fn add_to_depot(&mut self, mg: f64) {
         match self {
             Advance::Closed(_, x) => x[0] += mg,
-            Advance::Numeric(c) => c.y[DEPOT] += mg,
+            Advance::Numeric(c) => {
+                if mg != 0.0 {
+                    c.y[DEPOT] += mg;
+                    c.dirty = true;
+                }
+            }
         }
     }
 
@@ -509,6 +560,18 @@ impl Advance {
             Advance::Closed(_, x) => (x[1], x[3]),
             Advance::Numeric(c) => (c.y[CENTRAL], c.y[TUMOUR]),
         }
+    }
+}
+
+impl Retention {
+    /// Highest occupancy reported (its equivalent is 1e6 K: far above any node of the
+    /// laboratory's response grid).
+    const MAX_OCCUPANCY: f64 = 1.0 - 1e-6;
+
+    /// The constant concentration (mg/L) that would give occupancy `theta` at equilibrium.
+    pub fn equivalent(&self, theta: f64) -> f64 {
+        let t = theta.clamp(0.0, Self::MAX_OCCUPANCY);
+        self.kd_mg_l * t / (1.0 - t)
     }
 }
 

@@ -87,7 +87,7 @@ fn t_dxd_steady_state_matches_the_label() {
 
 /// Docetaxel 75 mg/m2 over 1 h with the Onoue 2016 two-compartment variant: the AUC is
 /// dose / CL (32.6 L/h; for 1.7 m2, 127.5 mg gives 3.91 mg*h/L), and the end-of-infusion peak
-/// is far above the one-compartment label model's (the trials' entry), whose volume (364
+/// is far above the one-compartment label model's (a variant), whose volume (364
 /// L/m2) spreads the dose at once.
 #[test]
 fn docetaxel_two_compartment_keeps_the_auc_and_the_peak() {
@@ -96,7 +96,11 @@ fn docetaxel_two_compartment_keeps_the_auc_and_the_peak() {
         .variant("docetaxel", "onoue2016")
         .unwrap()
         .typical(66.0, 1.7);
-    let one = pk.agent("docetaxel").cloned().unwrap().typical(66.0, 1.7);
+    let one = pk
+        .variant("docetaxel", "label-half-life")
+        .cloned()
+        .unwrap()
+        .typical(66.0, 1.7);
     let dose = 75.0 * 1.7;
     let times: Vec<f64> = (0..=50_000).map(|k| k as f64 * 0.01).collect();
     let p = two.simulate(&[(0.0, dose)], &times).unwrap();
@@ -186,6 +190,7 @@ fn linear_models_match_their_closed_forms() {
         saturable: None,
         tumour_fraction: 1.0,
         tumour_k: None,
+        retention: None,
     };
     let times: Vec<f64> = (1..50).map(|k| k as f64 * 0.7).collect();
     let p = oral.simulate(&[(0.0, 500.0)], &times).unwrap();
@@ -214,6 +219,7 @@ fn linear_models_match_their_closed_forms() {
         saturable: None,
         tumour_fraction: 0.3,
         tumour_k: Some(0.03),
+        retention: None,
     };
     let (k10, k12, k21) = (iv.cl / iv.v1, iv.q / iv.v1, iv.q / iv.v2);
     let s = k10 + k12 + k21;
@@ -231,7 +237,11 @@ fn linear_models_match_their_closed_forms() {
     // The tumour lags the plasma and never exceeds the fraction of its peak.
     assert!(p.tumour[0] < 0.3 * p.plasma[0]);
     // AUC = dose / CL (trapezoid on a fine grid over 15 half-lives).
-    let pac = builtin_agent("paclitaxel");
+    let pac = PopPk::builtin()
+        .unwrap()
+        .variant("paclitaxel", "label-half-life")
+        .cloned()
+        .unwrap();
     let ind = pac.typical(70.0, 1.8);
     let dose = 175.0 * 1.8;
     let times: Vec<f64> = (0..=3000).map(|k| k as f64 * 0.1).collect();
@@ -462,4 +472,72 @@ fn taxane_population_models_match_their_labels() {
         "docetaxel Cmax {cmax} mg/L"
     );
     assert!((a / 4.6 - 1.0).abs() < 0.2, "docetaxel AUC {a} mg*h/L");
+}
+
+/// Retention by saturable binding: under a constant infusion the tumour's equivalent
+/// exposure reaches the plasma concentration (so the lab's constant-concentration response
+/// applies), and after the infusion it falls with the binding's release rate, not with the
+/// plasma; the binding constants are the laboratory's fitted EC50s.
+#[test]
+fn retained_taxanes_hold_their_tumour_exposure_for_days() {
+    let pk = PopPk::builtin().unwrap();
+    let fitted = crate::fitted::adopted().unwrap();
+    for (drug, variant, param, mw) in [
+        (
+            "paclitaxel",
+            "crombag2019",
+            "EC50_paclitaxel_mitotic_damage",
+            853.9,
+        ),
+        (
+            "docetaxel",
+            "koolen2010",
+            "EC50_docetaxel_mitotic_damage",
+            807.88,
+        ),
+    ] {
+        let a = pk.variant(drug, variant).cloned().unwrap();
+        let ind = a.typical(70.0, 1.8);
+        let r = ind.retention.unwrap();
+        let ec50 = fitted.iter().find(|f| f.id == param).unwrap().value;
+        assert!(
+            (r.kd_mg_l / (ec50 * mw * 1e-6) - 1.0).abs() < 1e-3,
+            "{drug}: {r:?} vs {ec50} nM"
+        );
+        // A month of constant infusion (3 mg/h: above K): the equivalent equals the plasma level.
+        let long = Individual {
+            infusion_h: 24.0 * 30.0,
+            ..ind.clone()
+        };
+        let p = long
+            .simulate(&[(0.0, 30.0 * 24.0 * 3.0)], &[24.0 * 29.0])
+            .unwrap();
+        let (c, eq) = (p.plasma[0], p.tumour[0]);
+        assert!(c > r.kd_mg_l, "{drug}: plasma {c}");
+        assert!(
+            (eq / c - 1.0).abs() < 0.02,
+            "{drug}: equivalent {eq} vs plasma {c}"
+        );
+        // One clinical dose: a week later the plasma is far below K, the tumour is not.
+        let dose = if drug == "paclitaxel" { 175.0 } else { 100.0 } * 1.8;
+        let p = ind.simulate(&[(0.0, dose)], &[168.0, 336.0]).unwrap();
+        assert!(
+            p.plasma[0] < 0.1 * r.kd_mg_l,
+            "{drug}: plasma at a week {}",
+            p.plasma[0]
+        );
+        assert!(
+            p.tumour[0] > 0.2 * r.kd_mg_l,
+            "{drug}: tumour at a week {}",
+            p.tumour[0]
+        );
+        // Release over the second week at about the binding's rate (occupancy is low by then).
+        let theta = |x: f64| x / (x + r.kd_mg_l);
+        let rate = (theta(p.tumour[0]) / theta(p.tumour[1])).ln() / 168.0;
+        assert!(
+            (rate / r.k_off_per_h - 1.0).abs() < 0.25,
+            "{drug}: release {rate} vs {}",
+            r.k_off_per_h
+        );
+    }
 }

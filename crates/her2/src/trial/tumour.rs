@@ -175,8 +175,9 @@ impl ArmModel {
             .agents
             .iter()
             .filter(|a| {
-                let t = a.typical(patient.weight_kg, patient.bsa_m2);
-                LN_2 * t.v1 / t.cl < FAST_HALF_LIFE_H
+                a.typical(patient.weight_kg, patient.bsa_m2)
+                    .plasma_half_life_h()
+                    < FAST_HALF_LIFE_H
             })
             .map(|a| a.drug.as_str())
             .collect();

@@ -134,11 +134,16 @@ fn ranked_as_published(arms: &[ArmCheck]) -> Option<bool> {
     type Pick = fn(&ArmCheck) -> (Option<f64>, Option<f64>);
     let measures: [Pick; 3] = [
         |a| {
-            let sim = match (a.hazard_ratio, a.hazard_ratio_ci) {
+            // A hazard ratio whose 95 % interval holds 1 is no difference, on either side: a
+            // trial that found none (HERNATA) is reproduced by a simulation that finds none.
+            let no_difference = |hr: Option<f64>, ci: Option<[f64; 2]>| match (hr, ci) {
                 (Some(_), Some([lo, hi])) if lo <= 1.0 && 1.0 <= hi => Some(1.0),
                 (hr, _) => hr,
             };
-            (a.published_hazard_ratio.map(|x| -x), sim.map(|x| -x))
+            (
+                no_difference(a.published_hazard_ratio, a.published_hazard_ratio_ci).map(|x| -x),
+                no_difference(a.hazard_ratio, a.hazard_ratio_ci).map(|x| -x),
+            )
         },
         |a| {
             (
@@ -403,6 +408,19 @@ mod tests {
             ranked_as_published(&[arm(Some(1.0), Some(1.0), 0.3, None), tie]),
             Some(true)
         );
+        // Published HR 0.94 (0.71-1.25): no difference found; a simulated 0.95 (0.86-1.03)
+        // reproduces it, a simulated 0.8 (0.7-0.9) does not.
+        let mut published_tie = arm(Some(0.95), Some(0.94), 0.2, None);
+        published_tie.published_hazard_ratio_ci = Some([0.71, 1.25]);
+        published_tie.hazard_ratio_ci = Some([0.86, 1.03]);
+        let first = arm(Some(1.0), Some(1.0), 0.3, None);
+        assert_eq!(
+            ranked_as_published(&[first.clone(), published_tie.clone()]),
+            Some(true)
+        );
+        published_tie.hazard_ratio = Some(0.8);
+        published_tie.hazard_ratio_ci = Some([0.7, 0.9]);
+        assert_eq!(ranked_as_published(&[first, published_tie]), Some(false));
         // No hazard ratios published: ORR decides.
         let c = [
             arm(Some(1.0), None, 0.3, Some(0.2)),
