@@ -130,76 +130,6 @@ impl System for Rates {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// The analytic Jacobian equals central differences of the right-hand side, for a
-    /// saturable three-compartment model with retention and for a linear one with a slow
-    /// tumour transfer, at states on both sides of the saturation constants.
-    #[test]
-    fn analytic_jacobian_matches_finite_differences() {
-        let saturable = Rates {
-            ka: 0.0,
-            cl: 0.0,
-            v1: 12.0,
-            q: 0.0,
-            v2: 1.0,
-            saturable: Some((151.1, 1.37, 1.21)),
-            q3: 16.8,
-            v3: 268.0,
-            vmax: Some(28.9),
-            km: 0.376,
-            kt: 0.0,
-            ft: 1.0,
-            retention: Some(Retention {
-                k_off_per_h: 0.0116,
-                kd_mg_l: 0.0297,
-            }),
-            infusion: 50.0,
-        };
-        let linear = Rates {
-            ka: 0.7,
-            cl: 44.1,
-            v1: 8.9,
-            q: 6.1,
-            v2: 7.3,
-            saturable: None,
-            q3: 14.4,
-            v3: 388.0,
-            vmax: None,
-            km: 1.0,
-            kt: 0.03,
-            ft: 0.3,
-            retention: None,
-            infusion: 0.0,
-        };
-        for mut sys in [saturable, linear] {
-            for y in [[5.0, 30.0, 20.0, 40.0, 0.4], [0.0, 0.2, 0.5, 3.0, 0.05]] {
-                let mut jac = nalgebra::DMatrix::zeros(STATES, STATES);
-                assert!(sys.jacobian(0.0, &y, &mut jac).is_some());
-                for j in 0..STATES {
-                    let h = 1e-6 * y[j].abs().max(1e-3);
-                    let (mut up, mut down) = (y, y);
-                    up[j] += h;
-                    down[j] -= h;
-                    let (mut fu, mut fd) = ([0.0; STATES], [0.0; STATES]);
-                    sys.rhs(0.0, &up, &mut fu).unwrap();
-                    sys.rhs(0.0, &down, &mut fd).unwrap();
-                    for i in 0..STATES {
-                        let fdiff = (fu[i] - fd[i]) / (2.0 * h);
-                        assert!(
-                            (jac[(i, j)] - fdiff).abs() <= 1e-5 * fdiff.abs().max(1e-3),
-                            "({i},{j}) at {y:?}: {} vs {fdiff}",
-                            jac[(i, j)]
-                        );
-                    }
-                }
-            }
-        }
-    }
-}
-
 /// One patient's compartments for one agent, advanced between dosing events and samples.
 pub(super) struct Compartments {
     pub(super) y: [f64; STATES],
@@ -270,5 +200,75 @@ impl Compartments {
             .map_err(|e| format!("PK integration from {from} h to {to} h failed: {e}"))?;
         self.y.copy_from_slice(solver.y());
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The analytic Jacobian equals central differences of the right-hand side, for a
+    /// saturable three-compartment model with retention and for a linear one with a slow
+    /// tumour transfer, at states on both sides of the saturation constants.
+    #[test]
+    fn analytic_jacobian_matches_finite_differences() {
+        let saturable = Rates {
+            ka: 0.0,
+            cl: 0.0,
+            v1: 12.0,
+            q: 0.0,
+            v2: 1.0,
+            saturable: Some((151.1, 1.37, 1.21)),
+            q3: 16.8,
+            v3: 268.0,
+            vmax: Some(28.9),
+            km: 0.376,
+            kt: 0.0,
+            ft: 1.0,
+            retention: Some(Retention {
+                k_off_per_h: 0.0116,
+                kd_mg_l: 0.0297,
+            }),
+            infusion: 50.0,
+        };
+        let linear = Rates {
+            ka: 0.7,
+            cl: 44.1,
+            v1: 8.9,
+            q: 6.1,
+            v2: 7.3,
+            saturable: None,
+            q3: 14.4,
+            v3: 388.0,
+            vmax: None,
+            km: 1.0,
+            kt: 0.03,
+            ft: 0.3,
+            retention: None,
+            infusion: 0.0,
+        };
+        for mut sys in [saturable, linear] {
+            for y in [[5.0, 30.0, 20.0, 40.0, 0.4], [0.0, 0.2, 0.5, 3.0, 0.05]] {
+                let mut jac = nalgebra::DMatrix::zeros(STATES, STATES);
+                assert!(sys.jacobian(0.0, &y, &mut jac).is_some());
+                for j in 0..STATES {
+                    let h = 1e-6 * y[j].abs().max(1e-3);
+                    let (mut up, mut down) = (y, y);
+                    up[j] += h;
+                    down[j] -= h;
+                    let (mut fu, mut fd) = ([0.0; STATES], [0.0; STATES]);
+                    sys.rhs(0.0, &up, &mut fu).unwrap();
+                    sys.rhs(0.0, &down, &mut fd).unwrap();
+                    for i in 0..STATES {
+                        let fdiff = (fu[i] - fd[i]) / (2.0 * h);
+                        assert!(
+                            (jac[(i, j)] - fdiff).abs() <= 1e-5 * fdiff.abs().max(1e-3),
+                            "({i},{j}) at {y:?}: {} vs {fdiff}",
+                            jac[(i, j)]
+                        );
+                    }
+                }
+            }
+        }
     }
 }
