@@ -246,14 +246,17 @@ fn agent(a: &RawAgent) -> Result<Agent, String> {
         positive("cl", cl)?;
     }
     positive("v1", v1)?;
-    let q = opt("q", &a.q, &["L/day", "L/h"])?;
-    let v2 = opt("v2", &a.v2, &["L"])?;
-    if q.is_some() != v2.is_some() {
-        return Err("a second compartment needs both q and v2".into());
-    }
-    if let Some(v) = v2 {
-        positive("v2", v)?;
-    }
+    // A peripheral compartment: its intercompartmental clearance and volume, both or neither.
+    let compartment = |which: &str,
+                       (qn, qp): (&str, &Option<Param>),
+                       (vn, vp): (&str, &Option<Param>)| {
+        match (opt(qn, qp, &["L/day", "L/h"])?, opt(vn, vp, &["L"])?) {
+            (None, None) => Ok((None, None)),
+            (Some(q), Some(v)) => Ok((Some(q), Some(positive(vn, v)?))),
+            _ => Err(format!("a {which} compartment needs both {qn} and {vn}")),
+        }
+    };
+    let (q, v2) = compartment("second", ("q", &a.q), ("v2", &a.v2))?;
     let vmtr = opt("vmtr", &a.vmtr, &["mg/h", "mg/day"])?;
     let kmtr = opt("kmtr", &a.kmtr, &["mg/L", "ug/mL"])?;
     let k21s = opt("k21_saturable", &a.k21_saturable, &["1/h", "1/day"])?;
@@ -271,14 +274,7 @@ fn agent(a: &RawAgent) -> Result<Agent, String> {
         }
         _ => return Err("saturable distribution needs vmtr, kmtr and k21_saturable".into()),
     };
-    let q3 = opt("q3", &a.q3, &["L/day", "L/h"])?;
-    let v3 = opt("v3", &a.v3, &["L"])?;
-    if q3.is_some() != v3.is_some() {
-        return Err("a third compartment needs both q3 and v3".into());
-    }
-    if let Some(v) = v3 {
-        positive("v3", v)?;
-    }
+    let (q3, v3) = compartment("third", ("q3", &a.q3), ("v3", &a.v3))?;
     let ka = opt("ka", &a.ka, &["1/h", "1/day"])?;
     match (oral, ka) {
         (true, None) => return Err("oral dosing needs ka".into()),
