@@ -23,6 +23,12 @@
 //! hazard_ratio = 1.0               # against the first arm
 //! hazard_ratio_ci = [0.5, 0.9]
 //! source = "Baselga et al., NEJM 2012"
+//! [[arm.subgroup]]                 # optional, repeatable: a published biomarker split
+//! marker = "pik3ca-h1047r"         # one of subgroups::SUBGROUP_MARKERS
+//! median_pfs_positive = 10.9       # every number optional
+//! median_pfs_negative = 9.8
+//! # orr_positive = 0.4, orr_negative = 0.4
+//! source = "Baselga 2016 Clin Cancer Res 22:3755"
 //! ```
 //!
 //! Arms are numbered from 0 in error keys (`arm[1].regimen[0]`), as TOML arrays are.
@@ -34,6 +40,7 @@ use serde::Deserialize;
 
 use super::drugs::KnownDrugs;
 use super::regimen::Regimen;
+use super::subgroups::PublishedSubgroup;
 
 /// Most patients per arm: 10⁵ gives hazard-ratio intervals far narrower than any trial's,
 /// and keeps one arm's state within memory.
@@ -95,6 +102,8 @@ pub struct Arm {
     pub items: Vec<String>,
     pub regimen: Regimen,
     pub published: Option<Published>,
+    /// Published biomarker subgroups of this arm (at most one per marker).
+    pub subgroups: Vec<PublishedSubgroup>,
 }
 
 /// A checked trial description.
@@ -158,6 +167,8 @@ struct RawArm {
     name: String,
     regimen: Vec<String>,
     published: Option<Published>,
+    #[serde(default)]
+    subgroup: Vec<PublishedSubgroup>,
 }
 
 impl Trial {
@@ -304,11 +315,25 @@ impl Trial {
                 check_published(p)
                     .map_err(|(k, reason)| bad(&key(&format!("published.{k}")), reason))?;
             }
+            for (g, sub) in arm.subgroup.iter().enumerate() {
+                sub.check()
+                    .map_err(|(k, reason)| bad(&key(&format!("subgroup[{g}].{k}")), reason))?;
+                if let Some(h) = arm.subgroup[..g]
+                    .iter()
+                    .position(|x| x.marker == sub.marker)
+                {
+                    return Err(bad(
+                        &key(&format!("subgroup[{g}].marker")),
+                        format!("{:?} is also the marker of subgroup[{h}]", sub.marker),
+                    ));
+                }
+            }
             arms.push(Arm {
                 name,
                 items: arm.regimen,
                 regimen: Regimen { items },
                 published: arm.published,
+                subgroups: arm.subgroup,
             });
         }
         Ok(Trial {

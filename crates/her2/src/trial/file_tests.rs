@@ -205,3 +205,39 @@ fn reads_files_and_names_them() {
     let e = Trial::read(&dir.join("missing.toml"), &known()).unwrap_err();
     assert!(matches!(e, TrialFileError::Read { .. }), "{e}");
 }
+
+#[test]
+fn published_subgroups_are_read_and_checked() {
+    let sub = "hazard_ratio_ci = [0.51, 0.75]\n[[arm.subgroup]]\nmarker = \"pik3ca-h1047r\"\nmedian_pfs_positive = 10.9\nmedian_pfs_negative = 9.8\nsource = \"Baselga 2016\"\n";
+    let text = CLEOPATRA.replacen("hazard_ratio_ci = [0.51, 0.75]\n", sub, 1);
+    let t = parse(&text).unwrap();
+    assert!(t.arms[0].subgroups.is_empty());
+    assert_eq!(t.arms[1].subgroups.len(), 1);
+    assert_eq!(t.arms[1].subgroups[0].median_pfs_positive, Some(10.9));
+    let bad = |from: &str, to: &str| match parse(&text.replacen(from, to, 1)) {
+        Ok(_) => panic!("accepted with {to:?}"),
+        Err(e) => e.to_string(),
+    };
+    assert!(bad("\"pik3ca-h1047r\"", "\"kras\"")
+        .starts_with("TRIAL.toml: arm[1].subgroup[0].marker: \"kras\": expected one of"));
+    assert_eq!(
+        bad("median_pfs_positive = 10.9", "median_pfs_positive = 0"),
+        "TRIAL.toml: arm[1].subgroup[0].median_pfs_positive: 0: expected a positive number of months"
+    );
+    assert_eq!(
+        bad("source = \"Baselga 2016\"", "source = \"\""),
+        "TRIAL.toml: arm[1].subgroup[0].source: is empty"
+    );
+    let twice = text.replacen(
+        sub,
+        &format!("{sub}{}", &sub["hazard_ratio_ci = [0.51, 0.75]\n".len()..]),
+        1,
+    );
+    assert_eq!(
+        parse(&twice).map(|_| ()).map_err(|e| e.to_string()),
+        Err("TRIAL.toml: arm[1].subgroup[1].marker: \"pik3ca-h1047r\" is also the marker of subgroup[0]".to_string())
+    );
+    assert!(bad("median_pfs_negative = 9.8", "orr_negative = 2.0")
+        .contains("subgroup[0].orr_negative: 2: expected a fraction"));
+    assert!(bad("median_pfs_negative = 9.8", "hazard = 1.0").contains("unknown field `hazard`"));
+}

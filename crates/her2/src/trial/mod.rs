@@ -27,6 +27,8 @@ pub mod regimen;
 pub mod response;
 pub mod rng;
 pub mod run;
+pub mod subgroup_report;
+pub mod subgroups;
 pub mod tumour;
 pub mod validation;
 

@@ -10,7 +10,9 @@ use super::file::Setting;
 use super::run::TrialResult;
 
 /// `{"trial", "patients_per_arm", "arms": [{"name", "orr", "cbr", "median_pfs_months",
-/// "pfs_12_months", "hazard_ratio", "hazard_ratio_ci", "pcr"}]}`.
+/// "pfs_12_months", "hazard_ratio", "hazard_ratio_ci", "pcr"}], "subgroups": [...]}`
+/// (`subgroups`: `subgroup_report::json`, added after the contract; readers of the contract
+/// ignore it).
 pub fn json(r: &TrialResult) -> Value {
     let arms: Vec<Value> = r
         .arms
@@ -28,7 +30,12 @@ pub fn json(r: &TrialResult) -> Value {
             })
         })
         .collect();
-    json!({"trial": r.name, "patients_per_arm": r.patients_per_arm, "arms": arms})
+    json!({
+        "trial": r.name,
+        "patients_per_arm": r.patients_per_arm,
+        "arms": arms,
+        "subgroups": super::subgroup_report::json(r),
+    })
 }
 
 fn num(v: Option<f64>) -> String {
@@ -39,11 +46,12 @@ fn quote(s: &str) -> String {
     format!("\"{}\"", s.replace('"', "\"\""))
 }
 
-/// The report directory's files: arms.csv, patients.csv and index.html.
-pub fn report_files(r: &TrialResult) -> [(&'static str, String); 3] {
+/// The report directory's files: arms.csv, patients.csv, subgroups.csv and index.html.
+pub fn report_files(r: &TrialResult) -> [(&'static str, String); 4] {
     [
         ("arms.csv", arms_csv(r)),
         ("patients.csv", patients_csv(r)),
+        ("subgroups.csv", super::subgroup_report::csv(r)),
         ("index.html", index_html(r)),
     ]
 }
@@ -133,6 +141,7 @@ pub fn sections(r: &TrialResult) -> Vec<Section> {
     if r.setting == Setting::Metastatic {
         sections.push(km_section(r));
     }
+    sections.push(super::subgroup_report::section(r));
     sections.push(waterfall(r));
     sections.push(spaghetti(r));
     sections.push(pk_section(r));

@@ -19,6 +19,7 @@ use super::patients::{Numbers, Patient, IHC2_LINE, IHC3_LINE};
 use super::poppk::PopPk;
 use super::recist::{self, Response};
 use super::response::Surface;
+use super::subgroups::{self, SubgroupResult};
 use super::tumour::{conditions, ArmModel};
 use super::TrialError;
 
@@ -73,6 +74,8 @@ pub struct TrialResult {
     pub weeks: Vec<f64>,
     pub cohort: Vec<Patient>,
     pub arms: Vec<ArmResult>,
+    /// Every arm split by every biomarker (`subgroups::SUBGROUP_MARKERS`).
+    pub subgroups: Vec<SubgroupResult>,
 }
 
 /// Assessment weeks: baseline, every 6 weeks up to week 48, then every 9 weeks, up to the
@@ -208,6 +211,8 @@ impl Prepared {
         if let Some(first) = arms.first_mut() {
             first.hazard_ratio = Some(1.0);
         }
+        let published: Vec<_> = trial.arms.iter().map(|a| a.subgroups.clone()).collect();
+        let subgroups = subgroups::split(trial.setting, &cohort, &arms, &published)?;
         Ok(TrialResult {
             name: trial.name.clone(),
             setting: trial.setting,
@@ -216,6 +221,7 @@ impl Prepared {
             weeks: weeks.clone(),
             cohort,
             arms,
+            subgroups,
         })
     }
 }

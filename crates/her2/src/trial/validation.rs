@@ -12,6 +12,7 @@ use crate::lab::Lab;
 
 use super::file::{Purpose, Trial};
 use super::run::TrialResult;
+use super::subgroups::SubgroupResult;
 use super::{run_trial, KnownDrugs};
 
 /// Largest ORR difference (fraction) that counts as reproduced.
@@ -49,6 +50,18 @@ pub struct TrialCheck {
     /// comparable arms.
     pub ranked_as_published: Option<bool>,
     pub arms: Vec<ArmCheck>,
+    /// The biomarker splits the file publishes, simulated beside them.
+    pub subgroups: Vec<SubgroupCheck>,
+}
+
+/// One published biomarker split of an arm, simulated.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SubgroupCheck {
+    #[serde(flatten)]
+    pub result: SubgroupResult,
+    /// The positive-against-negative difference goes the published way
+    /// (`SubgroupResult::direction_as_published`).
+    pub direction_as_published: Option<bool>,
 }
 
 /// The trial files (`*.toml`) of `dir`, sorted by name.
@@ -119,6 +132,15 @@ pub fn check(r: &TrialResult, path: &Path, purpose: Option<Purpose>) -> TrialChe
         patients_per_arm: r.patients_per_arm,
         ranked_as_published: ranked_as_published(&arms),
         arms,
+        subgroups: r
+            .subgroups
+            .iter()
+            .filter(|g| g.published.is_some())
+            .map(|g| SubgroupCheck {
+                direction_as_published: g.direction_as_published(),
+                result: g.clone(),
+            })
+            .collect(),
     }
 }
 
@@ -184,12 +206,14 @@ pub fn json(checks: &[TrialCheck]) -> String {
     serde_json::to_string(checks).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
 }
 
-/// The report directory's files: `validation.csv` (one row per arm) and `index.html`
-/// (predicted against published for ORR, median PFS and hazard ratio, one point per arm on
-/// the identity line's plane, and the table).
-pub fn report_files(checks: &[TrialCheck]) -> [(&'static str, String); 2] {
+/// The report directory's files: `validation.csv` (one row per arm), `subgroups.csv` (one
+/// row per published biomarker split) and `index.html` (predicted against published for ORR,
+/// median PFS and hazard ratio, one point per arm on the identity line's plane, and the
+/// tables).
+pub fn report_files(checks: &[TrialCheck]) -> [(&'static str, String); 3] {
     [
         ("validation.csv", csv(checks)),
+        ("subgroups.csv", subgroups_csv(checks)),
         ("index.html", html(checks)),
     ]
 }
@@ -236,6 +260,94 @@ pub fn csv(checks: &[TrialCheck]) -> String {
         }
     }
     s
+}
+
+/// One row per published biomarker split: simulated and published per side, and whether
+/// the difference goes the published way.
+pub fn subgroups_csv(checks: &[TrialCheck]) -> String {
+    let mut s = String::from(
+        "trial,arm,marker,n_positive,n_negative,orr_positive,published_orr_positive,orr_negative,published_orr_negative,median_pfs_positive,published_median_pfs_positive,median_pfs_negative,published_median_pfs_negative,hazard_ratio,direction_as_published,source\n",
+    );
+    let field = her2sim_report::csv::field;
+    for c in checks {
+        for g in &c.subgroups {
+            let r = &g.result;
+            let p = r.published.as_ref();
+            let row = [
+                field(&c.trial),
+                field(&r.arm),
+                field(&r.marker),
+                r.n[0].to_string(),
+                r.n[1].to_string(),
+                num(r.orr[0]),
+                num(p.and_then(|p| p.orr_positive)),
+                num(r.orr[1]),
+                num(p.and_then(|p| p.orr_negative)),
+                num(r.median_pfs_months[0]),
+                num(p.and_then(|p| p.median_pfs_positive)),
+                num(r.median_pfs_months[1]),
+                num(p.and_then(|p| p.median_pfs_negative)),
+                num(r.hazard_ratio),
+                flag(g.direction_as_published),
+                field(p.map_or("", |p| p.source.as_str())),
+            ];
+            s += &row.join(",");
+            s.push('\n');
+        }
+    }
+    s
+}
+
+/// "simulated / published" with `digits` decimals ("–" for a missing side).
+fn slash(sim: Option<f64>, published: Option<f64>, digits: usize) -> String {
+    let f = |v: Option<f64>| v.map_or("–".to_string(), |x| format!("{x:.digits$}"));
+    format!("{} / {}", f(sim), f(published))
+}
+
+/// The published biomarker splits, simulated beside them.
+fn subgroup_table(checks: &[TrialCheck]) -> Table {
+    let rows = checks
+        .iter()
+        .flat_map(|c| {
+            c.subgroups.iter().map(move |g| {
+                let r = &g.result;
+                let p = r.published.as_ref();
+                vec![
+                    Cell::text(&c.trial),
+                    Cell::text(&r.arm),
+                    Cell::text(&r.marker),
+                    Cell::text(format!("{} / {}", r.n[0], r.n[1])),
+                    Cell::text(slash(r.orr[0], p.and_then(|p| p.orr_positive), 2)),
+                    Cell::text(slash(r.orr[1], p.and_then(|p| p.orr_negative), 2)),
+                    Cell::text(slash(
+                        r.median_pfs_months[0],
+                        p.and_then(|p| p.median_pfs_positive),
+                        1,
+                    )),
+                    Cell::text(slash(
+                        r.median_pfs_months[1],
+                        p.and_then(|p| p.median_pfs_negative),
+                        1,
+                    )),
+                    Cell::text(match g.direction_as_published {
+                        Some(true) => "yes",
+                        Some(false) => "no",
+                        None => "–",
+                    }),
+                ]
+            })
+        })
+        .collect();
+    Table {
+        caption: "Published biomarker subgroups: simulated / published for marker-positive (+) and marker-negative (−) patients of the arm; 'as published' compares the direction of the difference (a median PFS ratio within 0.8–1.25 and ORRs within 5 points are no difference)".into(),
+        headers: [
+            "trial", "arm", "marker", "n + / −", "ORR +", "ORR −", "median PFS + (mo)",
+            "median PFS − (mo)", "as published",
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows,
+    }
 }
 
 /// Predicted (y) against published (x) for one measure: the identity line, and the arms
@@ -354,7 +466,11 @@ fn html(checks: &[TrialCheck]) -> String {
             id: "validation".into(),
             heading: "Predicted against published".into(),
             intro: "Each point is one arm (hover for its values; the table names them); on the dashed line the model reproduces the publication. Arms whose median PFS was not reached in the simulation are left out of that chart, and first arms (hazard ratio 1 by definition) sit at (1, 1).".into(),
-            blocks: vec![charts, Block::Table(table)],
+            blocks: vec![
+                charts,
+                Block::Table(table),
+                Block::Table(subgroup_table(checks)),
+            ],
         }],
     }
     .to_html()
