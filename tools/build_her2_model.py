@@ -336,6 +336,8 @@ par("dxd_retention", 0.0, "dimensionless", "control",
     "control: share of the DXd a cell releases that neighbouring cells take back up before blood washes it out of the tissue (the bystander effect within a tumour of like cells); 0 in culture, where the medium dilutes it")
 par("dxd_bystander", 0.0, "nM", "control",
     "control: DXd in the fluid around the cell released by neighbouring cells (bystander effect of a membrane-permeable payload); 0 in a culture of one line, where the medium dilutes what cells release")
+par("proliferation_capacity", 1.0, "dimensionless", "control",
+    "control: factor on the proliferation rate (and so on the share of cells reaching mitosis), 1 in the laboratory; the trial layer sets it per tumour clone so that every clone's untreated growth equals its tumour's parental line's, as the tumour model gives all clones one in-vivo growth (docs/trials.md)")
 
 group("HER2 expression and HSP90")
 par("k_tx_her2", K_TX_HER2, "nM_per_min", "assumed",
@@ -630,11 +632,11 @@ READOUTS = [
      "surface HER2 in all forms (nM; x MOLECULES_PER_NM for receptors per cell)"),
     ("HER3_total", "HER3 + HRG_HER3 + D_23 + pD_23 + D_H23 + pD_H23 + D_E3 + pD_E3", "surface HER3 in all forms (nM)"),
     ("proliferation_rate",
-     "mu_max * (1 - w_prolif_erk + w_prolif_erk * (1 + K_prolif_erk^2) * pERK_fraction^2 / (K_prolif_erk^2 + pERK_fraction^2))"
+     "mu_max * proliferation_capacity * (1 - w_prolif_erk + w_prolif_erk * (1 + K_prolif_erk^2) * pERK_fraction^2 / (K_prolif_erk^2 + pERK_fraction^2))"
      " * (1 + K_prolif_s6k^2) * pS6K_fraction^2 / (K_prolif_s6k^2 + pS6K_fraction^2)"
      " * (1 + K_prolif_akt^2) * pAKT_fraction^2 / (K_prolif_akt^2 + pAKT_fraction^2)"
      " / (1 + (dna_damage + dxd_damage) / K_dna_arrest)",
-     "per min; mu_max when ERK, S6K and AKT are fully active (each gate a Hill function, n = 2, normalised to 1); DNA damage arrests the cycle"),
+     "per min; mu_max (times proliferation_capacity, 1 in the laboratory) when ERK, S6K and AKT are fully active (each gate a Hill function, n = 2, normalised to 1); DNA damage arrests the cycle"),
     ("apoptosis_rate",
      "(apoptosis_basal + chemo_damage + payload_damage + dna_damage + dxd_damage"
      " + mitotic_damage * mitotic_death_fraction * proliferation_rate / mu_max)"

@@ -35,10 +35,12 @@ fn tdm1_works_alike_with_and_without_a_pik3ca_mutation() {
         "the file's published split is attached"
     );
     assert!(s.n[0] > 50 && s.n[1] > 50, "{:?}", s.n);
-    let [pos, neg] = s.median_pfs_months.map(|m| m.unwrap_or(f64::INFINITY));
+    // Simulated medians fall on the assessment weeks and tie or jump; the Cox hazard ratio
+    // of the split is what compares the sides (published medians 10.9 / 9.8: no difference).
+    let hr = s.hazard_ratio.unwrap();
     assert!(
-        (0.8..=1.25).contains(&(pos / neg)),
-        "median PFS {pos} with the mutation against {neg} without (published 10.9 / 9.8)"
+        (0.8..=1.25).contains(&hr),
+        "HR {hr} with the mutation against without (published medians 10.9 / 9.8)"
     );
     assert_eq!(s.direction_as_published(), Some(true));
     let [lo, hi] = s.hazard_ratio_ci.unwrap();

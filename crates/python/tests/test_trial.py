@@ -29,7 +29,11 @@ def test_trial_matches_the_cli(tmp_path: Path) -> None:
     assert r["arms"][0]["hazard_ratio"] == 1.0
     for a in r["arms"]:
         assert 0.0 <= a["orr"] <= a["cbr"] <= 1.0
-    for name in ("arms.csv", "patients.csv", "index.html"):
+    # Every arm split by every biomarker (docs/trials.md), both sides adding up to the arm.
+    assert len(r["subgroups"]) == 2 * 7
+    for s in r["subgroups"]:
+        assert s["n_positive"] + s["n_negative"] == 20
+    for name in ("arms.csv", "patients.csv", "subgroups.csv", "index.html"):
         assert (tmp_path / "py" / name).stat().st_size > 0
     # Another seed gives other patients.
     assert her2sim.trial(CLEOPATRA, patients=20, seed=8) != r

@@ -18,6 +18,9 @@ pub const LAB_HOURS: f64 = 120.0;
 /// Decades below the top node that the log-spaced nodes cover.
 pub const DECADES: f64 = 4.0;
 
+/// The model parameter scaling a cell's proliferation (1 in the laboratory).
+pub const CAPACITY_PARAM: &str = "proliferation_capacity";
+
 /// The model species holding a cell's DXd (nM), which a donor genotype releases.
 const DXD_SPECIES: &str = "payload_dxd";
 /// Samples over `LAB_HOURS` from which a donor's mean DXd is taken (every 5 h).
@@ -27,11 +30,17 @@ const DONOR_SAMPLES: usize = 24;
 /// list, itself without a donor) whose cells surround these and whose released DXd bathes
 /// them: a HER2-low clone inside a HER2-amplified tumour gets T-DXd's payload from its
 /// neighbours (the bystander effect; Ogitani 2016 co-cultures) although it takes up little
-/// conjugate itself.
+/// conjugate itself. `growth_reference`: the genotype (an index, itself without a reference)
+/// whose untreated growth this one's is matched to by scaling its proliferation
+/// (`proliferation_capacity`): the clones of one tumour share one untreated in-vivo growth
+/// in the tumour model, so in the lab they must too, or a clone the lab makes divide faster
+/// (PTEN loss, PIK3CA: proliferation follows AKT activity nearly quadratically in the
+/// fitted model) would look more sensitive to every drug that acts on dividing cells.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Genotype {
     pub condition: Condition,
     pub dxd_donor: Option<usize>,
+    pub growth_reference: Option<usize>,
     /// Model parameters set beyond the condition's (population-level in-vivo values).
     pub set: Vec<(String, f64)>,
 }
@@ -42,6 +51,7 @@ impl Genotype {
         Genotype {
             condition,
             dxd_donor: None,
+            growth_reference: None,
             set: Vec::new(),
         }
     }
@@ -74,6 +84,9 @@ pub struct Surface {
     /// Per drug: node concentrations (mg/L), the first 0.
     pub nodes: Vec<Vec<f64>>,
     pub conditions: Vec<Condition>,
+    /// Per condition: the `proliferation_capacity` that matches its untreated growth to its
+    /// `growth_reference` (1 without one).
+    pub capacities: Vec<f64>,
     /// `rates[condition][flat grid index]`, first drug varying slowest.
     rates: Vec<Vec<f64>>,
     /// Flat-index stride of each drug.
@@ -125,6 +138,28 @@ impl Surface {
                 "genotype {c}: its DXd donor {d} must be another genotype without a donor"
             )));
         }
+        if let Some((c, r)) = genotypes.iter().enumerate().find_map(|(c, g)| {
+            g.growth_reference
+                .filter(|&r| r >= genotypes.len() || genotypes[r].growth_reference.is_some())
+                .map(|r| (c, r))
+        }) {
+            return Err(TrialError::Invalid(format!(
+                "genotype {c}: its growth reference {r} must be another genotype without one"
+            )));
+        }
+        let capacities = matched_capacities(lab, genotypes)?;
+        let genotypes: Vec<Genotype> = genotypes
+            .iter()
+            .zip(&capacities)
+            .map(|(g, &k)| {
+                let mut g = g.clone();
+                if g.growth_reference.is_some() {
+                    g.set.push((CAPACITY_PARAM.into(), k));
+                }
+                g
+            })
+            .collect();
+        let genotypes = &genotypes[..];
         let n = nodes_per_drug(drugs.len());
         let nodes: Vec<Vec<f64>> = top
             .iter()
@@ -215,6 +250,7 @@ impl Surface {
         Ok(Surface {
             drugs: drugs.to_vec(),
             conditions: genotypes.iter().map(|g| g.condition.clone()).collect(),
+            capacities,
             rates,
             strides: (0..nodes.len())
                 .map(|d| nodes[d + 1..].iter().map(Vec::len).product())
@@ -265,6 +301,64 @@ impl Surface {
     pub fn rate(&self, c: usize, conc: &[f64]) -> f64 {
         self.rate_at(c, &self.weights(conc))
     }
+}
+
+/// The untreated net rate (/h) of `g` with `extra` parameter settings.
+fn untreated_rate(lab: &Lab, g: &Genotype, extra: &[(String, f64)]) -> Result<f64, TrialError> {
+    let what = || format!("{} untreated", g.label());
+    let t = lab.treatment("none").map_err(|e| TrialError::Lab {
+        what: what(),
+        reason: e.to_string(),
+    })?;
+    let extras = Extras {
+        set: g.set.iter().chain(extra).cloned().collect(),
+        outputs: Vec::new(),
+    };
+    let (run, _) = lab
+        .run_with(&g.condition, &t, LAB_HOURS, 1, &extras)
+        .map_err(|e| TrialError::Lab {
+            what: what(),
+            reason: e.to_string(),
+        })?;
+    let (n0, n1) = (run.values[0][0], run.last()[0]);
+    if !(n0 > 0.0 && n1 > 0.0 && n0.is_finite() && n1.is_finite()) {
+        return Err(TrialError::Lab {
+            what: what(),
+            reason: format!("viable cells {n0} -> {n1}"),
+        });
+    }
+    Ok((n1 / n0).ln() / LAB_HOURS)
+}
+
+/// Per genotype, the proliferation capacity that gives it its reference's untreated rate.
+/// Untreated, the net rate is proliferation (proportional to the capacity) minus death (which
+/// does not depend on it), so two runs fix the line through them; 1 without a reference.
+fn matched_capacities(lab: &Lab, genotypes: &[Genotype]) -> Result<Vec<f64>, TrialError> {
+    genotypes
+        .par_iter()
+        .enumerate()
+        .map(|(c, g)| {
+            let Some(r) = g.growth_reference else {
+                return Ok(1.0);
+            };
+            let target = untreated_rate(lab, &genotypes[r], &[])?;
+            let r1 = untreated_rate(lab, g, &[])?;
+            let k2 = if r1 > 0.0 && target > 0.0 { target / r1 } else { 2.0 };
+            if (k2 - 1.0).abs() < 1e-9 {
+                return Ok(1.0);
+            }
+            let r2 = untreated_rate(lab, g, &[(CAPACITY_PARAM.into(), k2)])?;
+            let slope = (r2 - r1) / (k2 - 1.0);
+            let k = 1.0 + (target - r1) / slope;
+            if !(slope > 0.0 && k.is_finite() && k > 0.0) {
+                return Err(TrialError::Invalid(format!(
+                    "genotype {c} ({}): no proliferation capacity gives it the untreated rate {target:.5} /h of genotype {r} (rate {r1:.5} /h at 1, {r2:.5} /h at {k2:.3})",
+                    g.label()
+                )));
+            }
+            Ok(k)
+        })
+        .collect()
 }
 
 /// Node interval and fraction of `x` on `nodes` (0 first, then ascending positives).

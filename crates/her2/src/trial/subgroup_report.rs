@@ -142,8 +142,9 @@ pub fn section(r: &TrialResult) -> Section {
                 clone carries it; pi3k-pathway = PTEN loss or PIK3CA mutation; ihc3 = IHC 3+ \
                 against IHC 2+/FISH+). Published values, where the trial file has them, in \
                 brackets; 'as published' compares the direction of the positive-against-negative \
-                difference (median PFS ratio within 0.8–1.25 and ORR within 5 points count as \
-                no difference). HR: progression, positive against negative, in the same arm."
+                difference (a median PFS ratio within 0.8–1.25, simulated as 1 / HR since simulated \
+                medians fall on assessment weeks, and ORRs within 5 points count as no \
+                difference). HR: progression, positive against negative, in the same arm."
             .into(),
         blocks: vec![Block::Table(Table {
             caption: String::new(),

@@ -123,8 +123,9 @@ pub struct SubgroupResult {
 
 impl SubgroupResult {
     /// Whether the simulated positive-against-negative difference goes the published way:
-    /// both "no difference" (median PFS ratio within `NO_DIFFERENCE_RATIO`, ORR within
-    /// `NO_DIFFERENCE_ORR`) or both the same sign. `None` without a published pair.
+    /// both "no difference" (median PFS ratio — simulated: 1 / hazard ratio — within
+    /// `NO_DIFFERENCE_RATIO`, ORR within `NO_DIFFERENCE_ORR`) or both the same sign. `None`
+    /// without a published pair.
     pub fn direction_as_published(&self) -> Option<bool> {
         let p = self.published.as_ref()?;
         let class_ratio = |a: f64, b: f64| {
@@ -148,10 +149,20 @@ impl SubgroupResult {
         };
         let mut verdicts = Vec::new();
         if let (Some(pp), Some(pn)) = (p.median_pfs_positive, p.median_pfs_negative) {
-            // A median not reached is longer than any follow-up: the largest finite stand-in.
-            let [sp, sn] = self.median_pfs_months.map(|m| m.unwrap_or(f64::MAX));
-            if self.n[0] > 0 && self.n[1] > 0 {
-                verdicts.push(class_ratio(pp, pn) == class_ratio(sp, sn));
+            // The simulated side: the Cox hazard ratio (1/HR stands for the ratio of medians
+            // under proportional hazards), as simulated medians fall on the assessment weeks
+            // and tie often; the medians without one (a median not reached is longer than
+            // any follow-up: the largest finite stand-in).
+            let simulated = match self.hazard_ratio {
+                Some(hr) if hr > 0.0 => Some(class_ratio(1.0, hr)),
+                _ if self.n[0] > 0 && self.n[1] > 0 => {
+                    let [sp, sn] = self.median_pfs_months.map(|m| m.unwrap_or(f64::MAX));
+                    Some(class_ratio(sp, sn))
+                }
+                _ => None,
+            };
+            if let Some(sim) = simulated {
+                verdicts.push(class_ratio(pp, pn) == sim);
             }
         }
         if let (Some(pp), Some(pn), [Some(sp), Some(sn)]) =
@@ -305,6 +316,13 @@ mod tests {
             result([Some(2.8), Some(5.5)], [Some(0.10), Some(0.30)], p).direction_as_published(),
             Some(true)
         );
+        // With a hazard ratio, it decides: HR 1.6 is shorter PFS with the marker.
+        let p = published(Some((4.3, 6.4)), None);
+        let mut r = result([Some(4.1), Some(4.1)], [None, None], p);
+        r.hazard_ratio = Some(1.6);
+        assert_eq!(r.direction_as_published(), Some(true));
+        r.hazard_ratio = Some(1.1);
+        assert_eq!(r.direction_as_published(), Some(false));
         // Not reached counts as longer than any reached median.
         let p = published(Some((20.0, 9.0)), None);
         assert_eq!(

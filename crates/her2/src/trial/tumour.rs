@@ -83,11 +83,15 @@ pub fn conditions(lines: &[&str], effector_activity: f64) -> Vec<Genotype> {
         let parental = out.len();
         out.push(Genotype::alone(in_vivo(line, None)));
         for m in RESISTANCE {
-            out.push(Genotype::alone(in_vivo(line, Some(m))));
+            out.push(Genotype {
+                growth_reference: Some(parental),
+                ..Genotype::alone(in_vivo(line, Some(m)))
+            });
         }
         out.push(Genotype {
             condition: in_vivo(HER2_LOW_LINE, None),
             dxd_donor: Some(parental),
+            growth_reference: Some(parental),
             set: Vec::new(),
         });
     }

@@ -339,7 +339,7 @@ fn subgroup_table(checks: &[TrialCheck]) -> Table {
         })
         .collect();
     Table {
-        caption: "Published biomarker subgroups: simulated / published for marker-positive (+) and marker-negative (−) patients of the arm; 'as published' compares the direction of the difference (a median PFS ratio within 0.8–1.25 and ORRs within 5 points are no difference)".into(),
+        caption: "Published biomarker subgroups: simulated / published for marker-positive (+) and marker-negative (−) patients of the arm; 'as published' compares the direction of the difference (a median PFS ratio within 0.8–1.25 — simulated as 1 / the positive-against-negative hazard ratio — and ORRs within 5 points are no difference)".into(),
         headers: [
             "trial", "arm", "marker", "n + / −", "ORR +", "ORR −", "median PFS + (mo)",
             "median PFS − (mo)", "as published",
