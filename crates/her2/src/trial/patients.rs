@@ -65,6 +65,9 @@ pub struct Population {
     pub effector_activity: Param,
     pub sensitivity_cv: Param,
     pub line_sensitivity_factor: Param,
+    /// Albumin of the laboratory's medium relative to human plasma (the serum shift of the
+    /// lab's potencies for highly bound drugs; poppk.rs `unbound_in_medium`).
+    pub assay_albumin_ratio: Param,
     pub first_line: Frequencies,
     pub after_trastuzumab: Frequencies,
 }
@@ -101,6 +104,8 @@ pub struct Numbers {
     /// Factor on the median sensitivity per line of therapy after the first: tumours that
     /// progressed on earlier lines carry resistance beyond the modelled markers.
     pub line_factor: f64,
+    /// Albumin of the laboratory's medium relative to human plasma.
+    pub assay_albumin_ratio: f64,
     /// `RESISTANCE` order, then HER2 heterogeneity.
     pub first_line: [f64; MARKERS],
     pub after_trastuzumab: [f64; MARKERS],
@@ -167,6 +172,7 @@ impl Population {
                 &self.line_sensitivity_factor,
                 &["1"],
             )?,
+            assay_albumin_ratio: frac("assay_albumin_ratio", &self.assay_albumin_ratio)?,
             first_line: freqs("first_line", &self.first_line)?,
             after_trastuzumab: freqs("after_trastuzumab", &self.after_trastuzumab)?,
         };

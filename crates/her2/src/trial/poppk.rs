@@ -72,6 +72,7 @@ struct RawAgent {
     iiv_v3: Option<Param>,
     iiv_vmax: Option<Param>,
     tumour_fraction: Param,
+    unbound_fraction: Option<Param>,
     tumour_half_time: Param,
     retention_half_time: Option<Param>,
     retention_kd: Option<Param>,
@@ -151,14 +152,17 @@ impl PopPk {
     /// Reads a popPK file's text; errors name the file, the agent and the key.
     pub fn from_toml(text: &str, file: &str) -> Result<PopPk, String> {
         let f: PopFile = toml::from_str(text).map_err(|e| format!("{file}: {e}"))?;
+        let numbers = f
+            .population
+            .numbers()
+            .map_err(|e| format!("{file}: population.{e}"))?;
         let mut agents = Vec::new();
         for (i, a) in f.agent.iter().enumerate() {
             let key = format!("agent[{i}] ({} {})", a.drug, a.variant);
-            agents.push(agent(a).map_err(|e| format!("{file}: {key}: {e}"))?);
+            agents.push(
+                agent(a, numbers.assay_albumin_ratio).map_err(|e| format!("{file}: {key}: {e}"))?,
+            );
         }
-        f.population
-            .check()
-            .map_err(|e| format!("{file}: population.{e}"))?;
         Ok(PopPk {
             agents,
             population: f.population,
@@ -218,7 +222,15 @@ pub(super) fn canonical(p: &Param, dims: &[&str]) -> Result<(f64, bool), String>
     })
 }
 
-fn agent(a: &RawAgent) -> Result<Agent, String> {
+/// The unbound fraction of a drug in the laboratory's medium, from its unbound fraction in
+/// plasma `fu` and the medium's albumin relative to plasma (`ratio`): binding to one protein
+/// with a constant affinity gives (1 − fu) / fu = K [P], so the bound-to-unbound ratio scales
+/// with the protein concentration.
+pub fn unbound_in_medium(fu: f64, ratio: f64) -> f64 {
+    1.0 / (1.0 + (1.0 / fu - 1.0) * ratio)
+}
+
+fn agent(a: &RawAgent, assay_albumin_ratio: f64) -> Result<Agent, String> {
     let oral = match a.route.as_str() {
         "iv" => false,
         "oral" => true,
@@ -304,6 +316,22 @@ fn agent(a: &RawAgent) -> Result<Agent, String> {
             "tumour_fraction: expected a tumour-to-plasma ratio above 0 and at most {MAX_TUMOUR_RATIO}"
         ));
     }
+    // With a plasma unbound fraction, the tumour's unbound drug (tumour_fraction x the
+    // plasma's unbound drug) is matched to the laboratory's unbound drug: the lab's
+    // concentrations are nominal ones in serum-containing medium, where a highly bound drug is
+    // partly bound too, so the lab-equivalent concentration is the unbound one divided by the
+    // medium's unbound fraction (the "serum shift" of in-vitro potencies).
+    let fraction = match opt("unbound_fraction", &a.unbound_fraction, &["1", "%"])? {
+        None => fraction,
+        Some(fu) if fu > 0.0 && fu <= 1.0 => {
+            fraction * fu / unbound_in_medium(fu, assay_albumin_ratio)
+        }
+        Some(fu) => {
+            return Err(format!(
+                "unbound_fraction: {fu}: expected a fraction above 0 and at most 1"
+            ))
+        }
+    };
     let half = get("tumour_half_time", &a.tumour_half_time, &["h", "day"])?.0;
     let retention = match (
         opt("retention_half_time", &a.retention_half_time, &["h", "day"])?,

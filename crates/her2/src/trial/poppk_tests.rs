@@ -541,3 +541,38 @@ fn retained_taxanes_hold_their_tumour_exposure_for_days() {
         );
     }
 }
+
+/// The serum shift: a drug 99 % bound in plasma is ~87 % bound in medium with 10 % FBS
+/// (albumin 6.6 % of plasma's), so the lab-equivalent of the tumour's unbound drug is 7.5 %
+/// of the plasma concentration for lapatinib and neratinib, not their 1 % unbound fraction;
+/// an unbound drug (fu = 1) is unshifted, and a medium without protein leaves the unbound
+/// fraction itself. A bad unbound fraction names the key.
+#[test]
+fn kinase_inhibitor_exposure_matches_unbound_drug_in_plasma_and_medium() {
+    assert!((unbound_in_medium(0.01, 0.066) - 1.0 / 7.534).abs() < 1e-12);
+    assert_eq!(unbound_in_medium(1.0, 0.066), 1.0);
+    assert_eq!(unbound_in_medium(0.01, 0.0), 1.0);
+    for drug in ["lapatinib", "neratinib"] {
+        let f = builtin_agent(drug).tumour_fraction;
+        assert!((f - 0.07534).abs() < 1e-6, "{drug}: {f}");
+    }
+    assert!(
+        (builtin_agent("tucatinib").tumour_fraction - 0.03 * (1.0 + (1.0 / 0.03 - 1.0) * 0.066))
+            .abs()
+            < 1e-9
+    );
+    let everolimus = builtin_agent("everolimus").tumour_fraction;
+    assert!((everolimus - 0.2 * 0.26 / unbound_in_medium(0.26, 0.066)).abs() < 1e-12);
+    // Drugs without an unbound fraction keep their tumour-to-plasma ratio.
+    assert_eq!(builtin_agent("trastuzumab").tumour_fraction, 0.3);
+    let bad = POPPK_TOML.replacen(
+        "unbound_fraction = { value = 0.01,",
+        "unbound_fraction = { value = 1.5,",
+        1,
+    );
+    let err = PopPk::from_toml(&bad, "p.toml").unwrap_err();
+    assert!(
+        err.contains("lapatinib") && err.contains("unbound_fraction"),
+        "{err}"
+    );
+}
