@@ -576,3 +576,16 @@ fn kinase_inhibitor_exposure_matches_unbound_drug_in_plasma_and_medium() {
         "{err}"
     );
 }
+
+/// The laboratory's `strategy@clinical` exposure (regimens.toml) and the trial layer's agree
+/// for the kinase inhibitors: both are the serum-shifted unbound drug.
+#[test]
+fn lab_and_trial_kinase_inhibitor_exposures_agree() {
+    let cat = crate::catalogue::Catalogue::builtin().unwrap();
+    let regimens = crate::pk::Regimens::builtin(&cat).unwrap();
+    for drug in ["lapatinib", "tucatinib"] {
+        let lab = regimens.get(drug).unwrap().exposure;
+        let trial = builtin_agent(drug).tumour_fraction;
+        assert!((lab / trial - 1.0).abs() < 0.005, "{drug}: lab {lab}, trial {trial}");
+    }
+}
