@@ -85,7 +85,9 @@ fn effector_activity_adds_adcc_to_amplified_cells_more_than_to_her2_low_ones() {
     let change = |effectors: f64| -> (f64, f64) {
         let g = her2sim_her2::trial::tumour::conditions(&["bt474"], effectors);
         let s = Surface::build(&lab, &drug, &[20.0], &g).unwrap();
-        let low = g.len() - 1;
+        // The HER2-low clone closes the line's single genotypes (composites follow).
+        let low = her2sim_her2::trial::patients::CLONES - 1;
+        assert_eq!(g[low].condition.cell_line, HER2_LOW_LINE);
         (
             s.rate(0, &[20.0]) - s.untreated(0),
             s.rate(low, &[20.0]) - s.untreated(low),

@@ -104,3 +104,48 @@ fn a_growth_reference_must_be_another_genotype_without_one() {
     ];
     assert!(Surface::build(&lab, &["trastuzumab".to_string()], &[1.0], &chained).is_err());
 }
+
+/// Minor clones carry the dominant clone's marker: every ordered pair of distinct resistance
+/// markers has its genotype at `composite_index` in each line's block, with both modifiers.
+#[test]
+fn composite_genotypes_pair_the_dominant_marker_with_the_minor_one() {
+    use her2sim_her2::trial::patients::RESISTANCE;
+    use her2sim_her2::trial::tumour::{composite_index, conditions, BLOCK};
+    let g = conditions(&["bt474", "mda-mb-361"], 0.0);
+    assert_eq!(g.len(), 2 * BLOCK);
+    let mut seen = std::collections::HashSet::new();
+    for (line, base) in [("bt474", 0), ("mda-mb-361", BLOCK)] {
+        for (d, dominant) in RESISTANCE.iter().enumerate() {
+            for (m, minor) in RESISTANCE.iter().enumerate().filter(|(m, _)| *m != d) {
+                let i = base + composite_index(d, m);
+                assert!(seen.insert(i), "{d} {m} shares {i}");
+                let c = &g[i].condition;
+                assert_eq!(c.cell_line, line);
+                assert_eq!(c.modifiers, ["tumour-tissue", dominant, minor]);
+                assert_eq!(g[i].growth_reference, Some(base));
+            }
+        }
+    }
+}
+
+/// The dominant marker is that of the largest clone among the parental and resistant ones
+/// (the HER2-low region aside); none when the parental clone is the largest.
+#[test]
+fn the_dominant_marker_is_the_largest_resistant_clone() {
+    use her2sim_her2::trial::patients::Patient;
+    use her2sim_her2::trial::poppk::PopPk;
+    let pop = PopPk::builtin().unwrap().population.numbers().unwrap();
+    let mut p = Patient::draw(1, 0, &pop, true, 2);
+    p.clones = [0.2, 0.5, 0.1, 0.05, 0.05, 0.1];
+    assert_eq!(p.dominant_marker(), Some(0));
+    p.clones = [0.3, 0.1, 0.1, 0.25, 0.05, 0.2];
+    assert_eq!(p.dominant_marker(), None);
+    p.clones = [0.1, 0.1, 0.1, 0.1, 0.1, 0.5];
+    assert_eq!(
+        p.dominant_marker(),
+        None,
+        "ties go to the parental clone; HER2-low aside"
+    );
+    p.clones = [0.1, 0.1, 0.1, 0.6, 0.05, 0.05];
+    assert_eq!(p.dominant_marker(), Some(2));
+}

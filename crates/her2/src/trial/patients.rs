@@ -56,6 +56,7 @@ pub struct Population {
     pub plateau_sld: Param,
     pub ihc3_fraction: Param,
     pub minor_clone_fraction: Param,
+    pub tdm1_resistant_minor_fraction: Param,
     pub her2_low_share_min: Param,
     pub her2_low_share_max: Param,
     pub her2_low_minor_fraction: Param,
@@ -86,7 +87,12 @@ pub struct Numbers {
     pub doubling_cv: f64,
     pub plateau_sld: f64,
     pub ihc3: f64,
+    /// Minor-clone share of the trastuzumab-resistance markers (PTEN loss, PIK3CA, p95HER2)
+    /// in a tumour negative for them.
     pub minor: f64,
+    /// Minor-clone share of T-DM1-resistant cells (`tdm1-resistance`), calibrated on T-DM1
+    /// monotherapy (Krop 2012) because no trastuzumab trial sees it.
+    pub minor_tdm1: f64,
     /// Share range of the HER2-low clone in a HER2-heterogeneous tumour.
     pub her2_low_share: (f64, f64),
     /// HER2-low share of a tumour without detected heterogeneity.
@@ -157,6 +163,10 @@ impl Population {
             plateau_sld: g("plateau_sld", &self.plateau_sld, &["mm"])?,
             ihc3: frac("ihc3_fraction", &self.ihc3_fraction)?,
             minor: frac("minor_clone_fraction", &self.minor_clone_fraction)?,
+            minor_tdm1: frac(
+                "tdm1_resistant_minor_fraction",
+                &self.tdm1_resistant_minor_fraction,
+            )?,
             her2_low_share: (
                 frac("her2_low_share_min", &self.her2_low_share_min)?,
                 frac("her2_low_share_max", &self.her2_low_share_max)?,
@@ -279,7 +289,12 @@ impl Patient {
             let positive = t.bernoulli(freq[m]);
             let u = 0.5 + 0.5 * t.uniform();
             markers[m] = positive;
-            let share = if positive { u } else { pop.minor };
+            let minor = if RESISTANCE[m] == "tdm1-resistance" {
+                pop.minor_tdm1
+            } else {
+                pop.minor
+            };
+            let share = if positive { u } else { minor };
             clones[m + 1] = left * share;
             left -= clones[m + 1];
         }
@@ -327,6 +342,20 @@ impl Patient {
         });
         let mut s = Stream::new(self.seed, self.index as u64, PK ^ key);
         std::array::from_fn(|_| s.normal())
+    }
+
+    /// The resistance marker (index into `RESISTANCE`) of the tumour's largest clone, the
+    /// HER2-low region aside; `None` when the parental clone is the largest. Minor clones
+    /// arise in it and carry its marker (trial/tumour.rs `composite_index`).
+    pub fn dominant_marker(&self) -> Option<usize> {
+        // The first of equal shares wins, so a tie leaves the parental clone dominant.
+        let mut best = 0;
+        for (i, c) in self.clones[..=RESISTANCE.len()].iter().enumerate() {
+            if *c > self.clones[best] {
+                best = i;
+            }
+        }
+        best.checked_sub(1)
     }
 
     /// Genotype label of the dominant clone, e.g. `bt474+pten-loss`.

@@ -586,6 +586,9 @@ fn lab_and_trial_kinase_inhibitor_exposures_agree() {
     for drug in ["lapatinib", "tucatinib"] {
         let lab = regimens.get(drug).unwrap().exposure;
         let trial = builtin_agent(drug).tumour_fraction;
-        assert!((lab / trial - 1.0).abs() < 0.005, "{drug}: lab {lab}, trial {trial}");
+        assert!(
+            (lab / trial - 1.0).abs() < 0.005,
+            "{drug}: lab {lab}, trial {trial}"
+        );
     }
 }

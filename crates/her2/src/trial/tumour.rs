@@ -58,20 +58,30 @@ pub struct ArmModel {
 /// the calibration trials: 0 fits them best (bench/results/trial_calibration_adcc_scan.txt).
 pub const IN_VIVO: [&str; 1] = ["tumour-tissue"];
 
-/// The genotypes a surface covers for these cell lines, all in vivo (`IN_VIVO`): per line,
-/// the line without, then with each resistance modifier (`RESISTANCE` order), then the
-/// HER2-low clone (`HER2_LOW_LINE`) bathed in the DXd the line's parental cells release.
+/// Genotypes per cell line in `conditions`: the `CLONES` single ones, then one per ordered
+/// pair of distinct resistance markers (`composite_index`).
+pub const BLOCK: usize = CLONES + RESISTANCE.len() * (RESISTANCE.len() - 1);
+
+/// Offset in a line's block of the composite genotype: the minor marker `minor` arising in a
+/// tumour whose dominant clone carries `dominant` (indices into `RESISTANCE`, distinct).
+pub fn composite_index(dominant: usize, minor: usize) -> usize {
+    let m = if minor > dominant { minor - 1 } else { minor };
+    CLONES + dominant * (RESISTANCE.len() - 1) + m
+}
+
+/// The genotypes a surface covers for these cell lines, all in vivo (`IN_VIVO`): per line
+/// (`BLOCK` genotypes), the line without, then with each resistance modifier (`RESISTANCE`
+/// order), then the HER2-low clone (`HER2_LOW_LINE`) bathed in the DXd the line's parental
+/// cells release, then every pair of resistance modifiers (`composite_index`): a minor clone
+/// arises in the tumour's dominant clone and carries its marker besides its own (a
+/// T-DM1-resistant clone in a PTEN-loss tumour has lost PTEN too, so it resists trastuzumab as
+/// well as DM1). Every genotype's untreated growth is matched to its line's (`growth_reference`).
 /// `effector_activity`: immune effector cells for ADCC relative to the lab's in-vivo
 /// reference (the model's `effector_activity`; 0 leaves it out).
 pub fn conditions(lines: &[&str], effector_activity: f64) -> Vec<Genotype> {
-    let in_vivo = |line: &str, extra: Option<&str>| Condition {
+    let in_vivo = |line: &str, extra: &[&str]| Condition {
         cell_line: line.to_string(),
-        modifiers: IN_VIVO
-            .iter()
-            .copied()
-            .chain(extra)
-            .map(str::to_string)
-            .collect(),
+        modifiers: IN_VIVO.iter().chain(extra).map(|m| m.to_string()).collect(),
     };
     let set: Vec<(String, f64)> = if effector_activity > 0.0 {
         vec![(EFFECTOR_PARAM.to_string(), effector_activity)]
@@ -81,19 +91,27 @@ pub fn conditions(lines: &[&str], effector_activity: f64) -> Vec<Genotype> {
     let mut out = Vec::new();
     for line in lines {
         let parental = out.len();
-        out.push(Genotype::alone(in_vivo(line, None)));
+        out.push(Genotype::alone(in_vivo(line, &[])));
         for m in RESISTANCE {
             out.push(Genotype {
                 growth_reference: Some(parental),
-                ..Genotype::alone(in_vivo(line, Some(m)))
+                ..Genotype::alone(in_vivo(line, &[m]))
             });
         }
         out.push(Genotype {
-            condition: in_vivo(HER2_LOW_LINE, None),
+            condition: in_vivo(HER2_LOW_LINE, &[]),
             dxd_donor: Some(parental),
             growth_reference: Some(parental),
             set: Vec::new(),
         });
+        for d in RESISTANCE {
+            for m in RESISTANCE.iter().filter(|m| **m != d) {
+                out.push(Genotype {
+                    growth_reference: Some(parental),
+                    ..Genotype::alone(in_vivo(line, &[d, m]))
+                });
+            }
+        }
     }
     for g in &mut out {
         g.set.extend(set.iter().cloned());
@@ -238,12 +256,19 @@ impl ArmModel {
             .conditions
             .iter()
             .position(|c| c.cell_line == patient.cell_line && c.modifiers.len() == IN_VIVO.len())
-            .filter(|b| b + CLONES <= s.conditions.len())
+            .filter(|b| b + BLOCK <= s.conditions.len())
             .ok_or_else(|| TrialError::Lab {
                 what: patient.cell_line.to_string(),
                 reason: "not among the surface's conditions".into(),
             })?;
-        let clone_cond: [usize; CLONES] = std::array::from_fn(|i| base + i);
+        // Minor resistant clones carry the dominant clone's marker besides their own.
+        let dominant = patient.dominant_marker();
+        let clone_cond: [usize; CLONES] = std::array::from_fn(|i| match dominant {
+            Some(d) if (1..=RESISTANCE.len()).contains(&i) && i - 1 != d => {
+                base + composite_index(d, i - 1)
+            }
+            _ => base + i,
+        });
         let r0: [f64; CLONES] = clone_cond.map(|c| s.untreated(c));
         if r0[0].is_nan() || r0[0] <= 0.0 {
             return Err(TrialError::Lab {
