@@ -118,7 +118,7 @@ fn print_table(checks: &[TrialCheck]) {
             let r = &g.result;
             let p = r.published.as_ref();
             println!(
-                "{:<34} subgroup {} / {}: n {}/{}, ORR +/- {}/{} (pub {}/{}), mPFS +/- {}/{} (pub {}/{}): as published {}",
+                "{:<34} subgroup {} / {}: n {}/{}, ORR +/- {}/{} (pub {}/{}), mPFS +/- {}/{} (pub {}/{}), HR +/- {}: as published {}",
                 "",
                 r.arm,
                 r.marker,
@@ -132,6 +132,7 @@ fn print_table(checks: &[TrialCheck]) {
                 f(r.median_pfs_months[1], 1),
                 f(p.and_then(|p| p.median_pfs_positive), 1),
                 f(p.and_then(|p| p.median_pfs_negative), 1),
+                f(r.hazard_ratio, 2),
                 mark(g.direction_as_published),
             );
         }

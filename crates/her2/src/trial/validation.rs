@@ -329,6 +329,10 @@ fn subgroup_table(checks: &[TrialCheck]) -> Table {
                         p.and_then(|p| p.median_pfs_negative),
                         1,
                     )),
+                    Cell::text(match (r.hazard_ratio, r.hazard_ratio_ci) {
+                        (Some(h), Some([lo, hi])) => format!("{h:.2} ({lo:.2}–{hi:.2})"),
+                        _ => "–".into(),
+                    }),
                     Cell::text(match g.direction_as_published {
                         Some(true) => "yes",
                         Some(false) => "no",
@@ -342,7 +346,7 @@ fn subgroup_table(checks: &[TrialCheck]) -> Table {
         caption: "Published biomarker subgroups: simulated / published for marker-positive (+) and marker-negative (−) patients of the arm; 'as published' compares the direction of the difference (a median PFS ratio within 0.8–1.25 — simulated as 1 / the positive-against-negative hazard ratio — and ORRs within 5 points are no difference)".into(),
         headers: [
             "trial", "arm", "marker", "n + / −", "ORR +", "ORR −", "median PFS + (mo)",
-            "median PFS − (mo)", "as published",
+            "median PFS − (mo)", "HR + vs −", "as published",
         ]
         .map(String::from)
         .to_vec(),
