@@ -15,7 +15,7 @@ use crate::params::Params;
 use crate::{api, Shared, WebError};
 
 /// The bundled example trials: (id, label, TOML).
-const EXAMPLES: [(&str, &str, &str); 5] = [
+const EXAMPLES: [(&str, &str, &str); 6] = [
     (
         "cleopatra",
         "CLEOPATRA (pertuzumab + trastuzumab + docetaxel, first line)",
@@ -35,6 +35,11 @@ const EXAMPLES: [(&str, &str, &str); 5] = [
         "cobleigh1999",
         "Cobleigh 1999 (trastuzumab after chemotherapy)",
         include_str!("../../../examples/trials/cobleigh1999.toml"),
+    ),
+    (
+        "emilia",
+        "EMILIA (T-DM1 vs lapatinib + capecitabine; PIK3CA subgroups)",
+        include_str!("../../../examples/trials/emilia.toml"),
     ),
     (
         "destiny_breast03",
