@@ -126,28 +126,7 @@ pub fn run(args: TrialArgs) -> anyhow::Result<()> {
     }
     // The biomarker splits the file publishes (every split is in subgroups.csv and --json).
     for g in result.subgroups.iter().filter(|g| g.published.is_some()) {
-        let p = g.published.as_ref();
-        let direction = match g.direction_as_published() {
-            Some(true) => "as published",
-            Some(false) => "NOT as published",
-            None => "-",
-        };
-        println!(
-            "subgroup {} / {}: n {}/{}, ORR +/- {}/{} (published {}/{}), mPFS +/- {}/{} (published {}/{}), HR + vs - {}: {direction}",
-            g.arm,
-            g.marker,
-            g.n[0],
-            g.n[1],
-            f(g.orr[0], 2),
-            f(g.orr[1], 2),
-            f(p.and_then(|p| p.orr_positive), 2),
-            f(p.and_then(|p| p.orr_negative), 2),
-            f(g.median_pfs_months[0], 1),
-            f(g.median_pfs_months[1], 1),
-            f(p.and_then(|p| p.median_pfs_positive), 1),
-            f(p.and_then(|p| p.median_pfs_negative), 1),
-            f(g.hazard_ratio, 2),
-        );
+        println!("{}", her2sim_her2::trial::subgroup_report::line(g));
     }
     if let Some(out) = &args.out {
         println!("report: {}", out.join("index.html").display());

@@ -115,25 +115,10 @@ fn print_table(checks: &[TrialCheck]) {
             c.patients_per_arm
         );
         for g in &c.subgroups {
-            let r = &g.result;
-            let p = r.published.as_ref();
             println!(
-                "{:<34} subgroup {} / {}: n {}/{}, ORR +/- {}/{} (pub {}/{}), mPFS +/- {}/{} (pub {}/{}), HR +/- {}: as published {}",
+                "{:<34} {}",
                 "",
-                r.arm,
-                r.marker,
-                r.n[0],
-                r.n[1],
-                f(r.orr[0], 2),
-                f(r.orr[1], 2),
-                f(p.and_then(|p| p.orr_positive), 2),
-                f(p.and_then(|p| p.orr_negative), 2),
-                f(r.median_pfs_months[0], 1),
-                f(r.median_pfs_months[1], 1),
-                f(p.and_then(|p| p.median_pfs_positive), 1),
-                f(p.and_then(|p| p.median_pfs_negative), 1),
-                f(r.hazard_ratio, 2),
-                mark(g.direction_as_published),
+                her2sim_her2::trial::subgroup_report::line(&g.result)
             );
         }
     }

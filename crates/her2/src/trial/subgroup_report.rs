@@ -83,6 +83,33 @@ pub fn csv(r: &TrialResult) -> String {
     s
 }
 
+/// One line for a terminal: the split, simulated beside published, and the direction verdict.
+pub fn line(g: &SubgroupResult) -> String {
+    let f = |v: Option<f64>, d: usize| v.map_or("-".to_string(), |x| format!("{x:.d$}"));
+    let p = g.published.as_ref();
+    let verdict = match g.direction_as_published() {
+        Some(true) => "as published",
+        Some(false) => "NOT as published",
+        None => "-",
+    };
+    format!(
+        "subgroup {} / {}: n {}/{}, ORR +/- {}/{} (published {}/{}), mPFS +/- {}/{} (published {}/{}), HR + vs - {}: {verdict}",
+        g.arm,
+        g.marker,
+        g.n[0],
+        g.n[1],
+        f(g.orr[0], 2),
+        f(g.orr[1], 2),
+        f(p.and_then(|p| p.orr_positive), 2),
+        f(p.and_then(|p| p.orr_negative), 2),
+        f(g.median_pfs_months[0], 1),
+        f(g.median_pfs_months[1], 1),
+        f(p.and_then(|p| p.median_pfs_positive), 1),
+        f(p.and_then(|p| p.median_pfs_negative), 1),
+        f(g.hazard_ratio, 2),
+    )
+}
+
 fn opt(v: Option<f64>, digits: usize) -> Cell {
     v.map_or(Cell::text("–"), |x| Cell::number(x, digits))
 }
