@@ -34,6 +34,7 @@ fn untreated_tumours_approach_a_plateau() {
         regimen,
         agents: vec![pk.agent("trastuzumab").cloned().unwrap()],
         surface: std::sync::Arc::new(surface),
+        groups: vec![0],
         effect_multiplier: 1.0,
         coarse_h: her2sim_her2::trial::tumour::COARSE_H,
     };
@@ -192,6 +193,7 @@ fn coarse_steps_between_chemotherapy_doses_match_fine_steps() {
             pk.agent("docetaxel").cloned().unwrap(),
         ],
         surface: std::sync::Arc::new(surface),
+        groups: vec![0, 1],
         effect_multiplier: pop.effect_multiplier,
         coarse_h: her2sim_her2::trial::tumour::COARSE_H,
     };
@@ -214,4 +216,78 @@ fn coarse_steps_between_chemotherapy_doses_match_fine_steps() {
             );
         }
     }
+}
+
+/// Norton–Simon (`norton_simon` 1): the drug effect follows the untreated growth rate at the
+/// tumour's current size, so once docetaxel has shrunk a tumour, trastuzumab keeps it going
+/// the way trastuzumab alone takes it from baseline — shrinking if it shrinks it there, growing
+/// if not. With the effect tied to the baseline rate only (0), the Gompertz rate of the shrunk
+/// tumour outgrows a trastuzumab effect that shrank it at baseline, and it regrows.
+#[test]
+fn norton_simon_keeps_the_direction_a_maintenance_drug_sets_at_baseline() {
+    let lab = Lab::builtin().unwrap();
+    let pk = PopPk::builtin().unwrap();
+    let mut pop = pk.population.numbers().unwrap();
+    let known = KnownDrugs::from_catalogue(lab.catalogue());
+    let items = [
+        "trastuzumab 8 mg/kg load then 6 mg/kg q3w",
+        "docetaxel 75 mg/m2 q3w x6",
+    ];
+    let drugs = vec!["trastuzumab".to_string(), "docetaxel".to_string()];
+    let surface = std::sync::Arc::new(
+        Surface::build(&lab, &drugs, &[60.0, 0.5], &conditions(&["bt474"], 0.0)).unwrap(),
+    );
+    let model = |items: &[&str]| ArmModel {
+        regimen: Regimen::parse(items, &known).unwrap(),
+        agents: vec![
+            pk.agent("trastuzumab").cloned().unwrap(),
+            pk.agent("docetaxel").cloned().unwrap(),
+        ],
+        surface: surface.clone(),
+        groups: vec![0, 1],
+        effect_multiplier: pop.effect_multiplier,
+        coarse_h: her2sim_her2::trial::tumour::COARSE_H,
+    };
+    let (hd, h) = (model(&items), model(&items[..1]));
+    let weeks: Vec<f64> = (0..=78).map(f64::from).collect();
+    let mut p = Patient::draw(6, 0, &pop, false, 1);
+    p.cell_line = "bt474";
+    p.clones = [1.0, 0.0, 0.0, 0.0, 0.0, 0.0];
+    p.doubling_time_h = 28.0 * 24.0;
+    p.baseline_sld_mm = 60.0;
+    let mut regrew_without = 0;
+    for exponent in [1.0, 0.0] {
+        pop.norton_simon = exponent;
+        let (mut shrinking, mut growing) = (0, 0);
+        for k in 0..24 {
+            p.sensitivity = [0.2 * 1.2f64.powi(k), 3.0, 1.0];
+            let alone = h.simulate(&p, &pop, &weeks).unwrap().sld_mm;
+            let both = hd.simulate(&p, &pop, &weeks).unwrap().sld_mm;
+            let at_baseline = alone[24] / alone[12] - 1.0;
+            let after_chemo = both[60] / both[36] - 1.0;
+            // Balanced at baseline, or eradicated (below a micrometre) before week 36.
+            if at_baseline.abs() < 1e-3 || both[36] < 1e-3 {
+                continue;
+            }
+            if exponent == 1.0 {
+                assert_eq!(
+                    at_baseline < 0.0,
+                    after_chemo < 0.0,
+                    "sensitivity {}: alone {at_baseline}, after docetaxel {after_chemo}",
+                    p.sensitivity[0]
+                );
+                if at_baseline < 0.0 {
+                    shrinking += 1;
+                } else {
+                    growing += 1;
+                }
+            } else if at_baseline < 0.0 && after_chemo > 0.0 {
+                regrew_without += 1;
+            }
+        }
+        if exponent == 1.0 {
+            assert!(shrinking > 0 && growing > 0, "{shrinking} {growing}");
+        }
+    }
+    assert!(regrew_without > 0);
 }

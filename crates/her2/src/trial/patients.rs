@@ -7,7 +7,8 @@
 use serde::Deserialize;
 
 use super::poppk::{canonical, Param, EFFECTS};
-use super::rng::Stream;
+use super::rng::{log_sd, Stream};
+use crate::catalogue::StrategyClass;
 
 /// Resistance modifiers of the laboratory a tumour's subclones may carry, in the order their
 /// shares are drawn.
@@ -26,6 +27,30 @@ pub const IHC2_LINE: &str = "mda-mb-361";
 pub const HER2_LOW_LINE: &str = "zr-75-1";
 /// Subclones of a tumour: parental, the `RESISTANCE` ones, and the HER2-low one.
 pub const CLONES: usize = RESISTANCE.len() + 2;
+
+/// Groups of drugs a patient's sensitivity is drawn for, one log-normal factor each,
+/// correlated by `Numbers::sensitivity_correlation`: agents against HER2 and its pathway,
+/// cytotoxic chemotherapy, and antibody-drug conjugates (HER2-targeted delivery of a
+/// cytotoxic payload). Separate factors let a combination help patients through whichever of
+/// its drugs their tumour responds to (independent drug action; Palmer & Sorger 2017).
+pub const SENSITIVITY_GROUPS: [&str; 3] = ["targeted", "chemotherapy", "adc"];
+
+/// The sensitivity group (index into `SENSITIVITY_GROUPS`) of a strategy class.
+pub fn sensitivity_group(class: StrategyClass) -> usize {
+    match class {
+        StrategyClass::Chemo => 1,
+        StrategyClass::Adc => 2,
+        StrategyClass::Antibody
+        | StrategyClass::Tki
+        | StrategyClass::Hsp90
+        | StrategyClass::Transcriptional
+        | StrategyClass::Rna
+        | StrategyClass::Pi3k
+        | StrategyClass::Akt
+        | StrategyClass::Mtor
+        | StrategyClass::Mek => 0,
+    }
+}
 
 /// Marker frequencies (fractions) for one population.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -63,8 +88,10 @@ pub struct Population {
     pub recist_detection: Param,
     pub pcr_detection: Param,
     pub effect_multiplier: Param,
+    pub norton_simon_exponent: Param,
     pub effector_activity: Param,
     pub sensitivity_cv: Param,
+    pub sensitivity_correlation: Param,
     pub line_sensitivity_factor: Param,
     /// Albumin of the laboratory's medium relative to human plasma (the serum shift of the
     /// lab's potencies for highly bound drugs; poppk.rs `unbound_in_medium`).
@@ -101,12 +128,19 @@ pub struct Numbers {
     pub pcr_detection: f64,
     /// Multiplier on the in-vivo drug-effect scale κ (trial/tumour.rs).
     pub effect_multiplier: f64,
+    /// How the drug effect follows the tumour's current untreated growth rate (trial/tumour.rs):
+    /// 1 = Norton–Simon (kill proportional to the Gompertz growth rate at the current size), 0 =
+    /// proportional to the growth rate at baseline only.
+    pub norton_simon: f64,
     /// Immune effectors for ADCC in the tumour, relative to the lab's in-vivo reference
     /// (the laboratory's `effector_activity`; 0 = none).
     pub effector_activity: f64,
     /// Between-patient variability of the drug effect (log-normal CV) on top of genotype,
     /// HER2 class and PK.
     pub sensitivity_cv: f64,
+    /// Correlation (on the log scale) between a patient's sensitivities to the drug groups of
+    /// `SENSITIVITY_GROUPS` (1 = one factor for every drug).
+    pub sensitivity_correlation: f64,
     /// Factor on the median sensitivity per line of therapy after the first: tumours that
     /// progressed on earlier lines carry resistance beyond the modelled markers.
     pub line_factor: f64,
@@ -175,8 +209,14 @@ impl Population {
             recist_detection: g("recist_detection", &self.recist_detection, &["mm"])?,
             pcr_detection: g("pcr_detection", &self.pcr_detection, &["mm"])?,
             effect_multiplier: g("effect_multiplier", &self.effect_multiplier, &["1"])?,
+            norton_simon: g("norton_simon_exponent", &self.norton_simon_exponent, &["1"])?,
             effector_activity: g("effector_activity", &self.effector_activity, &["1"])?,
             sensitivity_cv: g("sensitivity_cv", &self.sensitivity_cv, &["%CV"])?,
+            sensitivity_correlation: g(
+                "sensitivity_correlation",
+                &self.sensitivity_correlation,
+                &["1"],
+            )?,
             line_factor: g(
                 "line_sensitivity_factor",
                 &self.line_sensitivity_factor,
@@ -196,6 +236,18 @@ impl Population {
             if v <= 0.0 {
                 return Err(format!("{k}: must be > 0"));
             }
+        }
+        if !(0.0..=1.0).contains(&n.sensitivity_correlation) {
+            return Err(format!(
+                "sensitivity_correlation: {} must lie in 0-1",
+                n.sensitivity_correlation
+            ));
+        }
+        if !(0.0..=1.0).contains(&n.norton_simon) {
+            return Err(format!(
+                "norton_simon_exponent: {} must lie in 0-1",
+                n.norton_simon
+            ));
         }
         if n.her2_low_share.0 > n.her2_low_share.1 {
             return Err(format!(
@@ -244,10 +296,10 @@ pub struct Patient {
     /// Subclone shares: parental first, then `RESISTANCE` order, then HER2-low; they sum
     /// to 1.
     pub clones: [f64; CLONES],
-    /// Factor on the in-vivo drug effect (log-normal, median 1): what makes tumours of one
-    /// genotype respond differently in different patients (stroma, immune infiltrate,
-    /// heterogeneity the genotypes do not carry).
-    pub sensitivity: f64,
+    /// Factors on the in-vivo drug effect per `SENSITIVITY_GROUPS` group (log-normal, median
+    /// 1 in first line): what makes tumours of one genotype respond differently in different
+    /// patients (stroma, immune infiltrate, heterogeneity the genotypes do not carry).
+    pub sensitivity: [f64; SENSITIVITY_GROUPS.len()],
 }
 
 impl Patient {
@@ -316,8 +368,17 @@ impl Patient {
         }
         clones[CLONES - 1] = low;
         let median = pop.line_factor.powi(line.saturating_sub(1) as i32);
-        let sensitivity =
-            Stream::new(seed, index as u64, SENSITIVITY).lognormal(median, pop.sensitivity_cv);
+        // A shared normal deviate and one per group, mixed to the population's correlation;
+        // the shared one is drawn first, so a correlation of 1 gives every group the factor a
+        // single draw gave before the groups existed.
+        let mut st = Stream::new(seed, index as u64, SENSITIVITY);
+        let shared = st.normal();
+        let w = log_sd(pop.sensitivity_cv);
+        let rho = pop.sensitivity_correlation;
+        let sensitivity = [(); SENSITIVITY_GROUPS.len()].map(|_| {
+            let z = rho.sqrt() * shared + (1.0 - rho).sqrt() * st.normal();
+            median * (w * z).exp()
+        });
         Patient {
             index,
             seed,
@@ -420,7 +481,7 @@ mod tests {
         pop.line_factor = 0.5;
         let median = |line: u32| {
             let mut v: Vec<f64> = (0..20_001)
-                .map(|i| Patient::draw(5, i, &pop, false, line).sensitivity)
+                .map(|i| Patient::draw(5, i, &pop, false, line).sensitivity[1])
                 .collect();
             v.sort_by(f64::total_cmp);
             v[10_000]
@@ -432,7 +493,43 @@ mod tests {
             Patient::draw(5, 7, &pop, false, 3),
         );
         assert_eq!((a.baseline_sld_mm, a.clones), (b.baseline_sld_mm, b.clones));
-        assert!((b.sensitivity / a.sensitivity - 0.25).abs() < 1e-12);
+        for g in 0..SENSITIVITY_GROUPS.len() {
+            assert!((b.sensitivity[g] / a.sensitivity[g] - 0.25).abs() < 1e-12);
+        }
+    }
+
+    /// The groups' log-sensitivities have the population's correlation and spread (20,000
+    /// patients: SE of a correlation ~0.007), and a correlation of 1 gives one factor.
+    #[test]
+    fn group_sensitivities_are_correlated_as_stated() {
+        let mut pop = PopPk::builtin().unwrap().population.numbers().unwrap();
+        for rho in [0.0, 0.3, 1.0] {
+            pop.sensitivity_correlation = rho;
+            let logs: Vec<[f64; 3]> = (0..20_000)
+                .map(|i| Patient::draw(8, i, &pop, false, 1).sensitivity.map(f64::ln))
+                .collect();
+            let n = logs.len() as f64;
+            let mean = |g: usize| logs.iter().map(|l| l[g]).sum::<f64>() / n;
+            let cov = |a: usize, b: usize| {
+                let (ma, mb) = (mean(a), mean(b));
+                logs.iter().map(|l| (l[a] - ma) * (l[b] - mb)).sum::<f64>() / n
+            };
+            let w = log_sd(pop.sensitivity_cv);
+            for g in 0..3 {
+                assert!((cov(g, g).sqrt() / w - 1.0).abs() < 0.03, "{rho} {g}");
+            }
+            for (a, b) in [(0, 1), (0, 2), (1, 2)] {
+                let r = cov(a, b) / (cov(a, a) * cov(b, b)).sqrt();
+                assert!((r - rho).abs() < 0.03, "{rho}: {a}-{b} {r}");
+            }
+            if rho == 1.0 {
+                let p = Patient::draw(8, 3, &pop, false, 1);
+                assert!(p
+                    .sensitivity
+                    .iter()
+                    .all(|s| (s / p.sensitivity[0] - 1.0).abs() < 1e-12));
+            }
+        }
     }
 
     #[test]

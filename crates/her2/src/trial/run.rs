@@ -15,7 +15,7 @@ use her2sim_analysis::survival::{cox::hazard_ratio, km::KaplanMeier};
 use crate::lab::Lab;
 
 use super::file::{Published, Setting, Trial};
-use super::patients::{Numbers, Patient, IHC2_LINE, IHC3_LINE};
+use super::patients::{sensitivity_group, Numbers, Patient, IHC2_LINE, IHC3_LINE};
 use super::poppk::PopPk;
 use super::recist::{self, Response};
 use super::response::Surface;
@@ -321,10 +321,24 @@ fn arm_models(
             .iter()
             .filter_map(|d| pk.agent(d).cloned())
             .collect();
+        let groups = surface
+            .drugs
+            .iter()
+            .map(|d| {
+                lab.catalogue()
+                    .strategy(d)
+                    .map(|st| sensitivity_group(st.class))
+                    .map_err(|e| TrialError::Lab {
+                        what: d.clone(),
+                        reason: e.to_string(),
+                    })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         models.push(ArmModel {
             regimen: arm.regimen.clone(),
             agents,
             surface,
+            groups,
             effect_multiplier: pop.effect_multiplier,
             coarse_h: super::tumour::COARSE_H,
         });

@@ -2,14 +2,19 @@
 //! the resistant ones) sharing one Gompertz carrying capacity, each changed by the drug
 //! effect the laboratory measured for its genotype at the patient's tumour exposure:
 //!
-//! d ln V_i / dt = α ln(K / V) + κ (r_i(C(t)) − r_i(0)),   V = Σ V_i,
+//! d ln V_i / dt = g(V) + κ (g(V) / g(V₀))^ν (r_i(C(t)) − r_i(0)),
+//! g(V) = α ln(K / V),   V = Σ V_i,
 //!
 //! with α set so that the untreated tumour doubles in the patient's doubling time at its
-//! baseline size, and κ = multiplier × sensitivity × (ln 2 / doubling time) / r_parental(0)
+//! baseline size V₀, and κ = multiplier × sensitivity × (ln 2 / doubling time) / r_parental(0)
 //! (sensitivity: the patient's log-normal factor, median 1): the in-vitro
 //! change of the per-cell rate scaled by how much slower the tumour grows in the patient
-//! than the cells in the dish (Norton–Simon: the effect of a drug is proportional to the
-//! growth rate of the untreated tumour). Burden is read as a sum of longest diameters by
+//! than the cells in the dish. Norton–Simon: the effect of a drug is proportional to the
+//! growth rate the untreated tumour would have at its current size, so with ν = 1
+//! (`Numbers::norton_simon`) a tumour shrunk by one drug is held by a weaker one at every
+//! size it reaches, instead of regrowing to the size where the Gompertz rate outweighs a fixed
+//! drug effect (ν = 0). The Gompertz rate is capped at the rate of a one-cell tumour
+//! (`CELL_VOLUME_MM3`), where the law stops meaning anything. Burden is read as a sum of longest diameters by
 //! taking the volume as one sphere. Stepped on log-volumes with the drug term averaged over
 //! each step (trapezoid): every `FINE_H` hours for `FINE_WINDOW_H` after each dose of a
 //! short-lived agent (plasma half-life under `FAST_HALF_LIFE_H`: chemotherapy, kinase
@@ -31,6 +36,8 @@ use super::TrialError;
 /// every assessment.
 pub const FINE_H: f64 = 4.0;
 pub const COARSE_H: f64 = 24.0;
+/// Volume of one tumour cell (mm³, a 10-µm sphere): below it the Gompertz rate stops rising.
+pub const CELL_VOLUME_MM3: f64 = 5.2e-7;
 /// How long after a dose of a short-lived agent the fine step is used (h).
 pub const FINE_WINDOW_H: f64 = 120.0;
 /// Agents whose typical plasma half-life ln 2 V1 / CL is shorter than this are short-lived (h).
@@ -46,6 +53,8 @@ pub struct ArmModel {
     pub surface: Arc<Surface>,
     /// In-vivo effect multiplier on κ (population parameter; 1 = the in-vitro change scaled by growth only).
     pub effect_multiplier: f64,
+    /// Sensitivity group (`SENSITIVITY_GROUPS`) of each of `surface.drugs`.
+    pub groups: Vec<usize>,
     /// Step away from short-lived agents' doses (h): `COARSE_H`; tests set `FINE_H` to check
     /// that the coarse steps change nothing that matters.
     pub coarse_h: f64,
@@ -130,6 +139,26 @@ pub fn diameter(v: f64) -> f64 {
     (6.0 * v / PI).cbrt()
 }
 
+/// The Norton–Simon factor on the drug effect: the untreated Gompertz rate at the current
+/// burden (`growth`) relative to the rate at baseline (`baseline`), to the power `exponent`
+/// (1 = Norton–Simon, 0 = no size dependence).
+/// A tumour at or beyond its plateau has no growth for a drug to act on (factor 0).
+pub fn norton_simon_scale(growth: f64, baseline: f64, exponent: f64) -> f64 {
+    if exponent == 0.0 {
+        return 1.0;
+    }
+    (growth.max(0.0) / baseline).powf(exponent)
+}
+
+/// ln Σ exp(xᵢ) without underflow (clones far below one cell) or overflow; −∞ for no burden.
+pub fn log_sum_exp(x: &[f64]) -> f64 {
+    let top = x.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    if top == f64::NEG_INFINITY {
+        return top;
+    }
+    top + x.iter().map(|l| (l - top).exp()).sum::<f64>().ln()
+}
+
 /// A simulated course: the burden at the requested times.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Course {
@@ -139,6 +168,21 @@ pub struct Course {
 
 impl ArmModel {
     /// The patient's doses (time h, drug, mg) up to `horizon_h`.
+    /// The sensitivity groups of the drugs this arm gives, ascending.
+    pub fn given_groups(&self) -> Vec<usize> {
+        let mut g: Vec<usize> = self
+            .surface
+            .drugs
+            .iter()
+            .zip(&self.groups)
+            .filter(|(d, _)| self.regimen.items.iter().any(|i| &i.drug == *d))
+            .map(|(_, g)| *g)
+            .collect();
+        g.sort_unstable();
+        g.dedup();
+        g
+    }
+
     fn doses(&self, patient: &Patient, horizon_h: f64) -> Result<Vec<DoseEvent>, TrialError> {
         self.regimen
             .expand(patient.weight_kg, patient.bsa_m2, horizon_h)
@@ -280,9 +324,17 @@ impl ArmModel {
         let ln_k = volume(pop.plateau_sld).ln();
         let g0 = LN_2 / patient.doubling_time_h;
         let alpha = g0 / (ln_k - v0.ln());
-        let kappa = self.effect_multiplier * patient.sensitivity * g0 / r0[0];
+        let kappa = self.effect_multiplier * g0 / r0[0];
+        let ln_cell = CELL_VOLUME_MM3.ln();
         let mut ln_v: [f64; CLONES] = patient.clones.map(|f| (v0 * f).ln());
+        let given = self.given_groups();
+        let sens = &patient.sensitivity;
+        // The interaction of groups (the lab's combination minus its groups alone) is scaled
+        // by the geometric mean of the given groups' sensitivities.
+        let shared =
+            (given.iter().map(|&g| sens[g].ln()).sum::<f64>() / given.len().max(1) as f64).exp();
         let mut conc = vec![0.0; expo.len()];
+        let mut part = vec![0.0; expo.len()];
         let mut effects = |k: usize| -> [f64; CLONES] {
             for (c, e) in conc.iter_mut().zip(&expo) {
                 *c = e[k];
@@ -291,6 +343,29 @@ impl ArmModel {
             let mut out = [0.0; CLONES];
             for i in 0..CLONES {
                 out[i] = s.rate_at(clone_cond[i], &w) - r0[i];
+            }
+            match given.as_slice() {
+                [] => {}
+                [g] => out.iter_mut().for_each(|o| *o *= sens[*g]),
+                _ => {
+                    // Independent parts: each group's drugs alone, weighted by its sensitivity.
+                    let mut weighted = [0.0; CLONES];
+                    let mut alone = [0.0; CLONES];
+                    for &g in &given {
+                        for (j, p) in part.iter_mut().enumerate() {
+                            *p = if self.groups[j] == g { conc[j] } else { 0.0 };
+                        }
+                        let wg = s.weights(&part);
+                        for i in 0..CLONES {
+                            let d = s.rate_at(clone_cond[i], &wg) - r0[i];
+                            weighted[i] += sens[g] * d;
+                            alone[i] += d;
+                        }
+                    }
+                    for i in 0..CLONES {
+                        out[i] = weighted[i] + shared * (out[i] - alone[i]);
+                    }
+                }
             }
             out
         };
@@ -308,10 +383,12 @@ impl ArmModel {
             }
             let h = times[k + 1] - t;
             let cur = effects(k + 1);
-            let v: f64 = ln_v.iter().map(|l| l.exp()).sum();
-            let growth = alpha * (ln_k - v.ln());
+            // The Gompertz rate stops rising below one cell, where the law means nothing; the
+            // burden is summed in logs because clones can fall far below one cell.
+            let growth = alpha * (ln_k - log_sum_exp(&ln_v).max(ln_cell));
+            let scale = norton_simon_scale(growth, g0, pop.norton_simon);
             for i in 0..CLONES {
-                ln_v[i] += h * (growth + kappa * 0.5 * (prev[i] + cur[i]));
+                ln_v[i] += h * (growth + kappa * scale * 0.5 * (prev[i] + cur[i]));
             }
             prev = cur;
         }
