@@ -1,9 +1,9 @@
 //! Biomarker subgroups of the virtual trials against the published biomarker analyses:
 //! EMILIA's T-DM1 arm works alike with and without a PIK3CA mutation (median PFS 10.9 against
 //! 9.8 months; Baselga 2016 Clin Cancer Res 22:3755, sourced), and every split partitions its
-//! arm. The chemotherapy-based splits (lapatinib + capecitabine by PIK3CA or PI3K-pathway
-//! activation, Baselga 2016 and Wang 2011; taxane + trastuzumab by PTEN, PMC3899777) are
-//! reported by `validate-trials` and are not yet reproduced (docs/trials.md says why).
+//! arm. The other published splits (CLEOPATRA by PIK3CA, Baselga 2014; lapatinib +
+//! capecitabine by PIK3CA or PI3K-pathway activation, Baselga 2016 and Wang 2011; taxane +
+//! trastuzumab by PTEN, PMC3899777) are compared by `validate-trials` (docs/trials.md).
 
 use her2sim_her2::trial::subgroups::SUBGROUP_MARKERS;
 use her2sim_her2::trial::{run_trial, KnownDrugs, Trial, TrialResult};

@@ -92,12 +92,13 @@ pub fn arms_csv(r: &TrialResult) -> String {
 /// One row per patient and arm.
 pub fn patients_csv(r: &TrialResult) -> String {
     let mut s = String::from(
-        "patient,arm,weight_kg,bsa_m2,cell_line,genotype,doubling_time_days,baseline_sld_mm,best_response,best_change_pct,pfs_months,progressed,pcr\n",
+        "patient,arm,weight_kg,bsa_m2,cell_line,genotype,doubling_time_days,baseline_sld_mm,sensitivity_targeted,sensitivity_chemotherapy,sensitivity_adc,best_response,best_change_pct,pfs_months,progressed,pcr\n",
     );
     for a in &r.arms {
         for (p, x) in r.cohort.iter().zip(&a.patients) {
+            let [st, sc, sa] = p.sensitivity;
             s += &format!(
-                "{},{},{:.2},{:.3},{},{},{:.1},{:.2},{},{:.2},{:.4},{},{}\n",
+                "{},{},{:.2},{:.3},{},{},{:.1},{:.2},{st:.4},{sc:.4},{sa:.4},{},{:.2},{:.4},{},{}\n",
                 p.index,
                 quote(&a.name),
                 p.weight_kg,
