@@ -73,7 +73,31 @@ fn median_dor(weeks: &[f64], patients: &[PatientArm]) -> Option<f64> {
         t.push((p.pfs_months - start).max(0.0));
         e.push(p.progressed);
     }
-    KaplanMeier::fit(&t, &e).ok()?.median().estimate
+    joined_median(&t, &e)
+}
+
+/// The Kaplan–Meier median read off the curve joined linearly between its steps: simulated
+/// progression falls on assessment weeks, so the step median jumps by whole assessment
+/// intervals (2.8 or 4.1 months) as a parameter moves; the joined curve moves smoothly.
+fn joined_median(times: &[f64], events: &[bool]) -> Option<f64> {
+    let km = KaplanMeier::fit(times, events).ok()?;
+    let (mut t0, mut s0) = (0.0, 1.0);
+    for r in &km.rows {
+        if r.survival <= 0.5 {
+            return Some(t0 + (s0 - 0.5) / (s0 - r.survival).max(1e-12) * (r.time - t0));
+        }
+        if r.events > 0 {
+            (t0, s0) = (r.time, r.survival);
+        }
+    }
+    None
+}
+
+/// The joined median PFS of one arm (months).
+fn joined_median_pfs(patients: &[PatientArm]) -> Option<f64> {
+    let t: Vec<f64> = patients.iter().map(|p| p.pfs_months).collect();
+    let e: Vec<bool> = patients.iter().map(|p| p.progressed).collect();
+    joined_median(&t, &e)
 }
 
 fn grid(var: &str, default: &[f64]) -> Vec<f64> {
@@ -128,21 +152,23 @@ fn population_parameters_scan_on_the_calibration_trials() {
             let slamon = load("slamon2001.toml", 0, effectors, &pk);
             // Every combination of the grids: (m, CV, doubling days, minor share, line factor,
             // HER2-low minor share).
-            let mut points: Vec<[f64; 6]> = Vec::new();
+            let mut points: Vec<[f64; 7]> = Vec::new();
             for &m in &grid("MULTIPLIERS", &[1.0, 2.0, 3.5, 6.0]) {
                 for &cv in &grid("SENSITIVITY_CVS", &[0.0, 1.0, 2.0]) {
                     for &td in &grid("DOUBLING_DAYS", &[60.0, 100.0, 164.0]) {
                         for &minor in &grid("MINOR_SHARES", &[0.001, 0.01, 0.05]) {
                             for &line in &grid("LINE_FACTORS", &[1.0]) {
                                 for &low in &grid("HER2_LOW_MINORS", &[base.her2_low_minor]) {
-                                    points.push([m, cv, td, minor, line, low]);
+                                    for &ns in &grid("NORTON_SIMON", &[base.norton_simon]) {
+                                        points.push([m, cv, td, minor, line, low, ns]);
+                                    }
                                 }
                             }
                         }
                     }
                 }
             }
-            for [m, cv, td, minor, line, low] in points {
+            for [m, cv, td, minor, line, low, ns] in points {
                 let mut pop = base;
                 pop.effect_multiplier = m;
                 pop.sensitivity_cv = cv;
@@ -151,6 +177,7 @@ fn population_parameters_scan_on_the_calibration_trials() {
                 pop.line_factor = line;
                 pop.her2_low_minor = low;
                 pop.effector_activity = effectors;
+                pop.norton_simon = ns;
                 let go =
                     |(t, p): &(Trial, Prepared)| -> TrialResult { p.run(t, &pop, &|| {}).unwrap() };
                 let v = go(&vogel);
@@ -178,7 +205,7 @@ fn population_parameters_scan_on_the_calibration_trials() {
                     Some(c.arms[0].orr),
                     median_dor(&c.weeks, &c.arms[0].patients),
                     Some(s.arms[0].orr),
-                    s.arms[0].median_pfs_months,
+                    joined_median_pfs(&s.arms[0].patients),
                 ];
                 let score: f64 = TARGETS
                     .iter()
@@ -198,8 +225,19 @@ fn population_parameters_scan_on_the_calibration_trials() {
                     })
                     .collect::<Vec<_>>()
                     .join(", ");
+                // Complete responses (not a target until a sourced rate is found; printed so
+                // the Norton-Simon exponent's effect on them shows).
+                let cr = |r: &TrialResult| {
+                    r.arms[0]
+                        .patients
+                        .iter()
+                        .filter(|p| p.best == Response::Cr)
+                        .count() as f64
+                        / r.arms[0].patients.len().max(1) as f64
+                };
                 let row = format!(
-            "retention {retention_h} h m {m} cv {cv} td {td} minor {minor} line {line} her2-low minor {low} effectors {effectors}: {text}; Vogel mPFS {:?}; score {score:.1}",
+            "retention {retention_h} h m {m} cv {cv} td {td} minor {minor} line {line} her2-low minor {low} effectors {effectors} norton-simon {ns}: {text}; CR Vogel {:.3} Cobleigh {:.3} Slamon-P {:.3}; Vogel mPFS {:?}; score {score:.1}",
+            cr(&v), cr(&c), cr(&s),
             v.arms[0].median_pfs_months.map(|x| (x * 10.0).round() / 10.0)
         );
                 println!("{row}");
@@ -239,10 +277,10 @@ fn capecitabine_tumour_exposure_scan_on_geyer() {
         let p = Prepared::new(&t, &lab, &pk).unwrap();
         let r = p.run(&t, &p.population, &|| {}).unwrap();
         let a = &r.arms[0];
-        let m = a.median_pfs_months.unwrap_or(24.0);
+        let m = joined_median_pfs(&a.patients).unwrap_or(24.0);
         let score = ((a.orr - 0.14) / 0.035).powi(2) + ((m - 4.4) / 0.7).powi(2);
         println!(
-            "capecitabine tumour_fraction {f}: ORR {:.3}, median PFS {:?}, score {score:.1}",
+            "capecitabine tumour_fraction {f}: ORR {:.3}, median PFS {:?} (joined {m:.2}), score {score:.1}",
             a.orr, a.median_pfs_months
         );
     }
@@ -318,10 +356,10 @@ fn docetaxel_retention_scan_on_m77001() {
         let p = Prepared::new(&t, &lab, &pk).unwrap();
         let r = p.run(&t, &p.population, &|| {}).unwrap();
         let a = &r.arms[0];
-        let m = a.median_pfs_months.unwrap_or(36.0);
+        let m = joined_median_pfs(&a.patients).unwrap_or(36.0);
         let score = ((a.orr - 0.34) / 0.05).powi(2) + ((m - 6.1) / 0.8).powi(2);
         println!(
-            "docetaxel retention {hours} h: ORR {:.3}, median PFS {:?}, PFS12 {:?}, score {score:.1}",
+            "docetaxel retention {hours} h: ORR {:.3}, median PFS {:?} (joined {m:.2}), PFS12 {:?}, score {score:.1}",
             a.orr, a.median_pfs_months, a.pfs_12_months
         );
     }
