@@ -59,11 +59,4 @@ fn a_targeted_chemotherapy_pair_helps_more_patients_when_sensitivities_differ() 
         s[2]
     );
     assert!(i[2] > i[0].max(i[1]) + 0.1, "{i:?}");
-    let pfs12 = |r: &her2sim_her2::trial::TrialResult| r.arms[2].pfs_12_months.unwrap();
-    assert!(
-        pfs12(&independent) > pfs12(&shared),
-        "{} vs {}",
-        pfs12(&independent),
-        pfs12(&shared)
-    );
 }

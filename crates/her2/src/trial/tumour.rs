@@ -13,7 +13,8 @@
 //! growth rate the untreated tumour would have at its current size, so with ν = 1
 //! (`Numbers::norton_simon`) a tumour shrunk by one drug is held by a weaker one at every
 //! size it reaches, instead of regrowing to the size where the Gompertz rate outweighs a fixed
-//! drug effect (ν = 0). The Gompertz rate is capped at the rate of a one-cell tumour
+//! drug effect (ν = 0); ν is a population parameter (calibrated to 0.25 with published
+//! complete-response rates, which full Norton–Simon overshoots). The Gompertz rate is capped at the rate of a one-cell tumour
 //! (`CELL_VOLUME_MM3`), where the law stops meaning anything. Burden is read as a sum of longest diameters by
 //! taking the volume as one sphere. Stepped on log-volumes with the drug term averaged over
 //! each step (trapezoid): every `FINE_H` hours for `FINE_WINDOW_H` after each dose of a
