@@ -85,8 +85,8 @@ pub fn run(args: TrialArgs) -> anyhow::Result<()> {
         started.elapsed().as_secs_f64()
     );
     println!(
-        "{:<28} {:>6} {:>6} {:>16} {:>8} {:>18} {:>6}",
-        "arm", "ORR", "CBR", "mPFS (95% CI)", "PFS12", "HR (95% CI)", "pCR"
+        "{:<28} {:>6} {:>6} {:>6} {:>16} {:>8} {:>18} {:>6}",
+        "arm", "ORR", "CR", "CBR", "mPFS (95% CI)", "PFS12", "HR (95% CI)", "pCR"
     );
     let f = |v: Option<f64>, d: usize| v.map_or("n/a".to_string(), |x| format!("{x:.d$}"));
     for a in &result.arms {
@@ -101,9 +101,10 @@ pub fn run(args: TrialArgs) -> anyhow::Result<()> {
             None => f(a.hazard_ratio, 2),
         };
         println!(
-            "{:<28} {:>6.3} {:>6.3} {:>16} {:>8} {:>18} {:>6}",
+            "{:<28} {:>6.3} {:>6.3} {:>6.3} {:>16} {:>8} {:>18} {:>6}",
             a.name,
             a.orr,
+            a.cr,
             a.cbr,
             mpfs,
             f(a.pfs_12_months, 3),
@@ -112,9 +113,10 @@ pub fn run(args: TrialArgs) -> anyhow::Result<()> {
         );
         if let Some(p) = &a.published {
             println!(
-                "{:<28} {:>6} {:>6} {:>16} {:>8} {:>18} {:>6}   {}",
+                "{:<28} {:>6} {:>6} {:>6} {:>16} {:>8} {:>18} {:>6}   {}",
                 "  published",
                 f(p.orr, 3),
+                f(p.cr, 3),
                 "",
                 f(p.median_pfs_months, 1),
                 "",

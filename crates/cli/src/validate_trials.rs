@@ -70,12 +70,13 @@ fn print_table(checks: &[TrialCheck]) {
         None => "-",
     };
     println!(
-        "{:<34} {:<11} {:<16} {:>13} {:>4} {:>11} {:>11} {:>22} {:>4}",
+        "{:<34} {:<11} {:<16} {:>13} {:>4} {:>11} {:>11} {:>11} {:>22} {:>4}",
         "trial",
         "purpose",
         "arm",
         "ORR sim/pub",
         "±10",
+        "CR sim/pub",
         "mPFS s/p",
         "PFS12 s/p",
         "HR sim (CI) / pub",
@@ -88,12 +89,13 @@ fn print_table(checks: &[TrialCheck]) {
                 None => f(a.hazard_ratio, 2),
             };
             println!(
-                "{:<34} {:<11} {:<16} {:>13} {:>4} {:>11} {:>11} {:>22} {:>4}",
+                "{:<34} {:<11} {:<16} {:>13} {:>4} {:>11} {:>11} {:>11} {:>22} {:>4}",
                 c.trial,
                 c.purpose.unwrap_or("-"),
                 a.arm,
                 format!("{:.2}/{}", a.orr, f(a.published_orr, 2)),
                 mark(a.orr_within_10_points),
+                format!("{:.2}/{}", a.cr, f(a.published_cr, 2)),
                 format!(
                     "{}/{}",
                     f(a.median_pfs_months, 1),

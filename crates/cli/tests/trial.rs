@@ -43,6 +43,20 @@ fn cleopatra_json_has_the_contract_shape() {
         assert!(a["pcr"].is_null());
         assert!(a["median_pfs_months"].is_null() || a["median_pfs_months"].as_f64().unwrap() > 0.0);
     }
+    // Added after the contract: each arm's best-response distribution, CR + PR = ORR.
+    let best = v["best_response"].as_array().unwrap();
+    for (b, a) in best.iter().zip(arms) {
+        assert_eq!(b["arm"], a["name"]);
+        let f = |k: &str| b[k].as_f64().unwrap();
+        assert!(
+            (f("cr") + f("pr") + f("sd") + f("pd") - 1.0).abs() < 1e-9,
+            "{b}"
+        );
+        assert!(
+            (f("cr") + f("pr") - a["orr"].as_f64().unwrap()).abs() < 1e-9,
+            "{b}"
+        );
+    }
     let ci = arms[1]["hazard_ratio_ci"].as_array().unwrap();
     assert!(ci[0].as_f64().unwrap() <= arms[1]["hazard_ratio"].as_f64().unwrap());
     // JSON on stdout only: nothing else printed.

@@ -85,6 +85,8 @@ impl Purpose {
 #[serde(deny_unknown_fields)]
 pub struct Published {
     pub orr: Option<f64>,
+    /// Complete responses (fraction of patients).
+    pub cr: Option<f64>,
     pub median_pfs_months: Option<f64>,
     pub pfs_12_months: Option<f64>,
     pub median_os_months: Option<f64>,
@@ -356,6 +358,7 @@ impl Trial {
 fn check_published(p: &Published) -> Result<(), (&'static str, String)> {
     for (key, v) in [
         ("orr", p.orr),
+        ("cr", p.cr),
         ("pcr", p.pcr),
         ("pfs_12_months", p.pfs_12_months),
     ] {

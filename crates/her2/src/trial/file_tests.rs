@@ -161,6 +161,11 @@ fn bad_values_name_their_key() {
             "orr = 0.693\npfs_12_months = 1.2",
             "arm[0].published.pfs_12_months: 1.2: expected a fraction",
         ),
+        (
+            "orr = 0.693",
+            "orr = 0.693\ncr = -0.1",
+            "arm[0].published.cr: -0.1: expected a fraction",
+        ),
     ];
     for (from, to, want) in cases {
         let e = error_with(from, to);

@@ -11,8 +11,9 @@ use super::run::TrialResult;
 
 /// `{"trial", "patients_per_arm", "arms": [{"name", "orr", "cbr", "median_pfs_months",
 /// "pfs_12_months", "hazard_ratio", "hazard_ratio_ci", "pcr"}], "subgroups": [...]}`
-/// (`subgroups`: `subgroup_report::json`, added after the contract; readers of the contract
-/// ignore it).
+/// (`subgroups`: `subgroup_report::json`, and `best_response`, each arm's distribution of best
+/// RECIST response `[{"arm", "cr", "pr", "sd", "pd"}]` as fractions, added after the
+/// contract; the contract's arm objects keep exactly their eight keys).
 pub fn json(r: &TrialResult) -> Value {
     let arms: Vec<Value> = r
         .arms
@@ -35,7 +36,27 @@ pub fn json(r: &TrialResult) -> Value {
         "patients_per_arm": r.patients_per_arm,
         "arms": arms,
         "subgroups": super::subgroup_report::json(r),
+        "best_response": best_response(r),
     })
+}
+
+/// Each arm's best RECIST responses as fractions of its patients.
+fn best_response(r: &TrialResult) -> Value {
+    use super::recist::Response;
+    r.arms
+        .iter()
+        .map(|a| {
+            let n = a.patients.len().max(1) as f64;
+            let share = |x: Response| a.patients.iter().filter(|p| p.best == x).count() as f64 / n;
+            json!({
+                "arm": a.name,
+                "cr": share(Response::Cr),
+                "pr": share(Response::Pr),
+                "sd": share(Response::Sd),
+                "pd": share(Response::Pd),
+            })
+        })
+        .collect()
 }
 
 fn num(v: Option<f64>) -> String {
@@ -59,7 +80,7 @@ pub fn report_files(r: &TrialResult) -> [(&'static str, String); 4] {
 /// One row per arm: simulated and published values.
 pub fn arms_csv(r: &TrialResult) -> String {
     let mut s = String::from(
-        "arm,regimen,orr,cbr,median_pfs_months,median_pfs_lower,median_pfs_upper,pfs_12_months,hazard_ratio,hazard_ratio_lower,hazard_ratio_upper,pcr,published_orr,published_median_pfs_months,published_hazard_ratio,published_pcr,published_source\n",
+        "arm,regimen,orr,cr,cbr,median_pfs_months,median_pfs_lower,median_pfs_upper,pfs_12_months,hazard_ratio,hazard_ratio_lower,hazard_ratio_upper,pcr,published_orr,published_cr,published_median_pfs_months,published_hazard_ratio,published_pcr,published_source\n",
     );
     for a in &r.arms {
         let p = a.published.as_ref();
@@ -68,6 +89,7 @@ pub fn arms_csv(r: &TrialResult) -> String {
             quote(&a.name),
             quote(&a.items.join("; ")),
             num(Some(a.orr)),
+            num(Some(a.cr)),
             num(Some(a.cbr)),
             num(a.median_pfs_months),
             num(a.median_pfs_ci[0]),
@@ -78,6 +100,7 @@ pub fn arms_csv(r: &TrialResult) -> String {
             num(ci.map(|c| c[1])),
             num(a.pcr),
             num(p.and_then(|p| p.orr)),
+            num(p.and_then(|p| p.cr)),
             num(p.and_then(|p| p.median_pfs_months)),
             num(p.and_then(|p| p.hazard_ratio)),
             num(p.and_then(|p| p.pcr)),
@@ -163,6 +186,8 @@ fn summary(r: &TrialResult) -> Section {
                 Cell::text(&a.name),
                 Cell::number(a.orr, 3),
                 opt_cell(p.and_then(|p| p.orr), 3),
+                Cell::number(a.cr, 3),
+                opt_cell(p.and_then(|p| p.cr), 3),
                 Cell::number(a.cbr, 3),
                 opt_cell(a.median_pfs_months, 1),
                 opt_cell(p.and_then(|p| p.median_pfs_months), 1),
@@ -205,6 +230,8 @@ fn summary(r: &TrialResult) -> Section {
                 "arm",
                 "ORR",
                 "published ORR",
+                "CR",
+                "published CR",
                 "CBR",
                 "median PFS (mo)",
                 "published",

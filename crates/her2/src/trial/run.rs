@@ -49,6 +49,8 @@ pub struct ArmResult {
     pub name: String,
     pub items: Vec<String>,
     pub orr: f64,
+    /// Complete responses (best response CR).
+    pub cr: f64,
     pub cbr: f64,
     pub median_pfs_months: Option<f64>,
     pub median_pfs_ci: [Option<f64>; 2],
@@ -396,6 +398,7 @@ fn summarise(
 ) -> Result<ArmResult, TrialError> {
     let n = patients.len().max(1) as f64;
     let orr = patients.iter().filter(|p| p.best >= Response::Pr).count() as f64 / n;
+    let cr = patients.iter().filter(|p| p.best == Response::Cr).count() as f64 / n;
     let cbr = patients
         .iter()
         .filter(|p| {
@@ -452,6 +455,7 @@ fn summarise(
         name: arm.name.clone(),
         items: arm.items.clone(),
         orr,
+        cr,
         cbr,
         median_pfs_months: median,
         median_pfs_ci: ci,

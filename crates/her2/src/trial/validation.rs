@@ -26,6 +26,9 @@ pub struct ArmCheck {
     pub published_orr: Option<f64>,
     /// |simulated − published| ≤ `ORR_TOLERANCE`, when published.
     pub orr_within_10_points: Option<bool>,
+    /// Complete responses, simulated and published (no criterion: shown beside ORR).
+    pub cr: f64,
+    pub published_cr: Option<f64>,
     pub median_pfs_months: Option<f64>,
     pub published_median_pfs_months: Option<f64>,
     pub pfs_12_months: Option<f64>,
@@ -110,6 +113,8 @@ pub fn check(r: &TrialResult, path: &Path, purpose: Option<Purpose>) -> TrialChe
                 orr: a.orr,
                 published_orr: p.orr,
                 orr_within_10_points: p.orr.map(|o| (a.orr - o).abs() <= ORR_TOLERANCE + 1e-12),
+                cr: a.cr,
+                published_cr: p.cr,
                 median_pfs_months: a.median_pfs_months,
                 published_median_pfs_months: p.median_pfs_months,
                 pfs_12_months: a.pfs_12_months,
@@ -229,7 +234,7 @@ fn flag(b: Option<bool>) -> String {
 /// One row per arm with the simulated and published values and the criteria.
 pub fn csv(checks: &[TrialCheck]) -> String {
     let mut s = String::from(
-        "trial,file,purpose,arm,orr,published_orr,orr_within_10_points,median_pfs_months,published_median_pfs_months,pfs_12_months,published_pfs_12_months,hazard_ratio,hazard_ratio_lower,hazard_ratio_upper,published_hazard_ratio,published_hazard_ratio_lower,published_hazard_ratio_upper,hazard_ratio_within_ci,ranked_as_published\n",
+        "trial,file,purpose,arm,orr,published_orr,orr_within_10_points,cr,published_cr,median_pfs_months,published_median_pfs_months,pfs_12_months,published_pfs_12_months,hazard_ratio,hazard_ratio_lower,hazard_ratio_upper,published_hazard_ratio,published_hazard_ratio_lower,published_hazard_ratio_upper,hazard_ratio_within_ci,ranked_as_published\n",
     );
     let field = her2sim_report::csv::field;
     for c in checks {
@@ -242,6 +247,8 @@ pub fn csv(checks: &[TrialCheck]) -> String {
                 num(Some(a.orr)),
                 num(a.published_orr),
                 flag(a.orr_within_10_points),
+                num(Some(a.cr)),
+                num(a.published_cr),
                 num(a.median_pfs_months),
                 num(a.published_median_pfs_months),
                 num(a.pfs_12_months),
@@ -421,6 +428,8 @@ fn html(checks: &[TrialCheck]) -> String {
                     Cell::number(a.orr, 2),
                     opt(a.published_orr, 2),
                     mark(a.orr_within_10_points),
+                    Cell::number(a.cr, 2),
+                    opt(a.published_cr, 2),
                     opt(a.median_pfs_months, 1),
                     opt(a.published_median_pfs_months, 1),
                     opt(a.hazard_ratio, 2),
@@ -438,8 +447,8 @@ fn html(checks: &[TrialCheck]) -> String {
     let table = Table {
         caption: "Per arm: simulated and published; ORR within 10 points, simulated HR inside the published 95 % interval, arms ranked as published".into(),
         headers: [
-            "trial", "purpose", "arm", "ORR", "published", "±10 pts", "median PFS (mo)",
-            "published", "HR", "HR 95 % CI", "published", "in CI", "ranked",
+            "trial", "purpose", "arm", "ORR", "published", "±10 pts", "CR", "published",
+            "median PFS (mo)", "published", "HR", "HR 95 % CI", "published", "in CI", "ranked",
         ]
         .map(String::from)
         .to_vec(),
@@ -490,6 +499,8 @@ mod tests {
             orr,
             published_orr: porr,
             orr_within_10_points: None,
+            cr: 0.0,
+            published_cr: None,
             median_pfs_months: None,
             published_median_pfs_months: None,
             pfs_12_months: None,
