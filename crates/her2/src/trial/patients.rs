@@ -532,6 +532,41 @@ mod tests {
         }
     }
 
+    /// Out-of-range population numbers are refused with the key named.
+    #[test]
+    fn population_numbers_out_of_range_name_their_key() {
+        let base = PopPk::builtin().unwrap().population;
+        let cases: [(fn(&mut Population) -> &mut Param, f64, &str); 4] = [
+            (
+                |p| &mut p.norton_simon_exponent,
+                1.5,
+                "norton_simon_exponent: 1.5 must lie in 0-1",
+            ),
+            (
+                |p| &mut p.sensitivity_correlation,
+                -0.2,
+                "sensitivity_correlation: -0.2: expected a finite number >= 0",
+            ),
+            (
+                |p| &mut p.sensitivity_correlation,
+                1.01,
+                "sensitivity_correlation: 1.01 must lie in 0-1",
+            ),
+            (
+                |p| &mut p.her2_low_share_min,
+                0.9,
+                "her2_low_share_min: 0.9 exceeds her2_low_share_max",
+            ),
+        ];
+        for (field, value, want) in cases {
+            let mut p = base.clone();
+            field(&mut p).value = value;
+            let e = p.check().unwrap_err();
+            assert!(e.contains(want), "{e}");
+        }
+        assert!(base.check().is_ok());
+    }
+
     #[test]
     fn a_patient_is_the_same_whenever_drawn() {
         let pop = PopPk::builtin().unwrap().population.numbers().unwrap();

@@ -290,6 +290,17 @@ impl ArmModel {
         pop: &Numbers,
         weeks: &[f64],
     ) -> Result<Course, TrialError> {
+        if self.groups.len() != self.surface.drugs.len() || self.agents.len() != self.groups.len() {
+            return Err(TrialError::Lab {
+                what: self.surface.drugs.join("+"),
+                reason: format!(
+                    "{} drugs, {} PK models and {} sensitivity groups: one of each per drug",
+                    self.surface.drugs.len(),
+                    self.agents.len(),
+                    self.groups.len()
+                ),
+            });
+        }
         let last_h = weeks.last().copied().unwrap_or(0.0) * 168.0;
         let doses = self.doses(patient, last_h + 1.0)?;
         let times = self.step_times(patient, &doses, weeks, last_h);
