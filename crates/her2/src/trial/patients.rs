@@ -536,7 +536,8 @@ mod tests {
     #[test]
     fn population_numbers_out_of_range_name_their_key() {
         let base = PopPk::builtin().unwrap().population;
-        let cases: [(fn(&mut Population) -> &mut Param, f64, &str); 4] = [
+        type Field = fn(&mut Population) -> &mut Param;
+        let cases: [(Field, f64, &str); 4] = [
             (
                 |p| &mut p.norton_simon_exponent,
                 1.5,
