@@ -23,6 +23,15 @@
 //! hazard_ratio = 1.0               # against the first arm
 //! hazard_ratio_ci = [0.5, 0.9]
 //! source = "Baselga et al., NEJM 2012"
+//!
+//! [[arm]]                          # an arm whose patients get one of several regimens
+//! name = "physician's choice"      # (treatment of physician's choice): `option` instead
+//! [[arm.option]]                   # of `regimen`; shares sum to 1
+//! share = 0.83
+//! regimen = ["trastuzumab 6 mg/kg q3w", "vinorelbine 25 mg/m2 qw"]
+//! [[arm.option]]
+//! share = 0.17
+//! regimen = ["vinorelbine 25 mg/m2 qw"]
 //! [[arm.subgroup]]                 # optional, repeatable: a published biomarker split
 //! marker = "pik3ca-h1047r"         # one of subgroups::SUBGROUP_MARKERS
 //! median_pfs_positive = 10.9       # every number optional
@@ -96,13 +105,21 @@ pub struct Published {
     pub source: Option<String>,
 }
 
-/// One arm, its regimen read.
+/// One regimen an arm gives, to `share` of its patients.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Arm {
-    pub name: String,
+pub struct ArmOption {
+    pub share: f64,
     /// The regimen items as written.
     pub items: Vec<String>,
     pub regimen: Regimen,
+}
+
+/// One arm, its regimens read: one option with share 1 for an arm written with `regimen`,
+/// several for one written with `[[arm.option]]` (each patient gets one of them).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Arm {
+    pub name: String,
+    pub options: Vec<ArmOption>,
     pub published: Option<Published>,
     /// Published biomarker subgroups of this arm (at most one per marker).
     pub subgroups: Vec<PublishedSubgroup>,
@@ -167,11 +184,50 @@ struct RawTrial {
 #[serde(deny_unknown_fields)]
 struct RawArm {
     name: String,
-    regimen: Vec<String>,
+    regimen: Option<Vec<String>>,
+    #[serde(default)]
+    option: Vec<RawOption>,
     published: Option<Published>,
     #[serde(default)]
     subgroup: Vec<PublishedSubgroup>,
 }
+
+impl Arm {
+    /// The drugs any option of the arm gives, in the order written, once each.
+    pub fn drugs(&self) -> Vec<String> {
+        let mut drugs: Vec<String> = Vec::new();
+        for item in self.options.iter().flat_map(|o| &o.regimen.items) {
+            if !drugs.contains(&item.drug) {
+                drugs.push(item.drug.clone());
+            }
+        }
+        drugs
+    }
+
+    /// The regimen as written: the items of a single-regimen arm; for a mixed arm each
+    /// option's items prefixed by its share ("83 %: ...").
+    pub fn described(&self) -> Vec<String> {
+        match self.options.as_slice() {
+            [one] => one.items.clone(),
+            many => many
+                .iter()
+                .map(|o| format!("{:.0} %: {}", 100.0 * o.share, o.items.join(" + ")))
+                .collect(),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawOption {
+    share: f64,
+    regimen: Vec<String>,
+}
+
+/// Shares of a mixed arm must sum to 1 within this.
+const SHARE_TOLERANCE: f64 = 1e-6;
+/// Most regimens one arm may mix.
+pub const MAX_OPTIONS: usize = 8;
 
 impl Trial {
     /// Reads and checks `path`.
@@ -301,17 +357,61 @@ impl Trial {
                     format!("{name:?} is also the name of arm[{j}]"),
                 ));
             }
-            if arm.regimen.is_empty() {
-                return Err(bad(
-                    &key("regimen"),
-                    "is empty: an arm needs at least one drug".into(),
-                ));
-            }
-            let mut items = Vec::with_capacity(arm.regimen.len());
-            for (r, text) in arm.regimen.iter().enumerate() {
-                let item = super::regimen::RegimenItem::parse(text, known)
-                    .map_err(|e| bad(&key(&format!("regimen[{r}]")), e.to_string()))?;
-                items.push(item);
+            // (key prefix, share, items as written) per option.
+            let written: Vec<(String, f64, Vec<String>)> = match (arm.regimen, arm.option) {
+                (Some(_), o) if !o.is_empty() => {
+                    return Err(bad(
+                        &key("option"),
+                        "an arm has either `regimen` or `[[arm.option]]`, not both".into(),
+                    ))
+                }
+                (Some(r), _) => vec![(key("regimen"), 1.0, r)],
+                (None, o) if o.is_empty() => {
+                    return Err(bad(
+                        &key("regimen"),
+                        "is missing: an arm needs `regimen` or `[[arm.option]]`".into(),
+                    ))
+                }
+                (None, o) => {
+                    if o.len() > MAX_OPTIONS {
+                        return Err(bad(
+                            &key("option"),
+                            format!("{} options: at most {MAX_OPTIONS}", o.len()),
+                        ));
+                    }
+                    let mut out = Vec::with_capacity(o.len());
+                    for (i, opt) in o.into_iter().enumerate() {
+                        if !(opt.share > 0.0 && opt.share <= 1.0) {
+                            return Err(bad(
+                                &key(&format!("option[{i}].share")),
+                                format!("{}: expected a fraction above 0, at most 1", opt.share),
+                            ));
+                        }
+                        out.push((key(&format!("option[{i}].regimen")), opt.share, opt.regimen));
+                    }
+                    let total: f64 = out.iter().map(|x| x.1).sum();
+                    if (total - 1.0).abs() > SHARE_TOLERANCE {
+                        return Err(bad(&key("option"), format!("shares sum to {total}, not 1")));
+                    }
+                    out
+                }
+            };
+            let mut options = Vec::with_capacity(written.len());
+            for (k, share, texts) in written {
+                if texts.is_empty() {
+                    return Err(bad(&k, "is empty: an arm needs at least one drug".into()));
+                }
+                let mut items = Vec::with_capacity(texts.len());
+                for (r, text) in texts.iter().enumerate() {
+                    let item = super::regimen::RegimenItem::parse(text, known)
+                        .map_err(|e| bad(&format!("{k}[{r}]"), e.to_string()))?;
+                    items.push(item);
+                }
+                options.push(ArmOption {
+                    share,
+                    items: texts,
+                    regimen: Regimen { items },
+                });
             }
             if let Some(p) = &arm.published {
                 check_published(p)
@@ -332,8 +432,7 @@ impl Trial {
             }
             arms.push(Arm {
                 name,
-                items: arm.regimen,
-                regimen: Regimen { items },
+                options,
                 published: arm.published,
                 subgroups: arm.subgroup,
             });

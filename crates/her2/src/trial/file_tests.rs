@@ -61,13 +61,16 @@ fn reads_a_valid_file() {
         (1, 400, 7, Some(60.0))
     );
     assert_eq!(t.arms.len(), 2);
-    assert_eq!(t.arms[1].regimen.items.len(), 3);
-    assert_eq!(t.arms[1].regimen.items[0].drug, "pertuzumab");
+    assert_eq!(t.arms[1].options[0].regimen.items.len(), 3);
+    assert_eq!(t.arms[1].options[0].regimen.items[0].drug, "pertuzumab");
     let p = t.arms[1].published.as_ref().unwrap();
     assert_eq!(p.hazard_ratio_ci, Some([0.51, 0.75]));
     assert_eq!(p.source, None);
     // The regimen expands: 6 docetaxel doses in the control arm over the follow-up.
-    let ev = t.arms[0].regimen.expand(70.0, 1.8, 60.0 * 730.5).unwrap();
+    let ev = t.arms[0].options[0]
+        .regimen
+        .expand(70.0, 1.8, 60.0 * 730.5)
+        .unwrap();
     assert_eq!(ev.iter().filter(|e| e.drug == "docetaxel").count(), 6);
 }
 
@@ -245,4 +248,70 @@ fn published_subgroups_are_read_and_checked() {
     assert!(bad("median_pfs_negative = 9.8", "orr_negative = 2.0")
         .contains("subgroup[0].orr_negative: 2: expected a fraction"));
     assert!(bad("median_pfs_negative = 9.8", "hazard = 1.0").contains("unknown field `hazard`"));
+}
+
+const MIXED: &str = r#"
+[trial]
+name = "mixed"
+setting = "metastatic"
+line = 3
+patients = 100
+months = 24
+
+[[arm]]
+name = "T-DM1"
+regimen = ["t-dm1 3.6 mg/kg q3w"]
+
+[[arm]]
+name = "physician's choice"
+[[arm.option]]
+share = 0.83
+regimen = ["trastuzumab 8 mg/kg load then 6 mg/kg q3w", "vinorelbine 25 mg/m2 qw"]
+[[arm.option]]
+share = 0.17
+regimen = ["vinorelbine 25 mg/m2 qw"]
+"#;
+
+/// An arm of several regimens (treatment of physician's choice): options with shares that
+/// sum to 1, each a regimen read like any other; the arm gives the drugs of all of them and
+/// is described option by option.
+#[test]
+fn mixed_arms_are_read_and_checked() {
+    let t = parse(MIXED).unwrap();
+    let arm = &t.arms[1];
+    assert_eq!(arm.options.len(), 2);
+    assert_eq!((arm.options[0].share, arm.options[1].share), (0.83, 0.17));
+    assert_eq!(arm.options[1].regimen.items[0].drug, "vinorelbine");
+    assert_eq!(arm.drugs(), ["trastuzumab", "vinorelbine"]);
+    assert_eq!(
+        arm.described(),
+        [
+            "83 %: trastuzumab 8 mg/kg load then 6 mg/kg q3w + vinorelbine 25 mg/m2 qw",
+            "17 %: vinorelbine 25 mg/m2 qw"
+        ]
+    );
+    assert_eq!(t.arms[0].options.len(), 1);
+    assert_eq!(t.arms[0].described(), ["t-dm1 3.6 mg/kg q3w"]);
+    let bad = |from: &str, to: &str| parse(&MIXED.replace(from, to)).unwrap_err().to_string();
+    let e = bad("share = 0.17", "share = 0.2");
+    assert!(e.contains("arm[1].option: shares sum to 1.03"), "{e}");
+    let e = bad("share = 0.17", "share = 0");
+    assert!(
+        e.contains("arm[1].option[1].share: 0: expected a fraction"),
+        "{e}"
+    );
+    let e = bad(
+        "regimen = [\"vinorelbine 25 mg/m2 qw\"]",
+        "regimen = [\"vinorelbine 25 mg/m3 qw\"]",
+    );
+    assert!(e.contains("arm[1].option[1].regimen[0]"), "{e}");
+    let e = bad("regimen = [\"vinorelbine 25 mg/m2 qw\"]", "regimen = []");
+    assert!(e.contains("arm[1].option[1].regimen: is empty"), "{e}");
+    let e = bad(
+        "name = \"physician's choice\"",
+        "name = \"physician's choice\"\nregimen = [\"vinorelbine 25 mg/m2 qw\"]",
+    );
+    assert!(e.contains("arm[1].option: an arm has either"), "{e}");
+    let e = bad("regimen = [\"t-dm1 3.6 mg/kg q3w\"]", "");
+    assert!(e.contains("arm[0].regimen: is missing"), "{e}");
 }

@@ -117,7 +117,8 @@ pub fn run(
 pub struct Prepared {
     pub population: Numbers,
     pub weeks: Vec<f64>,
-    pub models: Vec<ArmModel>,
+    /// Per arm, one model per regimen option (`Arm::options`).
+    pub models: Vec<Vec<ArmModel>>,
 }
 
 impl Prepared {
@@ -174,12 +175,31 @@ impl Prepared {
         progress: &(dyn Fn() + Sync),
     ) -> Result<TrialResult, TrialError> {
         let weeks = &self.weeks;
-        let models: Vec<ArmModel> = self
+        let models: Vec<Vec<ArmModel>> = self
             .models
             .iter()
-            .map(|m| ArmModel {
-                effect_multiplier: pop.effect_multiplier,
-                ..m.clone()
+            .map(|options| {
+                options
+                    .iter()
+                    .map(|m| ArmModel {
+                        effect_multiplier: pop.effect_multiplier,
+                        ..m.clone()
+                    })
+                    .collect()
+            })
+            .collect();
+        // Each arm's cumulative option shares, for drawing a patient's option.
+        let cumulative: Vec<Vec<f64>> = trial
+            .arms
+            .iter()
+            .map(|a| {
+                a.options
+                    .iter()
+                    .scan(0.0, |c, o| {
+                        *c += o.share;
+                        Some(*c)
+                    })
+                    .collect()
             })
             .collect();
         // Pretreated: the population progressed on a HER2 agent (post-trastuzumab frequencies).
@@ -192,7 +212,10 @@ impl Prepared {
                 let p = Patient::draw(trial.seed, i, pop, pretreated, trial.line);
                 let arms = models
                     .iter()
-                    .map(|m| {
+                    .zip(&cumulative)
+                    .enumerate()
+                    .map(|(a, (options, cum))| {
+                        let m = &options[option_of(trial.seed, i, a, cum)];
                         let c = m.simulate(&p, pop, weeks)?;
                         assess(trial, weeks, c.sld_mm, detection, pop.pcr_detection)
                     })
@@ -228,15 +251,21 @@ impl Prepared {
     }
 }
 
-/// The drugs of an arm, in regimen order, once each.
-fn arm_drugs(arm: &super::file::Arm) -> Vec<String> {
-    let mut drugs: Vec<String> = Vec::new();
-    for item in &arm.regimen.items {
-        if !drugs.contains(&item.drug) {
-            drugs.push(item.drug.clone());
-        }
+/// Stream purpose of a patient's regimen option in a mixed arm (plus the arm's index).
+const OPTION_STREAM: u64 = 5000;
+
+/// The option (index into the arm's options) patient `i` of arm `a` gets: a uniform draw
+/// from the patient's own stream for that arm against the cumulative shares, so a patient
+/// gets the same option in every run and at any thread count.
+fn option_of(seed: u64, i: usize, a: usize, cumulative: &[f64]) -> usize {
+    if cumulative.len() < 2 {
+        return 0;
     }
-    drugs
+    let u = super::rng::Stream::new(seed, i as u64, OPTION_STREAM + a as u64).uniform();
+    cumulative
+        .iter()
+        .position(|c| u < *c)
+        .unwrap_or(cumulative.len() - 1)
 }
 
 /// One model per arm. Arms whose drugs are all among another arm's share that arm's
@@ -247,8 +276,8 @@ fn arm_models(
     pk: &PopPk,
     pop: &Numbers,
     trial: &Trial,
-) -> Result<Vec<ArmModel>, TrialError> {
-    let drug_sets: Vec<Vec<String>> = trial.arms.iter().map(arm_drugs).collect();
+) -> Result<Vec<Vec<ArmModel>>, TrialError> {
+    let drug_sets: Vec<Vec<String>> = trial.arms.iter().map(|a| a.drugs()).collect();
     // Every drug needs a population PK model.
     for (a, (arm, drugs)) in trial.arms.iter().zip(&drug_sets).enumerate() {
         if let Some(d) = drugs.iter().find(|d| pk.agent(d).is_none()) {
@@ -266,28 +295,30 @@ fn arm_models(
         .collect();
     let mut top: Vec<(String, f64)> = Vec::new();
     for (a, arm) in trial.arms.iter().enumerate() {
-        let doses = arm
-            .regimen
-            .expand(typical.weight_kg, typical.bsa_m2, EXPOSURE_WEEKS * 168.0)
-            .map_err(|e| TrialError::Regimen(format!("arm[{a}]: {e}")))?;
-        for d in &drug_sets[a] {
-            let Some(ag) = pk.agent(d) else { continue };
-            let given: Vec<(f64, f64)> = doses
-                .iter()
-                .filter(|e| &e.drug == d)
-                .map(|e| (e.time_h, e.amount_mg))
-                .collect();
-            let p = ag
-                .typical(typical.weight_kg, typical.bsa_m2)
-                .simulate(&given, &times)
-                .map_err(|reason| TrialError::Pk {
-                    drug: d.clone(),
-                    reason,
-                })?;
-            let peak = 2.0 * p.tumour.iter().cloned().fold(0.0, f64::max);
-            match top.iter_mut().find(|(x, _)| x == d) {
-                Some((_, t)) => *t = t.max(peak),
-                None => top.push((d.clone(), peak)),
+        for option in &arm.options {
+            let doses = option
+                .regimen
+                .expand(typical.weight_kg, typical.bsa_m2, EXPOSURE_WEEKS * 168.0)
+                .map_err(|e| TrialError::Regimen(format!("arm[{a}]: {e}")))?;
+            for d in &drug_sets[a] {
+                let Some(ag) = pk.agent(d) else { continue };
+                let given: Vec<(f64, f64)> = doses
+                    .iter()
+                    .filter(|e| &e.drug == d)
+                    .map(|e| (e.time_h, e.amount_mg))
+                    .collect();
+                let p = ag
+                    .typical(typical.weight_kg, typical.bsa_m2)
+                    .simulate(&given, &times)
+                    .map_err(|reason| TrialError::Pk {
+                        drug: d.clone(),
+                        reason,
+                    })?;
+                let peak = 2.0 * p.tumour.iter().cloned().fold(0.0, f64::max);
+                match top.iter_mut().find(|(x, _)| x == d) {
+                    Some((_, t)) => *t = t.max(peak),
+                    None => top.push((d.clone(), peak)),
+                }
             }
         }
     }
@@ -318,7 +349,7 @@ fn arm_models(
                 s
             }
         };
-        let agents = surface
+        let agents: Vec<_> = surface
             .drugs
             .iter()
             .filter_map(|d| pk.agent(d).cloned())
@@ -336,14 +367,20 @@ fn arm_models(
                     })
             })
             .collect::<Result<Vec<_>, _>>()?;
-        models.push(ArmModel {
-            regimen: arm.regimen.clone(),
-            agents,
-            surface,
-            groups,
-            effect_multiplier: pop.effect_multiplier,
-            coarse_h: super::tumour::COARSE_H,
-        });
+        // One model per option: the arm's surface and PK models, the option's regimen.
+        models.push(
+            arm.options
+                .iter()
+                .map(|o| ArmModel {
+                    regimen: o.regimen.clone(),
+                    agents: agents.clone(),
+                    surface: surface.clone(),
+                    groups: groups.clone(),
+                    effect_multiplier: pop.effect_multiplier,
+                    coarse_h: super::tumour::COARSE_H,
+                })
+                .collect(),
+        );
     }
     Ok(models)
 }
@@ -392,7 +429,7 @@ fn assess(
 fn summarise(
     trial: &Trial,
     arm: &super::file::Arm,
-    model: &ArmModel,
+    options: &[ArmModel],
     pop: &Numbers,
     patients: Vec<PatientArm>,
 ) -> Result<ArmResult, TrialError> {
@@ -426,15 +463,18 @@ fn summarise(
         .then(|| patients.iter().filter(|p| p.pcr == Some(true)).count() as f64 / n);
     let typical = typical_patient(pop);
     let times: Vec<f64> = (0..=12 * 42).map(|k| k as f64 * 4.0).collect();
-    let doses = arm
-        .regimen
-        .expand(typical.weight_kg, typical.bsa_m2, 12.0 * 168.0)
-        .map_err(|e| TrialError::Regimen(e.to_string()))?;
-    let pk = model
-        .agents
-        .iter()
-        .filter(|ag| arm.regimen.items.iter().any(|i| i.drug == ag.drug))
-        .map(|ag| {
+    // Each drug's profile under the first option that gives it.
+    let mut pk: Vec<(String, Vec<(f64, f64)>)> = Vec::new();
+    for model in options {
+        let doses = model
+            .regimen
+            .expand(typical.weight_kg, typical.bsa_m2, 12.0 * 168.0)
+            .map_err(|e| TrialError::Regimen(e.to_string()))?;
+        for ag in &model.agents {
+            let given = model.regimen.items.iter().any(|i| i.drug == ag.drug);
+            if !given || pk.iter().any(|(d, _)| d == &ag.drug) {
+                continue;
+            }
             let d: Vec<(f64, f64)> = doses
                 .iter()
                 .filter(|e| e.drug == ag.drug)
@@ -448,12 +488,12 @@ fn summarise(
                     reason,
                 })?;
             let pts = times.iter().map(|t| t / 168.0).zip(p.plasma).collect();
-            Ok((ag.drug.clone(), pts))
-        })
-        .collect::<Result<_, TrialError>>()?;
+            pk.push((ag.drug.clone(), pts));
+        }
+    }
     Ok(ArmResult {
         name: arm.name.clone(),
-        items: arm.items.clone(),
+        items: arm.described(),
         orr,
         cr,
         cbr,
