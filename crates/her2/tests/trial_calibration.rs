@@ -113,6 +113,23 @@ fn joined_median_pfs(patients: &[PatientArm]) -> Option<f64> {
     joined_median(&t, &e)
 }
 
+/// An example trial file with `PATIENTS` patients per arm (300 by default), its arms cut to
+/// the first `arms`.
+fn example_trial(lab: &Lab, file: &str, arms: usize) -> Trial {
+    let known = KnownDrugs::from_catalogue(lab.catalogue());
+    let path = format!(
+        "{}/../../examples/trials/{file}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let mut t = Trial::read(std::path::Path::new(&path), &known).unwrap();
+    t.patients = std::env::var("PATIENTS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(300);
+    t.arms.truncate(arms);
+    t
+}
+
 fn grid(var: &str, default: &[f64]) -> Vec<f64> {
     std::env::var(var)
         .ok()
@@ -274,17 +291,7 @@ fn population_parameters_scan_on_the_calibration_trials() {
 #[ignore]
 fn capecitabine_tumour_exposure_scan_on_geyer() {
     let lab = Lab::builtin().unwrap();
-    let known = KnownDrugs::from_catalogue(lab.catalogue());
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../examples/trials/geyer2006.toml"
-    );
-    let mut t = Trial::read(std::path::Path::new(path), &known).unwrap();
-    t.patients = std::env::var("PATIENTS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(300);
-    t.arms.truncate(1);
+    let t = example_trial(&lab, "geyer2006.toml", 1);
     for f in grid("FRACTIONS", &[1.0, 3.0, 10.0, 30.0, 100.0]) {
         let mut pk = PopPk::builtin().unwrap();
         pk.agent_mut("capecitabine").unwrap().tumour_fraction = f;
@@ -309,16 +316,7 @@ fn capecitabine_tumour_exposure_scan_on_geyer() {
 #[ignore]
 fn tdm1_resistant_share_scan_on_krop() {
     let lab = Lab::builtin().unwrap();
-    let known = KnownDrugs::from_catalogue(lab.catalogue());
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../examples/trials/krop2012.toml"
-    );
-    let mut t = Trial::read(std::path::Path::new(path), &known).unwrap();
-    t.patients = std::env::var("PATIENTS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(300);
+    let t = example_trial(&lab, "krop2012.toml", usize::MAX);
     let pk = PopPk::builtin().unwrap();
     let base = pk.population.numbers().unwrap();
     let p = Prepared::with_population(&t, &lab, &pk, base).unwrap();
@@ -348,17 +346,7 @@ fn tdm1_resistant_share_scan_on_krop() {
 #[ignore]
 fn docetaxel_retention_scan_on_m77001() {
     let lab = Lab::builtin().unwrap();
-    let known = KnownDrugs::from_catalogue(lab.catalogue());
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../examples/trials/m77001.toml"
-    );
-    let mut t = Trial::read(std::path::Path::new(path), &known).unwrap();
-    t.patients = std::env::var("PATIENTS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(300);
-    t.arms.truncate(1);
+    let t = example_trial(&lab, "m77001.toml", 1);
     for hours in grid(
         "DOCETAXEL_RETENTION_HOURS",
         &[60.0, 90.0, 120.0, 180.0, 250.0],

@@ -40,11 +40,18 @@ fn each_patient_of_a_mixed_arm_fares_as_in_its_option() {
     let known = KnownDrugs::from_catalogue(lab.catalogue());
     let t = Trial::from_toml(TRIAL, "mixed.toml", &known).unwrap();
     let r = run_trial(t.clone(), None, None, &lab, &|_| {}, &|| {}).unwrap();
-    let (hv, v, mix) = (&r.arms[0].patients, &r.arms[1].patients, &r.arms[2].patients);
+    let (hv, v, mix) = (
+        &r.arms[0].patients,
+        &r.arms[1].patients,
+        &r.arms[2].patients,
+    );
     let (mut as_hv, mut as_v, mut differ) = (0, 0, 0);
     for i in 0..mix.len() {
         let same = |a: &her2sim_her2::trial::run::PatientArm| a.sld_mm == mix[i].sld_mm;
-        assert!(same(&hv[i]) || same(&v[i]), "patient {i} matches neither option");
+        assert!(
+            same(&hv[i]) || same(&v[i]),
+            "patient {i} matches neither option"
+        );
         if hv[i].sld_mm != v[i].sld_mm {
             differ += 1;
             if same(&hv[i]) {
@@ -60,9 +67,16 @@ fn each_patient_of_a_mixed_arm_fares_as_in_its_option() {
     let share = as_hv as f64 / (as_hv + as_v) as f64;
     assert!((share - 0.7).abs() < 0.05, "{share}");
     // The mixed arm lies between its options.
-    let (lo, hi) = (r.arms[1].orr.min(r.arms[0].orr), r.arms[1].orr.max(r.arms[0].orr));
+    let (lo, hi) = (
+        r.arms[1].orr.min(r.arms[0].orr),
+        r.arms[1].orr.max(r.arms[0].orr),
+    );
     assert!(lo <= r.arms[2].orr && r.arms[2].orr <= hi);
     // The same patients get the same options in another run.
     let again = run_trial(t, None, None, &lab, &|_| {}, &|| {}).unwrap();
-    assert!(again.arms[2].patients.iter().zip(mix).all(|(a, b)| a.sld_mm == b.sld_mm));
+    assert!(again.arms[2]
+        .patients
+        .iter()
+        .zip(mix)
+        .all(|(a, b)| a.sld_mm == b.sld_mm));
 }
