@@ -15,7 +15,7 @@ use crate::params::Params;
 use crate::{api, Shared, WebError};
 
 /// The bundled example trials: (id, label, TOML).
-const EXAMPLES: [(&str, &str, &str); 6] = [
+const EXAMPLES: [(&str, &str, &str); 8] = [
     (
         "cleopatra",
         "CLEOPATRA (pertuzumab + trastuzumab + docetaxel, first line)",
@@ -45,6 +45,16 @@ const EXAMPLES: [(&str, &str, &str); 6] = [
         "destiny_breast03",
         "DESTINY-Breast03 (T-DXd vs T-DM1, after trastuzumab)",
         include_str!("../../../examples/trials/destiny_breast03.toml"),
+    ),
+    (
+        "m77001",
+        "M77001 (docetaxel ± trastuzumab, first line)",
+        include_str!("../../../examples/trials/m77001.toml"),
+    ),
+    (
+        "th3resa",
+        "TH3RESA (T-DM1 vs physician's choice, a mixed arm)",
+        include_str!("../../../examples/trials/th3resa.toml"),
     ),
 ];
 

@@ -205,13 +205,13 @@ impl Arm {
     }
 
     /// The regimen as written: the items of a single-regimen arm; for a mixed arm each
-    /// option's items prefixed by its share ("83 %: ...").
+    /// option's items prefixed by its share ("83%: ...").
     pub fn described(&self) -> Vec<String> {
         match self.options.as_slice() {
             [one] => one.items.clone(),
             many => many
                 .iter()
-                .map(|o| format!("{:.0} %: {}", 100.0 * o.share, o.items.join(" + ")))
+                .map(|o| format!("{:.0}%: {}", 100.0 * o.share, o.items.join(" + ")))
                 .collect(),
         }
     }

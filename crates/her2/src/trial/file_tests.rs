@@ -286,8 +286,8 @@ fn mixed_arms_are_read_and_checked() {
     assert_eq!(
         arm.described(),
         [
-            "83 %: trastuzumab 8 mg/kg load then 6 mg/kg q3w + vinorelbine 25 mg/m2 qw",
-            "17 %: vinorelbine 25 mg/m2 qw"
+            "83%: trastuzumab 8 mg/kg load then 6 mg/kg q3w + vinorelbine 25 mg/m2 qw",
+            "17%: vinorelbine 25 mg/m2 qw"
         ]
     );
     assert_eq!(t.arms[0].options.len(), 1);

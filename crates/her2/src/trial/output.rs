@@ -217,7 +217,12 @@ fn summary(r: &TrialResult) -> Section {
         id: "summary".into(),
         heading: "Simulated and published".into(),
         intro: format!(
-            "Simulated values next to the published ones of the trial file. Published sources: {}",
+            "Simulated values next to the published ones of the trial file. Regimens: {}. Published sources: {}",
+            r.arms
+                .iter()
+                .map(|a| format!("{}: {}", a.name, a.items.join("; ")))
+                .collect::<Vec<_>>()
+                .join(" | "),
             if sources.is_empty() {
                 "none given".into()
             } else {
