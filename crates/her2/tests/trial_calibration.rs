@@ -130,6 +130,24 @@ fn example_trial(lab: &Lab, file: &str, arms: usize) -> Trial {
     t
 }
 
+/// The one-arm trial `t` run with `pk`: its arm, the arm's joined median PFS (`unreached`
+/// when not reached) and the squared distance to a published ORR and median, in units of
+/// their standard errors.
+fn one_arm_score(
+    t: &Trial,
+    lab: &Lab,
+    pk: &PopPk,
+    orr: Target,
+    median: Target,
+    unreached: f64,
+) -> (her2sim_her2::trial::ArmResult, f64, f64) {
+    let p = Prepared::new(t, lab, pk).unwrap();
+    let a = p.run(t, &p.population, &|| {}).unwrap().arms.remove(0);
+    let m = joined_median_pfs(&a.patients).unwrap_or(unreached);
+    let score = ((a.orr - orr.value) / orr.se).powi(2) + ((m - median.value) / median.se).powi(2);
+    (a, m, score)
+}
+
 fn grid(var: &str, default: &[f64]) -> Vec<f64> {
     std::env::var(var)
         .ok()
@@ -295,11 +313,22 @@ fn capecitabine_tumour_exposure_scan_on_geyer() {
     for f in grid("FRACTIONS", &[1.0, 3.0, 10.0, 30.0, 100.0]) {
         let mut pk = PopPk::builtin().unwrap();
         pk.agent_mut("capecitabine").unwrap().tumour_fraction = f;
-        let p = Prepared::new(&t, &lab, &pk).unwrap();
-        let r = p.run(&t, &p.population, &|| {}).unwrap();
-        let a = &r.arms[0];
-        let m = joined_median_pfs(&a.patients).unwrap_or(24.0);
-        let score = ((a.orr - 0.14) / 0.035).powi(2) + ((m - 4.4) / 0.7).powi(2);
+        let (a, m, score) = one_arm_score(
+            &t,
+            &lab,
+            &pk,
+            Target {
+                what: "ORR",
+                value: 0.14,
+                se: 0.035,
+            },
+            Target {
+                what: "TTP",
+                value: 4.4,
+                se: 0.7,
+            },
+            24.0,
+        );
         println!(
             "capecitabine tumour_fraction {f}: ORR {:.3}, median PFS {:?} (joined {m:.2}), score {score:.1}",
             a.orr, a.median_pfs_months
@@ -355,11 +384,22 @@ fn docetaxel_retention_scan_on_m77001() {
         if let Some(r) = pk.agent_mut("docetaxel").and_then(|a| a.retention.as_mut()) {
             r.k_off_per_h = std::f64::consts::LN_2 / hours;
         }
-        let p = Prepared::new(&t, &lab, &pk).unwrap();
-        let r = p.run(&t, &p.population, &|| {}).unwrap();
-        let a = &r.arms[0];
-        let m = joined_median_pfs(&a.patients).unwrap_or(36.0);
-        let score = ((a.orr - 0.34) / 0.05).powi(2) + ((m - 6.1) / 0.8).powi(2);
+        let (a, m, score) = one_arm_score(
+            &t,
+            &lab,
+            &pk,
+            Target {
+                what: "ORR",
+                value: 0.34,
+                se: 0.05,
+            },
+            Target {
+                what: "TTP",
+                value: 6.1,
+                se: 0.8,
+            },
+            36.0,
+        );
         println!(
             "docetaxel retention {hours} h: ORR {:.3}, median PFS {:?} (joined {m:.2}), PFS12 {:?}, score {score:.1}",
             a.orr, a.median_pfs_months, a.pfs_12_months

@@ -20,7 +20,7 @@ use super::poppk::PopPk;
 use super::recist::{self, Response};
 use super::response::Surface;
 use super::subgroups::{self, SubgroupResult};
-use super::tumour::{conditions, ArmModel};
+use super::tumour::{conditions, drug_profile, ArmModel};
 use super::TrialError;
 
 /// Days per month (365.25 / 12) and per week.
@@ -302,18 +302,8 @@ fn arm_models(
                 .map_err(|e| TrialError::Regimen(format!("arm[{a}]: {e}")))?;
             for d in &drug_sets[a] {
                 let Some(ag) = pk.agent(d) else { continue };
-                let given: Vec<(f64, f64)> = doses
-                    .iter()
-                    .filter(|e| &e.drug == d)
-                    .map(|e| (e.time_h, e.amount_mg))
-                    .collect();
-                let p = ag
-                    .typical(typical.weight_kg, typical.bsa_m2)
-                    .simulate(&given, &times)
-                    .map_err(|reason| TrialError::Pk {
-                        drug: d.clone(),
-                        reason,
-                    })?;
+                let ind = ag.typical(typical.weight_kg, typical.bsa_m2);
+                let p = drug_profile(ag, &ind, &doses, &times)?;
                 let peak = 2.0 * p.tumour.iter().cloned().fold(0.0, f64::max);
                 match top.iter_mut().find(|(x, _)| x == d) {
                     Some((_, t)) => *t = t.max(peak),
@@ -475,18 +465,8 @@ fn summarise(
             if !given || pk.iter().any(|(d, _)| d == &ag.drug) {
                 continue;
             }
-            let d: Vec<(f64, f64)> = doses
-                .iter()
-                .filter(|e| e.drug == ag.drug)
-                .map(|e| (e.time_h, e.amount_mg))
-                .collect();
-            let p = ag
-                .typical(typical.weight_kg, typical.bsa_m2)
-                .simulate(&d, &times)
-                .map_err(|reason| TrialError::Pk {
-                    drug: ag.drug.clone(),
-                    reason,
-                })?;
+            let ind = ag.typical(typical.weight_kg, typical.bsa_m2);
+            let p = drug_profile(ag, &ind, &doses, &times)?;
             let pts = times.iter().map(|t| t / 168.0).zip(p.plasma).collect();
             pk.push((ag.drug.clone(), pts));
         }

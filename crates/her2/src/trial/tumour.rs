@@ -28,7 +28,7 @@ use std::sync::Arc;
 use crate::lab::Condition;
 
 use super::patients::{Numbers, Patient, CLONES, HER2_LOW_LINE, RESISTANCE};
-use super::poppk::Agent;
+use super::poppk::{Agent, Individual, Profile};
 use super::regimen::{DoseEvent, Regimen};
 use super::response::{Genotype, Surface};
 use super::TrialError;
@@ -160,6 +160,26 @@ pub fn log_sum_exp(x: &[f64]) -> f64 {
     top + x.iter().map(|l| (l - top).exp()).sum::<f64>().ln()
 }
 
+/// `agent`'s concentrations at `times` (h) for the parameters `ind`, under the doses of its
+/// drug among `doses` (the other drugs' doses are skipped).
+pub fn drug_profile(
+    agent: &Agent,
+    ind: &Individual,
+    doses: &[DoseEvent],
+    times: &[f64],
+) -> Result<Profile, TrialError> {
+    let given: Vec<(f64, f64)> = doses
+        .iter()
+        .filter(|e| e.drug == agent.drug)
+        .map(|e| (e.time_h, e.amount_mg))
+        .collect();
+    ind.simulate(&given, times)
+        .map_err(|reason| TrialError::Pk {
+            drug: agent.drug.clone(),
+            reason,
+        })
+}
+
 /// A simulated course: the burden at the requested times.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Course {
@@ -206,12 +226,7 @@ impl ArmModel {
         self.agents
             .iter()
             .map(|a| {
-                let d: Vec<(f64, f64)> = doses
-                    .iter()
-                    .filter(|e| e.drug == a.drug)
-                    .map(|e| (e.time_h, e.amount_mg))
-                    .collect();
-                if d.is_empty() {
+                if !doses.iter().any(|e| e.drug == a.drug) {
                     return Ok(vec![0.0; times.len()]);
                 }
                 let ind = a.individual(
@@ -219,12 +234,7 @@ impl ArmModel {
                     patient.bsa_m2,
                     &patient.pk_effects(&a.drug),
                 );
-                ind.simulate(&d, times)
-                    .map(|p| p.tumour)
-                    .map_err(|reason| TrialError::Pk {
-                        drug: a.drug.clone(),
-                        reason,
-                    })
+                drug_profile(a, &ind, doses, times).map(|p| p.tumour)
             })
             .collect()
     }
