@@ -86,7 +86,7 @@ fn effector_activity_adds_adcc_to_amplified_cells_more_than_to_her2_low_ones() {
         let g = her2sim_her2::trial::tumour::conditions(&["bt474"], effectors);
         let s = Surface::build(&lab, &drug, &[20.0], &g).unwrap();
         // The HER2-low clone closes the line's single genotypes (composites follow).
-        let low = her2sim_her2::trial::patients::CLONES - 1;
+        let low = her2sim_her2::trial::patients::HER2_LOW_CLONE;
         assert_eq!(g[low].condition.cell_line, HER2_LOW_LINE);
         (
             s.rate(0, &[20.0]) - s.untreated(0),

@@ -136,16 +136,16 @@ fn the_dominant_marker_is_the_largest_resistant_clone() {
     use her2sim_her2::trial::poppk::PopPk;
     let pop = PopPk::builtin().unwrap().population.numbers().unwrap();
     let mut p = Patient::draw(1, 0, &pop, true, 2);
-    p.clones = [0.2, 0.5, 0.1, 0.05, 0.05, 0.1];
+    p.clones = [0.2, 0.5, 0.1, 0.05, 0.05, 0.1, 0.0];
     assert_eq!(p.dominant_marker(), Some(0));
-    p.clones = [0.3, 0.1, 0.1, 0.25, 0.05, 0.2];
+    p.clones = [0.3, 0.1, 0.1, 0.25, 0.05, 0.2, 0.0];
     assert_eq!(p.dominant_marker(), None);
-    p.clones = [0.1, 0.1, 0.1, 0.1, 0.1, 0.5];
+    p.clones = [0.1, 0.1, 0.1, 0.1, 0.1, 0.5, 0.0];
     assert_eq!(
         p.dominant_marker(),
         None,
         "ties go to the parental clone; HER2-low aside"
     );
-    p.clones = [0.1, 0.1, 0.1, 0.6, 0.05, 0.05];
+    p.clones = [0.1, 0.1, 0.1, 0.6, 0.05, 0.05, 0.0];
     assert_eq!(p.dominant_marker(), Some(2));
 }

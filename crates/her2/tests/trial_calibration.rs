@@ -406,3 +406,39 @@ fn docetaxel_retention_scan_on_m77001() {
         );
     }
 }
+
+/// The share of chemotherapy-resistant cells every tumour carries
+/// (`chemo_resistant_minor_fraction`), scanned with capecitabine's tumour 5-FU ratio on
+/// Geyer 2006's capecitabine-alone arm: ORR 13.9 % and median TTP 4.3 months (FDA review of
+/// the 399 patients, sourced; SEs 0.035 and 0.7 months assumed), and the median duration of
+/// response of capecitabine monotherapy after taxanes, 8.1 months (Blum 1999 JCO 17:485,
+/// 162 patients, not selected for HER2; Blum 2001 found 8.3; SE 1.5 months assumed from ~30
+/// responders), the only sourced duration for capecitabine alone. The other population
+/// parameters as in popPK.toml. `FRACTIONS` and `CHEMO_MINORS` override the grids.
+#[test]
+#[ignore]
+fn chemo_resistant_share_scan_on_geyer() {
+    let lab = Lab::builtin().unwrap();
+    let t = example_trial(&lab, "geyer2006.toml", 1);
+    for f in grid("FRACTIONS", &[5.0, 8.0, 12.0]) {
+        let mut pk = PopPk::builtin().unwrap();
+        pk.agent_mut("capecitabine").unwrap().tumour_fraction = f;
+        let base = pk.population.numbers().unwrap();
+        let p = Prepared::with_population(&t, &lab, &pk, base).unwrap();
+        for share in grid("CHEMO_MINORS", &[0.0, 1e-5, 1e-4, 1e-3, 1e-2]) {
+            let mut pop = base;
+            pop.minor_chemo = share;
+            let r = p.run(&t, &pop, &|| {}).unwrap();
+            let a = &r.arms[0];
+            let m = joined_median_pfs(&a.patients).unwrap_or(24.0);
+            let dor = median_dor(&r.weeks, &a.patients).unwrap_or(24.0);
+            let score = ((a.orr - 0.139) / 0.035).powi(2)
+                + ((m - 4.3) / 0.7).powi(2)
+                + ((dor - 8.1) / 1.5).powi(2);
+            println!(
+                "capecitabine ratio {f}, chemo-resistant share {share}: ORR {:.3}, median PFS joined {m:.2}, median DoR {dor:.1}, PFS12 {:?}, score {score:.1}",
+                a.orr, a.pfs_12_months
+            );
+        }
+    }
+}

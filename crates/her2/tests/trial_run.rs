@@ -252,7 +252,7 @@ fn norton_simon_keeps_the_direction_a_maintenance_drug_sets_at_baseline() {
     let weeks: Vec<f64> = (0..=78).map(f64::from).collect();
     let mut p = Patient::draw(6, 0, &pop, false, 1);
     p.cell_line = "bt474";
-    p.clones = [1.0, 0.0, 0.0, 0.0, 0.0, 0.0];
+    p.clones = [1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0];
     p.doubling_time_h = 28.0 * 24.0;
     p.baseline_sld_mm = 60.0;
     let mut regrew_without = 0;

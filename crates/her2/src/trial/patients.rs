@@ -25,8 +25,15 @@ pub const IHC2_LINE: &str = "mda-mb-361";
 /// The cell line standing for a HER2-low (non-amplified) clone inside a HER2-positive tumour:
 /// ZR-75-1 (HER2 IHC 1+).
 pub const HER2_LOW_LINE: &str = "zr-75-1";
-/// Subclones of a tumour: parental, the `RESISTANCE` ones, and the HER2-low one.
-pub const CLONES: usize = RESISTANCE.len() + 2;
+/// Subclones of a tumour: parental, the `RESISTANCE` ones, the HER2-low one and the
+/// chemotherapy-resistant one.
+pub const CLONES: usize = RESISTANCE.len() + 3;
+/// Index in `Patient::clones` of the HER2-low clone.
+pub const HER2_LOW_CLONE: usize = RESISTANCE.len() + 1;
+/// Index in `Patient::clones` of the chemotherapy-resistant clone: cells of the tumour's
+/// dominant genotype on which the cytotoxic chemotherapy of a regimen has no effect
+/// (trial/tumour.rs).
+pub const CHEMO_RESISTANT_CLONE: usize = RESISTANCE.len() + 2;
 
 /// Groups of drugs a patient's sensitivity is drawn for, one log-normal factor each,
 /// correlated by `Numbers::sensitivity_correlation`: agents against HER2 and its pathway,
@@ -34,11 +41,13 @@ pub const CLONES: usize = RESISTANCE.len() + 2;
 /// cytotoxic payload). Separate factors let a combination help patients through whichever of
 /// its drugs their tumour responds to (independent drug action; Palmer & Sorger 2017).
 pub const SENSITIVITY_GROUPS: [&str; 3] = ["targeted", "chemotherapy", "adc"];
+/// Index of cytotoxic chemotherapy in `SENSITIVITY_GROUPS`.
+pub const CHEMOTHERAPY_GROUP: usize = 1;
 
 /// The sensitivity group (index into `SENSITIVITY_GROUPS`) of a strategy class.
 pub fn sensitivity_group(class: StrategyClass) -> usize {
     match class {
-        StrategyClass::Chemo => 1,
+        StrategyClass::Chemo => CHEMOTHERAPY_GROUP,
         StrategyClass::Adc => 2,
         StrategyClass::Antibody
         | StrategyClass::Tki
@@ -82,6 +91,7 @@ pub struct Population {
     pub ihc3_fraction: Param,
     pub minor_clone_fraction: Param,
     pub tdm1_resistant_minor_fraction: Param,
+    pub chemo_resistant_minor_fraction: Param,
     pub her2_low_share_min: Param,
     pub her2_low_share_max: Param,
     pub her2_low_minor_fraction: Param,
@@ -120,6 +130,9 @@ pub struct Numbers {
     /// Minor-clone share of T-DM1-resistant cells (`tdm1-resistance`), calibrated on T-DM1
     /// monotherapy (Krop 2012) because no trastuzumab trial sees it.
     pub minor_tdm1: f64,
+    /// Share of chemotherapy-resistant cells (of the dominant genotype) in every tumour:
+    /// what ends a response to a chemotherapy given until progression.
+    pub minor_chemo: f64,
     /// Share range of the HER2-low clone in a HER2-heterogeneous tumour.
     pub her2_low_share: (f64, f64),
     /// HER2-low share of a tumour without detected heterogeneity.
@@ -200,6 +213,10 @@ impl Population {
             minor_tdm1: frac(
                 "tdm1_resistant_minor_fraction",
                 &self.tdm1_resistant_minor_fraction,
+            )?,
+            minor_chemo: frac(
+                "chemo_resistant_minor_fraction",
+                &self.chemo_resistant_minor_fraction,
             )?,
             her2_low_share: (
                 frac("her2_low_share_min", &self.her2_low_share_min)?,
@@ -293,7 +310,8 @@ pub struct Patient {
     pub cell_line: &'static str,
     /// Which markers are positive (`RESISTANCE` order, then HER2 heterogeneity).
     pub markers: [bool; MARKERS],
-    /// Subclone shares: parental first, then `RESISTANCE` order, then HER2-low; they sum
+    /// Subclone shares: parental first, then `RESISTANCE` order, then HER2-low
+    /// (`HER2_LOW_CLONE`), then chemotherapy-resistant (`CHEMO_RESISTANT_CLONE`); they sum
     /// to 1.
     pub clones: [f64; CLONES],
     /// Factors on the in-vivo drug effect per `SENSITIVITY_GROUPS` group (log-normal, median
@@ -363,10 +381,30 @@ impl Patient {
         } else {
             pop.her2_low_minor
         };
-        for c in &mut clones[..CLONES - 1] {
+        for c in &mut clones[..HER2_LOW_CLONE] {
             *c *= 1.0 - low;
         }
-        clones[CLONES - 1] = low;
+        clones[HER2_LOW_CLONE] = low;
+        // The chemotherapy-resistant cells (no draw: every tumour holds the same share) are
+        // of the dominant genotype and are taken from its clone, so a regimen without
+        // chemotherapy sees the tumour it saw without them.
+        let mut patient = Patient {
+            index,
+            seed,
+            weight_kg,
+            height_cm,
+            bsa_m2,
+            baseline_sld_mm,
+            doubling_time_h,
+            cell_line,
+            markers,
+            clones,
+            sensitivity: [1.0; SENSITIVITY_GROUPS.len()],
+        };
+        let dominant = patient.dominant_marker().map_or(0, |d| d + 1);
+        let resistant = pop.minor_chemo.min(patient.clones[dominant]);
+        patient.clones[dominant] -= resistant;
+        patient.clones[CHEMO_RESISTANT_CLONE] = resistant;
         let median = pop.line_factor.powi(line.saturating_sub(1) as i32);
         // A shared normal deviate and one per group, mixed to the population's correlation;
         // the shared one is drawn first, so a correlation of 1 gives every group the factor a
@@ -379,19 +417,8 @@ impl Patient {
             let z = rho.sqrt() * shared + (1.0 - rho).sqrt() * st.normal();
             median * (w * z).exp()
         });
-        Patient {
-            index,
-            seed,
-            weight_kg,
-            height_cm,
-            bsa_m2,
-            baseline_sld_mm,
-            doubling_time_h,
-            cell_line,
-            markers,
-            clones,
-            sensitivity,
-        }
+        patient.sensitivity = sensitivity;
+        patient
     }
 
     /// Standard-normal PK random effects (CL, V1, V2, Km, V3, Vmax) of this patient for
@@ -456,13 +483,14 @@ mod tests {
         let (lo, hi) = pop.her2_low_share;
         for p in &ps {
             assert!((p.clones.iter().sum::<f64>() - 1.0).abs() < 1e-12);
-            assert!(p.clones[..CLONES - 1].iter().all(|c| *c > 0.0));
+            assert!(p.clones[..HER2_LOW_CLONE].iter().all(|c| *c > 0.0));
+            assert_eq!(p.clones[CHEMO_RESISTANT_CLONE], pop.minor_chemo);
             // A heterogeneous tumour holds its HER2-low region; any other the minor share.
-            let low = p.clones[CLONES - 1];
+            let low = p.clones[HER2_LOW_CLONE];
             if p.markers[HETEROGENEOUS] {
-                assert!((lo..=hi).contains(&low), "{low}");
+                assert!((lo - 1e-12..=hi + 1e-12).contains(&low), "{low}");
             } else {
-                assert_eq!(low, pop.her2_low_minor);
+                assert!((low - pop.her2_low_minor).abs() < 1e-15, "{low}");
             }
         }
         let mut bsa: Vec<f64> = ps.iter().map(|p| p.bsa_m2).collect();

@@ -27,7 +27,10 @@ use std::sync::Arc;
 
 use crate::lab::Condition;
 
-use super::patients::{Numbers, Patient, CLONES, HER2_LOW_LINE, RESISTANCE};
+use super::patients::{
+    Numbers, Patient, CHEMOTHERAPY_GROUP, CHEMO_RESISTANT_CLONE, CLONES, HER2_LOW_CLONE,
+    HER2_LOW_LINE, RESISTANCE, SENSITIVITY_GROUPS,
+};
 use super::poppk::{Agent, Individual, Profile};
 use super::regimen::{DoseEvent, Regimen};
 use super::response::{Genotype, Surface};
@@ -68,15 +71,19 @@ pub struct ArmModel {
 /// the calibration trials: 0 fits them best (bench/results/trial_calibration_adcc_scan.txt).
 pub const IN_VIVO: [&str; 1] = ["tumour-tissue"];
 
-/// Genotypes per cell line in `conditions`: the `CLONES` single ones, then one per ordered
-/// pair of distinct resistance markers (`composite_index`).
-pub const BLOCK: usize = CLONES + RESISTANCE.len() * (RESISTANCE.len() - 1);
+/// Single genotypes per cell line in `conditions`: parental, each resistance marker, HER2-low
+/// (the tumour's clones in `Patient::clones` order; the chemotherapy-resistant clone is the
+/// dominant genotype and has no genotype of its own).
+pub const SINGLE_GENOTYPES: usize = HER2_LOW_CLONE + 1;
+/// Genotypes per cell line in `conditions`: the single ones, then one per ordered pair of
+/// distinct resistance markers (`composite_index`).
+pub const BLOCK: usize = SINGLE_GENOTYPES + RESISTANCE.len() * (RESISTANCE.len() - 1);
 
 /// Offset in a line's block of the composite genotype: the minor marker `minor` arising in a
 /// tumour whose dominant clone carries `dominant` (indices into `RESISTANCE`, distinct).
 pub fn composite_index(dominant: usize, minor: usize) -> usize {
     let m = if minor > dominant { minor - 1 } else { minor };
-    CLONES + dominant * (RESISTANCE.len() - 1) + m
+    SINGLE_GENOTYPES + dominant * (RESISTANCE.len() - 1) + m
 }
 
 /// The genotypes a surface covers for these cell lines, all in vivo (`IN_VIVO`): per line
@@ -187,6 +194,55 @@ pub struct Course {
     pub sld_mm: Vec<f64>,
 }
 
+/// Reads a patient's drug effect off an arm's response surface.
+struct EffectReader<'a> {
+    surface: &'a Surface,
+    /// Sensitivity group of each of the surface's drugs.
+    groups: &'a [usize],
+    sensitivity: &'a [f64; SENSITIVITY_GROUPS.len()],
+}
+
+impl EffectReader<'_> {
+    /// The in-vivo change of each genotype's rate (`conds`, untreated rates `r0`) at the
+    /// concentrations `conc`, given the drugs of the groups `given` (ascending): with one
+    /// group, its sensitivity times the lab's change; with several, each group's drugs alone
+    /// weighted by its sensitivity, plus the lab's interaction (the combination minus its
+    /// groups alone) weighted by the geometric mean of the given groups' sensitivities.
+    fn effect(&self, conds: &[usize], r0: &[f64], conc: &[f64], given: &[usize], out: &mut [f64]) {
+        let s = self.surface;
+        let sens = self.sensitivity;
+        let w = s.weights(conc);
+        for ((o, c), r) in out.iter_mut().zip(conds).zip(r0) {
+            *o = s.rate_at(*c, &w) - r;
+        }
+        match given {
+            [] => {}
+            [g] => out.iter_mut().for_each(|o| *o *= sens[*g]),
+            _ => {
+                let shared =
+                    (given.iter().map(|&g| sens[g].ln()).sum::<f64>() / given.len() as f64).exp();
+                let mut part = vec![0.0; conc.len()];
+                let mut weighted = vec![0.0; out.len()];
+                let mut alone = vec![0.0; out.len()];
+                for &g in given {
+                    for ((p, c), pg) in part.iter_mut().zip(conc).zip(self.groups) {
+                        *p = if *pg == g { *c } else { 0.0 };
+                    }
+                    let wg = s.weights(&part);
+                    for (i, (c, r)) in conds.iter().zip(r0).enumerate() {
+                        let d = s.rate_at(*c, &wg) - r;
+                        weighted[i] += sens[g] * d;
+                        alone[i] += d;
+                    }
+                }
+                for (i, o) in out.iter_mut().enumerate() {
+                    *o = weighted[i] + shared * (*o - alone[i]);
+                }
+            }
+        }
+    }
+}
+
 impl ArmModel {
     /// The patient's doses (time h, drug, mg) up to `horizon_h`.
     /// The sensitivity groups of the drugs this arm gives, ascending.
@@ -278,7 +334,7 @@ impl ArmModel {
             let step = if t < fine_until - 1e-9 {
                 FINE_H
             } else {
-                COARSE_H
+                self.coarse_h
             };
             let mut next = (t + step).min(last_h);
             if let Some(&st) = starts.get(s) {
@@ -333,6 +389,8 @@ impl ArmModel {
             Some(d) if (1..=RESISTANCE.len()).contains(&i) && i - 1 != d => {
                 base + composite_index(d, i - 1)
             }
+            // The chemotherapy-resistant cells are of the dominant genotype.
+            _ if i == CHEMO_RESISTANT_CLONE => base + dominant.map_or(0, |d| d + 1),
             _ => base + i,
         });
         let r0: [f64; CLONES] = clone_cond.map(|c| s.untreated(c));
@@ -350,44 +408,41 @@ impl ArmModel {
         let ln_cell = CELL_VOLUME_MM3.ln();
         let mut ln_v: [f64; CLONES] = patient.clones.map(|f| (v0 * f).ln());
         let given = self.given_groups();
-        let sens = &patient.sensitivity;
-        // The interaction of groups (the lab's combination minus its groups alone) is scaled
-        // by the geometric mean of the given groups' sensitivities.
-        let shared =
-            (given.iter().map(|&g| sens[g].ln()).sum::<f64>() / given.len().max(1) as f64).exp();
+        // The chemotherapy-resistant clone: the arm's cytotoxics do nothing to it.
+        let given_resistant: Vec<usize> = given
+            .iter()
+            .copied()
+            .filter(|g| *g != CHEMOTHERAPY_GROUP)
+            .collect();
+        let gives_chemo = given_resistant.len() < given.len();
+        let reader = EffectReader {
+            surface: s,
+            groups: &self.groups,
+            sensitivity: &patient.sensitivity,
+        };
         let mut conc = vec![0.0; expo.len()];
-        let mut part = vec![0.0; expo.len()];
         let mut effects = |k: usize| -> [f64; CLONES] {
             for (c, e) in conc.iter_mut().zip(&expo) {
                 *c = e[k];
             }
-            let w = s.weights(&conc);
             let mut out = [0.0; CLONES];
-            for i in 0..CLONES {
-                out[i] = s.rate_at(clone_cond[i], &w) - r0[i];
-            }
-            match given.as_slice() {
-                [] => {}
-                [g] => out.iter_mut().for_each(|o| *o *= sens[*g]),
-                _ => {
-                    // Independent parts: each group's drugs alone, weighted by its sensitivity.
-                    let mut weighted = [0.0; CLONES];
-                    let mut alone = [0.0; CLONES];
-                    for &g in &given {
-                        for (j, p) in part.iter_mut().enumerate() {
-                            *p = if self.groups[j] == g { conc[j] } else { 0.0 };
-                        }
-                        let wg = s.weights(&part);
-                        for i in 0..CLONES {
-                            let d = s.rate_at(clone_cond[i], &wg) - r0[i];
-                            weighted[i] += sens[g] * d;
-                            alone[i] += d;
-                        }
-                    }
-                    for i in 0..CLONES {
-                        out[i] = weighted[i] + shared * (out[i] - alone[i]);
+            reader.effect(&clone_cond, &r0, &conc, &given, &mut out);
+            if gives_chemo {
+                for (c, g) in conc.iter_mut().zip(&self.groups) {
+                    if *g == CHEMOTHERAPY_GROUP {
+                        *c = 0.0;
                     }
                 }
+                let i = CHEMO_RESISTANT_CLONE;
+                let mut one = [0.0];
+                reader.effect(
+                    &clone_cond[i..=i],
+                    &r0[i..=i],
+                    &conc,
+                    &given_resistant,
+                    &mut one,
+                );
+                out[i] = one[0];
             }
             out
         };
