@@ -91,7 +91,13 @@ pub struct Extras {
     pub set: Vec<(String, f64)>,
     /// Model quantities (ids) sampled beside the read-outs.
     pub outputs: Vec<String>,
+    /// Model parameters (ids) the cells lived in before the run (a tumour's interstitial
+    /// ligand): part of the untreated steady state the run starts from.
+    pub milieu: Vec<(String, f64)>,
 }
+
+/// A steady state's cache key: the condition and the milieu's settings (values as bits).
+type SteadyKey = (Condition, Vec<(String, u64)>);
 
 /// A cell line with resistance modifiers (catalogue ids).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -191,7 +197,7 @@ pub struct Lab {
     actions: Actions,
     /// Species that change (what a steady state records).
     species: Vec<String>,
-    steady: Mutex<HashMap<Condition, Vec<(Selector, f64)>>>,
+    steady: Mutex<HashMap<SteadyKey, Vec<(Selector, f64)>>>,
     /// Solver tolerances for study runs.
     pub rtol: f64,
     pub atol: f64,
@@ -279,10 +285,30 @@ impl Lab {
     /// Start values of the untreated steady state of a condition (every dynamic species after
     /// `EQUILIBRATION_DAYS`), with the condition's parameters; cached.
     pub fn steady_state(&self, cond: &Condition) -> Result<Vec<(Selector, f64)>, LabError> {
-        if let Some(s) = self.lock().get(cond) {
+        self.steady_state_in(cond, &[])
+    }
+
+    /// `steady_state` with the model parameters `milieu` set besides the condition's (a
+    /// tumour's interstitial heregulin); cached per condition and milieu.
+    pub fn steady_state_in(
+        &self,
+        cond: &Condition,
+        milieu: &[(String, f64)],
+    ) -> Result<Vec<(Selector, f64)>, LabError> {
+        let key: SteadyKey = (
+            cond.clone(),
+            milieu
+                .iter()
+                .map(|(k, v)| (k.clone(), v.to_bits()))
+                .collect(),
+        );
+        if let Some(s) = self.lock().get(&key) {
             return Ok(s.clone());
         }
-        let base = self.condition_overrides(cond)?;
+        let mut base = self.condition_overrides(cond)?;
+        for (id, v) in milieu {
+            base.push((self.sim.override_target(id)?, *v));
+        }
         let opts = SimOptions {
             duration: EQUILIBRATION_DAYS * 1440.0,
             steps: 1,
@@ -301,11 +327,11 @@ impl Lab {
             }
             start.push((self.sim.override_target(id)?, v));
         }
-        self.lock().insert(cond.clone(), start.clone());
+        self.lock().insert(key, start.clone());
         Ok(start)
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Condition, Vec<(Selector, f64)>>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<SteadyKey, Vec<(Selector, f64)>>> {
         // A poisoned cache only means another thread panicked mid-insert; the map is still valid.
         self.steady.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -352,7 +378,7 @@ impl Lab {
         if !treatment.is_continuous() {
             return self.run_windows(cond, treatment, hours, steps, extras);
         }
-        let mut overrides = self.steady_state(cond)?;
+        let mut overrides = self.steady_state_in(cond, &extras.milieu)?;
         for (hook, v) in treatment.hooks(&self.actions).entries() {
             overrides.push((self.sim.override_target(hook)?, *v));
         }
@@ -444,7 +470,7 @@ impl Lab {
         // One run carries the state through every piece; at each cut the hooks of the agents
         // present next are set (agents that left return to their untreated value).
         let first = treatment.hooks_at(&self.actions, 0.5 * cuts.first().copied().unwrap_or(hours));
-        let mut overrides = self.steady_state(cond)?;
+        let mut overrides = self.steady_state_in(cond, &extras.milieu)?;
         let mut applied: Vec<(String, f64)> = Vec::new();
         for (hook, v) in first.entries() {
             overrides.push((self.sim.override_target(hook)?, *v));

@@ -27,7 +27,7 @@ fn rates(lab: &Lab, drug: &str) -> [f64; 3] {
             condition: in_tissue(HER2_LOW_LINE),
             dxd_donor: Some(0),
             growth_reference: None,
-            set: vec![],
+            ..Genotype::alone(in_tissue(HER2_LOW_LINE))
         },
         Genotype::alone(in_tissue(HER2_LOW_LINE)),
     ];
@@ -59,7 +59,7 @@ fn a_donor_must_be_another_genotype_without_a_donor() {
         condition: in_tissue("bt474"),
         dxd_donor: Some(0),
         growth_reference: None,
-        set: vec![],
+        ..Genotype::alone(in_tissue("bt474"))
     };
     assert!(Surface::build(
         &lab,

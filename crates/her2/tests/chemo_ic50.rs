@@ -39,7 +39,7 @@ fn damage_rate_that_halves_viable_cells() {
         let mid = (lo * hi).sqrt();
         let extras = Extras {
             set: vec![("dna_damage".into(), mid)],
-            outputs: vec![],
+            ..Extras::default()
         };
         if relative_viability(&lab, "none", &extras) > 0.5 {
             lo = mid;

@@ -228,6 +228,9 @@ fn norton_simon_keeps_the_direction_a_maintenance_drug_sets_at_baseline() {
     let lab = Lab::builtin().unwrap();
     let pk = PopPk::builtin().unwrap();
     let mut pop = pk.population.numbers().unwrap();
+    // The law, not the calibrated strength of the targeted group: the sensitivities below
+    // span trastuzumab alone shrinking and not shrinking the tumour at factor 1.
+    pop.targeted_factor = 1.0;
     let known = KnownDrugs::from_catalogue(lab.catalogue());
     let items = [
         "trastuzumab 8 mg/kg load then 6 mg/kg q3w",

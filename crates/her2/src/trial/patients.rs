@@ -43,12 +43,16 @@ pub const CHEMO_RESISTANT_CLONE: usize = RESISTANCE.len() + 2;
 pub const SENSITIVITY_GROUPS: [&str; 3] = ["targeted", "chemotherapy", "adc"];
 /// Index of cytotoxic chemotherapy in `SENSITIVITY_GROUPS`.
 pub const CHEMOTHERAPY_GROUP: usize = 1;
+/// Index of the agents against HER2 and its pathway in `SENSITIVITY_GROUPS`.
+pub const TARGETED_GROUP: usize = 0;
+/// Index of the antibody-drug conjugates in `SENSITIVITY_GROUPS`.
+pub const ADC_GROUP: usize = 2;
 
 /// The sensitivity group (index into `SENSITIVITY_GROUPS`) of a strategy class.
 pub fn sensitivity_group(class: StrategyClass) -> usize {
     match class {
         StrategyClass::Chemo => CHEMOTHERAPY_GROUP,
-        StrategyClass::Adc => 2,
+        StrategyClass::Adc => ADC_GROUP,
         StrategyClass::Antibody
         | StrategyClass::Tki
         | StrategyClass::Hsp90
@@ -57,7 +61,7 @@ pub fn sensitivity_group(class: StrategyClass) -> usize {
         | StrategyClass::Pi3k
         | StrategyClass::Akt
         | StrategyClass::Mtor
-        | StrategyClass::Mek => 0,
+        | StrategyClass::Mek => TARGETED_GROUP,
     }
 }
 
@@ -100,6 +104,9 @@ pub struct Population {
     pub effect_multiplier: Param,
     pub norton_simon_exponent: Param,
     pub effector_activity: Param,
+    pub tumour_heregulin: Param,
+    pub targeted_effect_factor: Param,
+    pub adc_effect_factor: Param,
     pub sensitivity_cv: Param,
     pub sensitivity_correlation: Param,
     pub line_sensitivity_factor: Param,
@@ -148,6 +155,15 @@ pub struct Numbers {
     /// Immune effectors for ADCC in the tumour, relative to the lab's in-vivo reference
     /// (the laboratory's `effector_activity`; 0 = none).
     pub effector_activity: f64,
+    /// Heregulin (NRG1) in the tumour's interstitium (nM), set on every genotype of the
+    /// response surfaces: the ligand whose HER2:HER3 signalling pertuzumab blocks and
+    /// trastuzumab does not.
+    pub tumour_heregulin_nm: f64,
+    /// Factors on the in-vivo effect of the targeted group (`TARGETED_GROUP`) and of the
+    /// ADCs (`ADC_GROUP`) beyond `effect_multiplier`, which every group shares (the
+    /// cytotoxics' in-vivo strength is set per drug, by their tumour exposure).
+    pub targeted_factor: f64,
+    pub adc_factor: f64,
     /// Between-patient variability of the drug effect (log-normal CV) on top of genotype,
     /// HER2 class and PK.
     pub sensitivity_cv: f64,
@@ -228,6 +244,13 @@ impl Population {
             effect_multiplier: g("effect_multiplier", &self.effect_multiplier, &["1"])?,
             norton_simon: g("norton_simon_exponent", &self.norton_simon_exponent, &["1"])?,
             effector_activity: g("effector_activity", &self.effector_activity, &["1"])?,
+            tumour_heregulin_nm: g("tumour_heregulin", &self.tumour_heregulin, &["nM"])?,
+            targeted_factor: g(
+                "targeted_effect_factor",
+                &self.targeted_effect_factor,
+                &["1"],
+            )?,
+            adc_factor: g("adc_effect_factor", &self.adc_effect_factor, &["1"])?,
             sensitivity_cv: g("sensitivity_cv", &self.sensitivity_cv, &["%CV"])?,
             sensitivity_correlation: g(
                 "sensitivity_correlation",

@@ -43,6 +43,9 @@ pub struct Genotype {
     pub growth_reference: Option<usize>,
     /// Model parameters set beyond the condition's (population-level in-vivo values).
     pub set: Vec<(String, f64)>,
+    /// Model parameters the cells lived in before the run (`Extras::milieu`: part of the
+    /// untreated steady state), such as the tumour's interstitial heregulin.
+    pub milieu: Vec<(String, f64)>,
 }
 
 impl Genotype {
@@ -53,6 +56,7 @@ impl Genotype {
             dxd_donor: None,
             growth_reference: None,
             set: Vec::new(),
+            milieu: Vec::new(),
         }
     }
 
@@ -195,6 +199,7 @@ impl Surface {
             let mut extras = Extras {
                 set: g.set.clone(),
                 outputs: Vec::new(),
+                milieu: g.milieu.clone(),
             };
             let mut steps = 1;
             if is_donor[c] {
@@ -313,6 +318,7 @@ fn untreated_rate(lab: &Lab, g: &Genotype, extra: &[(String, f64)]) -> Result<f6
     let extras = Extras {
         set: g.set.iter().chain(extra).cloned().collect(),
         outputs: Vec::new(),
+        milieu: g.milieu.clone(),
     };
     let (run, _) = lab
         .run_with(&g.condition, &t, LAB_HOURS, 1, &extras)

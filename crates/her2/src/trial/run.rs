@@ -20,7 +20,7 @@ use super::poppk::PopPk;
 use super::recist::{self, Response};
 use super::response::Surface;
 use super::subgroups::{self, SubgroupResult};
-use super::tumour::{conditions, drug_profile, ArmModel};
+use super::tumour::{drug_profile, tumour_conditions, ArmModel};
 use super::TrialError;
 
 /// Days per month (365.25 / 12) and per week.
@@ -321,7 +321,7 @@ fn arm_models(
             .max_by_key(|&b| (drug_sets[b].len(), std::cmp::Reverse(b)))
             .unwrap_or(a);
     }
-    let conds = conditions(&[IHC3_LINE, IHC2_LINE], pop.effector_activity);
+    let conds = tumour_conditions(&[IHC3_LINE, IHC2_LINE], pop);
     let mut surfaces: Vec<(usize, Arc<Surface>)> = Vec::new();
     let mut models = Vec::with_capacity(trial.arms.len());
     for (a, arm) in trial.arms.iter().enumerate() {

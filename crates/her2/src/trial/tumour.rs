@@ -28,8 +28,8 @@ use std::sync::Arc;
 use crate::lab::Condition;
 
 use super::patients::{
-    Numbers, Patient, CHEMOTHERAPY_GROUP, CHEMO_RESISTANT_CLONE, CLONES, HER2_LOW_CLONE,
-    HER2_LOW_LINE, RESISTANCE, SENSITIVITY_GROUPS,
+    Numbers, Patient, ADC_GROUP, CHEMOTHERAPY_GROUP, CHEMO_RESISTANT_CLONE, CLONES, HER2_LOW_CLONE,
+    HER2_LOW_LINE, RESISTANCE, SENSITIVITY_GROUPS, TARGETED_GROUP,
 };
 use super::poppk::{Agent, Individual, Profile};
 use super::regimen::{DoseEvent, Regimen};
@@ -96,14 +96,39 @@ pub fn composite_index(dominant: usize, minor: usize) -> usize {
 /// `effector_activity`: immune effector cells for ADCC relative to the lab's in-vivo
 /// reference (the model's `effector_activity`; 0 leaves it out).
 pub fn conditions(lines: &[&str], effector_activity: f64) -> Vec<Genotype> {
+    conditions_in(lines, &effectors(effector_activity), &[])
+}
+
+/// `conditions` for a population: its immune effectors (`effector_activity`) set on every
+/// genotype, and the heregulin of the tumour's interstitium (`tumour_heregulin`) as the
+/// milieu the cells have lived in (part of their untreated steady state); each left out
+/// when 0.
+pub fn tumour_conditions(lines: &[&str], pop: &Numbers) -> Vec<Genotype> {
+    let milieu: Vec<(String, f64)> = if pop.tumour_heregulin_nm > 0.0 {
+        vec![(HEREGULIN_PARAM.to_string(), pop.tumour_heregulin_nm)]
+    } else {
+        Vec::new()
+    };
+    conditions_in(lines, &effectors(pop.effector_activity), &milieu)
+}
+
+fn effectors(activity: f64) -> Vec<(String, f64)> {
+    if activity > 0.0 {
+        vec![(EFFECTOR_PARAM.to_string(), activity)]
+    } else {
+        Vec::new()
+    }
+}
+
+/// `conditions` with the model settings `set` and `milieu` (`Genotype`) on every genotype.
+pub fn conditions_in(
+    lines: &[&str],
+    set: &[(String, f64)],
+    milieu: &[(String, f64)],
+) -> Vec<Genotype> {
     let in_vivo = |line: &str, extra: &[&str]| Condition {
         cell_line: line.to_string(),
         modifiers: IN_VIVO.iter().chain(extra).map(|m| m.to_string()).collect(),
-    };
-    let set: Vec<(String, f64)> = if effector_activity > 0.0 {
-        vec![(EFFECTOR_PARAM.to_string(), effector_activity)]
-    } else {
-        Vec::new()
     };
     let mut out = Vec::new();
     for line in lines {
@@ -120,6 +145,7 @@ pub fn conditions(lines: &[&str], effector_activity: f64) -> Vec<Genotype> {
             dxd_donor: Some(parental),
             growth_reference: Some(parental),
             set: Vec::new(),
+            milieu: Vec::new(),
         });
         for d in RESISTANCE {
             for m in RESISTANCE.iter().filter(|m| **m != d) {
@@ -132,12 +158,15 @@ pub fn conditions(lines: &[&str], effector_activity: f64) -> Vec<Genotype> {
     }
     for g in &mut out {
         g.set.extend(set.iter().cloned());
+        g.milieu.extend(milieu.iter().cloned());
     }
     out
 }
 
 /// The model parameter for immune effectors (ADCC), relative to an in-vivo tumour.
 pub const EFFECTOR_PARAM: &str = "effector_activity";
+/// The model's heregulin (NRG1) around the cells (nM).
+pub const HEREGULIN_PARAM: &str = "HRG";
 
 /// Sphere volume (mm³) of diameter `d` (mm), and back.
 pub fn volume(d: f64) -> f64 {
@@ -415,10 +444,13 @@ impl ArmModel {
             .filter(|g| *g != CHEMOTHERAPY_GROUP)
             .collect();
         let gives_chemo = given_resistant.len() < given.len();
+        let mut sensitivity = patient.sensitivity;
+        sensitivity[TARGETED_GROUP] *= pop.targeted_factor;
+        sensitivity[ADC_GROUP] *= pop.adc_factor;
         let reader = EffectReader {
             surface: s,
             groups: &self.groups,
-            sensitivity: &patient.sensitivity,
+            sensitivity: &sensitivity,
         };
         let mut conc = vec![0.0; expo.len()];
         let mut effects = |k: usize| -> [f64; CLONES] {
