@@ -33,7 +33,7 @@ use super::patients::{
 };
 use super::poppk::{Agent, Individual, Profile};
 use super::regimen::{DoseEvent, Regimen};
-use super::response::{Genotype, Surface};
+use super::response::{Genotype, Surface, MAX_DRUGS};
 use super::TrialError;
 
 /// Tumour steps (h) near doses of short-lived agents and elsewhere; steps are also cut at
@@ -250,14 +250,17 @@ impl EffectReader<'_> {
             _ => {
                 let shared =
                     (given.iter().map(|&g| sens[g].ln()).sum::<f64>() / given.len() as f64).exp();
-                let mut part = vec![0.0; conc.len()];
-                let mut weighted = vec![0.0; out.len()];
-                let mut alone = vec![0.0; out.len()];
+                // Stack buffers: this runs every tumour step (a surface holds at most
+                // `MAX_DRUGS` drugs; a patient at most `CLONES` clones).
+                let mut part = [0.0; MAX_DRUGS];
+                let part = &mut part[..conc.len()];
+                let mut weighted = [0.0; CLONES];
+                let mut alone = [0.0; CLONES];
                 for &g in given {
                     for ((p, c), pg) in part.iter_mut().zip(conc).zip(self.groups) {
                         *p = if *pg == g { *c } else { 0.0 };
                     }
-                    let wg = s.weights(&part);
+                    let wg = s.weights(part);
                     for (i, (c, r)) in conds.iter().zip(r0).enumerate() {
                         let d = s.rate_at(*c, &wg) - r;
                         weighted[i] += sens[g] * d;
@@ -273,7 +276,6 @@ impl EffectReader<'_> {
 }
 
 impl ArmModel {
-    /// The patient's doses (time h, drug, mg) up to `horizon_h`.
     /// The sensitivity groups of the drugs this arm gives, ascending.
     pub fn given_groups(&self) -> Vec<usize> {
         let mut g: Vec<usize> = self
@@ -289,6 +291,7 @@ impl ArmModel {
         g
     }
 
+    /// The patient's doses (time h, drug, mg) up to `horizon_h`.
     fn doses(&self, patient: &Patient, horizon_h: f64) -> Result<Vec<DoseEvent>, TrialError> {
         self.regimen
             .expand(patient.weight_kg, patient.bsa_m2, horizon_h)
