@@ -36,9 +36,10 @@ enum Action {
         /// The `her2sim fit` output directory (its parameters.tsv is read).
         #[arg(long)]
         fit: PathBuf,
-        /// A `her2sim profile` output directory (its profiles.csv gives the 95 % intervals).
+        /// A `her2sim profile` output directory (its profiles.csv gives the 95 % intervals);
+        /// repeat it to combine profile runs of different parameters.
         #[arg(long)]
-        profiles: Option<PathBuf>,
+        profiles: Vec<PathBuf>,
         /// Report directory.
         #[arg(short = 'o', long = "out", default_value = "her2sim-calibration")]
         out: PathBuf,
@@ -88,12 +89,11 @@ pub fn run(args: CalibrationArgs) -> anyhow::Result<()> {
         } => {
             her2sim_files::check_report_dir(&out)?;
             let lab = Lab::builtin()?;
-            let intervals = match &profiles {
-                Some(dir) => Some(
-                    calibration::report::read_profiles(&dir.join("profiles.csv"))
-                        .map_err(anyhow::Error::msg)?,
-                ),
-                None => None,
+            let intervals = if profiles.is_empty() {
+                None
+            } else {
+                let files: Vec<PathBuf> = profiles.iter().map(|d| d.join("profiles.csv")).collect();
+                Some(calibration::report::read_profile_files(&files).map_err(anyhow::Error::msg)?)
             };
             let report =
                 calibration::report::report(&lab, &fit.join("parameters.tsv"), intervals.as_ref())

@@ -125,3 +125,33 @@ fn shipped_model_reproduces_the_adopted_fit() {
         );
     }
 }
+
+/// Profile runs of different parameters combine into one set of intervals (the grid points
+/// inside the 95 % threshold, open where the profile never crosses it); a parameter in two
+/// runs is an error naming both files.
+#[test]
+fn profile_runs_combine_and_overlaps_are_errors() {
+    let dir = std::env::temp_dir().join(format!("her2sim-profiles-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (a, b, c) = (dir.join("a.csv"), dir.join("b.csv"), dir.join("c.csv"));
+    let head = "parameter,value,neg_log_posterior,delta\n";
+    // p: crosses the threshold (1.92) on both sides -> [2, 4]; q: flat -> open both ends.
+    std::fs::write(
+        &a,
+        format!("{head}p,1,10,5\np,2,6,1\np,3,5,0\np,4,6,1\np,5,10,5\n"),
+    )
+    .unwrap();
+    std::fs::write(&b, format!("{head}q,1,5,0.1\nq,2,5,0\nq,3,5,0.2\n")).unwrap();
+    std::fs::write(&c, format!("{head}q,1,5,0.1\n")).unwrap();
+    let all = calibration::report::read_profile_files(&[a.clone(), b.clone()]).unwrap();
+    assert_eq!((all["p"].lower, all["p"].upper), (Some(2.0), Some(4.0)));
+    assert_eq!((all["q"].lower, all["q"].upper), (None, None));
+    let err = calibration::report::read_profile_files(&[a, b.clone(), c.clone()]).unwrap_err();
+    assert!(
+        err.contains("q")
+            && err.contains(&b.display().to_string())
+            && err.contains(&c.display().to_string()),
+        "{err}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

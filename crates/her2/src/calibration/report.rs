@@ -135,6 +135,30 @@ pub fn read_profiles(file: &Path) -> Result<HashMap<String, ProfileInterval>, St
         .collect())
 }
 
+/// Profile intervals from several `profiles.csv` files (profile runs of different
+/// parameters); a parameter profiled in two files is an error naming both, since which run
+/// to trust is the user's choice.
+pub fn read_profile_files(
+    files: &[std::path::PathBuf],
+) -> Result<HashMap<String, ProfileInterval>, String> {
+    let mut all: HashMap<String, ProfileInterval> = HashMap::new();
+    let mut origin: HashMap<String, usize> = HashMap::new();
+    for (k, file) in files.iter().enumerate() {
+        for (id, interval) in read_profiles(file)? {
+            if let Some(&first) = origin.get(&id) {
+                return Err(format!(
+                    "parameter {id} is profiled in both {} and {}",
+                    files[first].display(),
+                    file.display()
+                ));
+            }
+            origin.insert(id.clone(), k);
+            all.insert(id, interval);
+        }
+    }
+    Ok(all)
+}
+
 /// The report of the fitted parameters in `fit_table` (a `her2sim fit` parameters.tsv).
 pub fn report(
     lab: &Lab,
