@@ -3,7 +3,8 @@ README's settings, timed on this machine, then the credibility report's numbers.
 
 Appends one row to bench/results/calibration_fit.csv: date, starts, max iterations, wall
 seconds, best log-likelihood, converged starts, training / validation RMSE, share of validation
-points within 1 and 2 noise SDs, fitted sd_GR.
+points within 1 and 2 noise SDs, fitted sd_GR, cores, and which parameters were estimated (this
+benchmark fits all of them: `all`; a row written by hand may record a conditional fit).
 
     cargo build --release -p her2sim-cli
     python3 bench/calibration_fit.py [--starts 4] [--max-iterations 100]
@@ -58,6 +59,7 @@ def main() -> int:
         "validation_within_2sd": round(r["validation_within_2sd"], 4),
         "sd_gr": round(r["sd_gr"], 4),
         "cores": os.cpu_count(),
+        "estimated": "all",
     }
     new = not os.path.exists(OUT)
     with open(OUT, "a", newline="") as fh:

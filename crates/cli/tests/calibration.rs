@@ -32,9 +32,9 @@ fn export_then_report_at_the_shipped_values() {
     ]);
     assert!(ok, "{err}");
     let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
-    // 502 GR points and 4 doubling times for training, 224 + 1 for validation.
-    assert_eq!(v["training_points"], 506);
-    assert_eq!(v["validation_points"], 225);
+    // 583 GR points and 4 doubling times for training, 269 + 1 for validation.
+    assert_eq!(v["training_points"], 587);
+    assert_eq!(v["validation_points"], 270);
 
     let yaml = problem.join("her2_calibration.yaml");
     let (ok, out, err) = run(&["petab-llh", yaml.to_str().unwrap(), "--json"]);
@@ -60,8 +60,8 @@ fn export_then_report_at_the_shipped_values() {
     assert!(ok, "{err}");
     let s: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
     assert!((s["training_llh"].as_f64().unwrap() - llh).abs() < 1e-6 * llh.abs());
-    assert_eq!(s["training_points"], 502);
-    // The shipped values are the adopted fit (training RMSE 0.274 GR units; the literature
+    assert_eq!(s["training_points"], 583);
+    // The shipped values are the adopted fit (training RMSE 0.284 GR units; the literature
     // values gave 0.33 and worse before the mechanisms changed).
     assert!(s["training_rmse"].as_f64().unwrap() < 0.3, "{s}");
     for f in [
@@ -74,7 +74,7 @@ fn export_then_report_at_the_shipped_values() {
         assert!(report.join(f).is_file(), "{f}");
     }
     let points = std::fs::read_to_string(report.join("points.csv")).unwrap();
-    assert_eq!(points.lines().count(), 1 + 502 + 224);
+    assert_eq!(points.lines().count(), 1 + 583 + 269);
 
     // No fit table: an error naming it, and no report directory.
     let missing = dir.join("report2");

@@ -1,5 +1,7 @@
-//! The DNA-damage agents without laboratory data in the calibration problem (doxorubicin,
-//! cyclophosphamide) take their potency from one published IC50 each. An IC50 is the
+//! The DNA-damage agent without laboratory data in the calibration problem (cyclophosphamide,
+//! as 4-hydroxycyclophosphamide) takes its potency from one published IC50. (Doxorubicin did
+//! too until its GR curves entered the calibration problem, 2026-12-05; its fitted potency is
+//! checked in gr_data.rs.) An IC50 is the
 //! concentration that halves viable cells against untreated in the stated assay, so the
 //! hook's maximal damage rate is set (models/her2/actions.toml) for the lab to reproduce
 //! exactly that: at the IC50 (half-maximal damage) MCF-7 cells keep half their viable cells
@@ -9,7 +11,7 @@
 use her2sim_her2::lab::{Condition, Extras};
 use her2sim_her2::Lab;
 
-/// The assay: MCF-7 (the line of both sourced IC50s' nearest data), 72 h.
+/// The assay: MCF-7 (the line nearest the sourced IC50's data), 72 h.
 const LINE: &str = "mcf7";
 const HOURS: f64 = 72.0;
 
@@ -54,10 +56,8 @@ fn damage_rate_that_halves_viable_cells() {
 }
 
 #[test]
-fn doxorubicin_and_cyclophosphamide_halve_viable_cells_at_their_ic50() {
+fn cyclophosphamide_halves_viable_cells_at_its_ic50() {
     let lab = Lab::builtin().unwrap();
-    for treatment in ["doxorubicin@10nM", "cyclophosphamide@57uM"] {
-        let v = relative_viability(&lab, treatment, &Extras::default());
-        assert!((v - 0.5).abs() < 0.02, "{treatment}: {v}");
-    }
+    let v = relative_viability(&lab, "cyclophosphamide@57uM", &Extras::default());
+    assert!((v - 0.5).abs() < 0.02, "cyclophosphamide@57uM: {v}");
 }

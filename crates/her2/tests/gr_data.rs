@@ -19,7 +19,7 @@ use her2sim_her2::Lab;
 const TOLERANCE: f64 = 0.35;
 
 /// (line, drug, model dose): doses at or above the screens' top concentrations.
-const PAIRS: [(&str, &str, &str); 18] = [
+const PAIRS: [(&str, &str, &str); 20] = [
     ("bt474", "lapatinib", "10uM"),
     ("skbr3", "lapatinib", "10uM"),
     ("bt474", "neratinib", "1uM"),
@@ -38,6 +38,8 @@ const PAIRS: [(&str, &str, &str); 18] = [
     ("skbr3", "17-aag", "1uM"),
     ("bt474", "everolimus", "1uM"),
     ("skbr3", "mk-2206", "10uM"),
+    ("bt474", "doxorubicin", "10uM"),
+    ("skbr3", "doxorubicin", "10uM"),
 ];
 
 /// Pairs that agree now (the ratchet). Before the calibration fit 8 agreed; the fitted model

@@ -367,6 +367,42 @@ fn capecitabine_tumour_exposure_scan_on_geyer() {
     }
 }
 
+/// Doxorubicin's tumour exposure (its tumour-to-plasma ratio, `tumour_fraction` in popPK.toml),
+/// scanned on EORTC 10923's doxorubicin arm (Paridaens 2000, first line, 75 mg/m2 q3w x7:
+/// ORR 41 %, ~165 patients, SE 0.038; median PFS 7.5 months, SE 0.8 assumed; sourced
+/// abstract), the population parameters as in popPK.toml. `DOXORUBICIN_FRACTIONS` overrides
+/// the grid.
+#[test]
+#[ignore]
+fn doxorubicin_tumour_exposure_scan_on_paridaens() {
+    let lab = Lab::builtin().unwrap();
+    let t = example_trial(&lab, "paridaens2000.toml", 1);
+    for f in grid("DOXORUBICIN_FRACTIONS", &[1.0, 3.0, 10.0, 30.0, 100.0]) {
+        let mut pk = PopPk::builtin().unwrap();
+        pk.agent_mut("doxorubicin").unwrap().tumour_fraction = f;
+        let (a, m, score) = one_arm_score(
+            &t,
+            &lab,
+            &pk,
+            Target {
+                what: "ORR",
+                value: 0.41,
+                se: 0.038,
+            },
+            Target {
+                what: "TTP",
+                value: 7.5,
+                se: 0.8,
+            },
+            36.0,
+        );
+        println!(
+            "doxorubicin tumour_fraction {f}: ORR {:.3}, median PFS {:?} (joined {m:.2}), score {score:.1}",
+            a.orr, a.median_pfs_months
+        );
+    }
+}
+
 /// Docetaxel's tumour retention (release half-time, `retention_half_time` in popPK.toml),
 /// scanned on M77001's docetaxel-alone arm (Marty 2005, first line, 100 mg/m2 q3w x6: ORR 34 %,
 /// n = 92, SE ~0.05; median time to progression 6.1 months, SE 0.8 months assumed; sourced),

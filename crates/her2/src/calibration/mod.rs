@@ -50,7 +50,7 @@ pub const LINES: [&str; 7] = [
 ];
 
 /// Drugs with GR data in those lines.
-pub const DRUGS: [&str; 11] = [
+pub const DRUGS: [&str; 12] = [
     "trastuzumab",
     "lapatinib",
     "neratinib",
@@ -62,6 +62,7 @@ pub const DRUGS: [&str; 11] = [
     "paclitaxel",
     "docetaxel",
     "cisplatin",
+    "doxorubicin",
 ];
 
 /// Phenotype constants fitted to the data: (id, lower bound, upper bound).
