@@ -316,7 +316,7 @@ par("p95_expression", 0.0, "dimensionless", "control",
 group("Drug hooks (0 = no drug)")
 par("tki_her2_inhibition", 0.0, "dimensionless", "control", "control: fraction of HER2 kinase activity inhibited (lapatinib, neratinib, tucatinib)")
 par("tki_egfr_inhibition", 0.0, "dimensionless", "control", "control: fraction of EGFR kinase activity inhibited (lapatinib, neratinib)")
-par("dimerisation_block_her2her3", 0.0, "dimensionless", "control", "control: fraction of HER2:HER3 dimerisation blocked (pertuzumab-like, domain II)")
+par("dimerisation_block_her2her3", 0.0, "dimensionless", "control", "control: fraction of HER2's domain II dimerisation arm blocked (pertuzumab-like): HER2:HER3 dimers and ligand-induced EGFR:HER2 dimers")
 par("domainIV_block", 0.0, "dimensionless", "control", "control: trastuzumab-like occupancy of HER2 domain IV: blocks HER2:HER2 homodimer signalling, raises HER2 internalisation")
 par("hsp90_inhibition", 0.0, "dimensionless", "control", "control: fraction of HSP90 (re)binding of HER2 blocked (17-AAG-like)")
 par("pi3k_inhibition", 0.0, "dimensionless", "control", "control: fraction of PI3K catalytic activity inhibited (alpelisib-like)")
@@ -540,7 +540,11 @@ rxn("hrg_her3_degradation", "HRG:HER3 degradation", ["HRG_HER3"], [], "k_deg_her
 DIMER_KIN = {
     # dimer: (kon expression, koff, kinase-activity factor, internalisation rate, internal products)
     "D_EE": ("kon_ee", "koff_ee", "(1 - tki_egfr_inhibition)", "k_int_egfr_lig", ["EGFR_int", "EGFR_int"]),
-    "D_E2": ("kon_e2", "koff_e2", "(1 - 0.5 * (tki_egfr_inhibition + tki_her2_inhibition))", "k_int_egfr_her2",
+    # Pertuzumab (domain II) also blocks EGF-induced EGFR:HER2 heterodimers: "The formation of
+    # EGF-dependent HER1-HER2 heterodimers were inhibited by the HER2-targeted monoclonal
+    # antibody 2C4" (DeFazio-Eli 2011 Breast Cancer Res, sourced; notes
+    # sources_pertuzumab_mechanism.md); trastuzumab (domain IV) does not.
+    "D_E2": ("kon_e2 * (1 - dimerisation_block_her2her3)", "koff_e2", "(1 - 0.5 * (tki_egfr_inhibition + tki_her2_inhibition))", "k_int_egfr_her2",
              ["EGFR_int", "HER2_int"]),
     "D_22": ("kon_22", "koff_22", "(1 - tki_her2_inhibition) * (1 - domainIV_kinase_block * domainIV_block)", INT_HER2, ["HER2_int", "HER2_int"]),
     "D_23": ("kon_23 * (1 - dimerisation_block_her2her3) * (1 - domainIV_block)", "koff_23", "(1 - tki_her2_inhibition)", "k_int_her3_complex", ["HER2"]),
@@ -1020,7 +1024,7 @@ def write_doc() -> str:
     D.append("- `tki_her2_inhibition`, `tki_egfr_inhibition`: multiply dimer trans-phosphorylation: HER2:HER2, HER2:HER3, "
              "HER2:HRG:HER3 by (1 - tki_her2); (EGF:EGFR)2 and EGFR:HER3 by (1 - tki_egfr); EGFR:HER2 by "
              "(1 - (tki_her2 + tki_egfr)/2).\n"
-             "- `dimerisation_block_her2her3`: multiplies the formation rate of both HER2:HER3 dimers by (1 - x).\n"
+             "- `dimerisation_block_her2her3`: multiplies the formation rate of both HER2:HER3 dimers and of the EGF-induced EGFR:HER2 dimer by (1 - x) (pertuzumab blocks EGF-dependent EGFR:HER2 as well, DeFazio-Eli 2011).\n"
              "- `domainIV_block`: disrupts ligand-independent HER2:HER3 (formation x (1 - x)), multiplies HER2:HER2 homodimer "
              "phosphorylation by (1 - domainIV_kinase_block x) and the internalisation of "
              "HER2 monomers and HER2:HER2 homodimers by 1 + x (domainIV_internalisation_fold - 1).\n"
