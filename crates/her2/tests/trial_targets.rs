@@ -51,15 +51,17 @@ fn trastuzumab_monotherapy_complete_responses_stay_in_the_published_intervals() 
 
 /// The chemotherapy-alone arms: Slamon 2001 paclitaxel ORR 17 % and TTP 3.0 months, Geyer
 /// 2006 capecitabine ORR 14 % and TTP 4.4 months (both unverified), M77001 docetaxel ORR 34 %
-/// and TTP 6.1 months (sourced; calibrates docetaxel's retention since 2026-12-05); no
-/// interval in the dossier, so ± 10 points and a median PFS within the 6-12-week assessments
-/// around it.
+/// and TTP 6.1 months (sourced; calibrates docetaxel's retention since 2026-12-05), Paridaens
+/// 2000 doxorubicin ORR 41 % and PFS 7.5 months (sourced; calibrates doxorubicin's tumour
+/// exposure since 2026-12-05, session 18; its simulated median is 5.5); no interval in the
+/// dossier, so ± 10 points and a median PFS within the 6-12-week assessments around it.
 #[test]
 fn chemotherapy_alone_arms_stay_near_their_published_values() {
     for (file, orr, pfs) in [
         ("slamon2001.toml", 0.17, 3.0),
         ("geyer2006.toml", 0.14, 4.4),
         ("m77001.toml", 0.34, 6.1),
+        ("paridaens2000.toml", 0.41, 7.5),
     ] {
         let a = &run_arm(file, 0).arms[0];
         assert!((a.orr - orr).abs() <= 0.10, "{file}: ORR {}", a.orr);
@@ -69,6 +71,26 @@ fn chemotherapy_alone_arms_stay_near_their_published_values() {
             "{file}: median PFS {m} vs {pfs}"
         );
     }
+}
+
+/// Slamon 2001's AC subgroup (validation, not calibration): with doxorubicin's potency fitted
+/// to GR data and its tumour exposure calibrated on a doxorubicin-alone arm (Paridaens 2000),
+/// AC and AC + trastuzumab land within 10 points of their published ORR (42 % and 56 %,
+/// unverified); before, AC responded in 3 % (0 % with the fitted potency at plasma exposure).
+#[test]
+fn ac_arms_match_slamons_response_rates() {
+    let r = run_arm("slamon2001_ac.toml", 0);
+    assert!(
+        (r.arms[0].orr - 0.42).abs() <= 0.10,
+        "AC ORR {}",
+        r.arms[0].orr
+    );
+    let r = run_arm("slamon2001_ac.toml", 1);
+    assert!(
+        (r.arms[0].orr - 0.56).abs() <= 0.10,
+        "AC+H ORR {}",
+        r.arms[0].orr
+    );
 }
 
 /// T-DM1 after trastuzumab (validation, not calibration): patients progress when the minor
