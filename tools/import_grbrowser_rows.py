@@ -24,6 +24,42 @@ DATA = Path(__file__).resolve().parent.parent / "models" / "her2" / "data"
 HEISER = "www/20170303_Heiser_for_GRB.tsv"
 GCSI = "www/20170612_gCSI_GRfits.tsv"
 
+DIMLESS = "dimensionless"
+
+# How each table's rows become experiments and summary values, in the layout of the rows the
+# data set already holds from it.
+SOURCES = [
+    {
+        "table": HEISER, "source": "heiser2012_gr", "drug_col": "Perturbagen_Name", "cell_col": "Cell_Name",
+        "id": lambda line, drug, r: f"heiser2012_gr:{line}:{drug}:{r['Replicate_ID']}",
+        "location": "HMS LINCS GR browser table (re-analysis of Heiser 2012 screen)", "readout": "GR",
+        "normalisation": "GR value: growth-rate normalised to untreated control and time-0 count (Hafner 2016)",
+        "duration_h": "72",
+        "notes": lambda r: (f"file row Cell_Name={r['Cell_Name'].strip()} Clinical_Subtype={r['Clinical_Subtype']} "
+                            f"Perturbagen_Name={r['Perturbagen_Name'].strip()} Replicate_ID={r['Replicate_ID']} "
+                            f"Conc_Unit={r['Conc_Unit']} Nominal_Div_Rate={r['Nominal_Div_Rate']}"),
+        "quantities": lambda r: [("GR50", "GR50", r["Conc_Unit"]), ("GEC50", "GEC50", r["Conc_Unit"]),
+                                 ("GRmax", "GRmax", DIMLESS), ("GRinf", "GRinf", DIMLESS),
+                                 ("GR_Hill", "GR_Hill_Coeff", DIMLESS), ("GR_AOC", "GR_AOC", DIMLESS),
+                                 ("GR_fit_r2", "GR_r2", DIMLESS)],
+    },
+    {
+        "table": GCSI, "source": "gcsi2016_gr", "drug_col": "Small_Molecule", "cell_col": "Cell_Line",
+        "id": lambda line, drug, r: f"gcsi2016_gr:{line}:{drug}",
+        "location": "GR browser gCSI table", "readout": "viability",
+        "normalisation": ("IC50/Emax/AUC: relative viability vs vehicle; GR metrics computed from relative "
+                          "viability plus reported doubling time (Hafner 2017)"),
+        "duration_h": "",
+        "notes": lambda r: (f"file row Cell_Line={r['Cell_Line'].strip()} Tissue={r['Tissue']} "
+                            f"DoublingTime={r['DoublingTime']} PTEN_mut={r['PTEN_mut']}; assay duration not "
+                            "stated in the retrieved file"),
+        "quantities": lambda r: [("GR50", "GR50", "uM"), ("GEC50", "GEC50", "uM"), ("GRmax", "GRmax", DIMLESS),
+                                 ("GRinf", "GRinf", DIMLESS), ("GR_Hill", "GR_Hill_Coeff", DIMLESS),
+                                 ("GR_AOC", "GR_AOC", DIMLESS), ("IC50", "IC50", "uM"),
+                                 ("Emax", "Emax", "fraction_of_vehicle"), ("AUC", "AUC", DIMLESS)],
+    },
+]
+
 
 def read_tsv(path):
     with open(path, newline="") as f:
@@ -60,52 +96,24 @@ def main():
     names, splits = line_maps(experiments)
     have = {e["experiment_id"] for e in experiments}
     new_exp, new_val = [], []
+    drugs_ci = {k.lower(): v for k, v in drugs.items()}
     source_note = f"github uc-bd2k/grbrowser @ {commit}"
 
-    for row in git_table(repo, commit, HEISER):
-        drug = drugs.get(row["Perturbagen_Name"].strip())
-        line = names["heiser2012_gr"].get(row["Cell_Name"].strip())
-        if not drug or not line:
-            continue
-        eid = f"heiser2012_gr:{line}:{drug}:{row['Replicate_ID']}"
-        if eid in have:
-            continue
-        have.add(eid)
-        new_exp.append([eid, "heiser2012_gr",
-                        "HMS LINCS GR browser table (re-analysis of Heiser 2012 screen)", "dataset",
-                        line, "parental", "GR",
-                        "GR value: growth-rate normalised to untreated control and time-0 count (Hafner 2016)",
-                        "72", splits[line],
-                        f"file row Cell_Name={row['Cell_Name'].strip()} Clinical_Subtype={row['Clinical_Subtype']} "
-                        f"Perturbagen_Name={row['Perturbagen_Name'].strip()} Replicate_ID={row['Replicate_ID']} "
-                        f"Conc_Unit={row['Conc_Unit']} Nominal_Div_Rate={row['Nominal_Div_Rate']}; imported by "
-                        f"tools/import_grbrowser_rows.py from {source_note}"])
-        for q, col, unit in [("GR50", "GR50", row["Conc_Unit"]), ("GEC50", "GEC50", row["Conc_Unit"]),
-                             ("GRmax", "GRmax", "dimensionless"), ("GRinf", "GRinf", "dimensionless"),
-                             ("GR_Hill", "GR_Hill_Coeff", "dimensionless"), ("GR_AOC", "GR_AOC", "dimensionless"),
-                             ("GR_fit_r2", "GR_r2", "dimensionless")]:
-            new_val.append([eid, drug, q, row[col], unit, "", f"{col}={row[col]}"])
-
-    for row in git_table(repo, commit, GCSI):
-        drug = {k.lower(): v for k, v in drugs.items()}.get(row["Small_Molecule"].strip().lower())
-        line = names["gcsi2016_gr"].get(row["Cell_Line"].strip())
-        if not drug or not line:
-            continue
-        eid = f"gcsi2016_gr:{line}:{drug}"
-        if eid in have:
-            continue
-        have.add(eid)
-        new_exp.append([eid, "gcsi2016_gr", "GR browser gCSI table", "dataset", line, "parental", "viability",
-                        "IC50/Emax/AUC: relative viability vs vehicle; GR metrics computed from relative viability "
-                        "plus reported doubling time (Hafner 2017)", "", splits[line],
-                        f"file row Cell_Line={row['Cell_Line'].strip()} Tissue={row['Tissue']} "
-                        f"DoublingTime={row['DoublingTime']} PTEN_mut={row['PTEN_mut']}; assay duration not stated "
-                        f"in the retrieved file; imported by tools/import_grbrowser_rows.py from {source_note}"])
-        for q, col, unit in [("GR50", "GR50", "uM"), ("GEC50", "GEC50", "uM"), ("GRmax", "GRmax", "dimensionless"),
-                             ("GRinf", "GRinf", "dimensionless"), ("GR_Hill", "GR_Hill_Coeff", "dimensionless"),
-                             ("GR_AOC", "GR_AOC", "dimensionless"), ("IC50", "IC50", "uM"),
-                             ("Emax", "Emax", "fraction_of_vehicle"), ("AUC", "AUC", "dimensionless")]:
-            new_val.append([eid, drug, q, row[col], unit, "", f"{col}={row[col]}"])
+    for spec in SOURCES:
+        for row in git_table(repo, commit, spec["table"]):
+            drug = drugs_ci.get(row[spec["drug_col"]].strip().lower())
+            line = names[spec["source"]].get(row[spec["cell_col"]].strip())
+            if not drug or not line:
+                continue
+            eid = spec["id"](line, drug, row)
+            if eid in have:
+                continue
+            have.add(eid)
+            new_exp.append([eid, spec["source"], spec["location"], "dataset", line, "parental",
+                            spec["readout"], spec["normalisation"], spec["duration_h"], splits[line],
+                            f"{spec['notes'](row)}; imported by tools/import_grbrowser_rows.py from {source_note}"])
+            for q, col, unit in spec["quantities"](row):
+                new_val.append([eid, drug, q, row[col], unit, "", f"{col}={row[col]}"])
 
     for name, rows in [("experiments.tsv", new_exp), ("summary_values.tsv", new_val)]:
         with open(DATA / name, "a", newline="") as f:

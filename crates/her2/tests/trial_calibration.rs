@@ -15,6 +15,7 @@ use her2sim_her2::trial::{KnownDrugs, Prepared, Response, Trial, TrialResult};
 use her2sim_her2::Lab;
 
 /// A published value and the standard error it is weighted by.
+#[derive(Clone, Copy)]
 struct Target {
     what: &'static str,
     value: f64,
@@ -332,75 +333,77 @@ fn population_parameters_scan_on_the_calibration_trials() {
     }
 }
 
-/// Capecitabine's tumour 5-FU relative to plasma (`tumour_fraction`), scanned on the
-/// capecitabine-alone arm of Geyer 2006 (ORR 14 %, median TTP 4.4 months; unverified; SEs
-/// 0.035 from ~160 patients and 0.7 months assumed), the population parameters as in
-/// popPK.toml. Prints ORR, median PFS and the distance per value (`FRACTIONS` to override).
-#[test]
-#[ignore]
-fn capecitabine_tumour_exposure_scan_on_geyer() {
+/// Scans one drug's tumour-to-plasma exposure ratio (`tumour_fraction` in popPK.toml) on the
+/// first arm of a calibration trial, the population parameters as in popPK.toml: prints ORR,
+/// median PFS and the distance to the two targets per ratio (`var` overrides the grid).
+fn tumour_fraction_scan(
+    file: &str,
+    drug: &str,
+    var: &str,
+    targets: (Target, Target),
+    unreached: f64,
+) {
     let lab = Lab::builtin().unwrap();
-    let t = example_trial(&lab, "geyer2006.toml", 1);
-    for f in grid("FRACTIONS", &[1.0, 3.0, 10.0, 30.0, 100.0]) {
+    let t = example_trial(&lab, file, 1);
+    for f in grid(var, &[1.0, 3.0, 10.0, 30.0, 100.0]) {
         let mut pk = PopPk::builtin().unwrap();
-        pk.agent_mut("capecitabine").unwrap().tumour_fraction = f;
-        let (a, m, score) = one_arm_score(
-            &t,
-            &lab,
-            &pk,
-            Target {
-                what: "ORR",
-                value: 0.14,
-                se: 0.035,
-            },
-            Target {
-                what: "TTP",
-                value: 4.4,
-                se: 0.7,
-            },
-            24.0,
-        );
+        pk.agent_mut(drug).unwrap().tumour_fraction = f;
+        let (a, m, score) = one_arm_score(&t, &lab, &pk, targets.0, targets.1, unreached);
         println!(
-            "capecitabine tumour_fraction {f}: ORR {:.3}, median PFS {:?} (joined {m:.2}), score {score:.1}",
+            "{drug} tumour_fraction {f}: ORR {:.3}, median PFS {:?} (joined {m:.2}), score {score:.1}",
             a.orr, a.median_pfs_months
         );
     }
 }
 
-/// Doxorubicin's tumour exposure (its tumour-to-plasma ratio, `tumour_fraction` in popPK.toml),
-/// scanned on EORTC 10923's doxorubicin arm (Paridaens 2000, first line, 75 mg/m2 q3w x7:
-/// ORR 41 %, ~165 patients, SE 0.038; median PFS 7.5 months, SE 0.8 assumed; sourced
-/// abstract), the population parameters as in popPK.toml. `DOXORUBICIN_FRACTIONS` overrides
-/// the grid.
+/// Capecitabine's tumour 5-FU relative to plasma, scanned on the capecitabine-alone arm of
+/// Geyer 2006 (ORR 14 %, median TTP 4.4 months; unverified; SEs 0.035 from ~160 patients and
+/// 0.7 months assumed). `FRACTIONS` overrides the grid.
+#[test]
+#[ignore]
+fn capecitabine_tumour_exposure_scan_on_geyer() {
+    let orr = Target {
+        what: "ORR",
+        value: 0.14,
+        se: 0.035,
+    };
+    let ttp = Target {
+        what: "TTP",
+        value: 4.4,
+        se: 0.7,
+    };
+    tumour_fraction_scan(
+        "geyer2006.toml",
+        "capecitabine",
+        "FRACTIONS",
+        (orr, ttp),
+        24.0,
+    );
+}
+
+/// Doxorubicin's tumour exposure, scanned on EORTC 10923's doxorubicin arm (Paridaens 2000,
+/// first line, 75 mg/m2 q3w x7: ORR 41 %, ~165 patients, SE 0.038; median PFS 7.5 months, SE
+/// 0.8 assumed; sourced abstract). `DOXORUBICIN_FRACTIONS` overrides the grid.
 #[test]
 #[ignore]
 fn doxorubicin_tumour_exposure_scan_on_paridaens() {
-    let lab = Lab::builtin().unwrap();
-    let t = example_trial(&lab, "paridaens2000.toml", 1);
-    for f in grid("DOXORUBICIN_FRACTIONS", &[1.0, 3.0, 10.0, 30.0, 100.0]) {
-        let mut pk = PopPk::builtin().unwrap();
-        pk.agent_mut("doxorubicin").unwrap().tumour_fraction = f;
-        let (a, m, score) = one_arm_score(
-            &t,
-            &lab,
-            &pk,
-            Target {
-                what: "ORR",
-                value: 0.41,
-                se: 0.038,
-            },
-            Target {
-                what: "TTP",
-                value: 7.5,
-                se: 0.8,
-            },
-            36.0,
-        );
-        println!(
-            "doxorubicin tumour_fraction {f}: ORR {:.3}, median PFS {:?} (joined {m:.2}), score {score:.1}",
-            a.orr, a.median_pfs_months
-        );
-    }
+    let orr = Target {
+        what: "ORR",
+        value: 0.41,
+        se: 0.038,
+    };
+    let pfs = Target {
+        what: "TTP",
+        value: 7.5,
+        se: 0.8,
+    };
+    tumour_fraction_scan(
+        "paridaens2000.toml",
+        "doxorubicin",
+        "DOXORUBICIN_FRACTIONS",
+        (orr, pfs),
+        36.0,
+    );
 }
 
 /// Docetaxel's tumour retention (release half-time, `retention_half_time` in popPK.toml),
