@@ -335,14 +335,28 @@ fn population_parameters_scan_on_the_calibration_trials() {
 
 /// Scans one drug's tumour-to-plasma exposure ratio (`tumour_fraction` in popPK.toml) on the
 /// first arm of a calibration trial, the population parameters as in popPK.toml: prints ORR,
-/// median PFS and the distance to the two targets per ratio (`var` overrides the grid).
+/// median PFS and the distance per ratio to the published ORR and median time to progression,
+/// each given as (value, SE) (`var` overrides the grid).
 fn tumour_fraction_scan(
     file: &str,
     drug: &str,
     var: &str,
-    targets: (Target, Target),
+    (orr, orr_se): (f64, f64),
+    (ttp, ttp_se): (f64, f64),
     unreached: f64,
 ) {
+    let targets = (
+        Target {
+            what: "ORR",
+            value: orr,
+            se: orr_se,
+        },
+        Target {
+            what: "TTP",
+            value: ttp,
+            se: ttp_se,
+        },
+    );
     let lab = Lab::builtin().unwrap();
     let t = example_trial(&lab, file, 1);
     for f in grid(var, &[1.0, 3.0, 10.0, 30.0, 100.0]) {
@@ -362,21 +376,12 @@ fn tumour_fraction_scan(
 #[test]
 #[ignore]
 fn capecitabine_tumour_exposure_scan_on_geyer() {
-    let orr = Target {
-        what: "ORR",
-        value: 0.14,
-        se: 0.035,
-    };
-    let ttp = Target {
-        what: "TTP",
-        value: 4.4,
-        se: 0.7,
-    };
     tumour_fraction_scan(
         "geyer2006.toml",
         "capecitabine",
         "FRACTIONS",
-        (orr, ttp),
+        (0.14, 0.035),
+        (4.4, 0.7),
         24.0,
     );
 }
@@ -387,21 +392,12 @@ fn capecitabine_tumour_exposure_scan_on_geyer() {
 #[test]
 #[ignore]
 fn doxorubicin_tumour_exposure_scan_on_paridaens() {
-    let orr = Target {
-        what: "ORR",
-        value: 0.41,
-        se: 0.038,
-    };
-    let pfs = Target {
-        what: "TTP",
-        value: 7.5,
-        se: 0.8,
-    };
     tumour_fraction_scan(
         "paridaens2000.toml",
         "doxorubicin",
         "DOXORUBICIN_FRACTIONS",
-        (orr, pfs),
+        (0.41, 0.038),
+        (7.5, 0.8),
         36.0,
     );
 }
