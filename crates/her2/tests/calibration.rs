@@ -127,8 +127,8 @@ fn shipped_model_reproduces_the_adopted_fit() {
 }
 
 /// Profile runs of different parameters combine into one set of intervals (the grid points
-/// inside the 95 % threshold, open where the profile never crosses it); a parameter in two
-/// runs is an error naming both files.
+/// inside the 95 % threshold of the lowest objective any profile reached, open where the
+/// profile never crosses it); a parameter in two runs is an error naming both files.
 #[test]
 fn profile_runs_combine_and_overlaps_are_errors() {
     let dir = std::env::temp_dir().join(format!("her2sim-profiles-test-{}", std::process::id()));
@@ -153,5 +153,15 @@ fn profile_runs_combine_and_overlaps_are_errors() {
             && err.contains(&c.display().to_string()),
         "{err}"
     );
+    // s: the fit's point (delta 0) is not the lowest; measured from the lowest (9.5) the ends
+    // (11.9) are outside the threshold, measured from the fit (10) they would not be.
+    let d = dir.join("d.csv");
+    std::fs::write(
+        &d,
+        format!("{head}s,1,11.9,1.9\ns,2,9.5,-0.5\ns,3,10,0\ns,4,9.5,-0.5\ns,5,11.9,1.9\n"),
+    )
+    .unwrap();
+    let s = calibration::report::read_profile_files(&[d]).unwrap();
+    assert_eq!((s["s"].lower, s["s"].upper), (Some(2.0), Some(4.0)));
     std::fs::remove_dir_all(&dir).unwrap();
 }

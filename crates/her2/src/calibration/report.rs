@@ -90,10 +90,9 @@ pub fn problems(lab: &Lab) -> Result<(Problem, Problem), String> {
     result
 }
 
-/// Profile intervals from a `profiles.csv` (parameter,value,neg_log_posterior,delta): the
-/// range where the profile stays within the 95 % threshold; an end is open (`None`) where
-/// the profile never crosses it on that side.
-pub fn read_profiles(file: &Path) -> Result<HashMap<String, ProfileInterval>, String> {
+/// The points of a `profiles.csv` (parameter,value,neg_log_posterior,delta) per parameter, as
+/// (value, negative log-posterior).
+fn profile_points(file: &Path) -> Result<BTreeMap<String, Vec<(f64, f64)>>, String> {
     let text = std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?;
     let mut points: BTreeMap<String, Vec<(f64, f64)>> = BTreeMap::new();
     for (i, line) in text.lines().enumerate().skip(1) {
@@ -118,33 +117,27 @@ pub fn read_profiles(file: &Path) -> Result<HashMap<String, ProfileInterval>, St
         points
             .entry(f[0].to_string())
             .or_default()
-            .push((parse(1)?, parse(3)?));
+            .push((parse(1)?, parse(2)?));
     }
-    Ok(points
-        .into_iter()
-        .map(|(id, mut pts)| {
-            pts.sort_by(|a, b| a.0.total_cmp(&b.0));
-            let inside: Vec<usize> = (0..pts.len())
-                .filter(|&i| pts[i].1 <= PROFILE_THRESHOLD)
-                .collect();
-            let (lo, hi) = (inside.first().copied(), inside.last().copied());
-            let lower = lo.filter(|&i| i > 0).map(|i| pts[i].0);
-            let upper = hi.filter(|&i| i + 1 < pts.len()).map(|i| pts[i].0);
-            (id, ProfileInterval { lower, upper })
-        })
-        .collect())
+    Ok(points)
 }
 
 /// Profile intervals from several `profiles.csv` files (profile runs of different
-/// parameters); a parameter profiled in two files is an error naming both, since which run
-/// to trust is the user's choice.
+/// parameters): for each parameter the range of its grid points whose negative log-posterior
+/// stays within the 95 % threshold of the lowest one any profile reached; an end is open
+/// (`None`) where the profile never crosses the threshold on that side. The lowest value, not
+/// the fit's, is the reference because a profile that re-optimises the other parameters can
+/// go below a fit that was not at the joint optimum (a conditional fit, or an unconverged
+/// start); measured from the fit such a profile would never cross the threshold. A parameter
+/// profiled in two files is an error naming both, since which run to trust is the user's
+/// choice.
 pub fn read_profile_files(
     files: &[std::path::PathBuf],
 ) -> Result<HashMap<String, ProfileInterval>, String> {
-    let mut all: HashMap<String, ProfileInterval> = HashMap::new();
+    let mut all: BTreeMap<String, Vec<(f64, f64)>> = BTreeMap::new();
     let mut origin: HashMap<String, usize> = HashMap::new();
     for (k, file) in files.iter().enumerate() {
-        for (id, interval) in read_profiles(file)? {
+        for (id, pts) in profile_points(file)? {
             if let Some(&first) = origin.get(&id) {
                 return Err(format!(
                     "parameter {id} is profiled in both {} and {}",
@@ -153,10 +146,27 @@ pub fn read_profile_files(
                 ));
             }
             origin.insert(id.clone(), k);
-            all.insert(id, interval);
+            all.insert(id, pts);
         }
     }
-    Ok(all)
+    let lowest = all
+        .values()
+        .flatten()
+        .map(|p| p.1)
+        .fold(f64::INFINITY, f64::min);
+    Ok(all
+        .into_iter()
+        .map(|(id, mut pts)| {
+            pts.sort_by(|a, b| a.0.total_cmp(&b.0));
+            let inside: Vec<usize> = (0..pts.len())
+                .filter(|&i| pts[i].1 - lowest <= PROFILE_THRESHOLD)
+                .collect();
+            let (lo, hi) = (inside.first().copied(), inside.last().copied());
+            let lower = lo.filter(|&i| i > 0).map(|i| pts[i].0);
+            let upper = hi.filter(|&i| i + 1 < pts.len()).map(|i| pts[i].0);
+            (id, ProfileInterval { lower, upper })
+        })
+        .collect())
 }
 
 /// The report of the fitted parameters in `fit_table` (a `her2sim fit` parameters.tsv).
