@@ -191,17 +191,12 @@ pub fn profile(args: ProfileArgs) -> anyhow::Result<()> {
     };
     let profiles = problem.profiles(&best, &args.parameters, &opts, &|| bar.inc(1))?;
     bar.finish_and_clear();
-    // A profile that re-fits the other parameters below the fit's objective shows the fit was
-    // not at the optimum: intervals measured from it are then too wide.
-    for p in &profiles {
-        let lowest = p.points.iter().map(|x| x.1).fold(f64::INFINITY, f64::min);
-        if lowest < p.objective - 0.05 {
-            eprintln!(
-                "warning: the profile of {} reaches {:.2} below the fit's negative log-posterior: the fit is not at the optimum, so its intervals are too wide (re-fit, or read them with `her2sim calibration report`, which measures from the lowest point)",
-                p.id,
-                p.objective - lowest
-            );
-        }
+    for p in profiles.iter().filter(|p| p.below_optimum() > 0.05) {
+        eprintln!(
+            "warning: the profile of {} reaches {:.2} below the fit's negative log-posterior: the fit is not at the optimum, so its intervals are too wide (re-fit, or read them with `her2sim calibration report`, which measures from the lowest point)",
+            p.id,
+            p.below_optimum()
+        );
     }
     use her2sim_petab::report;
     let files = [

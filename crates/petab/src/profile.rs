@@ -70,6 +70,20 @@ pub struct Profile {
     pub verdict: Identifiability,
 }
 
+impl Profile {
+    /// How far the profile's lowest point lies below the optimum's objective (0 when none
+    /// does): a positive value means the other parameters, re-fitted, beat the given optimum,
+    /// which was then not the optimum, and intervals measured from it are too wide.
+    pub fn below_optimum(&self) -> f64 {
+        let lowest = self
+            .points
+            .iter()
+            .map(|x| x.1)
+            .fold(f64::INFINITY, f64::min);
+        (self.objective - lowest).max(0.0)
+    }
+}
+
 impl Problem {
     /// Profiles `ids` (every estimated parameter when empty) around `best` (all parameters,
     /// linear scale, e.g. a fit's result).
@@ -236,5 +250,33 @@ impl Problem {
             upper: crossings[1].map(|x| p.scale.to_lin(x)),
             verdict,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn profile(points: Vec<(f64, f64)>) -> Profile {
+        Profile {
+            id: "p".into(),
+            scale: crate::Scale::Lin,
+            optimum: 1.0,
+            objective: 10.0,
+            points,
+            lower: None,
+            upper: None,
+            verdict: Identifiability::Flat,
+        }
+    }
+
+    #[test]
+    fn below_optimum_is_how_far_a_profile_beats_the_fit() {
+        assert_eq!(
+            profile(vec![(0.0, 12.0), (1.0, 10.0), (2.0, 11.0)]).below_optimum(),
+            0.0
+        );
+        let p = profile(vec![(0.0, 12.0), (1.0, 10.0), (2.0, 8.75)]);
+        assert!((p.below_optimum() - 1.25).abs() < 1e-12);
     }
 }
